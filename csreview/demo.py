@@ -1,0 +1,446 @@
+"""A deterministic synthetic contact centre, with one planted service problem and its cause.
+
+The demo review must have something real to find: in the evening band (20–24 h) only one
+night agent is rostered while logistics inquiries peak, so logistics contacts wait long,
+abandon and complain. The cause is in the data (shifts vs volume), not in the generator's
+word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from csreview import schema as s
+from csreview.periods import Period
+
+CATEGORIES: Final = ("logistics", "billing", "returns", "product", "account", "other")
+_CATEGORY_SHARE: Final = np.array([0.24, 0.16, 0.15, 0.22, 0.12, 0.11])
+_EVENING_CATEGORY_SHARE: Final = np.array([0.55, 0.08, 0.10, 0.12, 0.08, 0.07])
+_CHANNEL_SHARE: Final = np.array([0.40, 0.30, 0.15, 0.10, 0.05])  # order of schema.CHANNELS
+_HOURLY_WEIGHT: Final = np.array(
+    [
+        0.2,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+        0.5,
+        2,
+        8,
+        12,
+        13,
+        12,
+        9,
+        10,
+        12,
+        12,
+        11,
+        9,
+        8,
+        8,
+        11,
+        12,
+        10,
+        6,
+    ],
+    dtype=float,
+)
+_LIVE: Final = ("phone", "chat", "app")
+_TEAMS: Final = ("Alpha", "Bravo", "Charlie")
+_SITES: Final = ("Shanghai", "Chengdu")
+_REVIEWERS: Final = ("QA01", "QA02", "QA03", "QA04", "QA05")
+_REVIEWER_BIAS: Final = {"QA01": 0.0, "QA02": 2.0, "QA03": 9.0, "QA04": -8.0, "QA05": 1.0}
+
+_COMMENTS_GOOD: Final = (
+    "客服很耐心，问题一次就解决了",
+    "回复很快，谢谢",
+    "Quick and friendly, thank you!",
+    "The agent solved my problem on the first call.",
+    "服务态度好，点赞",
+)
+_COMMENTS_BAD: Final = (
+    "晚上打电话等了很久都没人接，物流信息也查不到",
+    "等待时间太长了，请回电 13812345678",
+    "Waited forever in the evening to ask where my parcel is.",
+    "Nobody answered the chat at night. Email me at li.lei@example.com",
+    "快递一直没到，客服也联系不上",
+    "I had to call three times about the same delivery.",
+)
+_COMMENTS_MIXED: Final = (
+    "还可以，就是排队有点久",
+    "OK but the hold music is too loud.",
+    "问题解决了，但是流程有点复杂",
+)
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """What to generate: the months ending with `last_month`, at a daily volume."""
+
+    last_month: Period
+    months: int = 3
+    contacts_per_day: int = 600
+    seed: int = 20261001
+    timezone: str = "Asia/Shanghai"
+
+
+def generate(spec: DemoSpec, now: datetime | None = None) -> dict[str, pd.DataFrame]:
+    """Generate the five contract tables; nothing is created after `now` (when given)."""
+    zone = ZoneInfo(spec.timezone)
+    rng = np.random.default_rng(spec.seed)
+    first = spec.last_month
+    for _ in range(spec.months - 1):
+        first = first.previous()
+    start = first.start(zone).replace(tzinfo=None)
+    stop = spec.last_month.end(zone).replace(tzinfo=None) + timedelta(days=10)
+    if now is not None:
+        stop = min(stop, now.astimezone(zone).replace(tzinfo=None))
+    days = pd.date_range(start, stop.replace(hour=0, minute=0, second=0), freq="D")
+
+    agents = _agents(rng, spec.contacts_per_day, start)
+    shifts = _shifts(rng, agents, days)
+    contacts = _contacts(rng, spec.contacts_per_day, days, stop, agents, shifts)
+    qa = _qa_evaluations(rng, contacts, agents, stop)
+    surveys = _surveys(rng, contacts, stop)
+    return {
+        s.AGENTS.name: agents,
+        s.CONTACTS.name: contacts,
+        s.QA_EVALUATIONS.name: qa,
+        s.SURVEYS.name: surveys,
+        s.SHIFTS.name: shifts,
+    }
+
+
+# ---------------------------------------------------------------- agents and rosters
+def _agents(rng: np.random.Generator, per_day: int, start: datetime) -> pd.DataFrame:
+    n = max(12, per_day // 25)
+    tiers = rng.choice(s.TIERS, size=n, p=[0.4, 0.35, 0.25])
+    tenure_days = np.where(
+        tiers == "junior",
+        rng.integers(30, 300, n),
+        np.where(tiers == "senior", rng.integers(900, 2000, n), rng.integers(300, 900, n)),
+    )
+    hired = pd.Timestamp(start) - pd.to_timedelta(tenure_days, unit="D")
+    return pd.DataFrame(
+        {
+            s.AGENT_ID: [f"A{i:03d}" for i in range(1, n + 1)],
+            s.TEAM: [_TEAMS[i % len(_TEAMS)] for i in range(n)],
+            s.TIER: tiers,
+            s.SITE: [_SITES[i % len(_SITES)] for i in range(n)],
+            s.HIRED_ON: hired.normalize().date,
+            s.LEFT_ON: [None] * n,
+        }
+    )
+
+
+def _roster(n_agents: int) -> np.ndarray:
+    """Shift kind per agent: 0 early 08–17, 1 late 12–21, 2 night 20–24 (two night agents)."""
+    kinds = np.zeros(n_agents, dtype=int)
+    kinds[n_agents // 2 :] = 1
+    kinds[-2:] = 2
+    return kinds
+
+
+_SHIFT_HOURS: Final = {0: (8, 17), 1: (12, 21), 2: (20, 24)}
+
+
+def _on_duty(n_agents: int, day_number: int) -> np.ndarray:
+    """Whether each agent works on a day: five days in seven; night agents alternate."""
+    idx = np.arange(n_agents)
+    works = (day_number + idx) % 7 < 5
+    night = _roster(n_agents) == 2
+    works[night] = (day_number + idx[night]) % 2 == 0
+    return works
+
+
+def _shifts(rng: np.random.Generator, agents: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
+    kinds = _roster(len(agents))
+    rows = []
+    for d, day in enumerate(days):
+        for i in np.flatnonzero(_on_duty(len(agents), d)):
+            begin, end = _SHIFT_HOURS[int(kinds[i])]
+            rows.append(
+                (
+                    agents[s.AGENT_ID].to_numpy()[i],
+                    day + pd.Timedelta(hours=begin),
+                    day + pd.Timedelta(hours=end),
+                )
+            )
+    del rng
+    return pd.DataFrame(rows, columns=[s.AGENT_ID, s.STARTS_AT, s.ENDS_AT])
+
+
+# ---------------------------------------------------------------- contacts
+def _contacts(
+    rng: np.random.Generator,
+    per_day: int,
+    days: pd.DatetimeIndex,
+    stop: datetime,
+    agents: pd.DataFrame,
+    shifts: pd.DataFrame,
+) -> pd.DataFrame:
+    weekday_factor = np.array([1.1, 1.05, 1.0, 1.0, 1.05, 0.85, 0.8])
+    counts = rng.poisson(per_day * weekday_factor[days.day_of_week.to_numpy()])
+    day_of = np.repeat(np.arange(len(days)), counts)
+    n = len(day_of)
+    hour = rng.choice(24, size=n, p=_HOURLY_WEIGHT / _HOURLY_WEIGHT.sum())
+    created = (
+        days[day_of]
+        + pd.to_timedelta(hour, unit="h")
+        + pd.to_timedelta(rng.integers(0, 3600, n), unit="s")
+    )
+    evening = hour >= 20
+    category = np.where(
+        evening,
+        rng.choice(CATEGORIES, size=n, p=_EVENING_CATEGORY_SHARE),
+        rng.choice(CATEGORIES, size=n, p=_CATEGORY_SHARE),
+    )
+    channel = rng.choice(s.CHANNELS, size=n, p=_CHANNEL_SHARE)
+    live = np.isin(channel, _LIVE)
+    base_wait = np.select(
+        [channel == "phone", channel == "chat", channel == "app", channel == "social"],
+        [
+            rng.lognormal(np.log(7), 0.6, n),
+            rng.lognormal(np.log(22), 0.6, n),
+            rng.lognormal(np.log(25), 0.6, n),
+            rng.lognormal(np.log(1200), 0.8, n),
+        ],
+        default=rng.lognormal(np.log(5 * 3600), 0.8, n),
+    )
+    understaffed = evening & live  # the planted cause: one night agent for the evening peak
+    wait = np.where(understaffed, base_wait * 14, base_wait)
+    patience = np.where(live, rng.lognormal(np.log(240), 0.9, n), np.inf)
+    abandoned = live & (patience < wait)
+    gave_up = np.where(abandoned, np.round(np.minimum(patience, wait)), np.nan)
+
+    answered_at = created + pd.to_timedelta(np.round(wait), unit="s")
+    waiting = ~abandoned & (answered_at > pd.Timestamp(stop))
+    talk = np.round(
+        np.select(
+            [channel == "phone", channel == "chat", channel == "email"],
+            [rng.lognormal(np.log(240), 0.5, n), rng.lognormal(np.log(420), 0.5, n), 300.0],
+            default=rng.lognormal(np.log(200), 0.5, n),
+        )
+    )
+    hold = np.where((channel == "phone") & (rng.random(n) < 0.3), rng.integers(10, 120, n), 0)
+    wrap = rng.integers(15, 90, n)
+    handle = talk + hold + wrap
+    still_open = rng.random(n) < 0.02
+    closed_at = answered_at + pd.to_timedelta(handle, unit="s")
+    handled = ~abandoned & ~waiting
+
+    long_wait = np.where(live, wait > 300, wait > 2 * 86_400)
+    resolved = handled & (rng.random(n) < np.where(long_wait, 0.72, 0.86))
+    complaint = handled & (rng.random(n) < np.where(long_wait, 0.22, 0.012))
+    escalated = handled & (rng.random(n) < np.where(complaint, 0.4, 0.03))
+    transferred = handled & (rng.random(n) < np.where(category == "billing", 0.15, 0.06))
+    sales_offer = handled & np.isin(channel, ("phone", "chat")) & (rng.random(n) < 0.2)
+    sale = sales_offer & (rng.random(n) < 0.16)
+
+    customers = rng.integers(1, max(2, int(n * 0.9)), n)
+    frame = pd.DataFrame(
+        {
+            s.CONTACT_ID: [f"C{i:07d}" for i in range(1, n + 1)],
+            s.CUSTOMER_ID: [f"U{c:07d}" for c in customers],
+            s.CHANNEL: channel,
+            s.CATEGORY: category,
+            s.CREATED_AT: created,
+            s.ANSWERED_AT: pd.Series(answered_at).where(handled),
+            s.CLOSED_AT: pd.Series(closed_at)
+            .where(handled & ~still_open)
+            .fillna(pd.Series(created + pd.to_timedelta(gave_up, unit="s")).where(abandoned)),
+            s.AGENT_ID: pd.Series([None] * n, dtype="object"),
+            s.ABANDONED: abandoned,
+            s.TALK_SECONDS: np.where(handled, talk, 0).astype(int),
+            s.HOLD_SECONDS: np.where(handled, hold, 0).astype(int),
+            s.WRAP_SECONDS: np.where(handled, wrap, 0).astype(int),
+            s.RESOLVED: resolved,
+            s.ESCALATED: escalated,
+            s.TRANSFERRED: transferred,
+            s.COMPLAINT: complaint,
+            s.SALES_OFFER: sales_offer,
+            s.SALE: sale,
+        }
+    )
+    frame = frame.assign(**{s.AGENT_ID: _assign_agents(rng, frame, agents, shifts)})
+    repeats = _repeat_contacts(rng, frame, stop)
+    return (
+        pd.concat([frame, repeats], ignore_index=True)
+        .sort_values([s.CREATED_AT, s.CONTACT_ID])
+        .reset_index(drop=True)
+    )
+
+
+def _assign_agents(
+    rng: np.random.Generator, contacts: pd.DataFrame, agents: pd.DataFrame, shifts: pd.DataFrame
+) -> pd.Series:
+    """The agent on shift when each contact was answered (nearest shift when none was)."""
+    answered = contacts[s.ANSWERED_AT]
+    out = pd.Series([None] * len(contacts), index=contacts.index, dtype="object")
+    day = answered.dt.floor("D")
+    by_day = shifts.assign(day=shifts[s.STARTS_AT].dt.floor("D")).groupby("day")
+    for d, rows in by_day:
+        todays = answered.index[(day == d).to_numpy()]
+        if len(todays) == 0:
+            continue
+        moments = answered.loc[todays]
+        starts = rows[s.STARTS_AT].to_numpy()
+        ends = rows[s.ENDS_AT].to_numpy()
+        ids = rows[s.AGENT_ID].to_numpy()
+        on = (moments.to_numpy()[:, None] >= starts[None, :]) & (
+            moments.to_numpy()[:, None] < ends[None, :]
+        )
+        pick = rng.random((len(todays), len(ids))) * on
+        fallback = rng.integers(0, len(ids), len(todays))
+        chosen = np.where(on.any(axis=1), pick.argmax(axis=1), fallback)
+        out.loc[todays] = ids[chosen]
+    del agents
+    return out
+
+
+def _repeat_contacts(
+    rng: np.random.Generator, contacts: pd.DataFrame, stop: datetime
+) -> pd.DataFrame:
+    """Unresolved contacts come back: same customer and category within a few days."""
+    handled = contacts[s.ANSWERED_AT].notna()
+    unresolved = handled & ~contacts[s.RESOLVED]
+    chance = np.where(contacts[s.CATEGORY] == "logistics", 0.75, 0.5)
+    back = contacts[unresolved & (rng.random(len(contacts)) < chance)]
+    delay = pd.to_timedelta(rng.integers(3600, 5 * 86_400, len(back)), unit="s")
+    created = back[s.CREATED_AT] + delay
+    keep = (created < pd.Timestamp(stop)).to_numpy()
+    back, created = back[keep], created[keep]
+    m = len(back)
+    wait = pd.to_timedelta(rng.integers(5, 60, m), unit="s")
+    handle = pd.to_timedelta(back[s.TALK_SECONDS] + back[s.WRAP_SECONDS], unit="s")
+    return back.assign(
+        **{  # type: ignore[arg-type]
+            s.CONTACT_ID: [f"R{i:07d}" for i in range(1, m + 1)],
+            s.CREATED_AT: created,
+            s.ANSWERED_AT: created + wait,
+            s.CLOSED_AT: created + wait + handle,
+            s.RESOLVED: rng.random(m) < 0.9,
+            s.COMPLAINT: rng.random(m) < 0.05,
+            s.ESCALATED: False,
+            s.SALES_OFFER: False,
+            s.SALE: False,
+            s.HOLD_SECONDS: 0,
+        }
+    )
+
+
+# ---------------------------------------------------------------- QA and surveys
+def _qa_evaluations(
+    rng: np.random.Generator, contacts: pd.DataFrame, agents: pd.DataFrame, stop: datetime
+) -> pd.DataFrame:
+    closed = contacts[contacts[s.CLOSED_AT].notna() & contacts[s.AGENT_ID].notna()]
+    picked = closed[rng.random(len(closed)) < 0.05]
+    calibration = picked.sample(n=min(len(picked), 120), random_state=int(rng.integers(1 << 30)))
+    reviewers = np.concatenate(
+        [
+            rng.choice(_REVIEWERS, size=len(picked)),
+            np.repeat(["QA03", "QA04"], len(calibration)),
+            np.full(len(picked) // 4, "AI-1"),
+        ]
+    )
+    rows = pd.concat(
+        [picked, calibration, calibration, picked.iloc[: len(picked) // 4]], ignore_index=True
+    ).assign(**{s.REVIEWER_ID: reviewers})
+    tier = rows[s.AGENT_ID].map(agents.set_index(s.AGENT_ID)[s.TIER])
+    skill = tier.map({"junior": -4.0, "intermediate": 0.0, "senior": 3.0}).to_numpy()
+    bias = rows[s.REVIEWER_ID].map(_REVIEWER_BIAS).fillna(0.0).to_numpy()
+    score = np.clip(np.round(89 + skill + bias + rng.normal(0, 5, len(rows)), 1), 0, 100)
+    evaluated = rows[s.CLOSED_AT] + pd.to_timedelta(rng.integers(3600, 4 * 86_400, len(rows)), "s")
+    evaluated = evaluated.where(evaluated < pd.Timestamp(stop), pd.Timestamp(stop))
+    items = {
+        item: np.clip(np.round(score + rng.normal(0, 4, len(rows))), 0, 100)
+        for item in s.RUBRIC_ITEMS
+    }
+    return pd.DataFrame(
+        {
+            s.EVALUATION_ID: [f"E{i:07d}" for i in range(1, len(rows) + 1)],
+            s.CONTACT_ID: rows[s.CONTACT_ID].to_numpy(),
+            s.AGENT_ID: rows[s.AGENT_ID].to_numpy(),
+            s.REVIEWER_ID: rows[s.REVIEWER_ID].to_numpy(),
+            s.REVIEWER_KIND: np.where(rows[s.REVIEWER_ID] == "AI-1", "ai", "human"),
+            s.EVALUATED_AT: evaluated.to_numpy(),
+            s.SCORE: score,
+            s.CRITICAL_ERROR: rng.random(len(rows)) < 0.02,
+            **items,
+        }
+    )
+
+
+def _surveys(rng: np.random.Generator, contacts: pd.DataFrame, stop: datetime) -> pd.DataFrame:
+    closed = contacts[contacts[s.CLOSED_AT].notna() & contacts[s.ANSWERED_AT].notna()]
+    answered = closed[rng.random(len(closed)) < 0.18]
+    wait = (answered[s.ANSWERED_AT] - answered[s.CREATED_AT]).dt.total_seconds().to_numpy()
+    mood = (
+        4.3
+        - 1.3 * np.where(np.isin(answered[s.CHANNEL], _LIVE), wait > 300, wait > 2 * 86_400)
+        - 0.8 * ~answered[s.RESOLVED].to_numpy()
+        - 1.2 * answered[s.COMPLAINT].to_numpy()
+        + rng.normal(0, 0.7, len(answered))
+    )
+    csat = np.clip(np.round(mood), 1, 5).astype(int)
+    nps = np.clip(np.round(mood * 2.2 + rng.normal(0, 1.0, len(answered))), 0, 10).astype(int)
+    has_comment = rng.random(len(answered)) < 0.3
+    pools = {
+        1: _COMMENTS_BAD,
+        2: _COMMENTS_BAD,
+        3: _COMMENTS_MIXED,
+        4: _COMMENTS_GOOD,
+        5: _COMMENTS_GOOD,
+    }
+    pick = rng.integers(0, 1000, len(answered))
+    comment = [
+        pools[int(c)][p % len(pools[int(c)])] if h else None
+        for c, p, h in zip(csat, pick, has_comment, strict=True)
+    ]
+    submitted = answered[s.CLOSED_AT] + pd.to_timedelta(
+        rng.integers(600, 2 * 86_400, len(answered)), "s"
+    )
+    keep = (submitted < pd.Timestamp(stop)).to_numpy()
+    no_nps = rng.random(len(answered)) < 0.1
+    frame = pd.DataFrame(
+        {
+            s.SURVEY_ID: [f"S{i:07d}" for i in range(1, len(answered) + 1)],
+            s.CONTACT_ID: answered[s.CONTACT_ID].to_numpy(),
+            s.SUBMITTED_AT: submitted.to_numpy(),
+            s.CSAT: csat,
+            s.NPS: pd.array(np.where(no_nps, 0, nps), dtype="Int64"),
+            s.EFFORT: np.clip(np.round(8 - mood * 1.3), 1, 7).astype(int),
+            s.COMMENT: comment,
+        }
+    )
+    return frame.assign(**{s.NPS: frame[s.NPS].mask(no_nps)})[keep].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- writers
+def to_database(frames: dict[str, pd.DataFrame], url: str) -> None:
+    """Write the tables to any SQLAlchemy URL, replacing tables of the same name."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for name, frame in frames.items():
+                frame.to_sql(name, conn, if_exists="replace", index=False, chunksize=50_000)
+    finally:
+        engine.dispose()
+
+
+def to_folder(frames: dict[str, pd.DataFrame], folder: str, encoding: str = "utf-8") -> None:
+    """Write one CSV file per table (the folder form of a source)."""
+    from pathlib import Path
+
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        frame.to_csv(path / f"{name}.csv", index=False, encoding=encoding)

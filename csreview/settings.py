@@ -1,0 +1,185 @@
+"""One typed settings object, loaded in one place: shipped defaults ← config file ← environment.
+
+Config (targets, thresholds, the playbook) is data; the environment (`CSREVIEW_*`) wins so an
+operator can override one value without editing a file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from csreview.catalog import KPIS_BY_KEY
+from csreview.schema import CHANNELS
+
+Language = Literal["en", "zh-CN"]
+LANGUAGES: tuple[Language, ...] = ("en", "zh-CN")
+
+
+class ConfigError(Exception):
+    """A configuration the product cannot run with; the message says what and where."""
+
+
+class Band(BaseModel):
+    """A target and the edge of its warning band."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target: float
+    warn: float
+
+
+class TargetSpec(Band):
+    """A KPI's target, with optional per-channel overrides."""
+
+    channel: dict[str, Band] = Field(default_factory=dict)
+
+    def for_channel(self, channel: str | None) -> Band:
+        """The band that applies to one channel (or overall when channel is None)."""
+        if channel is not None and channel in self.channel:
+            return self.channel[channel]
+        return Band(target=self.target, warn=self.warn)
+
+
+def _default_targets() -> dict[str, TargetSpec]:
+    text = resources.files("csreview.config").joinpath("targets.toml").read_text("utf-8")
+    return {k: TargetSpec.model_validate(v) for k, v in tomllib.loads(text).items()}
+
+
+class Settings(BaseSettings):
+    """Everything a review run may be told; see docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="CSREVIEW_", extra="forbid", frozen=True)
+
+    timezone: str = "Asia/Shanghai"
+    service_level_seconds: dict[str, int] = Field(
+        default_factory=lambda: {
+            "phone": 20,
+            "chat": 60,
+            "app": 60,
+            "social": 3_600,
+            "email": 86_400,
+        }
+    )
+    short_abandon_seconds: float = 5
+    qa_pass_mark: float = 80
+    min_sample: int = 30
+    hour_bands: tuple[int, ...] = (0, 8, 12, 18, 20, 24)
+    max_bad_row_share: float = Field(default=0.2, ge=0, le=1)
+    store_url: str | None = None
+    out_dir: Path = Path("reviews")
+    language: Language = "en"
+    targets: dict[str, TargetSpec] = Field(default_factory=_default_targets)
+    playbook_file: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown time zone {value!r}") from err
+        return value
+
+    @field_validator("service_level_seconds")
+    @classmethod
+    def _every_channel(cls, value: dict[str, int]) -> dict[str, int]:
+        missing = [c for c in CHANNELS if c not in value]
+        if missing:
+            raise ValueError(f"no threshold for channel(s) {', '.join(missing)}")
+        return value
+
+    @field_validator("hour_bands")
+    @classmethod
+    def _bands_cover_day(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if value[0] != 0 or value[-1] != 24 or list(value) != sorted(set(value)):
+            raise ValueError("hour_bands must rise strictly from 0 to 24")
+        return value
+
+    @model_validator(mode="after")
+    def _targets_name_kpis(self) -> Settings:
+        unknown = sorted(set(self.targets) - set(KPIS_BY_KEY))
+        if unknown:
+            raise ValueError(f"targets for unknown KPI(s): {', '.join(unknown)}")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_store_url(self) -> str:
+        """The results store; by default an SQLite file beside the published reviews."""
+        if self.store_url:
+            return expand_env(self.store_url)
+        return f"sqlite:///{(self.out_dir / 'store.sqlite').resolve()}"
+
+    def public_dump(self) -> dict[str, Any]:
+        """The settings as recorded in a manifest: no credentials."""
+        data = self.model_dump(mode="json")
+        if self.store_url:
+            data["store_url"] = redact_url(self.store_url)
+        return data
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Load the settings: defaults, then `config_file` (TOML), then `CSREVIEW_*` variables."""
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            values = tomllib.loads(config_file.read_text("utf-8"))
+        except OSError as err:
+            raise ConfigError(f"cannot read config file {config_file}: {err.strerror}") from err
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"config file {config_file} is not valid TOML: {err}") from err
+        if "targets" in values:
+            merged = {k: v.model_dump() for k, v in _default_targets().items()}
+            merged.update(values["targets"])
+            values["targets"] = merged
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        origin = f" in {config_file}" if config_file else ""
+        raise ConfigError(f"invalid setting {where}{origin}: {first['msg']}") from err
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_env(text: str) -> str:
+    """Replace `${NAME}` with the environment variable; a missing one fails loudly."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"environment variable {name} is not set (referenced in a URL)")
+        return os.environ[name]
+
+    return _ENV_REF.sub(value, text)
+
+
+def redact_url(url: str) -> str:
+    """A URL safe to log or record: any password replaced by `***`."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)

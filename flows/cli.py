@@ -1,0 +1,283 @@
+"""The `csreview` command: demo, run and backfill reviews, with the contract's exit codes.
+
+What can be checked before a flow starts is checked here, so a user error is one clear line
+and exit 2; traces go to the run's log file, never to the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from csreview.periods import (
+    CADENCES,
+    Period,
+    PeriodError,
+    latest_complete,
+    parse_period,
+    periods_between,
+)
+from csreview.settings import LANGUAGES, ConfigError, Settings, load_settings
+
+EXIT_OK: Final = 0
+EXIT_BUG: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_BLOCKED: Final = 3
+EXIT_DELIVERY: Final = 4
+
+log = logging.getLogger("csreview")
+
+
+class UserError(Exception):
+    """A mistake the user can fix; its message is the one line they see."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    cadence: str
+    period: Period
+    source: str
+    out: Path
+    language: str | None
+    tenant: str | None
+    config: Path | None
+    reason: str | None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="csreview", description="Service-quality reviews of a contact centre."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser(
+        "demo", help="generate the demo contact centre and review its latest complete month"
+    )
+    demo.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: settings out_dir)"
+    )
+    demo.add_argument("--lang", choices=LANGUAGES, default=None)
+    demo.add_argument("--contacts-per-day", type=int, default=600)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--cadence", choices=CADENCES, required=True)
+        p.add_argument(
+            "--source", required=True, help="SQLAlchemy URL or folder of CSV/Parquet files"
+        )
+        p.add_argument("--store", default=None, help="results store URL")
+        p.add_argument("--out", type=Path, default=None)
+        p.add_argument("--lang", choices=LANGUAGES, default=None)
+        p.add_argument("--tenant", default=None)
+        p.add_argument("--config", type=Path, default=None)
+        p.add_argument("--reason", default=None, help="why an already published period is reissued")
+
+    run = commands.add_parser("run", help="review one period")
+    common(run)
+    run.add_argument("--period", required=True)
+    backfill = commands.add_parser("backfill", help="review a range of periods, in order")
+    common(backfill)
+    backfill.add_argument("--from", dest="first", required=True)
+    backfill.add_argument("--to", dest="last", required=True)
+    return parser
+
+
+# ---------------------------------------------------------------- logging
+def _console() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def _log_to_file(log_file: Path) -> logging.Handler:
+    """Send Prefect's and the libraries' logs (with traces) to the run's log file."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    return handler
+
+
+# ---------------------------------------------------------------- checks
+def _settings(
+    config: Path | None, out: Path | None, language: str | None, store: str | None = None
+) -> Settings:
+    try:
+        return load_settings(config, out_dir=out, language=language, store_url=store)
+    except ConfigError as err:
+        raise UserError(str(err)) from err
+
+
+def _preflight(request: RunRequest) -> None:
+    from tasks.extract import SourceError, check_source
+    from tasks.publish import cadence_dir, published_runs
+
+    try:
+        check_source(request.source)
+    except SourceError as err:
+        raise UserError(str(err)) from err
+    earlier = published_runs(
+        cadence_dir(request.out, request.tenant, request.cadence), request.period
+    )
+    if earlier and not request.reason:
+        raise UserError(
+            f"{request.period} is already published (reissue {earlier[-1]['reissue']}); "
+            "pass --reason to reissue it"
+        )
+
+
+def _review(request: RunRequest) -> tuple[int, str]:
+    """Run the review flow for one period; returns the exit code and one line to show."""
+    from prefect.client.schemas.objects import State
+
+    from flows.review import ValidationBlockedError, review
+    from tasks.extract import SourceError
+    from tasks.publish import cadence_dir, new_run_id
+
+    run_id = new_run_id(request.period, datetime.now(UTC))
+    run_dir = cadence_dir(request.out, request.tenant, request.cadence) / "_runs" / run_id
+    handler = _log_to_file(run_dir / "run.log")
+    try:
+        state: State = review(
+            cadence=request.cadence,
+            period=request.period.label,
+            source=request.source,
+            out=str(request.out),
+            language=request.language,
+            tenant=request.tenant,
+            config=str(request.config) if request.config else None,
+            reason=request.reason,
+            run_id=run_id,
+            return_state=True,
+        )
+        result = state.result(raise_on_failure=False)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+    if isinstance(result, ValidationBlockedError):
+        return (
+            EXIT_BLOCKED,
+            f"{request.period}: blocked by data validation: {result} (evidence in {run_dir})",
+        )
+    if isinstance(result, (SourceError, ConfigError, PeriodError)):
+        return EXIT_USAGE, f"{request.period}: {result}"
+    if isinstance(result, BaseException) or not state.is_completed():
+        return (
+            EXIT_BUG,
+            f"{request.period}: the run failed: {result!r} (full trace in {run_dir / 'run.log'})",
+        )
+    return EXIT_OK, str(result["pdf"])
+
+
+def _requests(args: argparse.Namespace, settings: Settings) -> list[RunRequest]:
+    try:
+        if args.command == "run":
+            periods = [parse_period(args.cadence, args.period)]
+        else:
+            periods = periods_between(
+                parse_period(args.cadence, args.first), parse_period(args.cadence, args.last)
+            )
+    except PeriodError as err:
+        raise UserError(str(err)) from err
+    return [
+        RunRequest(
+            args.cadence,
+            p,
+            args.source,
+            settings.out_dir,
+            settings.language,
+            args.tenant,
+            args.config,
+            args.reason,
+        )
+        for p in periods
+    ]
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from csreview.demo import DemoSpec, generate, to_database
+
+    settings = _settings(None, args.out, args.lang)
+    now = datetime.now(settings.zone)
+    period = latest_complete("monthly", now)
+    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    database = (settings.out_dir / "demo-contact-centre.sqlite").resolve()
+    log.info(
+        "generating the demo contact centre (%s contacts a day) in %s",
+        args.contacts_per_day,
+        database,
+    )
+    frames = generate(
+        DemoSpec(period, contacts_per_day=args.contacts_per_day, timezone=settings.timezone),
+        now=now,
+    )
+    database.unlink(missing_ok=True)
+    to_database(frames, f"sqlite:///{database}")
+    request = RunRequest(
+        "monthly",
+        period,
+        f"sqlite:///{database}",
+        settings.out_dir,
+        settings.language,
+        None,
+        None,
+        reason="demo re-run",
+    )
+    log.info("reviewing %s (monthly)…", period)
+    code, line = _review(request)
+    _report(code, line)
+    return code
+
+
+def _report(code: int, line: str) -> None:
+    if code == EXIT_OK:
+        sys.stdout.write(line + "\n")
+    else:
+        log.error("error: %s", line)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `csreview` command."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault(
+        "PREFECT_LOGGING_SETTINGS_PATH", str(Path(__file__).with_name("logging.yml"))
+    )
+    _console()
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        settings = _settings(args.config, args.out, args.lang, args.store)
+        worst = EXIT_OK
+        for request in _requests(args, settings):
+            try:
+                _preflight(request)
+            except UserError as err:
+                _report(EXIT_USAGE, f"{request.period}: {err}")
+                worst = max(worst, EXIT_USAGE, key=_severity)
+                continue
+            log.info("reviewing %s (%s)…", request.period, request.cadence)
+            code, line = _review(request)
+            _report(code, line)
+            worst = max(worst, code, key=_severity)
+        return worst
+    except UserError as err:
+        log.error("error: %s", err)
+        return EXIT_USAGE
+
+
+def _severity(code: int) -> int:
+    """Order of exit codes, worst last: 0 < 4 < 3 < 2 < 1."""
+    return {EXIT_OK: 0, EXIT_DELIVERY: 1, EXIT_BLOCKED: 2, EXIT_USAGE: 3, EXIT_BUG: 4}[code]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

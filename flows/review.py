@@ -1,0 +1,250 @@
+"""The review flow: one turn of the PDCA review for one tenant, cadence and period.
+
+The body reads like a table of contents; every step is a thin task around one plain
+function of `tasks/`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from csreview.periods import Period, parse_period
+from csreview.schema import CONTRACT_VERSION
+from csreview.settings import Language, Settings, load_settings
+from tasks import kpis as kpi_step
+from tasks import publish as publish_step
+from tasks import render as render_step
+from tasks import root_cause as root_cause_step
+from tasks import surveys as survey_step
+from tasks.extract import Extract, describe_source, extract_period
+from tasks.root_cause import RootCause
+from tasks.surveys import Satisfaction
+from tasks.validate import Validation, validate
+
+
+class ValidationBlockedError(Exception):
+    """Validation found a blocking problem: nothing was published."""
+
+
+# ---------------------------------------------------------------- tasks
+@task(
+    name="extract",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def extract_task(source: str, period: Period, settings: Settings) -> Extract:
+    return extract_period(source, period, settings.zone, datetime.now(settings.zone))
+
+
+@task(name="validate", cache_policy=NO_CACHE, persist_result=False)
+def validate_task(extract: Extract, settings: Settings) -> Validation:
+    return validate(extract, settings)
+
+
+@task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
+def kpis_task(
+    validation: Validation, period: Period, settings: Settings
+) -> tuple[kpi_step.Facts, Any]:
+    facts = kpi_step.build_facts(validation.clean, period, settings, datetime.now(settings.zone))
+    return facts, kpi_step.compute_kpis(facts, settings)
+
+
+@task(name="surveys", cache_policy=NO_CACHE, persist_result=False)
+def surveys_task(validation: Validation, facts: kpi_step.Facts) -> Satisfaction:
+    period_contacts = validation.clean["contacts"]
+    period_contacts = period_contacts[
+        period_contacts["contact_id"].isin(facts.contacts["contact_id"])
+    ]
+    return survey_step.summarise_satisfaction(validation.clean["surveys"], period_contacts)
+
+
+@task(name="root_cause", cache_policy=NO_CACHE, persist_result=False)
+def root_cause_task(
+    facts: kpi_step.Facts,
+    validation: Validation,
+    period: Period,
+    tenant: str,
+    settings: Settings,
+    language: Language,
+) -> RootCause:
+    f = render_step.Formatter(language)
+    return root_cause_step.draft_root_cause(
+        facts, validation.clean, period, tenant, settings, f._, f.label, f.kpi_value
+    )
+
+
+@task(name="render", cache_policy=NO_CACHE, persist_result=False)
+def render_task(
+    context: dict[str, Any], cadence: str, language: Language, attachments: dict[str, bytes]
+) -> tuple[str, bytes]:
+    html = render_step.render_html(context, cadence, language)
+    return html, render_step.render_pdf(html, attachments)
+
+
+# ---------------------------------------------------------------- the flow
+@contextmanager
+def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    timings[name] = round(time.perf_counter() - started, 3)
+
+
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    p = flow_run.parameters
+    return f"{p.get('tenant') or 'default'}-{p['cadence']}-{p['period']}"
+
+
+@flow(name="service-quality-review", flow_run_name=_run_name, validate_parameters=False)
+def review(
+    cadence: str,
+    period: str,
+    source: str,
+    out: str | None = None,
+    language: Language | None = None,
+    tenant: str | None = None,
+    config: str | None = None,
+    reason: str | None = None,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """Review one period: extract, validate, compute, draft, render, publish."""
+    settings = load_settings(Path(config) if config else None, out_dir=out, language=language)
+    the_period = parse_period(cadence, period)
+    started = datetime.now(UTC)
+    plan = publish_step.plan_run(
+        settings.out_dir, tenant, the_period, run_id or publish_step.new_run_id(the_period, started)
+    )
+    timings: dict[str, float] = {}
+    manifest = _manifest(plan, settings, source, tenant, reason, started)
+
+    with _stage(timings, "extract"):
+        extract = extract_task(source, the_period, settings)
+    with _stage(timings, "validate"):
+        validation = validate_task(extract, settings)
+        evidence = publish_step.write_evidence(plan.run_dir, validation)
+    manifest |= _input_record(extract, validation, evidence)
+    if validation.blocked:
+        publish_step.write_manifest(
+            plan.run_dir, manifest | {"status": "blocked", "timings": timings}
+        )
+        raise ValidationBlockedError("; ".join(validation.blocking))
+
+    with _stage(timings, "kpis"):
+        facts, kpis = kpis_task(validation, the_period, settings)
+    with _stage(timings, "surveys"):
+        satisfaction = surveys_task(validation, facts)
+    with _stage(timings, "root_cause"):
+        root_cause = root_cause_task(
+            facts, validation, the_period, tenant or "default", settings, settings.language
+        )
+    with _stage(timings, "render"):
+        context = render_step.build_context(
+            meta=_report_meta(plan, tenant, reason, started, facts.fcr_provisional),
+            period=the_period,
+            zone_name=settings.timezone,
+            kpis=kpis,
+            satisfaction=satisfaction,
+            root_cause=root_cause,
+            validation=validation,
+            language=settings.language,
+            min_sample=settings.min_sample,
+        )
+        attachments = {
+            "kpis.csv": publish_step.kpis_csv(kpis),
+            "problems.csv": publish_step.frame_csv(
+                root_cause.problems, root_cause_step.PROBLEM_COLUMNS
+            ),
+        }
+        html, pdf = render_task(context, cadence, settings.language, attachments)
+    with _stage(timings, "publish"):
+        outputs = publish_step.write_outputs(
+            plan.run_dir, kpis=kpis, root_cause=root_cause, html=html, pdf=pdf
+        )
+        publish_step.write_manifest(
+            plan.run_dir,
+            manifest
+            | {
+                "status": "published",
+                "outputs": outputs | evidence,
+                "timings": timings,
+                "fcr_provisional": facts.fcr_provisional,
+            },
+        )
+        link = publish_step.switch_period(plan)
+    return {
+        "run_id": plan.run_id,
+        "reissue": plan.reissue,
+        "folder": str(link),
+        "pdf": str(link / "review.pdf"),
+    }
+
+
+def _manifest(
+    plan: publish_step.RunPlan,
+    settings: Settings,
+    source: str,
+    tenant: str | None,
+    reason: str | None,
+    started: datetime,
+) -> dict[str, Any]:
+    return {
+        "run_id": plan.run_id,
+        "reissue": plan.reissue,
+        "reason": reason,
+        "cadence": plan.period.cadence,
+        "period": plan.period.label,
+        "tenant": tenant,
+        "source": describe_source(source),
+        "started_at": started.isoformat(timespec="seconds"),
+        "contract_version": CONTRACT_VERSION,
+        "config": settings.public_dump(),
+        "versions": publish_step.versions(),
+    }
+
+
+def _input_record(
+    extract: Extract, validation: Validation, evidence: dict[str, str]
+) -> dict[str, Any]:
+    fingerprints = publish_step.input_fingerprints(extract.raw)
+    return {
+        "tables": {
+            name: {
+                **counts,
+                "sha256": fingerprints.get(name),
+                "encoding": extract.encodings.get(name),
+            }
+            for name, counts in validation.counts.items()
+        },
+        "missing_tables": list(extract.missing_tables),
+        "quarantine_holds_personal_data": True,
+        "evidence": evidence,
+    }
+
+
+def _report_meta(
+    plan: publish_step.RunPlan,
+    tenant: str | None,
+    reason: str | None,
+    started: datetime,
+    fcr_provisional: bool,
+) -> dict[str, Any]:
+    return {
+        "tenant": tenant or "—",
+        "run_id": plan.run_id,
+        "reissue": plan.reissue,
+        "reason": reason or "",
+        "generated_at": started,
+        "fcr_provisional": fcr_provisional,
+        "version": publish_step.versions()["csreview"],
+    }

@@ -1,0 +1,296 @@
+"""Extract: read a period's rows from a database or a folder, as read and as typed.
+
+The period extract holds the period's contacts, the 7 days after it (the FCR repeat window),
+every contact still open at its start (the backlog), and the rows that depend on those.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from csreview import schema as s
+from csreview.periods import REPEAT_WINDOW, Period
+from csreview.settings import expand_env, redact_url
+
+ROW: str = "_row"  # position of a row in the table as read: links typed rows to raw ones
+
+
+class SourceError(Exception):
+    """The source cannot be opened or read (missing folder, refused connection, bad password)."""
+
+
+@dataclass(frozen=True)
+class Extract:
+    """A period's input: `raw` rows exactly as read, `typed` the same rows parsed."""
+
+    period: Period
+    read_at: datetime
+    raw: dict[str, pd.DataFrame]
+    typed: dict[str, pd.DataFrame]
+    missing_tables: tuple[str, ...] = ()
+    encodings: dict[str, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- sources
+def is_database_url(source: str) -> bool:
+    return "://" in source
+
+
+def describe_source(source: str) -> str:
+    """The source as it may be shown or recorded: credentials removed."""
+    return redact_url(source) if is_database_url(source) else str(Path(source))
+
+
+def check_source(source: str) -> None:
+    """Fail with SourceError, before any run starts, when the source cannot be opened."""
+    if is_database_url(source):
+        try:
+            engine = sa.create_engine(expand_env(source))
+        except (sa.exc.ArgumentError, ImportError, ValueError) as err:
+            raise SourceError(f"cannot use database URL {describe_source(source)}: {err}") from err
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as err:
+            orig = getattr(err, "orig", None)
+            reason = str(orig) if orig is not None else str(err)
+            raise SourceError(
+                f"cannot connect to {describe_source(source)}: {reason.strip().splitlines()[0]}"
+            ) from err
+        finally:
+            engine.dispose()
+        if source.startswith("sqlite") and not _sqlite_file_exists(source):
+            raise SourceError(f"no SQLite database at {describe_source(source)}")
+        return
+    path = Path(source)
+    if not path.is_dir():
+        raise SourceError(f"source folder {path} does not exist")
+
+
+def _sqlite_file_exists(url: str) -> bool:
+    database = sa.make_url(url).database
+    return database in (None, "", ":memory:") or Path(database).is_file()
+
+
+def read_tables(source: str) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Every contract table present in the source, as read (extra columns kept)."""
+    if is_database_url(source):
+        return _read_database(expand_env(source)), {}
+    return _read_folder(Path(source))
+
+
+def _read_database(url: str) -> dict[str, pd.DataFrame]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            present = set(sa.inspect(conn).get_table_names())
+            return {
+                t.name: pd.read_sql_query(sa.text(f'SELECT * FROM "{t.name}"'), conn)
+                for t in s.TABLES
+                if t.name in present
+            }
+    except sa.exc.SQLAlchemyError as err:
+        raise SourceError(f"cannot read {redact_url(url)}: {err}") from err
+    finally:
+        engine.dispose()
+
+
+def _read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    frames: dict[str, pd.DataFrame] = {}
+    encodings: dict[str, str] = {}
+    for table in s.TABLES:
+        parquet, csv = folder / f"{table.name}.parquet", folder / f"{table.name}.csv"
+        if parquet.is_file():
+            frames[table.name] = pd.read_parquet(parquet)
+        elif csv.is_file():
+            encoding = detect_encoding(csv.read_bytes())
+            frames[table.name] = pd.read_csv(
+                csv,
+                dtype=str,
+                encoding=encoding,
+                keep_default_na=False,
+                na_values=[""],
+            )
+            encodings[table.name] = encoding
+    return frames, encodings
+
+
+def detect_encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM) when the bytes decode as such, else GB18030."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+# ---------------------------------------------------------------- parsing
+_ZONED = r"(?:[zZ]|[+-]\d{2}:?\d{2})$"
+
+
+def parse_timestamps(values: pd.Series, zone: ZoneInfo) -> pd.Series:
+    """Timestamps on the centre's local clock; naive values are local, zoned ones converted."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        converted: pd.Series = values.dt.tz_convert(zone)
+        return converted
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        localized: pd.Series = values.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+        return localized
+    text = values.astype("string").str.strip()
+    zoned = text.str.contains(_ZONED, regex=True).fillna(False).astype(bool)
+    naive = _to_datetime(text.where(~zoned)).dt.tz_localize(
+        zone, ambiguous="NaT", nonexistent="NaT"
+    )
+    aware = _to_datetime(text.where(zoned), utc=True).dt.tz_convert(zone)
+    combined: pd.Series = naive.where(~zoned, aware)
+    return combined
+
+
+def _to_datetime(text: pd.Series, utc: bool = False) -> pd.Series:
+    parsed: pd.Series = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=utc)
+    retry = parsed.isna() & text.notna()
+    if retry.any():
+        again = pd.to_datetime(text[retry], errors="coerce", format="mixed", utc=utc)
+        parsed = parsed.where(~retry, again)
+    return parsed
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Calendar dates (no clock, no zone) as midnight timestamps."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        naive: pd.Series = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        return naive
+    dates: pd.Series = _to_datetime(values.astype("string").str.strip()).dt.normalize()
+    return dates
+
+
+def parse_flags(values: pd.Series) -> pd.Series:
+    """The contract's flag words (true/false, 1/0, t/f, y/n, yes/no, 是/否) as nullable booleans."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("boolean")
+    text = values.map(_flag_text, na_action="ignore").astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[text.isin(list(s.TRUE_WORDS)).fillna(False).astype(bool)] = True
+    out[text.isin(list(s.FALSE_WORDS)).fillna(False).astype(bool)] = False
+    return out
+
+
+def _flag_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parse_text(values: pd.Series) -> pd.Series:
+    """Text as compared by the contract (ids are text): integral numbers lose their `.0`."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        finite = values.dropna()
+        if (finite == np.floor(finite)).all():
+            return values.astype("Int64").astype("string")
+    return values.astype("string").str.strip()
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
+def parse_table(table: s.Table, raw: pd.DataFrame, zone: ZoneInfo) -> pd.DataFrame:
+    """A table's contract columns, typed; absent columns are left out (validation reports them)."""
+    parsers = {
+        "text": parse_text,
+        "timestamp": lambda v: parse_timestamps(v, zone),
+        "date": parse_dates,
+        "flag": parse_flags,
+        "int": parse_numbers,
+        "number": parse_numbers,
+    }
+    columns = {c.name: parsers[c.kind](raw[c.name]) for c in table.columns if c.name in raw.columns}
+    return pd.DataFrame(columns, index=raw.index).assign(**{ROW: np.arange(len(raw))})
+
+
+# ---------------------------------------------------------------- the period
+def select_period(
+    typed: dict[str, pd.DataFrame], period: Period, zone: ZoneInfo
+) -> dict[str, np.ndarray]:
+    """Positions of the rows each table contributes to the period's extract."""
+    start, end = pd.Timestamp(period.start(zone)), pd.Timestamp(period.end(zone))
+    picks: dict[str, np.ndarray] = {}
+    contacts = typed.get(s.CONTACTS.name)
+    contact_ids: pd.Series | None = None
+    if contacts is not None and s.CREATED_AT in contacts.columns:
+        created = contacts[s.CREATED_AT]
+        in_window = (created >= start) & (created < end + REPEAT_WINDOW)
+        open_at_start = created < start
+        if s.CLOSED_AT in contacts.columns:
+            open_at_start &= contacts[s.CLOSED_AT].isna() | (contacts[s.CLOSED_AT] >= start)
+        if s.ABANDONED in contacts.columns:
+            open_at_start &= contacts[s.ABANDONED].fillna(False) != True  # noqa: E712
+        keep = (in_window | open_at_start | created.isna()).to_numpy()
+        picks[s.CONTACTS.name] = np.flatnonzero(keep)
+        if s.CONTACT_ID in contacts.columns:
+            contact_ids = contacts[s.CONTACT_ID]
+            chosen = set(contact_ids[keep].dropna())
+            known = set(contact_ids.dropna())
+    elif contacts is not None:
+        picks[s.CONTACTS.name] = np.arange(len(contacts))
+    for table in (s.QA_EVALUATIONS, s.SURVEYS):
+        frame = typed.get(table.name)
+        if frame is None:
+            continue
+        if contact_ids is None or s.CONTACT_ID not in frame.columns:
+            picks[table.name] = np.arange(len(frame))
+            continue
+        ids = frame[s.CONTACT_ID]
+        follows = ids.isin(chosen) | ~ids.isin(known) | ids.isna()
+        picks[table.name] = np.flatnonzero(follows.to_numpy())
+    shifts = typed.get(s.SHIFTS.name)
+    if shifts is not None:
+        if {s.STARTS_AT, s.ENDS_AT} <= set(shifts.columns):
+            begin, finish = shifts[s.STARTS_AT], shifts[s.ENDS_AT]
+            overlap = (begin < end) & (finish > start)
+            in_range = overlap | begin.isna() | finish.isna()
+            picks[s.SHIFTS.name] = np.flatnonzero(in_range.to_numpy())
+        else:
+            picks[s.SHIFTS.name] = np.arange(len(shifts))
+    agents = typed.get(s.AGENTS.name)
+    if agents is not None:
+        picks[s.AGENTS.name] = np.arange(len(agents))
+    return picks
+
+
+def extract_period(source: str, period: Period, zone: ZoneInfo, read_at: datetime) -> Extract:
+    """Read the source and keep the period's rows, both as read and typed."""
+    tables, encodings = read_tables(source)
+    typed_all = {
+        name: parse_table(s.TABLES_BY_NAME[name], frame, zone) for name, frame in tables.items()
+    }
+    picks = select_period(typed_all, period, zone)
+    raw = {n: tables[n].iloc[picks[n]].reset_index(drop=True) for n in tables}
+    typed = {
+        n: typed_all[n]
+        .iloc[picks[n]]
+        .reset_index(drop=True)
+        .assign(**{ROW: np.arange(len(picks[n]))})
+        for n in tables
+    }
+    missing = tuple(t.name for t in s.TABLES if t.name not in tables)
+    return Extract(period, read_at, raw, typed, missing, encodings)
+
+
+def look_ahead_closed(period: Period, zone: ZoneInfo, now: datetime) -> bool:
+    """Whether the FCR repeat window after the period has closed at `now`."""
+    return now >= period.end(zone) + REPEAT_WINDOW
+
+
+def window_end(period: Period, zone: ZoneInfo) -> datetime:
+    return period.end(zone) + timedelta(days=REPEAT_WINDOW.days)

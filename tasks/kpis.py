@@ -1,0 +1,450 @@
+"""KPIs: every core KPI of the data contract, overall and by segment, with target and status.
+
+Each KPI is a numerator and a denominator summed over a facts frame (one row per contact,
+evaluation or survey), so every segment uses exactly the contract's definition.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from csreview import schema as s
+from csreview.catalog import KPIS_BY_KEY
+from csreview.periods import REPEAT_WINDOW, Period
+from csreview.settings import Band, Settings
+
+# ---------------------------------------------------------------- names
+KPI: Final = "kpi"
+DIMENSION: Final = "dimension"
+SEGMENT: Final = "segment"
+VALUE: Final = "value"
+NUMERATOR: Final = "numerator"
+DENOMINATOR: Final = "denominator"
+TARGET: Final = "target"
+STATUS: Final = "status"
+KPI_COLUMNS: Final = (KPI, DIMENSION, SEGMENT, VALUE, NUMERATOR, DENOMINATOR, TARGET, STATUS)
+
+ALL: Final = "all"
+UNASSIGNED: Final = "unassigned"
+HOUR_BAND: Final = "hour_band"
+WEEKDAY: Final = "weekday"
+AGENT: Final = "agent"
+DIMENSIONS: Final = (
+    ALL,
+    s.CHANNEL,
+    s.CATEGORY,
+    s.TEAM,
+    s.TIER,
+    s.SITE,
+    HOUR_BAND,
+    WEEKDAY,
+    AGENT,
+)
+DIMENSION_LABELS: Final = {  # English msgids of the dimension names
+    ALL: "all contacts",
+    s.CHANNEL: "channel",
+    s.CATEGORY: "category",
+    HOUR_BAND: "time band",
+    s.TEAM: "team",
+    s.TIER: "tier",
+    s.SITE: "site",
+    WEEKDAY: "weekday",
+    AGENT: "agent",
+}
+HOUR: Final = "_hour"  # hour of day of created_at, for staffing per hour
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# fact columns
+N: Final = "n"
+ANSWERED: Final = "answered"
+COUNTED: Final = "counted"  # answered + abandoned − short abandons
+ABANDON_COUNTED: Final = "abandon_counted"
+WITHIN_SL: Final = "within_sl"
+WAIT: Final = "wait_seconds"
+HANDLE: Final = "handle_seconds"
+NOT_REPEATED: Final = "not_repeated"
+HANDLED_COMPLAINT: Final = "handled_complaint"
+HANDLED_ESCALATED: Final = "handled_escalated"
+HANDLED_TRANSFERRED: Final = "handled_transferred"
+OFFERED: Final = "offered"
+SOLD: Final = "sold"
+FAILED: Final = "failed"
+CSAT_N: Final = "csat_n"
+CSAT_TOP2: Final = "csat_top2_n"
+NPS_N: Final = "nps_n"
+PROMOTER: Final = "promoter"
+DETRACTOR: Final = "detractor"
+SPREAD: Final = "spread"
+
+Source = Literal["contacts", "backlog", "qa", "calibration", "surveys"]
+Kind = Literal["ratio", "count", "median", "p90", "nps", "response"]
+
+
+@dataclass(frozen=True)
+class KpiRule:
+    """How one KPI is computed from a facts frame."""
+
+    key: str
+    source: Source
+    kind: Kind
+    numerator: str = N
+    denominator: str = N
+    integer_numerator: bool = True
+
+
+RULES: Final = (
+    KpiRule("contacts", "contacts", "count"),
+    KpiRule("service_level", "contacts", "ratio", WITHIN_SL, COUNTED),
+    KpiRule("asa_seconds", "contacts", "ratio", WAIT, ANSWERED, integer_numerator=False),
+    KpiRule("abandon_rate", "contacts", "ratio", ABANDON_COUNTED, COUNTED),
+    KpiRule("frt_median_seconds", "contacts", "median", WAIT, ANSWERED),
+    KpiRule("frt_p90_seconds", "contacts", "p90", WAIT, ANSWERED),
+    KpiRule("aht_seconds", "contacts", "ratio", HANDLE, ANSWERED, integer_numerator=False),
+    KpiRule("fcr", "contacts", "ratio", NOT_REPEATED, ANSWERED),
+    KpiRule("complaint_rate", "contacts", "ratio", HANDLED_COMPLAINT, ANSWERED),
+    KpiRule("escalation_rate", "contacts", "ratio", HANDLED_ESCALATED, ANSWERED),
+    KpiRule("transfer_rate", "contacts", "ratio", HANDLED_TRANSFERRED, ANSWERED),
+    KpiRule("backlog", "backlog", "count"),
+    KpiRule("conversion_rate", "contacts", "ratio", SOLD, OFFERED),
+    KpiRule("qa_score", "qa", "ratio", s.SCORE, N, integer_numerator=False),
+    KpiRule("qa_fail_rate", "qa", "ratio", FAILED, N),
+    KpiRule("qa_reviewer_spread", "calibration", "ratio", SPREAD, N, integer_numerator=False),
+    KpiRule("csat", "surveys", "ratio", s.CSAT, CSAT_N),
+    KpiRule("csat_top2", "surveys", "ratio", CSAT_TOP2, CSAT_N),
+    KpiRule("nps", "surveys", "nps", NPS_N, NPS_N),
+    KpiRule("survey_response_rate", "surveys", "response", N, ANSWERED),
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """One row per contact, backlog item, evaluation or survey, with its segments."""
+
+    contacts: pd.DataFrame
+    backlog: pd.DataFrame
+    qa: pd.DataFrame
+    calibration: pd.DataFrame
+    surveys: pd.DataFrame
+    fcr_provisional: bool
+
+
+# ---------------------------------------------------------------- segments
+def hour_band_labels(bands: tuple[int, ...]) -> list[str]:
+    return [f"{a:02d}-{b:02d}" for a, b in itertools.pairwise(bands)]
+
+
+def segments(frame: pd.DataFrame, agents: pd.DataFrame, bands: tuple[int, ...]) -> pd.DataFrame:
+    """The segment columns of contacts (or rows carrying created_at and agent_id)."""
+    by_agent = agents.drop_duplicates(s.AGENT_ID).set_index(s.AGENT_ID)
+    agent = frame[s.AGENT_ID]
+    created = frame[s.CREATED_AT]
+    band = pd.cut(created.dt.hour, bins=list(bands), right=False, labels=hour_band_labels(bands))
+
+    def of_agent(column: str) -> pd.Series:
+        return agent.map(by_agent[column]).astype("string").fillna(UNASSIGNED)
+
+    return pd.DataFrame(
+        {
+            ALL: ALL,
+            s.CHANNEL: frame[s.CHANNEL].astype("string"),
+            s.CATEGORY: frame[s.CATEGORY].astype("string"),
+            s.TEAM: of_agent(s.TEAM),
+            s.TIER: of_agent(s.TIER),
+            s.SITE: of_agent(s.SITE),
+            HOUR_BAND: band.astype("string"),
+            WEEKDAY: pd.Series(
+                np.array(WEEKDAYS)[created.dt.day_of_week.to_numpy()], index=frame.index
+            ),
+            AGENT: agent.astype("string").fillna(UNASSIGNED),
+        },
+        index=frame.index,
+    )
+
+
+# ---------------------------------------------------------------- facts
+def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column].fillna(False).astype(bool)
+
+
+def repeated_contacts(contacts: pd.DataFrame) -> pd.Series:
+    """Whether the same customer has another contact of the same category created strictly
+    after this one and at most 7 × 24 h later (any contact of `contacts`)."""
+    keys = [s.CUSTOMER_ID, s.CATEGORY]
+    distinct = contacts[[*keys, s.CREATED_AT]].drop_duplicates().sort_values([*keys, s.CREATED_AT])
+    following = distinct.groupby(keys, sort=False)[s.CREATED_AT].shift(-1)
+    gap = (following - distinct[s.CREATED_AT]).rename("gap")
+    with_gap = distinct.assign(gap=gap)
+    merged = contacts[[*keys, s.CREATED_AT]].merge(with_gap, on=[*keys, s.CREATED_AT], how="left")
+    repeated = merged["gap"].notna() & (merged["gap"] <= REPEAT_WINDOW)
+    return pd.Series(repeated.to_numpy(), index=contacts.index)
+
+
+def contact_facts(
+    contacts: pd.DataFrame, agents: pd.DataFrame, period: Period, settings: Settings
+) -> pd.DataFrame:
+    """One row per contact of the period (C), with the measures every contact KPI sums."""
+    zone = settings.zone
+    repeated = repeated_contacts(contacts)
+    start, end = pd.Timestamp(period.start(zone)), pd.Timestamp(period.end(zone))
+    in_period = ((contacts[s.CREATED_AT] >= start) & (contacts[s.CREATED_AT] < end)).to_numpy()
+    c = contacts[in_period]
+    answered = c[s.ANSWERED_AT].notna()
+    abandoned = _flag(c, s.ABANDONED)
+    gave_up_after = (c[s.CLOSED_AT] - c[s.CREATED_AT]).dt.total_seconds()
+    short = abandoned & (gave_up_after < settings.short_abandon_seconds)
+    abandon_counted = abandoned & ~short
+    wait = (c[s.ANSWERED_AT] - c[s.CREATED_AT]).dt.total_seconds()
+    threshold = c[s.CHANNEL].map(settings.service_level_seconds).astype("float64")
+    handle = c[[s.TALK_SECONDS, s.HOLD_SECONDS, s.WRAP_SECONDS]].fillna(0).sum(axis=1)
+    measures = pd.DataFrame(
+        {
+            N: 1,
+            ANSWERED: answered.astype(int),
+            COUNTED: (answered | abandon_counted).astype(int),
+            ABANDON_COUNTED: abandon_counted.astype(int),
+            WITHIN_SL: (answered & (wait <= threshold)).astype(int),
+            WAIT: wait.where(answered),
+            HANDLE: handle.where(answered, 0.0),
+            NOT_REPEATED: (answered & ~repeated[in_period]).astype(int),
+            HANDLED_COMPLAINT: (answered & _flag(c, s.COMPLAINT)).astype(int),
+            HANDLED_ESCALATED: (answered & _flag(c, s.ESCALATED)).astype(int),
+            HANDLED_TRANSFERRED: (answered & _flag(c, s.TRANSFERRED)).astype(int),
+            OFFERED: _flag(c, s.SALES_OFFER).astype(int),
+            SOLD: _flag(c, s.SALE).astype(int),
+        },
+        index=c.index,
+    )
+    return pd.concat(
+        [
+            segments(c, agents, settings.hour_bands),
+            measures,
+            c[[s.CONTACT_ID]],
+            pd.DataFrame({HOUR: c[s.CREATED_AT].dt.hour}, index=c.index),
+        ],
+        axis=1,
+    )
+
+
+def backlog_facts(
+    contacts: pd.DataFrame, agents: pd.DataFrame, period: Period, settings: Settings
+) -> pd.DataFrame:
+    """Non-abandoned contacts created before the period end and still open at it."""
+    end = pd.Timestamp(period.end(settings.zone))
+    open_at_end = (
+        ~_flag(contacts, s.ABANDONED)
+        & (contacts[s.CREATED_AT] < end)
+        & (contacts[s.CLOSED_AT].isna() | (contacts[s.CLOSED_AT] >= end))
+    )
+    b = contacts[open_at_end]
+    return segments(b, agents, settings.hour_bands).assign(**{N: 1})
+
+
+def qa_facts(
+    evaluations: pd.DataFrame,
+    contacts: pd.DataFrame,
+    agents: pd.DataFrame,
+    settings: Settings,
+) -> pd.DataFrame:
+    """One row per evaluation of a period contact; agent segments from the evaluation's agent."""
+    of_contact = contacts[[s.CONTACT_ID, s.CHANNEL, s.CATEGORY, s.CREATED_AT]]
+    e = evaluations.drop(columns=[c for c in (s.CHANNEL, s.CATEGORY) if c in evaluations]).merge(
+        of_contact, on=s.CONTACT_ID, how="inner"
+    )
+    failed = (e[s.SCORE] < settings.qa_pass_mark) | _flag(e, s.CRITICAL_ERROR)
+    return pd.concat(
+        [
+            segments(e, agents, settings.hour_bands),
+            e[[s.CONTACT_ID, s.REVIEWER_ID, s.SCORE]],
+            pd.DataFrame({N: 1, FAILED: failed.astype(int)}, index=e.index),
+        ],
+        axis=1,
+    )
+
+
+def survey_facts(
+    surveys: pd.DataFrame, contacts: pd.DataFrame, agents: pd.DataFrame, settings: Settings
+) -> pd.DataFrame:
+    """One row per survey of a period contact, with the contact's segments."""
+    of_contact = contacts[[s.CONTACT_ID, s.CHANNEL, s.CATEGORY, s.CREATED_AT, s.AGENT_ID]]
+    v = surveys[[s.SURVEY_ID, s.CONTACT_ID, s.CSAT, s.NPS]].merge(
+        of_contact, on=s.CONTACT_ID, how="inner"
+    )
+    has_csat = v[s.CSAT].notna()
+    has_nps = v[s.NPS].notna()
+    return pd.concat(
+        [
+            segments(v, agents, settings.hour_bands),
+            pd.DataFrame(
+                {
+                    N: 1,
+                    s.CSAT: v[s.CSAT].fillna(0),
+                    CSAT_N: has_csat.astype(int),
+                    CSAT_TOP2: (v[s.CSAT] >= 4).astype(int),
+                    NPS_N: has_nps.astype(int),
+                    PROMOTER: (v[s.NPS] >= 9).astype(int),
+                    DETRACTOR: (has_nps & (v[s.NPS] <= 6)).astype(int),
+                },
+                index=v.index,
+            ),
+        ],
+        axis=1,
+    )
+
+
+def build_facts(
+    clean: dict[str, pd.DataFrame], period: Period, settings: Settings, now: datetime
+) -> Facts:
+    """All facts frames of a period, from validated input."""
+    contacts, agents = clean[s.CONTACTS.name], clean[s.AGENTS.name]
+    period_contacts = contact_facts(contacts, agents, period, settings)
+    in_period = contacts[contacts[s.CONTACT_ID].isin(period_contacts[s.CONTACT_ID])]
+    qa = qa_facts(clean[s.QA_EVALUATIONS.name], in_period, agents, settings)
+    return Facts(
+        contacts=period_contacts,
+        backlog=backlog_facts(contacts, agents, period, settings),
+        qa=qa,
+        calibration=qa,
+        surveys=survey_facts(clean[s.SURVEYS.name], in_period, agents, settings),
+        fcr_provisional=now < period.end(settings.zone) + REPEAT_WINDOW,
+    )
+
+
+# ---------------------------------------------------------------- aggregation
+def _sums(frame: pd.DataFrame, dimension: str, columns: list[str]) -> pd.DataFrame:
+    return frame.groupby(dimension, observed=True, sort=True)[columns].sum()
+
+
+def _calibration_spread(qa: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """Per segment: sum of (max − min score) over contacts with 2+ distinct reviewers, and
+    the number of such contacts."""
+    per_contact = qa.groupby([dimension, s.CONTACT_ID], observed=True).agg(
+        reviewers=(s.REVIEWER_ID, "nunique"), high=(s.SCORE, "max"), low=(s.SCORE, "min")
+    )
+    calibrated = per_contact[per_contact["reviewers"] >= 2]
+    spread = (calibrated["high"] - calibrated["low"]).groupby(level=0, observed=True)
+    return pd.DataFrame({SPREAD: spread.sum(), N: spread.size()})
+
+
+def _rule_rows(rule: KpiRule, facts: Facts, dimension: str) -> pd.DataFrame:
+    """numerator, denominator and value of one KPI for every segment of one dimension."""
+    if rule.kind == "count":
+        source = facts.backlog if rule.source == "backlog" else facts.contacts
+        n = _sums(source, dimension, [N])[N]
+        return pd.DataFrame({NUMERATOR: n, DENOMINATOR: np.nan, VALUE: n.astype("float64")})
+    if rule.kind in ("median", "p90"):
+        waits = facts.contacts[facts.contacts[ANSWERED] == 1].groupby(dimension, observed=True)[
+            WAIT
+        ]
+        q = 0.5 if rule.kind == "median" else 0.9
+        segments_ = facts.contacts.groupby(dimension, observed=True).size().index
+        return pd.DataFrame(
+            {
+                NUMERATOR: np.nan,
+                DENOMINATOR: waits.size().reindex(segments_, fill_value=0),
+                VALUE: waits.quantile(q).reindex(segments_),
+            }
+        )
+    if rule.kind == "nps":
+        sums = _sums(facts.surveys, dimension, [NPS_N, PROMOTER, DETRACTOR])
+        n = sums[NPS_N]
+        value = 100 * (sums[PROMOTER] - sums[DETRACTOR]) / n.where(n > 0)
+        return pd.DataFrame({NUMERATOR: np.nan, DENOMINATOR: n, VALUE: value})
+    if rule.kind == "response":
+        handled = _sums(facts.contacts, dimension, [ANSWERED])[ANSWERED]
+        answered_surveys = _sums(facts.surveys, dimension, [N])[N].reindex(
+            handled.index, fill_value=0
+        )
+        return _ratio(answered_surveys, handled)
+    if rule.source == "calibration":
+        spread = _calibration_spread(facts.qa, dimension)
+        return _ratio(spread[SPREAD], spread[N])
+    source = {"contacts": facts.contacts, "qa": facts.qa, "surveys": facts.surveys}[rule.source]
+    sums = _sums(source, dimension, [rule.numerator, rule.denominator])
+    return _ratio(sums[rule.numerator], sums[rule.denominator])
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.DataFrame:
+    value = numerator / denominator.where(denominator > 0)
+    return pd.DataFrame({NUMERATOR: numerator, DENOMINATOR: denominator, VALUE: value})
+
+
+# ---------------------------------------------------------------- status
+def status_of(
+    value: float, denominator: float, band: Band | None, direction: str, min_sample: int
+) -> str:
+    """`na` without value or target, `low_sample` below min_sample, else ok / warn / breach."""
+    if pd.isna(value):
+        return "na"
+    if not pd.isna(denominator) and denominator < min_sample:
+        return "low_sample"
+    if band is None or direction == "none":
+        return "na"
+    sign = 1 if direction == "higher" else -1
+    if sign * (value - band.target) >= 0:
+        return "ok"
+    if sign * (value - band.warn) >= 0:
+        return "warn"
+    return "breach"
+
+
+def _band(settings: Settings, key: str, dimension: str, segment: str) -> Band | None:
+    spec = settings.targets.get(key)
+    if spec is None:
+        return None
+    return spec.for_channel(segment if dimension == s.CHANNEL else None)
+
+
+def compute_kpis(
+    facts: Facts, settings: Settings, dimensions: tuple[str, ...] = DIMENSIONS
+) -> pd.DataFrame:
+    """The long KPI table (`kpis.csv`): every KPI for every non-empty segment of every dimension."""
+    parts = []
+    for rule in RULES:
+        for dimension in dimensions:
+            rows = _rule_rows(rule, facts, dimension)
+            parts.append(
+                rows.rename_axis(SEGMENT)
+                .reset_index()
+                .assign(**{KPI: rule.key, DIMENSION: dimension})
+            )
+    table = pd.concat(parts, ignore_index=True)
+    table = table.assign(**{SEGMENT: table[SEGMENT].astype(str)})
+    direction = table[KPI].map({k: v.direction for k, v in KPIS_BY_KEY.items()})
+    bands = [
+        _band(settings, k, d, g)
+        for k, d, g in zip(table[KPI], table[DIMENSION], table[SEGMENT], strict=True)
+    ]
+    targets = [np.nan if b is None else b.target for b in bands]
+    statuses = [
+        status_of(v, n, b, dr, settings.min_sample)
+        for v, n, b, dr in zip(table[VALUE], table[DENOMINATOR], bands, direction, strict=True)
+    ]
+    return (
+        table.assign(
+            **{  # type: ignore[arg-type]
+                TARGET: pd.Series(targets, index=table.index),
+                STATUS: pd.Series(statuses, index=table.index),
+            }
+        )
+        .loc[:, list(KPI_COLUMNS)]
+        .sort_values([KPI, DIMENSION, SEGMENT], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def integer_numerators() -> frozenset[str]:
+    """KPIs whose numerator is a count (written as an integer)."""
+    return frozenset(
+        r.key for r in RULES if r.integer_numerator and r.kind not in ("median", "p90", "nps")
+    )
+
+
+def overall(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The dimension-`all` rows, indexed by KPI key."""
+    return kpis[kpis[DIMENSION] == ALL].set_index(KPI)

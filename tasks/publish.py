@@ -1,0 +1,248 @@
+"""Publish: write a run's files under `_runs/RUN_ID/`, then switch the period folder to it
+in one atomic step, so a reader sees the previous review or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from csreview import schema as s
+from csreview.periods import Period
+from tasks import kpis as k
+from tasks.root_cause import (
+    ACTION_COLUMNS,
+    FOLLOWUP_COLUMNS,
+    PROBLEM_COLUMNS,
+    ROOT_CAUSE_COLUMNS,
+    RootCause,
+)
+from tasks.validate import Validation
+
+RUNS: Final = "_runs"
+MANIFEST: Final = "manifest.json"
+KEY_LIBRARIES: Final = (
+    "csreview", "prefect", "pandas", "numpy", "sqlalchemy", "great-expectations",
+    "weasyprint", "jinja2", "babel",
+)  # fmt: skip
+PRIVATE_FILE: Final = 0o600
+PRIVATE_DIR: Final = 0o700
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Where one run writes: its id, its reissue number and its folders."""
+
+    run_id: str
+    reissue: int
+    cadence_dir: Path
+    period: Period
+
+    @property
+    def run_dir(self) -> Path:
+        return self.cadence_dir / RUNS / self.run_id
+
+    @property
+    def period_link(self) -> Path:
+        return self.cadence_dir / self.period.label
+
+
+def cadence_dir(out: Path, tenant: str | None, cadence: str) -> Path:
+    return (out / tenant / cadence) if tenant else (out / cadence)
+
+
+def new_run_id(period: Period, now: datetime) -> str:
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{period.label}_{stamp}_{uuid.uuid4().hex[:6]}"
+
+
+def published_runs(folder: Path, period: Period) -> list[dict[str, Any]]:
+    """Manifests of the runs that published this period, oldest first."""
+    runs = []
+    for manifest in sorted((folder / RUNS).glob(f"*/{MANIFEST}")):
+        data = json.loads(manifest.read_text("utf-8"))
+        if data.get("period") == period.label and data.get("status") == "published":
+            runs.append(data)
+    return sorted(runs, key=lambda d: d["reissue"])
+
+
+def plan_run(out: Path, tenant: str | None, period: Period, run_id: str) -> RunPlan:
+    """The next run of a period: a reissue when the period has been published before."""
+    folder = cadence_dir(out, tenant, period.cadence)
+    earlier = published_runs(folder, period)
+    reissue = earlier[-1]["reissue"] + 1 if earlier else 0
+    return RunPlan(run_id, reissue, folder, period)
+
+
+# ---------------------------------------------------------------- CSV writing
+def csv_value(value: object) -> str:
+    """Full precision: floats as Python repr, integers as integers, missing as empty."""
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if hasattr(value, "item"):
+        return csv_value(value.item())
+    return str(value)
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_value(v) for v in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def kpis_csv(kpis: pd.DataFrame) -> bytes:
+    """`kpis.csv` as the contract defines it: long format, sorted, full precision."""
+    counts = {"contacts", "backlog"}
+    integer_numerators = k.integer_numerators()
+
+    def row(r: tuple[Any, ...]) -> list[object]:
+        kpi, dimension, segment, value, numerator, denominator, target, status = r
+        return [
+            kpi,
+            dimension,
+            segment,
+            int(value) if kpi in counts and not pd.isna(value) else float(value),
+            int(numerator)
+            if kpi in integer_numerators and not pd.isna(numerator)
+            else float(numerator),
+            None if pd.isna(denominator) else int(denominator),
+            float(target),
+            status,
+        ]
+
+    ordered = kpis.sort_values([k.KPI, k.DIMENSION, k.SEGMENT], kind="stable")
+    return csv_bytes(k.KPI_COLUMNS, (row(r) for r in ordered.itertuples(index=False)))
+
+
+def frame_csv(frame: pd.DataFrame, columns: Sequence[str]) -> bytes:
+    return csv_bytes(columns, frame.loc[:, list(columns)].itertuples(index=False))
+
+
+def raw_rows_csv(frame: pd.DataFrame) -> bytes:
+    """The canonical form of rows as read (see docs/outputs.md): CSV, UTF-8, columns and rows
+    in the order read, missing values empty, other values as their text."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n", na_rep="")
+    return buffer.getvalue().encode("utf-8")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------- files
+def write_file(path: Path, data: bytes, mode: int | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    if mode is not None:
+        tmp.chmod(mode)
+    tmp.replace(path)
+
+
+def write_evidence(run_dir: Path, validation: Validation) -> dict[str, str]:
+    """Quarantine files (owner-only: they may hold personal data) and validation results."""
+    written: dict[str, str] = {}
+    quarantine_dir = run_dir / "quarantine"
+    quarantine_dir.mkdir(parents=True, exist_ok=True)
+    quarantine_dir.chmod(PRIVATE_DIR)
+    for table in s.TABLES:
+        frame = validation.quarantine.get(table.name)
+        if frame is None:
+            continue
+        data = raw_rows_csv(frame)
+        write_file(quarantine_dir / f"{table.name}.csv", data, PRIVATE_FILE)
+        written[f"quarantine/{table.name}.csv"] = sha256(data)
+    results = {
+        "blocking": list(validation.blocking),
+        "counts": validation.counts,
+        "rules": [
+            {
+                "table": r.table,
+                "rule": r.rule,
+                "severity": r.severity,
+                "description": r.description,
+                "checked": r.checked,
+                "failed": r.failed,
+                "passed": r.passed,
+                "examples": list(r.examples),
+            }
+            for r in validation.rules
+        ],
+    }
+    data = json.dumps(results, ensure_ascii=False, indent=2).encode("utf-8")
+    write_file(run_dir / "validation" / "results.json", data)
+    written["validation/results.json"] = sha256(data)
+    return written
+
+
+def write_outputs(
+    run_dir: Path,
+    *,
+    kpis: pd.DataFrame,
+    root_cause: RootCause,
+    html: str,
+    pdf: bytes,
+) -> dict[str, str]:
+    files = {
+        "kpis.csv": kpis_csv(kpis),
+        "problems.csv": frame_csv(root_cause.problems, PROBLEM_COLUMNS),
+        "root_causes.csv": frame_csv(root_cause.causes, ROOT_CAUSE_COLUMNS),
+        "actions.csv": frame_csv(root_cause.actions, ACTION_COLUMNS),
+        "followups.csv": frame_csv(root_cause.followups, FOLLOWUP_COLUMNS),
+        "review.html": html.encode("utf-8"),
+        "review.pdf": pdf,
+    }
+    for name, data in files.items():
+        write_file(run_dir / name, data)
+    return {name: sha256(data) for name, data in files.items()}
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for name in KEY_LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def input_fingerprints(raw: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+    return {name: sha256(raw_rows_csv(frame)) for name, frame in raw.items()}
+
+
+def write_manifest(run_dir: Path, manifest: Mapping[str, Any]) -> None:
+    data = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
+    write_file(run_dir / MANIFEST, data)
+
+
+def switch_period(plan: RunPlan) -> Path:
+    """Point the period folder at this run in one `rename(2)`: readers never see a mix."""
+    link = plan.period_link
+    tmp = link.with_name(f".{link.name}.{plan.run_id}.tmp")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(Path(RUNS) / plan.run_id, target_is_directory=True)
+    tmp.replace(link)  # rename(2): atomic
+    return link

@@ -1,0 +1,383 @@
+"""Render: a pure report context, then one Jinja2 environment → HTML → WeasyPrint PDF.
+
+The context holds only display-ready values (labels translated, numbers formatted per
+locale), so templates carry layout and wording, never logic.
+"""
+
+from __future__ import annotations
+
+import gettext
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Final
+
+import jinja2
+import pandas as pd
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+
+from csreview import schema as s
+from csreview.catalog import KPIS, KPIS_BY_KEY
+from csreview.i18n import babel_locale, translations
+from csreview.periods import Period
+from csreview.settings import Language
+from tasks import kpis as k
+from tasks.root_cause import RootCause
+from tasks.surveys import Satisfaction
+from tasks.validate import Validation
+
+SCORECARD: Final = (
+    "contacts", "service_level", "asa_seconds", "abandon_rate", "frt_p90_seconds", "aht_seconds",
+    "fcr", "complaint_rate", "escalation_rate", "transfer_rate", "backlog", "conversion_rate",
+    "csat", "csat_top2", "nps", "survey_response_rate",
+)  # fmt: skip
+QUALITY: Final = ("qa_score", "qa_fail_rate", "qa_reviewer_spread")
+BREAKDOWN_KPIS: Final = (
+    "contacts", "service_level", "abandon_rate", "asa_seconds", "fcr", "complaint_rate", "csat",
+)  # fmt: skip
+BREAKDOWN_DIMENSIONS: Final = (s.CHANNEL, s.CATEGORY, k.HOUR_BAND, s.TEAM, s.TIER)
+STATUS_SYMBOLS: Final = {"ok": "✓", "warn": "!", "breach": "✗", "na": "–", "low_sample": "·"}
+TEMPLATES: Final = Path(str(resources.files("report_templates")))
+
+
+def _n(message: str) -> str:
+    """Marks a msgid for extraction; translated where it is shown."""
+    return message
+
+
+STATUS_LABELS: Final = {
+    "ok": _n("ok"),
+    "warn": _n("warning"),
+    "breach": _n("breach"),
+    "na": _n("n/a"),
+    "low_sample": _n("low sample"),
+}
+FISHBONE_LABELS: Final = {
+    "people": _n("people"),
+    "machine": _n("machine"),
+    "material": _n("material"),
+    "method": _n("method"),
+    "environment": _n("environment"),
+    "measurement": _n("measurement"),
+}
+CHANNEL_LABELS: Final = (_n("phone"), _n("chat"), _n("email"), _n("app"), _n("social"))
+WORD_LABELS: Final = (
+    _n("blocking"), _n("quarantine"), _n("warn"), _n("proposed"), _n("approved"), _n("rejected"),
+    _n("effective"), _n("not_effective"), _n("too_early"),
+)  # fmt: skip
+CADENCE_TITLES: Final = {
+    "monthly": _n("Monthly service-quality review"),
+    "quarterly": _n("Quarterly service-quality review"),
+}
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Translates and formats values for one report language."""
+
+    language: Language
+
+    @property
+    def catalog(self) -> gettext.NullTranslations:
+        return translations(self.language)
+
+    def _(self, message: str) -> str:
+        return self.catalog.gettext(message)
+
+    def label(self, kpi: str) -> str:
+        return self._(KPIS_BY_KEY[kpi].label)
+
+    def number(self, value: float, digits: int = 1) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
+        return format_decimal(value, format=pattern, locale=babel_locale(self.language))
+
+    def percent(self, value: float, digits: int = 1) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+        return format_percent(value, format=pattern, locale=babel_locale(self.language))
+
+    def seconds(self, value: float) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        if value >= 3600:
+            return self._("{h} h").format(h=self.number(value / 3600, 1))
+        if value >= 120:
+            return self._("{m} min").format(m=self.number(value / 60, 1))
+        return self._("{s} s").format(s=self.number(value, 1))
+
+    def kpi_value(self, kpi: str, value: float) -> str:
+        unit = KPIS_BY_KEY[kpi].unit
+        if unit == "fraction":
+            return self.percent(value)
+        if unit == "seconds":
+            return self.seconds(value)
+        if unit == "count":
+            return self.number(value, 0)
+        if unit == "score":
+            return self.number(value, 2)
+        return self.number(value, 1)
+
+    def segment(self, dimension: str, value: str) -> str:
+        if dimension == s.CHANNEL:
+            return self._(value)
+        return value
+
+
+# ---------------------------------------------------------------- context
+def _kpi_row(row: Any, kpi: str, f: Formatter) -> dict[str, Any]:
+    status = str(row[k.STATUS])
+    return {
+        "key": kpi,
+        "label": f.label(kpi),
+        "value": f.kpi_value(kpi, row[k.VALUE]),
+        "target": "" if pd.isna(row[k.TARGET]) else f.kpi_value(kpi, row[k.TARGET]),
+        "denominator": "" if pd.isna(row[k.DENOMINATOR]) else f.number(row[k.DENOMINATOR], 0),
+        "status": status,
+        "status_symbol": STATUS_SYMBOLS[status],
+        "status_label": f._(STATUS_LABELS[status]),
+    }
+
+
+def _breakdown(kpis: pd.DataFrame, dimension: str, f: Formatter) -> dict[str, Any]:
+    part = kpis[(kpis[k.DIMENSION] == dimension) & kpis[k.KPI].isin(BREAKDOWN_KPIS)]
+    wide = part.pivot(index=k.SEGMENT, columns=k.KPI)
+    rows = []
+    for segment in wide.index:
+        cells = []
+        for kpi in BREAKDOWN_KPIS:
+            value = (
+                wide.loc[segment, (k.VALUE, kpi)] if (k.VALUE, kpi) in wide.columns else math.nan
+            )
+            status = wide.loc[segment, (k.STATUS, kpi)] if (k.STATUS, kpi) in wide.columns else "na"
+            status = "na" if pd.isna(status) else str(status)
+            cells.append(
+                {
+                    "value": f.kpi_value(kpi, value),
+                    "status": status,
+                    "symbol": STATUS_SYMBOLS[status],
+                }
+            )
+        rows.append({"segment": f.segment(dimension, str(segment)), "cells": cells})
+    return {
+        "title": f._("By {dimension}").format(dimension=f._(k.DIMENSION_LABELS[dimension])),
+        "dimension_label": f._(k.DIMENSION_LABELS[dimension]),
+        "headers": [f.label(kpi) for kpi in BREAKDOWN_KPIS],
+        "rows": rows,
+    }
+
+
+def build_context(
+    *,
+    meta: Mapping[str, Any],
+    period: Period,
+    zone_name: str,
+    kpis: pd.DataFrame,
+    satisfaction: Satisfaction,
+    root_cause: RootCause,
+    validation: Validation,
+    language: Language,
+    min_sample: int,
+) -> dict[str, Any]:
+    """Everything the templates show, translated and formatted; no I/O."""
+    f = Formatter(language)
+    loc = babel_locale(language)
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(zone_name)
+    generated: datetime = meta["generated_at"]
+    top = k.overall(kpis)
+    title = f._(CADENCE_TITLES[period.cadence])
+    sections = [
+        ("summary", f._("Executive summary")),
+        ("service", f._("Service and efficiency")),
+        ("satisfaction", f._("Customer satisfaction")),
+        ("quality", f._("Quality assurance")),
+        ("problems", f._("Problem list")),
+        ("root-cause", f._("Root-cause analysis")),
+        ("actions", f._("Improvement plan")),
+        ("followups", f._("Follow-up of earlier actions")),
+        ("data-quality", f._("Appendix: data quality")),
+        ("definitions", f._("Appendix: KPI definitions")),
+    ]
+    causes = root_cause.causes
+    problems = [
+        {
+            "rank": int(p["rank"]),
+            "title": p["title"],
+            "baseline": f.kpi_value(str(p["kpi"]), float(p["baseline"])),
+            "defects": f.number(p["defects"], 0),
+            "defect_share": f.percent(p["defect_share"], 0),
+            "cumulative_share": f.percent(p["cumulative_share"], 0),
+            "causes": [
+                {
+                    "category": f._(FISHBONE_LABELS[str(h["category"])]),
+                    "hypothesis": h["hypothesis"],
+                    "verified": h["verified"],
+                    "verified_label": f._("yes") if h["verified"] == "true" else f._("no"),
+                    "evidence": h["evidence"],
+                }
+                for _, h in causes[causes["problem_rank"] == p["rank"]].iterrows()
+            ],
+        }
+        for _, p in root_cause.problems.iterrows()
+    ]
+    actions = [
+        {
+            **a.to_dict(),
+            "kpi": f.label(str(a["kpi"])),
+            "baseline": f.kpi_value(str(a["kpi"]), float(a["baseline"])),
+            "target": f.kpi_value(str(a["kpi"]), float(a["target"])),
+            "status": f._(str(a["status"])),
+        }
+        for _, a in root_cause.actions.iterrows()
+    ]
+    followups = [
+        {
+            **r.to_dict(),
+            "kpi": f.label(str(r["kpi"])),
+            "baseline": f.kpi_value(str(r["kpi"]), float(r["baseline"])),
+            "target": f.kpi_value(str(r["kpi"]), float(r["target"])),
+            "current": f.kpi_value(str(r["kpi"]), float(r["current"])),
+            "verdict": f._(str(r["verdict"])),
+        }
+        for _, r in root_cause.followups.iterrows()
+    ]
+    nps = satisfaction.nps
+    start, end = period.start(zone), period.end(zone)
+    last_day = (pd.Timestamp(end) - pd.Timedelta(days=1)).date()
+    return {
+        "meta": {
+            **meta,
+            "lang": language,
+            "title": title,
+            "period_label": f._("Review of {period}").format(period=period.label),
+            "period": period.label,
+            "period_range": f"{format_date(start.date(), 'medium', locale=loc)} – "
+            f"{format_date(last_day, 'medium', locale=loc)}",
+            "generated_at": format_datetime(generated.astimezone(zone), "medium", locale=loc),
+            "generated_at_iso": generated.isoformat(timespec="seconds"),
+            "data_status": _data_status(validation, f),
+        },
+        "toc": [{"id": i, "title": t} for i, t in sections],
+        "scorecard": [_kpi_row(top.loc[key], key, f) for key in SCORECARD if key in top.index],
+        "quality": [_kpi_row(top.loc[key], key, f) for key in QUALITY if key in top.index],
+        "breakdowns": [_breakdown(kpis, d, f) for d in BREAKDOWN_DIMENSIONS],
+        "min_sample": min_sample,
+        "satisfaction": {
+            "distribution": [
+                {
+                    "score": int(r["score"]),
+                    "count": f.number(r["count"], 0),
+                    "share": f.percent(r["share"]),
+                }
+                for _, r in satisfaction.distribution.iterrows()
+            ],
+            "nps": {
+                "nps": f.number(nps.nps, 1) if nps.nps is not None else "–",
+                "low": f.number(nps.low, 1) if nps.low is not None else "–",
+                "high": f.number(nps.high, 1) if nps.high is not None else "–",
+                "responses": f.number(nps.responses, 0),
+                "promoters": f.number(nps.promoters, 0),
+                "passives": f.number(nps.passives, 0),
+                "detractors": f.number(nps.detractors, 0),
+            },
+            "verbatims": [
+                {
+                    **v.to_dict(),
+                    "channel": f._(str(v[s.CHANNEL])),
+                    "csat": "–" if pd.isna(v[s.CSAT]) else int(v[s.CSAT]),
+                }
+                for _, v in satisfaction.verbatims.iterrows()
+            ],
+        },
+        "problems": problems,
+        "actions": actions,
+        "followups": followups,
+        "data_quality": {
+            "tables": [{"name": n, **c} for n, c in validation.counts.items()],
+            "failing": [
+                {
+                    "table": r.table,
+                    "description": r.description,
+                    "severity": f._(r.severity),
+                    "failed": f.number(r.failed, 0),
+                    "examples": ", ".join(r.examples),
+                }
+                for r in validation.rules
+                if not r.passed
+            ],
+            "rules_checked": len(validation.rules),
+        },
+        "definitions": [
+            {"key": d.key, "label": f._(d.label), "definition": d.definition} for d in KPIS
+        ],
+    }
+
+
+def _data_status(validation: Validation, f: Formatter) -> str:
+    quarantined = sum(c["quarantined"] for c in validation.counts.values())
+    read = sum(c["read"] for c in validation.counts.values())
+    if quarantined == 0:
+        return f._("all {read} rows passed validation").format(read=f.number(read, 0))
+    return f._("{bad} of {read} rows quarantined (see the data-quality appendix)").format(
+        bad=f.number(quarantined, 0), read=f.number(read, 0)
+    )
+
+
+# ---------------------------------------------------------------- templates
+@cache
+def environment(language: Language) -> jinja2.Environment:
+    """The report environment of a language: autoescape on, undefined values fail."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def render_html(context: Mapping[str, Any], cadence: str, language: Language) -> str:
+    """The report as one self-contained HTML document."""
+    return environment(language).get_template(f"{cadence}.html").render(context)
+
+
+# ---------------------------------------------------------------- PDF
+def render_pdf(html: str, attachments: Mapping[str, bytes]) -> bytes:
+    """The report as PDF/A-3b with the given files attached; fetches nothing but `data:`
+    URLs and files of the template folder."""
+    import weasyprint
+    from weasyprint.urls import URLFetcher
+
+    class TemplateFolderFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"file", "data"})
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("file:"):
+                path = Path(url.removeprefix("file://")).resolve()
+                if not path.is_relative_to(TEMPLATES.resolve()):
+                    raise ValueError(f"refused to fetch {url}")
+            return super().fetch(url, headers)
+
+    files = [
+        weasyprint.Attachment(file_obj=BytesIO(data), name=name, description=name)
+        for name, data in attachments.items()
+    ]
+    document = weasyprint.HTML(
+        string=html, base_url=str(TEMPLATES), url_fetcher=TemplateFolderFetcher()
+    )
+    pdf: bytes = document.write_pdf(pdf_variant="pdf/a-3b", attachments=files)
+    return pdf

@@ -1,0 +1,79 @@
+"""Shared test fixtures: a tiny contact centre whose KPIs are worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from csreview import schema as s
+from csreview.periods import Period
+from csreview.settings import Settings, load_settings
+from tasks.extract import parse_table
+
+ZONE = ZoneInfo("Asia/Shanghai")
+OCTOBER = Period("monthly", 2026, 10)
+AFTER_WINDOW = datetime(2026, 11, 20, 12, 0, tzinfo=ZONE)
+
+# contact_id, customer, channel, category, created, answered, closed, agent, abandoned,
+# talk, hold, wrap, resolved, escalated, transferred, complaint, offer, sale
+TINY_CONTACTS = [
+    ("c1", "U1", "phone", "logistics", "2026-10-05 10:00:00", "2026-10-05 10:00:10", "2026-10-05 10:05:10", "A1", "0", 200, 50, 50, "1", "0", "0", "1", "0", "0"),
+    ("c2", "U2", "phone", "billing", "2026-10-05 10:05:00", "2026-10-05 10:05:30", "2026-10-05 10:07:30", "A2", "0", 100, 0, 20, "1", "0", "1", "0", "1", "1"),
+    ("c3", "U3", "phone", "logistics", "2026-10-06 21:00:00", None, "2026-10-06 21:00:03", None, "1", None, None, None, None, None, None, None, None, None),
+    ("c4", "U4", "chat", "logistics", "2026-10-06 21:10:00", None, "2026-10-06 21:11:40", None, "yes", 0, 0, 0, None, None, None, None, None, None),
+    ("c5", "U1", "chat", "logistics", "2026-10-07 09:00:00", "2026-10-07 09:00:50", "2026-10-07 09:05:50", "A1", "0", 300, 0, 0, "0", "1", "0", "0", "1", "0"),
+    ("c6", "U5", "email", "other", "2026-10-08 12:00:00", None, None, None, "0", None, None, None, None, None, None, None, None, None),
+    ("c7", "U6", "phone", "billing", "2026-09-20 10:00:00", "2026-09-20 10:00:05", None, "A2", "0", 60, 0, 0, None, None, None, None, None, None),
+    ("c8", "U7", "phone", "returns", "2026-11-02 09:00:00", "2026-11-02 09:00:04", "2026-11-02 09:02:00", "A2", "0", 100, 0, 16, "1", "0", "0", "0", "0", "0"),
+    ("c9", "U7", "phone", "returns", "2026-10-30 10:00:00", "2026-10-30 10:00:05", "2026-10-30 10:01:05", "A2", "0", 60, 0, 0, "0", "0", "0", "0", "0", "0"),
+]  # fmt: skip
+TINY_AGENTS = [
+    ("A1", "Alpha", "senior", "Shanghai", "2020-01-01", None),
+    ("A2", "Bravo", "junior", None, "2026-03-01", None),
+]
+TINY_QA = [
+    ("e1", "c1", "A1", "R1", "human", "2026-10-06 10:00:00", 90, "0"),
+    ("e2", "c1", "A1", "R2", "human", "2026-10-06 11:00:00", 70, "0"),
+    ("e3", "c2", "A2", "R1", "human", "2026-10-06 12:00:00", 85, "1"),
+    ("e4", "c5", "A1", "R1", "ai", "2026-10-08 12:00:00", 60, "0"),
+]
+TINY_SURVEYS = [
+    ("s1", "c1", "2026-10-05 12:00:00", 5, 10, None, "很好"),
+    ("s2", "c2", "2026-10-05 12:00:00", 2, 3, None, "call me on 13812345678"),
+    ("s3", "c5", "2026-10-07 12:00:00", 4, 8, None, None),
+    ("s4", "c9", "2026-10-30 12:00:00", None, 9, None, None),
+]
+TINY_SHIFTS = [
+    ("A1", "2026-10-05 08:00:00", "2026-10-05 17:00:00"),
+    ("A2", "2026-10-05 08:00:00", "2026-10-05 17:00:00"),
+]
+
+
+def raw_frames() -> dict[str, pd.DataFrame]:
+    """The tiny contact centre as read from a source (text values)."""
+
+    def frame(table: s.Table, rows: list[tuple[object, ...]]) -> pd.DataFrame:
+        names = list(table.column_names)[: len(rows[0])]
+        return pd.DataFrame(rows, columns=names).astype("object")
+
+    return {
+        s.AGENTS.name: frame(s.AGENTS, TINY_AGENTS),
+        s.CONTACTS.name: frame(s.CONTACTS, TINY_CONTACTS),
+        s.QA_EVALUATIONS.name: frame(s.QA_EVALUATIONS, TINY_QA),
+        s.SURVEYS.name: frame(s.SURVEYS, TINY_SURVEYS),
+        s.SHIFTS.name: frame(s.SHIFTS, TINY_SHIFTS),
+    }
+
+
+def typed_frames() -> dict[str, pd.DataFrame]:
+    return {
+        name: parse_table(s.TABLES_BY_NAME[name], raw, ZONE) for name, raw in raw_frames().items()
+    }
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings()

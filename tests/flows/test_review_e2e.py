@@ -1,0 +1,282 @@
+"""End to end: the `csreview` command on a generated contact centre, checked independently."""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from csreview.demo import DemoSpec, generate, to_database, to_folder
+from csreview.periods import Period
+from flows.cli import main
+from tests.conftest import ZONE
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+SEPTEMBER = Period("monthly", 2026, 9)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZONE)
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, pd.DataFrame], str]:
+    frames = generate(DemoSpec(SEPTEMBER, months=2, contacts_per_day=120, seed=11), now=NOW)
+    path = tmp_path_factory.mktemp("source") / "centre.sqlite"
+    to_database(frames, f"sqlite:///{path}")
+    return frames, f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="module")
+def published(
+    centre: tuple[dict[str, pd.DataFrame], str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    code = main(
+        [
+            "run",
+            "--cadence",
+            "monthly",
+            "--period",
+            "2026-09",
+            "--source",
+            centre[1],
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    return out / "monthly" / "2026-09"
+
+
+def independent_kpis(contacts: pd.DataFrame) -> dict[str, float]:
+    """The contract's definitions, recomputed here without the product's code."""
+    start, end = pd.Timestamp("2026-09-01"), pd.Timestamp("2026-10-01")
+    c = contacts[(contacts.created_at >= start) & (contacts.created_at < end)]
+    answered = c.answered_at.notna()
+    wait = (c.answered_at - c.created_at).dt.total_seconds()
+    abandoned = c.abandoned.astype(bool)
+    short = abandoned & ((c.closed_at - c.created_at).dt.total_seconds() < 5)
+    threshold = c.channel.map({"phone": 20, "chat": 60, "app": 60, "social": 3600, "email": 86400})
+    offered = answered.sum() + abandoned.sum() - short.sum()
+    repeated = []
+    for _, row in c[answered].iterrows():
+        same = contacts[
+            (contacts.customer_id == row.customer_id)
+            & (contacts.category == row.category)
+            & (contacts.created_at > row.created_at)
+            & (contacts.created_at <= row.created_at + pd.Timedelta(days=7))
+        ]
+        repeated.append(len(same) > 0)
+    return {
+        "contacts": len(c),
+        "service_level": ((wait <= threshold) & answered).sum() / offered,
+        "asa_seconds": wait[answered].sum() / answered.sum(),
+        "abandon_rate": (abandoned & ~short).sum() / offered,
+        "frt_median_seconds": float(np.median(wait[answered])),
+        "frt_p90_seconds": float(np.percentile(wait[answered], 90)),
+        "fcr": 1 - sum(repeated) / answered.sum(),
+        "complaint_rate": (c.complaint & answered).sum() / answered.sum(),
+        "conversion_rate": c.sale.sum() / c.sales_offer.sum(),
+    }
+
+
+def test_kpis_csv_matches_the_contract(
+    published: Path, centre: tuple[dict[str, pd.DataFrame], str]
+) -> None:
+    with (published / "kpis.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [
+        "kpi",
+        "dimension",
+        "segment",
+        "value",
+        "numerator",
+        "denominator",
+        "target",
+        "status",
+    ]
+    keys = [(r["kpi"], r["dimension"], r["segment"]) for r in rows]
+    assert keys == sorted(keys)
+    overall = {r["kpi"]: r for r in rows if r["dimension"] == "all"}
+    expected = independent_kpis(centre[0]["contacts"])
+    for kpi, value in expected.items():
+        assert float(overall[kpi]["value"]) == pytest.approx(value, rel=1e-12), kpi
+    assert overall["contacts"]["value"] == str(expected["contacts"])
+    assert {r["dimension"] for r in rows} >= {"all", "channel", "category"}
+
+
+def test_published_folder_holds_the_contract_files(published: Path) -> None:
+    assert published.is_symlink()
+    for name in (
+        "review.pdf",
+        "review.html",
+        "kpis.csv",
+        "problems.csv",
+        "root_causes.csv",
+        "actions.csv",
+        "followups.csv",
+        "manifest.json",
+        "validation/results.json",
+    ):
+        assert (published / name).is_file(), name
+    manifest = json.loads((published / "manifest.json").read_text())
+    for table, counts in manifest["tables"].items():
+        assert counts["read"] == counts["used"] + counts["quarantined"], table
+        assert len(counts["sha256"]) == 64
+    assert manifest["reissue"] == 0 and manifest["period"] == "2026-09"
+    mode = (published / "quarantine" / "contacts.csv").stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600
+
+
+def test_pdf_reports_the_numbers(published: Path) -> None:
+    reader = PdfReader(published / "review.pdf")
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Monthly service-quality review" in text
+    assert "Executive summary" in text and "Problem list" in text
+    with (published / "kpis.csv").open(encoding="utf-8") as handle:
+        overall = {r["kpi"]: r for r in csv.DictReader(handle) if r["dimension"] == "all"}
+    assert f"{float(overall['service_level']['value']):.1%}" in text
+    assert f"{int(overall['contacts']['value']):,}" in text
+    assert len(reader.pages) >= 8
+
+
+def test_planted_problem_is_rank_one(published: Path) -> None:
+    problems = pd.read_csv(published / "problems.csv")
+    assert problems.loc[0, "segment"] == "hour_band=20-24"
+    causes = pd.read_csv(published / "root_causes.csv")
+    first = causes[causes.problem_rank == 1].set_index("category")["verified"]
+    assert bool(first["environment"]) is True
+
+
+def test_chinese_report(centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path) -> None:
+    code = main(
+        [
+            "run",
+            "--cadence",
+            "monthly",
+            "--period",
+            "2026-09",
+            "--source",
+            centre[1],
+            "--out",
+            str(tmp_path),
+            "--lang",
+            "zh-CN",
+        ]
+    )
+    assert code == 0
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(tmp_path / "monthly/2026-09/review.pdf").pages
+    )
+    assert "月度服务质量复盘" in text and "服务质量问题清单" in text and "根因分析" in text
+
+
+def test_folder_source_in_gb18030(
+    centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path
+) -> None:
+    to_folder(centre[0], str(tmp_path / "src"), encoding="gb18030")
+    code = main(
+        [
+            "run",
+            "--cadence",
+            "monthly",
+            "--period",
+            "2026-09",
+            "--source",
+            str(tmp_path / "src"),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert code == 0
+    assert (tmp_path / "out/monthly/2026-09/kpis.csv").is_file()
+
+
+def test_reissue_needs_a_reason(
+    published: Path, centre: tuple[dict[str, pd.DataFrame], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = published.parent.parent
+    args = [
+        "run",
+        "--cadence",
+        "monthly",
+        "--period",
+        "2026-09",
+        "--source",
+        centre[1],
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 2
+    assert "--reason" in capsys.readouterr().err
+    first = (published / "kpis.csv").read_bytes()
+    assert main([*args, "--reason", "late survey data"]) == 0
+    manifest = json.loads((published / "manifest.json").read_text())
+    assert manifest["reissue"] == 1
+    assert (published / "kpis.csv").read_bytes() == first  # same input, same numbers
+    assert len(list((out / "monthly" / "_runs").iterdir())) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--period", "2026-13"], 2, "YYYY-MM"),
+        (["--period", "2026-Q3"], 2, "YYYY-MM"),
+        (["--period", "2026-09", "--source", "/no/such/folder"], 2, "does not exist"),
+        (["--period", "2026-09", "--source", "sqlite:////no/such.db"], 2, "cannot"),
+        (
+            ["--period", "2026-09", "--source", "postgresql://u:secret@127.0.0.1:1/x"],
+            2,
+            "cannot connect",
+        ),
+    ],
+)
+def test_user_errors_are_one_clear_line(
+    centre: tuple[dict[str, pd.DataFrame], str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    code: int,
+    message: str,
+) -> None:
+    base = ["run", "--cadence", "monthly", "--out", str(tmp_path)]
+    if "--source" not in args:
+        args = [*args, "--source", centre[1]]
+    assert main([*base, *args]) == code
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err and "secret" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_column_blocks(
+    centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frames = dict(centre[0])
+    frames["contacts"] = frames["contacts"].drop(columns=["channel"])
+    to_database(frames, f"sqlite:///{tmp_path / 'broken.sqlite'}")
+    code = main(
+        [
+            "run",
+            "--cadence",
+            "monthly",
+            "--period",
+            "2026-09",
+            "--source",
+            f"sqlite:///{tmp_path / 'broken.sqlite'}",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert code == 3
+    err = capsys.readouterr().err
+    assert "channel" in err and "contacts" in err and "Traceback" not in err
+    assert not (tmp_path / "out/monthly/2026-09").exists()
+    runs = list((tmp_path / "out/monthly/_runs").iterdir())
+    manifest = json.loads((runs[0] / "manifest.json").read_text())
+    assert manifest["status"] == "blocked"

@@ -1,0 +1,160 @@
+"""Golden KPI numbers: every core KPI on the tiny centre of conftest, worked out by hand.
+
+Answered c1 c2 c5 c9 (waits 10, 30, 50, 5 s); abandoned c3 (3 s: short) and c4 (100 s);
+c6 is a waiting e-mail; c7 (September, still open) and c8 (November) are outside C.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from csreview.settings import Band, Settings, load_settings
+from tasks import kpis as k
+from tests.conftest import AFTER_WINDOW, OCTOBER, typed_frames
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    settings = load_settings()
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
+    return k.compute_kpis(facts, settings)
+
+
+def value(table: pd.DataFrame, kpi: str, dimension: str = "all", segment: str = "all") -> pd.Series:
+    rows = table[(table.kpi == kpi) & (table.dimension == dimension) & (table.segment == segment)]
+    assert len(rows) == 1, (kpi, dimension, segment)
+    return rows.iloc[0]
+
+
+GOLDEN = [
+    # kpi, value, numerator, denominator
+    ("contacts", 7, 7, None),
+    ("service_level", 3 / 5, 3, 5),  # c1, c5, c9 within T over 4 answered + 1 counted abandon
+    ("asa_seconds", 95 / 4, 95, 4),
+    ("abandon_rate", 1 / 5, 1, 5),  # c3 is a short abandon (3 s < 5 s)
+    ("frt_median_seconds", 20.0, None, 4),  # waits 5, 10, 30, 50
+    ("frt_p90_seconds", 44.0, None, 4),  # 30 + 0.7 × (50 − 30)
+    ("aht_seconds", 780 / 4, 780, 4),  # 300 + 120 + 300 + 60
+    ("fcr", 2 / 4, 2, 4),  # c1 repeated by c5 (same customer, category, 2 days); c9 by c8
+    ("complaint_rate", 1 / 4, 1, 4),
+    ("escalation_rate", 1 / 4, 1, 4),
+    ("transfer_rate", 1 / 4, 1, 4),
+    ("backlog", 2, 2, None),  # c6 never answered, c7 open since September
+    ("conversion_rate", 1 / 2, 1, 2),
+    ("qa_score", 305 / 4, 305, 4),
+    ("qa_fail_rate", 3 / 4, 3, 4),  # 70 and 60 below 80; 85 with a critical error
+    ("qa_reviewer_spread", 20.0, 20, 1),  # c1 scored 90 and 70
+    ("csat", 11 / 3, 11, 3),
+    ("csat_top2", 2 / 3, 2, 3),
+    ("nps", 25.0, None, 4),  # promoters 10, 9; detractor 3; passive 8
+    ("survey_response_rate", 4 / 4, 4, 4),
+]
+
+
+@pytest.mark.parametrize(("kpi", "expected", "numerator", "denominator"), GOLDEN)
+def test_core_kpi_overall(
+    table: pd.DataFrame,
+    kpi: str,
+    expected: float,
+    numerator: float | None,
+    denominator: float | None,
+) -> None:
+    row = value(table, kpi)
+    assert row.value == pytest.approx(expected)
+    if numerator is None:
+        assert math.isnan(row.numerator)
+    else:
+        assert row.numerator == pytest.approx(numerator)
+    if denominator is None:
+        assert math.isnan(row.denominator)
+    else:
+        assert row.denominator == denominator
+
+
+@pytest.mark.parametrize(
+    ("kpi", "dimension", "segment", "expected"),
+    [
+        ("contacts", "channel", "phone", 4),
+        ("service_level", "channel", "phone", 2 / 3),  # c1, c9 of c1, c2, c9 (c3 short)
+        ("service_level", "channel", "chat", 1 / 2),  # c5 within 60 s; c4 abandoned
+        ("abandon_rate", "channel", "chat", 1 / 2),
+        ("fcr", "category", "logistics", 1 / 2),  # c1 repeated, c5 not
+        ("backlog", "channel", "email", 1),
+        ("backlog", "category", "billing", 1),
+        ("qa_score", "team", "Alpha", (90 + 70 + 60) / 3),  # evaluation's own agent
+        ("csat", "category", "logistics", 9 / 2),
+        ("contacts", "team", "unassigned", 3),  # c3, c4, c6 have no agent
+        ("contacts", "site", "unassigned", 3 + 2),  # A2 has no site
+        ("contacts", "hour_band", "20-24", 2),
+        ("contacts", "weekday", "mon", 2),  # c1, c2: 2026-10-05 is a Monday
+    ],
+)
+def test_segments(
+    table: pd.DataFrame, kpi: str, dimension: str, segment: str, expected: float
+) -> None:
+    assert value(table, kpi, dimension, segment).value == pytest.approx(expected)
+
+
+def test_zero_denominator_is_not_available(table: pd.DataFrame) -> None:
+    row = value(table, "service_level", "channel", "email")  # the e-mail is still waiting
+    assert math.isnan(row.value)
+    assert row.status == "na"
+    assert not ((table.dimension == "channel") & (table.segment == "social")).any()
+
+
+def test_small_samples_are_never_breaches(table: pd.DataFrame) -> None:
+    assert value(table, "service_level").status == "low_sample"
+
+
+@pytest.mark.parametrize(
+    ("value_", "denominator", "direction", "expected"),
+    [
+        (0.85, 100, "higher", "ok"),
+        (0.77, 100, "higher", "warn"),
+        (0.70, 100, "higher", "breach"),
+        (0.04, 100, "lower", "ok"),
+        (0.06, 100, "lower", "warn"),
+        (0.09, 100, "lower", "breach"),
+        (0.70, 10, "higher", "low_sample"),
+        (float("nan"), 100, "higher", "na"),
+        (0.5, 100, "none", "na"),
+    ],
+)
+def test_status(value_: float, denominator: float, direction: str, expected: str) -> None:
+    band = Band(target=0.8, warn=0.75) if direction == "higher" else Band(target=0.05, warn=0.08)
+    assert k.status_of(value_, denominator, band, direction, 30) == expected
+
+
+def test_fcr_provisional_until_window_closes(settings: Settings) -> None:
+    from datetime import datetime
+
+    from tests.conftest import ZONE
+
+    early = datetime(2026, 11, 3, tzinfo=ZONE)
+    assert k.build_facts(typed_frames(), OCTOBER, settings, early).fcr_provisional
+    assert not k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW).fcr_provisional
+
+
+def test_repeat_needs_strictly_later_contact() -> None:
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["U", "U", "U"],
+            "category": ["x", "x", "x"],
+            "created_at": pd.to_datetime(
+                ["2026-10-01 10:00", "2026-10-01 10:00", "2026-10-08 10:00"]
+            ),
+        }
+    )
+    # the two simultaneous contacts are not repeats of each other; the third is exactly 7 days later
+    assert k.repeated_contacts(frame).tolist() == [True, True, False]
+
+
+def test_inputs_are_not_mutated(settings: Settings) -> None:
+    frames = typed_frames()
+    before = {n: f.copy() for n, f in frames.items()}
+    k.compute_kpis(k.build_facts(frames, OCTOBER, settings, AFTER_WINDOW), settings)
+    for name, frame in frames.items():
+        pd.testing.assert_frame_equal(frame, before[name])
