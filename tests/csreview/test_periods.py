@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from csreview.periods import Period, PeriodError, latest_complete, parse_period, periods_between
+from tests.conftest import ZONE
+
+
+@pytest.mark.parametrize(
+    ("cadence", "text", "start", "end"),
+    [
+        (
+            "monthly",
+            "2026-10",
+            datetime(2026, 10, 1, tzinfo=ZONE),
+            datetime(2026, 11, 1, tzinfo=ZONE),
+        ),
+        (
+            "monthly",
+            "2026-12",
+            datetime(2026, 12, 1, tzinfo=ZONE),
+            datetime(2027, 1, 1, tzinfo=ZONE),
+        ),
+        (
+            "quarterly",
+            "2026-Q3",
+            datetime(2026, 7, 1, tzinfo=ZONE),
+            datetime(2026, 10, 1, tzinfo=ZONE),
+        ),
+        (
+            "quarterly",
+            "2026-Q4",
+            datetime(2026, 10, 1, tzinfo=ZONE),
+            datetime(2027, 1, 1, tzinfo=ZONE),
+        ),
+    ],
+)
+def test_bounds_in_local_time(cadence: str, text: str, start: datetime, end: datetime) -> None:
+    period = parse_period(cadence, text)
+    assert period.start(ZONE) == start and period.end(ZONE) == end
+    assert period.label == text
+
+
+@pytest.mark.parametrize(
+    ("cadence", "text"),
+    [
+        ("monthly", "2026-13"),
+        ("monthly", "2026-1"),
+        ("monthly", "2026-Q1"),
+        ("quarterly", "2026-Q5"),
+        ("quarterly", "2026-10"),
+        ("weekly", "2026-10"),
+    ],
+)
+def test_impossible_periods(cadence: str, text: str) -> None:
+    with pytest.raises(PeriodError):
+        parse_period(cadence, text)
+
+
+def test_neighbours() -> None:
+    assert Period("monthly", 2026, 1).previous() == Period("monthly", 2025, 12)
+    assert Period("quarterly", 2026, 1).previous() == Period("quarterly", 2025, 4)
+    assert Period("monthly", 2026, 10).same_period_last_year() == Period("monthly", 2025, 10)
+    assert latest_complete("monthly", datetime(2026, 11, 23, tzinfo=ZONE)).label == "2026-10"
+    assert latest_complete("quarterly", datetime(2026, 11, 23, tzinfo=ZONE)).label == "2026-Q3"
+
+
+def test_range_in_order() -> None:
+    labels = [
+        p.label
+        for p in periods_between(
+            parse_period("monthly", "2025-11"), parse_period("monthly", "2026-02")
+        )
+    ]
+    assert labels == ["2025-11", "2025-12", "2026-01", "2026-02"]
+    with pytest.raises(PeriodError):
+        periods_between(parse_period("monthly", "2026-02"), parse_period("monthly", "2026-01"))

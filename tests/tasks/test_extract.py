@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from csreview import schema as s
+from tasks.extract import detect_encoding, extract_period, parse_flags, parse_text, parse_timestamps
+from tests.conftest import OCTOBER, ZONE, raw_frames
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("true", True),
+        ("FALSE", False),
+        ("1", True),
+        ("0", False),
+        ("t", True),
+        ("F", False),
+        ("y", True),
+        ("No", False),
+        ("YES", True),
+        ("是", True),
+        ("否", False),
+        (None, None),
+        ("maybe", None),
+    ],
+)
+def test_flags(text: str | None, expected: bool | None) -> None:
+    parsed = parse_flags(pd.Series([text], dtype="object"))
+    assert (parsed.iloc[0] if not pd.isna(parsed.iloc[0]) else None) == expected
+
+
+def test_timestamps_naive_are_local_and_zoned_are_converted() -> None:
+    parsed = parse_timestamps(
+        pd.Series(
+            [
+                "2026-10-01 08:00:00",
+                "2026-10-01T00:00:00Z",
+                "2026-10-01T09:00:00+09:00",
+                "2026/10/01 08:00",
+                "garbage",
+                None,
+            ]
+        ),
+        ZONE,
+    )
+    eight = pd.Timestamp("2026-10-01 08:00", tz=ZONE)
+    assert list(parsed.iloc[:4]) == [eight, eight, eight, eight]
+    assert parsed.iloc[4:].isna().all()
+
+
+def test_ids_are_text() -> None:
+    assert parse_text(pd.Series([12.0, 7.0, None])).tolist()[:2] == ["12", "7"]
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("客服".encode(), "utf-8"),
+        (b"\xef\xbb\xbf" + "客服".encode(), "utf-8-sig"),
+        ("客服".encode("gb18030"), "gb18030"),
+    ],
+)
+def test_encoding_detection(data: bytes, encoding: str) -> None:
+    assert detect_encoding(data) == encoding
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_folder_source_reads_every_encoding(tmp_path: Path, encoding: str) -> None:
+    for name, frame in raw_frames().items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False, encoding=encoding)
+    extract = extract_period(str(tmp_path), OCTOBER, ZONE, datetime(2026, 11, 20, tzinfo=ZONE))
+    assert extract.typed["surveys"][s.COMMENT].iloc[0] == "很好"
+    assert not extract.missing_tables
+
+
+def test_period_extract_holds_window_and_backlog(tmp_path: Path) -> None:
+    frames = raw_frames()
+    extra = (
+        frames["contacts"]
+        .iloc[[0]]
+        .assign(contact_id="old", created_at="2026-08-01 10:00:00", closed_at="2026-08-01 10:10:00")
+    )
+    frames["contacts"] = pd.concat([frames["contacts"], extra], ignore_index=True)
+    for name, frame in frames.items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    extract = extract_period(str(tmp_path), OCTOBER, ZONE, datetime(2026, 11, 20, tzinfo=ZONE))
+    ids = set(extract.typed["contacts"][s.CONTACT_ID])
+    assert {"c7", "c8"} <= ids  # open since September; within the 7-day window after October
+    assert "old" not in ids  # closed before the period: not read for it
+    assert len(extract.raw["contacts"]) == len(extract.typed["contacts"])
+
+
+def test_missing_table_is_reported(tmp_path: Path) -> None:
+    for name, frame in raw_frames().items():
+        if name != "shifts":
+            frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    extract = extract_period(
+        str(tmp_path), OCTOBER, ZoneInfo("Asia/Shanghai"), datetime(2026, 11, 20, tzinfo=ZONE)
+    )
+    assert extract.missing_tables == ("shifts",)

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+from csreview import schema as s
+from csreview.settings import Settings
+from tasks.extract import Extract, parse_table
+from tasks.validate import validate
+from tests.conftest import OCTOBER, ZONE, raw_frames
+
+READ_AT = datetime(2026, 11, 20, tzinfo=ZONE)
+
+
+def run(frames: dict[str, pd.DataFrame], settings: Settings):  # type: ignore[no-untyped-def]
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
+    missing = tuple(t.name for t in s.TABLES if t.name not in frames)
+    return validate(Extract(OCTOBER, READ_AT, frames, typed, missing), settings)
+
+
+def with_rows(table: str, **changes: object) -> dict[str, pd.DataFrame]:
+    frames = raw_frames()
+    extra = frames[table].iloc[[0]].assign(**changes)
+    frames[table] = pd.concat([frames[table], extra], ignore_index=True)
+    return frames
+
+
+def test_clean_input_passes(settings: Settings) -> None:
+    result = run(raw_frames(), settings)
+    assert not result.blocked
+    assert all(len(q) == 0 for q in result.quarantine.values())
+    for counts in result.counts.values():
+        assert counts["read"] == counts["used"] + counts["quarantined"]
+
+
+@pytest.mark.parametrize(
+    ("table", "changes", "reason"),
+    [
+        ("contacts", {"contact_id": "x1", "channel": "fax"}, "channel is not"),
+        (
+            "contacts",
+            {"contact_id": "x2", "answered_at": "2026-10-05 09:00:00"},
+            "answered_at is before created_at",
+        ),
+        (
+            "contacts",
+            {"contact_id": "x3", "created_at": "2026-12-01 10:00:00"},
+            "after the run's start",
+        ),
+        ("contacts", {"contact_id": "x4", "abandoned": "1"}, "abandoned contact has answered_at"),
+        (
+            "contacts",
+            {"contact_id": "x5", "talk_seconds": -5},
+            "talk_seconds is not a whole number",
+        ),
+        ("contacts", {"contact_id": "x6", "agent_id": "ghost"}, "agent_id is not in agents"),
+        (
+            "contacts",
+            {"contact_id": "x7", "sales_offer": "0", "sale": "1"},
+            "sale without sales_offer",
+        ),
+        (
+            "contacts",
+            {"contact_id": "x8", "created_at": "not a date"},
+            "created_at is not a valid timestamp",
+        ),
+        ("contacts", {"contact_id": None}, "contact_id is missing"),
+        (
+            "surveys",
+            {"survey_id": "sx", "contact_id": "c6", "csat": 9},
+            "csat is not a whole number in 1–5",
+        ),
+        (
+            "surveys",
+            {"survey_id": "sy", "contact_id": "c6", "csat": None, "nps": None},
+            "neither csat nor nps",
+        ),
+        ("surveys", {"survey_id": "sz", "contact_id": "nope"}, "contact_id is not in contacts"),
+        (
+            "surveys",
+            {"survey_id": "s9", "submitted_at": "2026-10-06 12:00:00"},
+            "submitted earlier",
+        ),
+        ("qa_evaluations", {"evaluation_id": "ex", "score": 120}, "score is outside 0–100"),
+        (
+            "qa_evaluations",
+            {"evaluation_id": "ey", "evaluated_at": "2026-10-01 00:00:00"},
+            "before the contact's created_at",
+        ),
+        ("shifts", {"ends_at": "2026-10-05 07:00:00"}, "ends_at is not after starts_at"),
+        ("shifts", {"ends_at": "2026-10-06 08:00:00"}, "longer than 16 h"),
+        ("agents", {"agent_id": "A9", "tier": "expert"}, "tier is not"),
+    ],
+)
+def test_bad_rows_are_quarantined_with_their_reason(
+    settings: Settings, table: str, changes: dict[str, object], reason: str
+) -> None:
+    result = run(with_rows(table, **changes), settings)
+    quarantined = result.quarantine[table]
+    assert len(quarantined) == 1
+    assert reason in quarantined["reason"].iloc[0]
+    assert len(result.clean[table]) == len(raw_frames()[table])
+
+
+def test_duplicates(settings: Settings) -> None:
+    frames = raw_frames()
+    contacts = frames["contacts"]
+    conflicting = contacts.iloc[[1]].assign(channel="chat")
+    frames["contacts"] = pd.concat([contacts, contacts.iloc[[0]], conflicting], ignore_index=True)
+    result = run(frames, settings)
+    reasons = result.quarantine["contacts"].set_index("contact_id")["reason"]
+    assert reasons.loc["c1"] == "duplicate row"  # the copy; the first c1 is used
+    assert list(reasons.loc["c2"]) == ["conflicting duplicate contact_id"] * 2
+    assert "c1" in set(result.clean["contacts"]["contact_id"])
+    # evaluations and surveys of c2 follow it into quarantine
+    assert set(result.quarantine["surveys"]["contact_id"]) == {"c2"}
+    assert "its contact is quarantined" in result.quarantine["qa_evaluations"]["reason"].iloc[0]
+
+
+def test_missing_required_column_blocks(settings: Settings) -> None:
+    frames = raw_frames()
+    frames["contacts"] = frames["contacts"].drop(columns=["channel"])
+    result = run(frames, settings)
+    assert result.blocked
+    assert "required column channel is missing from table contacts" in result.blocking
+
+
+def test_missing_table_and_empty_period_block(settings: Settings) -> None:
+    frames = raw_frames()
+    del frames["agents"]
+    assert "table agents is missing from the source" in run(frames, settings).blocking
+    frames = raw_frames()
+    frames["contacts"] = frames["contacts"].iloc[[6]]  # only the September backlog contact
+    assert any("no usable contact" in b for b in run(frames, settings).blocking)
+
+
+def test_too_many_bad_rows_block(settings: Settings) -> None:
+    frames = raw_frames()
+    frames["surveys"] = frames["surveys"].assign(csat=9, nps=None)
+    result = run(frames, settings)
+    assert any(b.startswith("surveys:") for b in result.blocking)
+
+
+def test_optional_column_absent_is_fine(settings: Settings) -> None:
+    frames = raw_frames()
+    frames["contacts"] = frames["contacts"].drop(columns=["resolved", "sales_offer", "sale"])
+    result = run(frames, settings)
+    assert not result.blocked
