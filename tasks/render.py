@@ -67,6 +67,7 @@ FISHBONE_LABELS: Final = {
     "measurement": _n("measurement"),
 }
 CHANNEL_LABELS: Final = (_n("phone"), _n("chat"), _n("email"), _n("app"), _n("social"))
+TIER_LABELS: Final = (_n("junior"), _n("intermediate"), _n("senior"), _n("unassigned"))
 WORD_LABELS: Final = (
     _n("blocking"), _n("quarantine"), _n("warn"), _n("proposed"), _n("approved"), _n("rejected"),
     _n("effective"), _n("not_effective"), _n("too_early"),
@@ -127,7 +128,8 @@ class Formatter:
         return self.number(value, 1)
 
     def segment(self, dimension: str, value: str) -> str:
-        if dimension == s.CHANNEL:
+        """A segment value as shown: channel and tier names translated, data values as they are."""
+        if dimension in (s.CHANNEL, s.TIER) or value == k.UNASSIGNED:
             return self._(value)
         return value
 

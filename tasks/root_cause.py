@@ -440,7 +440,8 @@ def problem_title(
 ) -> str:
     """A plain-language title, e.g. 'category=logistics, hour_band=20-24: service level 45 % …'."""
     where = ", ".join(
-        f"{_(k.DIMENSION_LABELS[d])} {_(v) if d == s.CHANNEL else v}" for d, v in problem.segment
+        f"{_(k.DIMENSION_LABELS[d])} {_(v) if d in (s.CHANNEL, s.TIER) or v == k.UNASSIGNED else v}"
+        for d, v in problem.segment
     )
     return _("{where}: {kpi} {value} (target {target}); {share} of all such defects").format(
         where=where,

@@ -280,3 +280,29 @@ def test_missing_column_blocks(
     runs = list((tmp_path / "out/monthly/_runs").iterdir())
     manifest = json.loads((runs[0] / "manifest.json").read_text())
     assert manifest["status"] == "blocked"
+
+
+def test_backfill_runs_periods_in_order(
+    centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path
+) -> None:
+    code = main(
+        [
+            "backfill",
+            "--cadence",
+            "monthly",
+            "--from",
+            "2026-08",
+            "--to",
+            "2026-09",
+            "--source",
+            centre[1],
+            "--out",
+            str(tmp_path),
+            "--tenant",
+            "north",
+        ]
+    )
+    assert code == 0
+    for label in ("2026-08", "2026-09"):
+        manifest = json.loads((tmp_path / "north/monthly" / label / "manifest.json").read_text())
+        assert manifest["tenant"] == "north" and manifest["status"] == "published"
