@@ -306,3 +306,29 @@ def test_backfill_runs_periods_in_order(
     for label in ("2026-08", "2026-09"):
         manifest = json.loads((tmp_path / "north/monthly" / label / "manifest.json").read_text())
         assert manifest["tenant"] == "north" and manifest["status"] == "published"
+
+
+def test_quarterly_review(centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path) -> None:
+    code = main(
+        [
+            "run",
+            "--cadence",
+            "quarterly",
+            "--period",
+            "2026-Q3",
+            "--source",
+            centre[1],
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    kpis = pd.read_csv(tmp_path / "quarterly/2026-Q3/kpis.csv")
+    contacts = centre[0]["contacts"]
+    in_q3 = contacts[(contacts.created_at >= "2026-07-01") & (contacts.created_at < "2026-10-01")]
+    overall = kpis[(kpis.kpi == "contacts") & (kpis.dimension == "all")]
+    assert overall["value"].iloc[0] == len(in_q3)
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(tmp_path / "quarterly/2026-Q3/review.pdf").pages
+    )
+    assert "Quarterly service-quality review" in text
