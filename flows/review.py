@@ -186,7 +186,7 @@ def review(
         "run_id": plan.run_id,
         "reissue": plan.reissue,
         "folder": str(link),
-        "pdf": str(link / "review.pdf"),
+        "pdf": str((link / "review.pdf").absolute()),
     }
 
 
