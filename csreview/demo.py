@@ -106,7 +106,7 @@ def generate(spec: DemoSpec, now: datetime | None = None) -> dict[str, pd.DataFr
     days = pd.date_range(start, stop.replace(hour=0, minute=0, second=0), freq="D")
 
     agents = _agents(rng, spec.contacts_per_day, start)
-    shifts = _shifts(rng, agents, days)
+    shifts = _shifts(agents, days)
     contacts = _contacts(rng, spec.contacts_per_day, days, stop, agents, shifts)
     qa = _qa_evaluations(rng, contacts, agents, stop)
     surveys = _surveys(rng, contacts, stop)
@@ -161,7 +161,7 @@ def _on_duty(n_agents: int, day_number: int) -> np.ndarray:
     return works
 
 
-def _shifts(rng: np.random.Generator, agents: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
+def _shifts(agents: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
     kinds = _roster(len(agents))
     rows = []
     for d, day in enumerate(days):
@@ -174,7 +174,6 @@ def _shifts(rng: np.random.Generator, agents: pd.DataFrame, days: pd.DatetimeInd
                     day + pd.Timedelta(hours=end),
                 )
             )
-    del rng
     return pd.DataFrame(rows, columns=[s.AGENT_ID, s.STARTS_AT, s.ENDS_AT])
 
 
@@ -270,7 +269,7 @@ def _contacts(
             s.SALE: sale,
         }
     )
-    frame = frame.assign(**{s.AGENT_ID: _assign_agents(rng, frame, agents, shifts)})
+    frame = frame.assign(**{s.AGENT_ID: _assign_agents(rng, frame, shifts)})
     repeats = _repeat_contacts(rng, frame, stop)
     return (
         pd.concat([frame, repeats], ignore_index=True)
@@ -280,7 +279,7 @@ def _contacts(
 
 
 def _assign_agents(
-    rng: np.random.Generator, contacts: pd.DataFrame, agents: pd.DataFrame, shifts: pd.DataFrame
+    rng: np.random.Generator, contacts: pd.DataFrame, shifts: pd.DataFrame
 ) -> pd.Series:
     """The agent on shift when each contact was answered (nearest shift when none was)."""
     answered = contacts[s.ANSWERED_AT]
@@ -302,7 +301,6 @@ def _assign_agents(
         fallback = rng.integers(0, len(ids), len(todays))
         chosen = np.where(on.any(axis=1), pick.argmax(axis=1), fallback)
         out.loc[todays] = ids[chosen]
-    del agents
     return out
 
 

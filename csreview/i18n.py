@@ -38,7 +38,3 @@ def translations(language: Language) -> gettext.NullTranslations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(fp=buffer, domain=DOMAIN)
-
-
-def gettext_for(language: Language) -> gettext.NullTranslations:
-    return translations(language)

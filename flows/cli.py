@@ -221,6 +221,9 @@ def _demo(args: argparse.Namespace) -> int:
     )
     database.unlink(missing_ok=True)
     to_database(frames, f"sqlite:///{database}")
+    from tasks.publish import cadence_dir, published_runs
+
+    again = bool(published_runs(cadence_dir(settings.out_dir, None, "monthly"), period))
     request = RunRequest(
         "monthly",
         period,
@@ -229,7 +232,7 @@ def _demo(args: argparse.Namespace) -> int:
         settings.language,
         None,
         None,
-        reason="demo re-run",
+        reason="demo re-run" if again else None,
     )
     log.info("reviewing %s (monthly)…", period)
     code, line = _review(request)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
@@ -54,18 +55,14 @@ def validate_task(extract: Extract, settings: Settings) -> Validation:
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
 def kpis_task(
     validation: Validation, period: Period, settings: Settings
-) -> tuple[kpi_step.Facts, Any]:
+) -> tuple[kpi_step.Facts, pd.DataFrame]:
     facts = kpi_step.build_facts(validation.clean, period, settings, datetime.now(settings.zone))
     return facts, kpi_step.compute_kpis(facts, settings)
 
 
 @task(name="surveys", cache_policy=NO_CACHE, persist_result=False)
 def surveys_task(validation: Validation, facts: kpi_step.Facts) -> Satisfaction:
-    period_contacts = validation.clean["contacts"]
-    period_contacts = period_contacts[
-        period_contacts["contact_id"].isin(facts.contacts["contact_id"])
-    ]
-    return survey_step.summarise_satisfaction(validation.clean["surveys"], period_contacts)
+    return survey_step.summarise_satisfaction(validation.clean, facts.contacts)
 
 
 @task(name="root_cause", cache_policy=NO_CACHE, persist_result=False)
@@ -77,9 +74,8 @@ def root_cause_task(
     settings: Settings,
     language: Language,
 ) -> RootCause:
-    f = render_step.Formatter(language)
     return root_cause_step.draft_root_cause(
-        facts, validation.clean, period, tenant, settings, f._, f.label, f.kpi_value
+        facts, validation.clean, period, tenant, settings, render_step.Formatter(language)
     )
 
 
@@ -89,6 +85,13 @@ def render_task(
 ) -> tuple[str, bytes]:
     html = render_step.render_html(context, cadence, language)
     return html, render_step.render_pdf(html, attachments)
+
+
+@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+def publish_task(
+    plan: publish_step.RunPlan, files: dict[str, bytes], manifest: dict[str, Any]
+) -> Path:
+    return publish_step.publish(plan, files, manifest)
 
 
 # ---------------------------------------------------------------- the flow
@@ -160,28 +163,15 @@ def review(
             language=settings.language,
             min_sample=settings.min_sample,
         )
-        attachments = {
-            "kpis.csv": publish_step.kpis_csv(kpis),
-            "problems.csv": publish_step.frame_csv(
-                root_cause.problems, root_cause_step.PROBLEM_COLUMNS
-            ),
-        }
+        tables = publish_step.review_tables(kpis, root_cause)
+        attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
         html, pdf = render_task(context, cadence, settings.language, attachments)
     with _stage(timings, "publish"):
-        outputs = publish_step.write_outputs(
-            plan.run_dir, kpis=kpis, root_cause=root_cause, html=html, pdf=pdf
+        link = publish_task(
+            plan,
+            tables | {"review.html": html.encode("utf-8"), "review.pdf": pdf},
+            manifest | {"timings": timings, "fcr_provisional": facts.fcr_provisional},
         )
-        publish_step.write_manifest(
-            plan.run_dir,
-            manifest
-            | {
-                "status": "published",
-                "outputs": outputs | evidence,
-                "timings": timings,
-                "fcr_provisional": facts.fcr_provisional,
-            },
-        )
-        link = publish_step.switch_period(plan)
     return {
         "run_id": plan.run_id,
         "reissue": plan.reissue,

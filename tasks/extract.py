@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -285,12 +285,3 @@ def extract_period(source: str, period: Period, zone: ZoneInfo, read_at: datetim
     }
     missing = tuple(t.name for t in s.TABLES if t.name not in tables)
     return Extract(period, read_at, raw, typed, missing, encodings)
-
-
-def look_ahead_closed(period: Period, zone: ZoneInfo, now: datetime) -> bool:
-    """Whether the FCR repeat window after the period has closed at `now`."""
-    return now >= period.end(zone) + REPEAT_WINDOW
-
-
-def window_end(period: Period, zone: ZoneInfo) -> datetime:
-    return period.end(zone) + timedelta(days=REPEAT_WINDOW.days)

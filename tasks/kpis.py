@@ -438,6 +438,11 @@ def compute_kpis(
     )
 
 
+def count_kpis() -> frozenset[str]:
+    """KPIs whose value is a count (written as an integer)."""
+    return frozenset(r.key for r in RULES if r.kind == "count")
+
+
 def integer_numerators() -> frozenset[str]:
     """KPIs whose numerator is a count (written as an integer)."""
     return frozenset(

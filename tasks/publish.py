@@ -113,7 +113,7 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 
 def kpis_csv(kpis: pd.DataFrame) -> bytes:
     """`kpis.csv` as the contract defines it: long format, sorted, full precision."""
-    counts = {"contacts", "backlog"}
+    counts = k.count_kpis()
     integer_numerators = k.integer_numerators()
 
     def row(r: tuple[Any, ...]) -> list[object]:
@@ -197,26 +197,30 @@ def write_evidence(run_dir: Path, validation: Validation) -> dict[str, str]:
     return written
 
 
-def write_outputs(
-    run_dir: Path,
-    *,
-    kpis: pd.DataFrame,
-    root_cause: RootCause,
-    html: str,
-    pdf: bytes,
-) -> dict[str, str]:
-    files = {
+ATTACHED_TO_PDF: Final = ("kpis.csv", "problems.csv")
+
+
+def review_tables(kpis: pd.DataFrame, root_cause: RootCause) -> dict[str, bytes]:
+    """The contract's CSV outputs, built once: published and attached to the PDF."""
+    return {
         "kpis.csv": kpis_csv(kpis),
         "problems.csv": frame_csv(root_cause.problems, PROBLEM_COLUMNS),
         "root_causes.csv": frame_csv(root_cause.causes, ROOT_CAUSE_COLUMNS),
         "actions.csv": frame_csv(root_cause.actions, ACTION_COLUMNS),
         "followups.csv": frame_csv(root_cause.followups, FOLLOWUP_COLUMNS),
-        "review.html": html.encode("utf-8"),
-        "review.pdf": pdf,
     }
+
+
+def publish(plan: RunPlan, files: Mapping[str, bytes], manifest: Mapping[str, Any]) -> Path:
+    """Write the outputs and the manifest into the run folder, then switch the period to it."""
     for name, data in files.items():
-        write_file(run_dir / name, data)
-    return {name: sha256(data) for name, data in files.items()}
+        write_file(plan.run_dir / name, data)
+    outputs = {name: sha256(data) for name, data in files.items()}
+    write_manifest(
+        plan.run_dir,
+        {**manifest, "status": "published", "outputs": outputs | manifest.get("evidence", {})},
+    )
+    return switch_period(plan)
 
 
 def versions() -> dict[str, str]:

@@ -16,6 +16,7 @@ from importlib import resources
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import jinja2
 import pandas as pd
@@ -192,8 +193,6 @@ def build_context(
     """Everything the templates show, translated and formatted; no I/O."""
     f = Formatter(language)
     loc = babel_locale(language)
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(zone_name)
     generated: datetime = meta["generated_at"]
     top = k.overall(kpis)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,17 @@ from csreview.settings import Settings
 from tasks import kpis as k
 
 Gettext = Callable[[str], str]
+
+
+class Wording(Protocol):
+    """How the run's language words things (render.Formatter is one)."""
+
+    def _(self, message: str) -> str: ...
+    def label(self, kpi: str) -> str: ...
+    def kpi_value(self, kpi: str, value: float) -> str: ...
+    def segment(self, dimension: str, value: str) -> str: ...
+
+
 FISHBONE: Final = ("people", "machine", "material", "method", "environment", "measurement")
 DRILL_DIMENSIONS: Final = (s.CATEGORY, s.CHANNEL, k.HOUR_BAND, s.TEAM, s.TIER)
 AGENT_DIMENSIONS: Final = (s.TEAM, s.TIER)
@@ -269,7 +280,7 @@ def hourly_load(
     return arrivals / hours.where(hours > 0)
 
 
-def test_hypotheses(
+def fishbone_hypotheses(
     problem: Problem,
     facts: k.Facts,
     clean: dict[str, pd.DataFrame],
@@ -432,22 +443,16 @@ def draft_actions(
 
 
 # ---------------------------------------------------------------- the step
-def problem_title(
-    problem: Problem,
-    label: Callable[[str], str],
-    fmt_value: Callable[[str, float], str],
-    _: Gettext,
-) -> str:
-    """A plain-language title, e.g. 'category=logistics, hour_band=20-24: service level 45 % …'."""
+def problem_title(problem: Problem, words: Wording) -> str:
+    """A plain-language title, e.g. 'time band 20-24: service level 22.0 % (target 80.0 %); …'."""
     where = ", ".join(
-        f"{_(k.DIMENSION_LABELS[d])} {_(v) if d in (s.CHANNEL, s.TIER) or v == k.UNASSIGNED else v}"
-        for d, v in problem.segment
+        f"{words._(k.DIMENSION_LABELS[d])} {words.segment(d, v)}" for d, v in problem.segment
     )
-    return _("{where}: {kpi} {value} (target {target}); {share} of all such defects").format(
+    return words._("{where}: {kpi} {value} (target {target}); {share} of all such defects").format(
         where=where,
-        kpi=label(problem.kpi),
-        value=fmt_value(problem.kpi, problem.value),
-        target=fmt_value(problem.kpi, problem.target),
+        kpi=words.label(problem.kpi),
+        value=words.kpi_value(problem.kpi, problem.value),
+        target=words.kpi_value(problem.kpi, problem.target),
         share=f"{problem.defect_share:.0%}",
     )
 
@@ -458,9 +463,7 @@ def draft_root_cause(
     period: Period,
     tenant: str,
     settings: Settings,
-    _: Gettext,
-    label: Callable[[str], str],
-    fmt_value: Callable[[str, float], str],
+    words: Wording,
 ) -> RootCause:
     """Problem list → fishbone tests → SMART drafts, deterministic for the same input."""
     playbook = load_playbook(settings.playbook_file)
@@ -469,13 +472,13 @@ def draft_root_cause(
     causes = [
         h
         for p in problems
-        for h in test_hypotheses(p, facts, clean, period, settings, playbook, _, load)
+        for h in fishbone_hypotheses(p, facts, clean, period, settings, playbook, words._, load)
     ]
     problems_frame = pd.DataFrame(
         [
             {
                 "rank": p.rank,
-                "title": problem_title(p, label, fmt_value, _),
+                "title": problem_title(p, words),
                 "segment": p.segment_label,
                 "kpi": p.kpi,
                 "value": p.value,
@@ -505,6 +508,6 @@ def draft_root_cause(
     return RootCause(
         problems=problems_frame,
         causes=causes_frame,
-        actions=draft_actions(problems, causes, period, tenant, settings, playbook, _),
+        actions=draft_actions(problems, causes, period, tenant, settings, playbook, words._),
         followups=pd.DataFrame(columns=list(FOLLOWUP_COLUMNS)),
     )

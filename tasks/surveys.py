@@ -98,12 +98,18 @@ class Satisfaction:
     comments: int
 
 
-def summarise_satisfaction(surveys: pd.DataFrame, period_contacts: pd.DataFrame) -> Satisfaction:
-    """Satisfaction of the period's contacts: distribution, NPS split, masked verbatims."""
-    mine = surveys[surveys[s.CONTACT_ID].isin(period_contacts[s.CONTACT_ID])]
+def summarise_satisfaction(
+    clean: dict[str, pd.DataFrame], period_contacts: pd.DataFrame
+) -> Satisfaction:
+    """Satisfaction of the period's contacts (rows with a contact_id): distribution, NPS split,
+    masked verbatims."""
+    contacts = clean[s.CONTACTS.name]
+    in_period = contacts[contacts[s.CONTACT_ID].isin(period_contacts[s.CONTACT_ID])]
+    surveys = clean[s.SURVEYS.name]
+    mine = surveys[surveys[s.CONTACT_ID].isin(in_period[s.CONTACT_ID])]
     return Satisfaction(
         distribution=csat_distribution(mine[s.CSAT]),
         nps=nps_split(mine[s.NPS]),
-        verbatims=verbatims(mine, period_contacts),
+        verbatims=verbatims(mine, in_period),
         comments=int(mine[s.COMMENT].notna().sum()),
     )

@@ -145,7 +145,7 @@ def _common_rules(t: _Table) -> None:
     t.check(
         "extra_columns",
         f"extra columns ignored: {', '.join(extra) or 'none'}",
-        pd.Series(False, index=t.typed.index),
+        pd.Series(bool(extra), index=t.typed.index),
         severity="warn",
     )
 

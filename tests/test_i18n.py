@@ -14,7 +14,11 @@ from csreview.i18n import translations
 ROOT = Path(__file__).parents[1]
 
 
+KEYWORDS = {"_": None, "_n": None, "add": (2,)}  # add(category, hypothesis, …) in root_cause
+
+
 def used_msgids() -> set[str]:
+    """Msgids of code and templates, fishbone hypotheses, playbook texts and KPI labels."""
     method_map = [
         ("tasks/**.py", "python"),
         ("flows/**.py", "python"),
@@ -23,7 +27,7 @@ def used_msgids() -> set[str]:
     options = {"report_templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     found = {
         m[2] if isinstance(m[2], str) else m[2][0]
-        for m in extract_from_dir(ROOT, method_map, options, keywords={"_": None, "_n": None})
+        for m in extract_from_dir(ROOT, method_map, options, keywords=KEYWORDS)
     }
     playbook = tomllib.loads((ROOT / "csreview/config/playbook.toml").read_text("utf-8"))
     for action in playbook["actions"].values():

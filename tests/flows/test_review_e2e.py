@@ -36,21 +36,17 @@ def published(
     centre: tuple[dict[str, pd.DataFrame], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     out = tmp_path_factory.mktemp("out")
-    code = main(
-        [
-            "run",
-            "--cadence",
-            "monthly",
-            "--period",
-            "2026-09",
-            "--source",
-            centre[1],
-            "--out",
-            str(out),
-        ]
-    )
+    code = review(centre[1], str(out))
     assert code == 0
     return out / "monthly" / "2026-09"
+
+
+def review(
+    source: str, out: Path | str, *extra: str, cadence: str = "monthly", period: str = "2026-09"
+) -> int:
+    """`csreview run` as a user types it; returns the exit code."""
+    args = ["run", "--cadence", cadence, "--period", period, "--source", source, "--out", str(out)]
+    return main([*args, *extra])
 
 
 def independent_kpis(contacts: pd.DataFrame) -> dict[str, float]:
@@ -154,21 +150,7 @@ def test_planted_problem_is_rank_one(published: Path) -> None:
 
 
 def test_chinese_report(centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path) -> None:
-    code = main(
-        [
-            "run",
-            "--cadence",
-            "monthly",
-            "--period",
-            "2026-09",
-            "--source",
-            centre[1],
-            "--out",
-            str(tmp_path),
-            "--lang",
-            "zh-CN",
-        ]
-    )
+    code = review(centre[1], str(tmp_path), "--lang", "zh-CN")
     assert code == 0
     text = "\n".join(
         p.extract_text() for p in PdfReader(tmp_path / "monthly/2026-09/review.pdf").pages
@@ -180,19 +162,7 @@ def test_folder_source_in_gb18030(
     centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path
 ) -> None:
     to_folder(centre[0], str(tmp_path / "src"), encoding="gb18030")
-    code = main(
-        [
-            "run",
-            "--cadence",
-            "monthly",
-            "--period",
-            "2026-09",
-            "--source",
-            str(tmp_path / "src"),
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    code = review(str(tmp_path / "src"), str(tmp_path / "out"))
     assert code == 0
     assert (tmp_path / "out/monthly/2026-09/kpis.csv").is_file()
 
@@ -260,19 +230,7 @@ def test_missing_column_blocks(
     frames = dict(centre[0])
     frames["contacts"] = frames["contacts"].drop(columns=["channel"])
     to_database(frames, f"sqlite:///{tmp_path / 'broken.sqlite'}")
-    code = main(
-        [
-            "run",
-            "--cadence",
-            "monthly",
-            "--period",
-            "2026-09",
-            "--source",
-            f"sqlite:///{tmp_path / 'broken.sqlite'}",
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    code = review(f"sqlite:///{tmp_path / 'broken.sqlite'}", str(tmp_path / "out"))
     assert code == 3
     err = capsys.readouterr().err
     assert "channel" in err and "contacts" in err and "Traceback" not in err
@@ -309,19 +267,7 @@ def test_backfill_runs_periods_in_order(
 
 
 def test_quarterly_review(centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path) -> None:
-    code = main(
-        [
-            "run",
-            "--cadence",
-            "quarterly",
-            "--period",
-            "2026-Q3",
-            "--source",
-            centre[1],
-            "--out",
-            str(tmp_path),
-        ]
-    )
+    code = review(centre[1], str(tmp_path), cadence="quarterly", period="2026-Q3")
     assert code == 0
     kpis = pd.read_csv(tmp_path / "quarterly/2026-Q3/kpis.csv")
     contacts = centre[0]["contacts"]

@@ -148,3 +148,12 @@ def test_optional_column_absent_is_fine(settings: Settings) -> None:
     frames["contacts"] = frames["contacts"].drop(columns=["resolved", "sales_offer", "sale"])
     result = run(frames, settings)
     assert not result.blocked
+
+
+def test_extra_columns_are_a_warning_not_a_rejection(settings: Settings) -> None:
+    frames = raw_frames()
+    frames["contacts"] = frames["contacts"].assign(crm_note="x")
+    result = run(frames, settings)
+    warning = next(r for r in result.warnings if r.rule == "extra_columns")
+    assert "crm_note" in warning.description and warning.failed == len(frames["contacts"])
+    assert len(result.quarantine["contacts"]) == 0
