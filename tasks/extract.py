@@ -205,7 +205,8 @@ def parse_numbers(values: pd.Series) -> pd.Series:
 
 
 def parse_table(table: s.Table, raw: pd.DataFrame, zone: ZoneInfo) -> pd.DataFrame:
-    """A table's contract columns, typed; absent columns are left out (validation reports them)."""
+    """Every contract column of a table, typed; a column absent from the source is all empty
+    (validation blocks on absent required columns, which it reads from the raw frame)."""
     parsers = {
         "text": parse_text,
         "timestamp": lambda v: parse_timestamps(v, zone),
@@ -214,7 +215,11 @@ def parse_table(table: s.Table, raw: pd.DataFrame, zone: ZoneInfo) -> pd.DataFra
         "int": parse_numbers,
         "number": parse_numbers,
     }
-    columns = {c.name: parsers[c.kind](raw[c.name]) for c in table.columns if c.name in raw.columns}
+    absent = pd.Series([None] * len(raw), index=raw.index, dtype="object")
+    columns = {
+        c.name: parsers[c.kind](raw[c.name] if c.name in raw.columns else absent)
+        for c in table.columns
+    }
     return pd.DataFrame(columns, index=raw.index).assign(**{ROW: np.arange(len(raw))})
 
 
@@ -222,49 +227,33 @@ def parse_table(table: s.Table, raw: pd.DataFrame, zone: ZoneInfo) -> pd.DataFra
 def select_period(
     typed: dict[str, pd.DataFrame], period: Period, zone: ZoneInfo
 ) -> dict[str, np.ndarray]:
-    """Positions of the rows each table contributes to the period's extract."""
+    """Positions of the rows each table contributes to the period's extract; rows whose
+    period cannot be told (unreadable timestamp or key) are kept so validation sees them."""
     start, end = pd.Timestamp(period.start(zone)), pd.Timestamp(period.end(zone))
-    picks: dict[str, np.ndarray] = {}
+    picks = {name: np.arange(len(frame)) for name, frame in typed.items()}
     contacts = typed.get(s.CONTACTS.name)
-    contact_ids: pd.Series | None = None
-    if contacts is not None and s.CREATED_AT in contacts.columns:
-        created = contacts[s.CREATED_AT]
-        in_window = (created >= start) & (created < end + REPEAT_WINDOW)
-        open_at_start = created < start
-        if s.CLOSED_AT in contacts.columns:
-            open_at_start &= contacts[s.CLOSED_AT].isna() | (contacts[s.CLOSED_AT] >= start)
-        if s.ABANDONED in contacts.columns:
-            open_at_start &= contacts[s.ABANDONED].fillna(False) != True  # noqa: E712
-        keep = (in_window | open_at_start | created.isna()).to_numpy()
-        picks[s.CONTACTS.name] = np.flatnonzero(keep)
-        if s.CONTACT_ID in contacts.columns:
-            contact_ids = contacts[s.CONTACT_ID]
-            chosen = set(contact_ids[keep].dropna())
-            known = set(contact_ids.dropna())
-    elif contacts is not None:
-        picks[s.CONTACTS.name] = np.arange(len(contacts))
+    if contacts is None:
+        return picks
+    created = contacts[s.CREATED_AT]
+    in_window = (created >= start) & (created < end + REPEAT_WINDOW)
+    open_at_start = (
+        (created < start)
+        & (contacts[s.CLOSED_AT].isna() | (contacts[s.CLOSED_AT] >= start))
+        & ~contacts[s.ABANDONED].fillna(False).astype(bool)
+    )
+    keep = (in_window | open_at_start | created.isna()).to_numpy()
+    picks[s.CONTACTS.name] = np.flatnonzero(keep)
+    chosen = set(contacts[s.CONTACT_ID][keep].dropna())
+    known = set(contacts[s.CONTACT_ID].dropna())
     for table in (s.QA_EVALUATIONS, s.SURVEYS):
-        frame = typed.get(table.name)
-        if frame is None:
-            continue
-        if contact_ids is None or s.CONTACT_ID not in frame.columns:
-            picks[table.name] = np.arange(len(frame))
-            continue
-        ids = frame[s.CONTACT_ID]
-        follows = ids.isin(chosen) | ~ids.isin(known) | ids.isna()
-        picks[table.name] = np.flatnonzero(follows.to_numpy())
-    shifts = typed.get(s.SHIFTS.name)
-    if shifts is not None:
-        if {s.STARTS_AT, s.ENDS_AT} <= set(shifts.columns):
-            begin, finish = shifts[s.STARTS_AT], shifts[s.ENDS_AT]
-            overlap = (begin < end) & (finish > start)
-            in_range = overlap | begin.isna() | finish.isna()
-            picks[s.SHIFTS.name] = np.flatnonzero(in_range.to_numpy())
-        else:
-            picks[s.SHIFTS.name] = np.arange(len(shifts))
-    agents = typed.get(s.AGENTS.name)
-    if agents is not None:
-        picks[s.AGENTS.name] = np.arange(len(agents))
+        if table.name in typed:
+            ids = typed[table.name][s.CONTACT_ID]
+            follows = ids.isin(chosen) | ~ids.isin(known) | ids.isna()
+            picks[table.name] = np.flatnonzero(follows.to_numpy())
+    if s.SHIFTS.name in typed:
+        begin, finish = typed[s.SHIFTS.name][s.STARTS_AT], typed[s.SHIFTS.name][s.ENDS_AT]
+        overlaps = ((begin < end) & (finish > start)) | begin.isna() | finish.isna()
+        picks[s.SHIFTS.name] = np.flatnonzero(overlaps.to_numpy())
     return picks
 
 

@@ -108,6 +108,8 @@ def _present(frame: pd.DataFrame, column: str) -> Mask:
 
 
 def _unparseable(typed: pd.DataFrame, raw: pd.DataFrame, column: str) -> Mask:
+    if column not in raw.columns:
+        return pd.Series(False, index=typed.index)
     as_read = raw[column]
     blank = as_read.isna() | (as_read.astype("string").str.strip() == "")
     return typed[column].isna() & ~blank.to_numpy()
@@ -162,26 +164,6 @@ def _duplicate_rules(t: _Table) -> None:
         dup_ids = ids[firsts & ids.notna().to_numpy()]
         conflicting = set(dup_ids[dup_ids.duplicated(keep=False)])
         t.check("conflicting_id", f"conflicting duplicate {key}", ids.isin(conflicting) & ~copies)
-
-
-def _missing_optional_as_null(table: s.Table, typed: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in table.columns if c.name not in typed.columns and not c.required]
-    filler = {
-        c.name: pd.Series(pd.NA, index=typed.index, dtype="boolean")
-        if c.kind == "flag"
-        else pd.Series(np.nan, index=typed.index, dtype="float64")
-        if c.kind in ("int", "number")
-        else pd.Series(pd.NaT, index=typed.index, dtype="datetime64[us]")
-        if c.kind in ("date",)
-        else pd.Series(pd.NA, index=typed.index, dtype="string")
-        for c in missing
-        if c.kind != "timestamp"
-    }
-    out = typed.assign(**filler)
-    for c in missing:
-        if c.kind == "timestamp":
-            out = out.assign(**{c.name: pd.Series(pd.NaT, index=typed.index).dt.tz_localize("UTC")})
-    return out
 
 
 # ---------------------------------------------------------------- per-table rules
@@ -405,7 +387,7 @@ def validate(extract: Extract, settings: Settings) -> Validation:
     tables = {
         name: _Table(
             s.TABLES_BY_NAME[name],
-            _missing_optional_as_null(s.TABLES_BY_NAME[name], extract.typed[name]),
+            extract.typed[name],
             extract.raw[name],
         )
         for name in extract.raw

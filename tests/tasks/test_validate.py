@@ -157,3 +157,12 @@ def test_extra_columns_are_a_warning_not_a_rejection(settings: Settings) -> None
     warning = next(r for r in result.warnings if r.rule == "extra_columns")
     assert "crm_note" in warning.description and warning.failed == len(frames["contacts"])
     assert len(result.quarantine["contacts"]) == 0
+
+
+def test_absent_duration_column_rejects_answered_contacts(settings: Settings) -> None:
+    frames = raw_frames()
+    frames["contacts"] = frames["contacts"].drop(columns=["talk_seconds"])
+    result = run(frames, settings)
+    reasons = result.quarantine["contacts"].set_index("contact_id")["reason"]
+    assert reasons.loc["c1"] == "talk_seconds is missing for an answered contact"
+    assert "c3" not in reasons.index  # abandoned: no duration needed
