@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -436,8 +437,6 @@ def to_database(frames: dict[str, pd.DataFrame], url: str) -> None:
 
 def to_folder(frames: dict[str, pd.DataFrame], folder: str, encoding: str = "utf-8") -> None:
     """Write one CSV file per table (the folder form of a source)."""
-    from pathlib import Path
-
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
