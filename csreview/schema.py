@@ -56,6 +56,8 @@ COMMENT: Final = "comment"
 STARTS_AT: Final = "starts_at"
 ENDS_AT: Final = "ends_at"
 
+ROW: Final = "_row"  # position of a row in the table as read: links typed rows to raw ones
+
 # ---------------------------------------------------------------- value sets
 CHANNELS: Final = ("phone", "chat", "email", "app", "social")
 TIERS: Final = ("junior", "intermediate", "senior")

@@ -20,7 +20,7 @@ from csreview import schema as s
 from csreview.periods import REPEAT_WINDOW, Period
 from csreview.settings import expand_env, redact_url
 
-ROW: str = "_row"  # position of a row in the table as read: links typed rows to raw ones
+ROW = s.ROW
 
 
 class SourceError(Exception):
@@ -204,6 +204,12 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype("float64")
 
 
+def parse_whole_numbers(values: pd.Series) -> pd.Series:
+    """Numbers that must be whole: 12.5 is not a valid count of seconds or a survey answer."""
+    numbers = parse_numbers(values)
+    return numbers.where(np.isinf(numbers) | (numbers == np.floor(numbers)))
+
+
 def parse_table(table: s.Table, raw: pd.DataFrame, zone: ZoneInfo) -> pd.DataFrame:
     """Every contract column of a table, typed; a column absent from the source is all empty
     (validation blocks on absent required columns, which it reads from the raw frame)."""
@@ -212,7 +218,7 @@ def parse_table(table: s.Table, raw: pd.DataFrame, zone: ZoneInfo) -> pd.DataFra
         "timestamp": lambda v: parse_timestamps(v, zone),
         "date": parse_dates,
         "flag": parse_flags,
-        "int": parse_numbers,
+        "int": parse_whole_numbers,
         "number": parse_numbers,
     }
     absent = pd.Series([None] * len(raw), index=raw.index, dtype="object")

@@ -1,27 +1,32 @@
-"""Validate: every contract rule checked on every row; bad rows quarantined with their reasons.
+"""Validate: every rule of the suites in `expectations/` checked on every row of the extract.
 
 A blocking failure stops the run before anything is published; a quarantined row is removed
 from every computation; a warning is reported only. Each input row ends up used or
-quarantined, never silently dropped.
+quarantined, never silently dropped. Great Expectations records each rule (SUMMARY results)
+and the rule's pandas mask picks the rows, on the same frame: their counts must agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import functools
+import json
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from csreview import schema as s
 from csreview.settings import Settings
-from tasks.extract import ROW, Extract
+from expectations import READ_AT, SUITES, Rule, RuleInputs, Severity
+from tasks.extract import Extract
 
-Severity = Literal["blocking", "quarantine", "warn"]
 REASON = "reason"
 _EXAMPLES = 5
+_TABLE_ORDER = (s.AGENTS, s.CONTACTS, s.QA_EVALUATIONS, s.SURVEYS, s.SHIFTS)
 
 
 @dataclass(frozen=True)
@@ -35,10 +40,23 @@ class RuleResult:
     checked: int
     failed: int
     examples: tuple[str, ...] = ()
+    engine: str = "pandas"
+    expectation: str | None = None
+    gx_success: bool | None = None
+    gx_unexpected: int | None = None
 
     @property
     def passed(self) -> bool:
         return self.failed == 0
+
+    @property
+    def gx_agrees(self) -> bool | None:
+        """Whether GX saw what the pandas mask saw (None: not a GX rule, or GX did not run)."""
+        if self.gx_success is None:
+            return None
+        if self.gx_unexpected is None:
+            return self.gx_success == self.passed
+        return self.gx_unexpected == self.failed
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,7 @@ class Validation:
     rules: tuple[RuleResult, ...]
     blocking: tuple[str, ...] = ()
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    gx_results: dict[str, Any] = field(default_factory=dict)
 
     @property
     def blocked(self) -> bool:
@@ -60,382 +79,198 @@ class Validation:
         return tuple(r for r in self.rules if r.severity == "warn" and not r.passed)
 
 
-Mask = pd.Series
-Check = Callable[[pd.DataFrame], Mask]
-
-
 class _Table:
-    """Collects the failing rows of one table, rule by rule."""
+    """One table's rows through the rules: exact copies first, then each rule on the rest."""
 
     def __init__(self, table: s.Table, typed: pd.DataFrame, raw: pd.DataFrame) -> None:
         self.table = table
-        self.typed = typed
-        self.raw = raw
-        self.results: list[RuleResult] = []
-        self.reasons: dict[str, np.ndarray] = {}
-        self.bad = np.zeros(len(typed), dtype=bool)
+        self.whole_raw = raw
+        self.copies = raw.astype("string").fillna("\x00").duplicated(keep="first").to_numpy()
+        self.typed = typed[~self.copies]
+        self.raw = raw[~self.copies]
+        self.bad = np.zeros(len(self.typed), dtype=bool)
+        self.reasons: list[tuple[str, np.ndarray]] = []
+        self.failing: dict[str, np.ndarray] = {}
+        self.results: list[RuleResult] = [
+            RuleResult(
+                table.name,
+                "duplicate_row",
+                "quarantine",
+                "duplicate row",
+                len(raw),
+                int(self.copies.sum()),
+                self._examples(raw, self.copies),
+            )
+        ]
 
-    def check(
-        self, rule: str, description: str, failing: Mask, severity: Severity = "quarantine"
-    ) -> None:
-        mask = failing.fillna(False).to_numpy(dtype=bool)
-        examples = self._examples(mask)
+    def run(self, rule: Rule, inputs: RuleInputs) -> None:
+        mask = rule.failing(dataclasses.replace(inputs, bad=self.bad.copy()))
+        failing = mask.fillna(False).to_numpy(dtype=bool)
+        self.failing[rule.name] = failing
         self.results.append(
             RuleResult(
-                self.table.name, rule, severity, description, len(mask), int(mask.sum()), examples
+                self.table.name,
+                rule.name,
+                rule.severity,
+                rule.reason,
+                len(failing),
+                int(failing.sum()),
+                self._examples(self.raw, failing),
+                rule.engine,
+                rule.expectation.kind if rule.expectation else None,
             )
         )
-        if severity == "quarantine" and mask.any():
-            self.reasons[description] = mask
-            self.bad |= mask
+        if rule.severity == "quarantine" and failing.any():
+            shown = failing.copy()
+            for other in rule.quiet_when:
+                shown &= ~self.failing.get(other, np.zeros_like(failing))
+            self.reasons.append((rule.reason, shown))
+            self.bad |= failing
 
-    def _examples(self, mask: np.ndarray) -> tuple[str, ...]:
+    def _examples(self, raw: pd.DataFrame, mask: np.ndarray) -> tuple[str, ...]:
         positions = np.flatnonzero(mask)[:_EXAMPLES]
         key = self.table.key
-        if key and key in self.raw.columns:
-            return tuple(str(v) for v in self.raw[key].iloc[positions])
+        if key and key in raw.columns:
+            return tuple(str(v) for v in raw[key].iloc[positions])
         return tuple(f"row {p + 1}" for p in positions)
 
-    def reason_column(self) -> pd.Series:
-        out = pd.Series("", index=self.typed.index, dtype="object")
-        for text, mask in self.reasons.items():
-            out[mask] = out[mask] + "; " + text
-        return out.str.removeprefix("; ")
+    def inputs(self, read_at: pd.Timestamp, **upstream: Any) -> RuleInputs:
+        return RuleInputs(self.typed, self.raw, read_at, **upstream)
 
+    def used(self) -> pd.DataFrame:
+        return self.typed[~self.bad].reset_index(drop=True)
 
-def _present(frame: pd.DataFrame, column: str) -> Mask:
-    return frame[column].notna()
+    def rejected(self) -> pd.DataFrame:
+        """Rows as read, plus their reasons joined: exact copies say `duplicate row`."""
+        reasons = pd.Series("", index=self.typed.index, dtype="object")
+        for text, mask in self.reasons:
+            reasons[mask] = reasons[mask] + "; " + text
+        reasons = reasons.str.removeprefix("; ")
+        full = np.full(len(self.copies), "duplicate row", dtype=object)
+        full[~self.copies] = reasons.to_numpy()
+        rows = np.flatnonzero(self.copies)
+        kept = np.flatnonzero(~self.copies)[self.bad]
+        picked = np.sort(np.concatenate([rows, kept]))
+        return self.whole_raw.iloc[picked].assign(**{REASON: full[picked]})
 
-
-def _unparseable(typed: pd.DataFrame, raw: pd.DataFrame, column: str) -> Mask:
-    if column not in raw.columns:
-        return pd.Series(False, index=typed.index)
-    as_read = raw[column]
-    blank = as_read.isna() | (as_read.astype("string").str.strip() == "")
-    return typed[column].isna() & ~blank.to_numpy()
-
-
-def _not_in(values: pd.Series, allowed: tuple[str, ...] | set[str]) -> Mask:
-    return values.notna() & ~values.isin(list(allowed))
-
-
-def _outside(values: pd.Series, low: float, high: float, integer: bool = False) -> Mask:
-    bad = values.notna() & ((values < low) | (values > high))
-    if integer:
-        bad |= values.notna() & (values != np.floor(values))
-    return bad
-
-
-def _common_rules(t: _Table) -> None:
-    """Types and required values, for any table."""
-    for column in t.table.columns:
-        if column.name not in t.raw.columns:
-            continue
-        if column.kind != "text":
-            t.check(
-                f"{column.name}_type",
-                f"{column.name} is not a valid {column.kind}",
-                _unparseable(t.typed, t.raw, column.name),
-            )
-        if column.required:
-            t.check(
-                f"{column.name}_required",
-                f"{column.name} is missing",
-                ~_present(t.typed, column.name) & ~_unparseable(t.typed, t.raw, column.name),
-            )
-    extra = sorted(set(t.raw.columns) - set(t.table.column_names))
-    t.check(
-        "extra_columns",
-        f"extra columns ignored: {', '.join(extra) or 'none'}",
-        pd.Series(bool(extra), index=t.typed.index),
-        severity="warn",
-    )
-
-
-def _duplicate_rules(t: _Table) -> None:
-    """Exact copies: one used, the others quarantined; same id, other values: all quarantined."""
-    as_text = t.raw.astype("string").fillna("\x00")
-    copies = as_text.duplicated(keep="first")
-    t.check("duplicate_row", "duplicate row", copies)
-    key = t.table.key
-    if key and key in t.typed.columns:
-        ids = t.typed[key]
-        firsts = ~copies.to_numpy()
-        dup_ids = ids[firsts & ids.notna().to_numpy()]
-        conflicting = set(dup_ids[dup_ids.duplicated(keep=False)])
-        t.check("conflicting_id", f"conflicting duplicate {key}", ids.isin(conflicting) & ~copies)
-
-
-# ---------------------------------------------------------------- per-table rules
-def _agent_rules(t: _Table) -> None:
-    f = t.typed
-    t.check(
-        "tier_values", "tier is not junior, intermediate or senior", _not_in(f[s.TIER], s.TIERS)
-    )
-    t.check(
-        "left_after_hired",
-        "left_on is before hired_on",
-        f[s.LEFT_ON].notna() & f[s.HIRED_ON].notna() & (f[s.LEFT_ON] < f[s.HIRED_ON]),
-    )
-
-
-def _contact_rules(
-    t: _Table, read_at: datetime, agent_ids: pd.Series, bad_agents: set[str]
-) -> None:
-    f = t.typed
-    abandoned = f[s.ABANDONED].fillna(False).astype(bool)
-    answered = f[s.ANSWERED_AT].notna()
-    t.check(
-        "channel_values",
-        "channel is not phone, chat, email, app or social",
-        _not_in(f[s.CHANNEL], s.CHANNELS),
-    )
-    t.check(
-        "created_not_future",
-        "created_at is after the run's start",
-        f[s.CREATED_AT] > pd.Timestamp(read_at),
-    )
-    t.check(
-        "answered_after_created",
-        "answered_at is before created_at",
-        answered & (f[s.ANSWERED_AT] < f[s.CREATED_AT]),
-    )
-    t.check(
-        "closed_after_answered",
-        "closed_at is before answered_at",
-        answered & f[s.CLOSED_AT].notna() & (f[s.CLOSED_AT] < f[s.ANSWERED_AT]),
-    )
-    t.check(
-        "closed_after_created",
-        "closed_at is before created_at",
-        f[s.CLOSED_AT].notna() & (f[s.CLOSED_AT] < f[s.CREATED_AT]),
-    )
-    t.check(
-        "abandoned_unanswered",
-        "abandoned contact has answered_at or agent_id",
-        abandoned & (answered | f[s.AGENT_ID].notna()),
-    )
-    t.check(
-        "abandoned_closed", "abandoned contact has no closed_at", abandoned & f[s.CLOSED_AT].isna()
-    )
-    t.check("answered_agent", "answered contact has no agent_id", answered & f[s.AGENT_ID].isna())
-    t.check(
-        "agent_known",
-        "agent_id is not in agents",
-        f[s.AGENT_ID].notna() & ~f[s.AGENT_ID].isin(agent_ids) & ~f[s.AGENT_ID].isin(bad_agents),
-    )
-    t.check("agent_quarantined", "its agent is quarantined", f[s.AGENT_ID].isin(bad_agents))
-    for column in (s.TALK_SECONDS, s.HOLD_SECONDS, s.WRAP_SECONDS):
-        values = f[column]
-        t.check(
-            f"{column}_required",
-            f"{column} is missing for an answered contact",
-            answered & values.isna() & ~_unparseable(f, t.raw, column),
-        )
-        t.check(
-            f"{column}_range",
-            f"{column} is not a whole number in 0–86 399",
-            answered & _outside(values, 0, s.MAX_DURATION_SECONDS - 1, integer=True),
-        )
-        t.check(
-            f"{column}_unanswered",
-            f"{column} is not 0 or empty for an unanswered contact",
-            ~answered & values.notna() & (values != 0),
-        )
-    t.check(
-        "sale_needs_offer",
-        "sale without sales_offer",
-        f[s.SALE].fillna(False).astype(bool) & ~f[s.SALES_OFFER].fillna(False).astype(bool),
-    )
-
-
-def _qa_rules(t: _Table, read_at: datetime, contacts: pd.DataFrame, bad: _Followers) -> None:
-    f = t.typed
-    t.check(
-        "reviewer_kind_values",
-        "reviewer_kind is not human or ai",
-        _not_in(f[s.REVIEWER_KIND], s.REVIEWER_KINDS),
-    )
-    t.check("score_range", "score is outside 0–100", _outside(f[s.SCORE], 0, 100))
-    for item in s.RUBRIC_ITEMS:
-        t.check(f"{item}_range", f"{item} is outside 0–100", _outside(f[item], 0, 100))
-    t.check(
-        "evaluated_not_future",
-        "evaluated_at is after the run's start",
-        f[s.EVALUATED_AT] > pd.Timestamp(read_at),
-    )
-    created = f[s.CONTACT_ID].map(contacts.set_index(s.CONTACT_ID)[s.CREATED_AT])
-    t.check(
-        "evaluated_after_contact",
-        "evaluated_at is before the contact's created_at",
-        f[s.EVALUATED_AT].notna() & created.notna() & (f[s.EVALUATED_AT] < created),
-    )
-    bad.follow(t, f[s.CONTACT_ID], f[s.AGENT_ID])
-
-
-def _survey_rules(t: _Table, contacts: pd.DataFrame, bad: _Followers) -> None:
-    f = t.typed
-    t.check(
-        "csat_range", "csat is not a whole number in 1–5", _outside(f[s.CSAT], 1, 5, integer=True)
-    )
-    t.check(
-        "nps_range", "nps is not a whole number in 0–10", _outside(f[s.NPS], 0, 10, integer=True)
-    )
-    t.check(
-        "effort_range",
-        "effort is not a whole number in 1–7",
-        _outside(f[s.EFFORT], 1, 7, integer=True),
-    )
-    t.check(
-        "csat_or_nps",
-        "neither csat nor nps is given",
-        f[s.CSAT].isna()
-        & f[s.NPS].isna()
-        & ~_unparseable(f, t.raw, s.CSAT)
-        & ~_unparseable(f, t.raw, s.NPS),
-    )
-    created = f[s.CONTACT_ID].map(contacts.set_index(s.CONTACT_ID)[s.CREATED_AT])
-    t.check(
-        "submitted_after_contact",
-        "submitted_at is before the contact's created_at",
-        f[s.SUBMITTED_AT].notna() & created.notna() & (f[s.SUBMITTED_AT] < created),
-    )
-    bad.follow(t, f[s.CONTACT_ID], None)
-    order = f.assign(_bad=t.bad).sort_values([s.SUBMITTED_AT, ROW])
-    usable = order[~order["_bad"] & order[s.CONTACT_ID].notna()]
-    later = usable[usable[s.CONTACT_ID].duplicated(keep="first")].index
-    t.check(
-        "one_survey_per_contact",
-        "a survey of this contact was submitted earlier",
-        pd.Series(f.index.isin(later), index=f.index),
-    )
-
-
-def _shift_rules(t: _Table, bad: _Followers) -> None:
-    f = t.typed
-    length = f[s.ENDS_AT] - f[s.STARTS_AT]
-    t.check("ends_after_starts", "ends_at is not after starts_at", length <= pd.Timedelta(0))
-    t.check(
-        "shift_length",
-        f"shift is longer than {s.MAX_SHIFT_HOURS} h",
-        length > pd.Timedelta(hours=s.MAX_SHIFT_HOURS),
-    )
-    bad.follow(t, None, f[s.AGENT_ID])
-
-
-class _Followers:
-    """Ids of the contacts and agents a row may depend on: known, or quarantined."""
-
-    def __init__(
-        self,
-        contacts: pd.DataFrame,
-        agents: pd.DataFrame,
-        bad_contacts: set[str],
-        bad_agents: set[str],
-    ):
-        self.contact_ids = set(contacts[s.CONTACT_ID].dropna())
-        self.agent_ids = set(agents[s.AGENT_ID].dropna())
-        self.bad_contacts = bad_contacts
-        self.bad_agents = bad_agents
-
-    def follow(self, t: _Table, contact_ids: pd.Series | None, agent_ids: pd.Series | None) -> None:
-        if contact_ids is not None:
-            t.check(
-                "contact_known",
-                "contact_id is not in contacts",
-                contact_ids.notna() & ~contact_ids.isin(self.contact_ids | self.bad_contacts),
-            )
-            t.check(
-                "contact_quarantined",
-                "its contact is quarantined",
-                contact_ids.isin(self.bad_contacts),
-            )
-        if agent_ids is not None:
-            t.check(
-                "agent_known",
-                "agent_id is not in agents",
-                agent_ids.notna() & ~agent_ids.isin(self.agent_ids | self.bad_agents),
-            )
-            t.check(
-                "agent_quarantined", "its agent is quarantined", agent_ids.isin(self.bad_agents)
-            )
+    def ids(self, mask: np.ndarray) -> frozenset[str]:
+        key = self.table.key
+        assert key is not None
+        return frozenset(self.typed[key][mask].dropna())
 
 
 # ---------------------------------------------------------------- the gate
 def validate(extract: Extract, settings: Settings) -> Validation:
-    """Check every rule of the data contract on the period's extract."""
-    blocking: list[str] = []
+    """Check every rule of the suites on the period's extract."""
+    read_at = pd.Timestamp(extract.read_at).tz_convert(settings.zone)
     results: list[RuleResult] = []
+    blocking: list[str] = []
     for name in extract.missing_tables:
         blocking.append(f"table {name} is missing from the source")
         results.append(
-            RuleResult(name, "table_present", "blocking", f"table {name} is present", 1, 1)
+            RuleResult(name, "table_present", "blocking", f"table {name} is missing", 1, 1)
         )
     for name, raw in extract.raw.items():
-        table = s.TABLES_BY_NAME[name]
-        absent = [c for c in table.required_names if c not in raw.columns]
-        for column in absent:
-            blocking.append(f"required column {column} is missing from table {name}")
-            results.append(
-                RuleResult(
-                    name, f"{column}_present", "blocking", f"column {column} is present", 1, 1
+        inputs = RuleInputs(extract.typed[name], raw, read_at)
+        for rule in SUITES[name]:
+            if rule.per_table:
+                failed = int(rule.failing(inputs).sum())
+                results.append(
+                    RuleResult(
+                        name,
+                        rule.name,
+                        rule.severity,
+                        rule.reason,
+                        1,
+                        failed,
+                        rule.culprits(inputs) if rule.culprits else (),
+                        engine=rule.engine,
+                        expectation=rule.expectation.kind if rule.expectation else None,
+                    )
                 )
-            )
+                if failed and rule.severity == "blocking":
+                    blocking.append(rule.reason)
     if blocking:
-        return Validation({}, {}, tuple(results), tuple(blocking), _counts(extract, {}))
-
-    tables = {
-        name: _Table(
-            s.TABLES_BY_NAME[name],
-            extract.typed[name],
-            extract.raw[name],
+        gx = run_suites(extract, read_at, per_table_only=True)
+        return Validation(
+            {}, {}, _with_gx(results, gx), tuple(blocking), _counts(extract, {}), gx.summary
         )
-        for name in extract.raw
-    }
-    for t in tables.values():
-        _common_rules(t)
-        _duplicate_rules(t)
+
+    tables = {t.name: _Table(t, extract.typed[t.name], extract.raw[t.name]) for t in _TABLE_ORDER}
+
+    def row_rules(name: str, inputs: RuleInputs) -> None:
+        for rule in SUITES[name]:
+            if not rule.per_table:
+                tables[name].run(rule, inputs)
 
     agents = tables[s.AGENTS.name]
-    _agent_rules(agents)
-    bad_agent_ids = set(agents.typed[s.AGENT_ID][agents.bad].dropna()) - set(
-        agents.typed[s.AGENT_ID][~agents.bad].dropna()
-    )
-    good_agents = agents.typed[~agents.bad]
+    row_rules(s.AGENTS.name, agents.inputs(read_at))
+    bad_agents = agents.ids(agents.bad) - agents.ids(~agents.bad)
+    agent_ids = agents.ids(~agents.bad)
     contacts = tables[s.CONTACTS.name]
-    _contact_rules(contacts, extract.read_at, good_agents[s.AGENT_ID], bad_agent_ids)
-    bad_contact_ids = set(contacts.typed[s.CONTACT_ID][contacts.bad].dropna()) - set(
-        contacts.typed[s.CONTACT_ID][~contacts.bad].dropna()
+    row_rules(
+        s.CONTACTS.name,
+        contacts.inputs(read_at, agent_ids=agent_ids, bad_agent_ids=bad_agents),
     )
-    good_contacts = contacts.typed[~contacts.bad]
-    followers = _Followers(good_contacts, good_agents, bad_contact_ids, bad_agent_ids)
-    _qa_rules(tables[s.QA_EVALUATIONS.name], extract.read_at, good_contacts, followers)
-    _survey_rules(tables[s.SURVEYS.name], good_contacts, followers)
-    _shift_rules(tables[s.SHIFTS.name], followers)
-
-    clean = {n: t.typed[~t.bad].reset_index(drop=True) for n, t in tables.items()}
-    quarantine = {
-        n: t.raw[t.bad]
-        .assign(**{REASON: t.reason_column()[t.bad].to_numpy()})
-        .reset_index(drop=True)
-        for n, t in tables.items()
+    upstream = {
+        "contacts": contacts.typed[~contacts.bad],
+        "agent_ids": agent_ids,
+        "bad_agent_ids": bad_agents,
+        "bad_contact_ids": contacts.ids(contacts.bad) - contacts.ids(~contacts.bad),
     }
+    for table in (s.QA_EVALUATIONS, s.SURVEYS, s.SHIFTS):
+        row_rules(table.name, tables[table.name].inputs(read_at, **upstream))
+
     for t in tables.values():
         results.extend(t.results)
-        read = len(t.typed)
-        share = t.bad.sum() / read if read else 0.0
-        if share > settings.max_bad_row_share:
+        read = len(t.copies)
+        bad = int(t.copies.sum() + t.bad.sum())
+        share = bad / read if read else 0.0
+        over = share > settings.max_bad_row_share
+        results.append(
+            RuleResult(
+                t.table.name,
+                "bad_row_share",
+                "blocking",
+                f"at most {settings.max_bad_row_share:.0%} of rows break a rule",
+                1,
+                int(over),
+            )
+        )
+        if over:
             blocking.append(
-                f"{t.table.name}: {t.bad.sum()} of {read} rows broke a rule "
+                f"{t.table.name}: {bad} of {read} rows broke a rule "
                 f"({share:.1%} > the {settings.max_bad_row_share:.0%} allowed)"
             )
-    period_contacts = _in_period(clean[s.CONTACTS.name], extract, settings)
-    if period_contacts == 0:
+    clean = {n: t.used() for n, t in tables.items()}
+    quarantine = {n: t.rejected().reset_index(drop=True) for n, t in tables.items()}
+    in_period = _in_period(clean[s.CONTACTS.name], extract, settings)
+    results.append(
+        RuleResult(
+            s.CONTACTS.name,
+            "period_has_contacts",
+            "blocking",
+            f"usable contacts were created in {extract.period}",
+            1,
+            int(in_period == 0),
+        )
+    )
+    if in_period == 0:
         blocking.append(f"contacts: no usable contact was created in {extract.period}")
+    results.append(
+        RuleResult(s.AGENTS.name, "agents_present", "blocking", "usable agents exist", 1, 0)
+    )
     if len(clean[s.AGENTS.name]) == 0:
         blocking.append("agents: no usable agent")
+        results[-1] = dataclasses.replace(results[-1], failed=1)
+    gx = run_suites(extract, read_at, views={n: t.typed for n, t in tables.items()})
     return Validation(
-        clean, quarantine, tuple(results), tuple(blocking), _counts(extract, quarantine)
+        clean,
+        quarantine,
+        _with_gx(results, gx),
+        tuple(blocking),
+        _counts(extract, quarantine),
+        gx.summary,
     )
 
 
@@ -452,3 +287,109 @@ def _counts(extract: Extract, quarantine: dict[str, pd.DataFrame]) -> dict[str, 
         bad = len(quarantine[name]) if name in quarantine else 0
         out[name] = {"read": len(raw), "used": len(raw) - bad, "quarantined": bad}
     return out
+
+
+# ---------------------------------------------------------------- Great Expectations
+@dataclass(frozen=True)
+class GxRun:
+    """GX's verdict per (table, rule), and its full results as JSON-able data."""
+
+    outcomes: dict[tuple[str, str], tuple[bool, int | None]]
+    summary: dict[str, Any]
+
+
+def gx_view(table: s.Table, typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """The frame GX checks: the contract's columns the source has, timestamps on one naive
+    UTC clock (GX compares plain datetimes), optional flags null → false (the contract's
+    reading)."""
+    present = [c for c in table.columns if c.name in raw.columns]
+    columns: dict[str, pd.Series] = {}
+    for column in present:
+        values = typed[column.name]
+        if column.kind == "timestamp":
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif column.kind == "flag" and not column.required:
+            values = values.fillna(False)
+        columns[column.name] = values
+    return pd.DataFrame(columns, index=typed.index)
+
+
+@functools.cache
+def _definitions(per_table_only: bool) -> dict[str, Any]:
+    """One GX validation definition per table, built once per process: a suite's expectations
+    do not change between runs, only the frame handed to them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GX's imports raise deprecation warnings
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("extract")
+    definitions = {}
+    for name, rules in SUITES.items():
+        expectations = [
+            getattr(gxe, r.expectation.kind)(
+                **r.expectation.kwargs, meta={"rule": r.name, "severity": r.severity}
+            )
+            for r in rules
+            if r.expectation and (r.per_table or not per_table_only)
+        ]
+        suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("period")
+        definitions[name] = context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        )
+    return definitions
+
+
+def run_suites(
+    extract: Extract,
+    read_at: pd.Timestamp,
+    views: Mapping[str, pd.DataFrame] | None = None,
+    per_table_only: bool = False,
+) -> GxRun:
+    """Run each table's GX suite (SUMMARY results) on the rows the pandas rules saw."""
+    definitions = _definitions(per_table_only)
+    outcomes: dict[tuple[str, str], tuple[bool, int | None]] = {}
+    summary: dict[str, Any] = {}
+    for name, raw in extract.raw.items():
+        table = s.TABLES_BY_NAME[name]
+        typed = (views or {}).get(name, extract.typed[name])
+        frame = gx_view(table, typed.loc[:, list(table.column_names)], raw)
+        result = definitions[name].run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters={READ_AT: read_at.tz_convert("UTC").tz_localize(None)},
+            result_format="SUMMARY",
+        )
+        for one in result.results:
+            meta = one.expectation_config.meta or {}
+            if one.exception_info.get("raised_exception"):
+                raise RuntimeError(
+                    f"GX could not check {name}.{meta.get('rule')}: "
+                    f"{one.exception_info.get('exception_message')}"
+                )
+            unexpected = one.result.get("unexpected_count")
+            outcomes[(name, str(meta.get("rule")))] = (
+                bool(one.success),
+                None if unexpected is None else int(unexpected),
+            )
+        summary[name] = json.loads(json.dumps(result.describe_dict(), default=_plain))
+    return GxRun(outcomes, summary)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _with_gx(results: list[RuleResult], gx: GxRun) -> tuple[RuleResult, ...]:
+    out = []
+    for r in results:
+        seen = gx.outcomes.get((r.table, r.rule))
+        if seen is not None:
+            r = dataclasses.replace(r, gx_success=seen[0], gx_unexpected=seen[1])
+        out.append(r)
+    return tuple(out)

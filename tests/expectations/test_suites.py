@@ -1,0 +1,62 @@
+"""The suites cover the data contract: every table, every kind of rule, each with a severity."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from csreview import schema as s
+from expectations import SUITES, suite_json
+
+
+@pytest.mark.parametrize("table", s.TABLES, ids=lambda t: t.name)
+def test_every_required_column_is_present_and_non_null(table: s.Table) -> None:
+    names = {r.name for r in SUITES[table.name]}
+    for column in table.required_names:
+        assert {f"{column}_present", f"{column}_required"} <= names
+    for column in table.columns:
+        if column.kind != "text":
+            assert f"{column.name}_type" in names
+    if table.key:
+        assert f"{table.key}_unique" in names
+
+
+@pytest.mark.parametrize(
+    ("table", "rule"),
+    [
+        ("agents", "tier_values"),
+        ("agents", "left_on_after_hired_on"),
+        ("contacts", "channel_values"),
+        ("contacts", "created_at_not_future"),
+        ("contacts", "answered_at_after_created_at"),
+        ("contacts", "closed_at_after_answered_at"),
+        ("contacts", "abandoned_unanswered"),
+        ("contacts", "abandoned_no_agent"),
+        ("contacts", "sale_needs_offer"),
+        ("contacts", "agent_known"),
+        ("contacts", "talk_seconds_range"),
+        ("qa_evaluations", "score_range"),
+        ("qa_evaluations", "evaluated_at_after_contact"),
+        ("qa_evaluations", "contact_quarantined"),
+        ("surveys", "csat_or_nps"),
+        ("surveys", "one_survey_per_contact"),
+        ("surveys", "contact_known"),
+        ("shifts", "ends_at_after_starts_at"),
+        ("shifts", "shift_length"),
+        ("shifts", "agent_known"),
+    ],
+)
+def test_contract_rule_is_in_its_suite(table: str, rule: str) -> None:
+    assert rule in {r.name for r in SUITES[table]}
+
+
+@pytest.mark.parametrize("table", list(SUITES))
+def test_suite_prints_as_json_and_explains_what_gx_cannot_check(table: str) -> None:
+    suite = suite_json(table)
+    json.dumps(suite)
+    names = [r["rule"] for r in suite["rules"]]
+    assert len(names) == len(set(names))
+    for rule in suite["rules"]:
+        assert rule["severity"] in {"blocking", "quarantine", "warn"}
+        assert rule["expectation"] or rule["why_not_gx"], rule["rule"]
