@@ -470,7 +470,9 @@ def plant_bad_rows(
     base: dict[str, object] = {str(k): v for k, v in answered.iloc[0].items()}
     created = pd.Timestamp(answered[s.CREATED_AT].iloc[0])
     first_answer = pd.Timestamp(answered[s.ANSWERED_AT].iloc[0])
-    surveyed = {str(k): v for k, v in frames[s.SURVEYS.name].iloc[0].items()}
+    surveys = frames[s.SURVEYS.name]
+    in_period = surveys[surveys[s.CONTACT_ID].isin(answered[s.CONTACT_ID])]
+    surveyed = {str(k): v for k, v in in_period.iloc[0].items()}
     agent = str(base[s.AGENT_ID])
     planted: list[Planted] = []
     rows: dict[str, list[dict[str, object]]] = {name: [] for name in frames}
@@ -576,9 +578,21 @@ def plant_bad_rows(
     shift(agent, "shift is longer than 16 h", agent, 20)
 
     messy = {
-        name: pd.concat([frame, pd.DataFrame(rows[name], columns=frame.columns)], ignore_index=True)
+        name: pd.concat(
+            [frame, pd.DataFrame(rows[name], columns=frame.columns)], ignore_index=True
+        ).pipe(_timestamps_as_text)
         if rows[name]
         else frame
         for name, frame in frames.items()
     }
     return messy, tuple(planted)
+
+
+def _timestamps_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A column mixing timestamps and text (\"yesterday\") is exported as text, as a CSV is."""
+
+    def text(value: object) -> object:
+        return value.isoformat(sep=" ") if isinstance(value, pd.Timestamp) else value
+
+    mixed = [c for c in frame.columns if frame[c].dtype == object]
+    return frame.assign(**{c: frame[c].map(text) for c in mixed})

@@ -203,7 +203,7 @@ def _requests(args: argparse.Namespace, settings: Settings) -> list[RunRequest]:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from csreview.demo import DemoSpec, generate, to_database
+    from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database
 
     settings = _settings(None, args.out, args.lang)
     now = datetime.now(settings.zone)
@@ -219,8 +219,9 @@ def _demo(args: argparse.Namespace) -> int:
         DemoSpec(period, contacts_per_day=args.contacts_per_day, timezone=settings.timezone),
         now=now,
     )
+    messy, _ = plant_bad_rows(frames, period, settings.zone)
     database.unlink(missing_ok=True)
-    to_database(frames, f"sqlite:///{database}")
+    to_database(messy, f"sqlite:///{database}")
     from tasks.publish import cadence_dir, published_runs
 
     again = bool(published_runs(cadence_dir(settings.out_dir, None, "monthly"), period))

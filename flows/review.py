@@ -52,6 +52,19 @@ def validate_task(extract: Extract, settings: Settings) -> Validation:
     return validate(extract, settings)
 
 
+@task(name="evidence", cache_policy=NO_CACHE, persist_result=False)
+def evidence_task(
+    run_dir: Path,
+    validation: Validation,
+    fingerprints: dict[str, str],
+    run: dict[str, Any],
+    language: Language,
+) -> dict[str, str]:
+    context = render_step.build_validation_context(validation, run, fingerprints, language)
+    report = render_step.render_validation_report(context, language)
+    return publish_step.write_evidence(run_dir, validation, report)
+
+
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
 def kpis_task(
     validation: Validation, period: Period, settings: Settings
@@ -135,8 +148,15 @@ def review(
         extract = extract_task(source, the_period, settings)
     with _stage(timings, "validate"):
         validation = validate_task(extract, settings)
-        evidence = publish_step.write_evidence(plan.run_dir, validation)
-    manifest |= _input_record(extract, validation, evidence)
+        fingerprints = publish_step.input_fingerprints(extract.raw)
+        evidence = evidence_task(
+            plan.run_dir,
+            validation,
+            fingerprints,
+            _audit_header(manifest, extract),
+            settings.language,
+        )
+    manifest |= _input_record(extract, validation, fingerprints, evidence)
     if validation.blocked:
         publish_step.write_manifest(
             plan.run_dir, manifest | {"status": "blocked", "timings": timings}
@@ -203,10 +223,21 @@ def _manifest(
     }
 
 
+def _audit_header(manifest: dict[str, Any], extract: Extract) -> dict[str, Any]:
+    return {
+        **{k: manifest[k] for k in ("run_id", "cadence", "period", "source", "contract_version")},
+        "tenant": manifest["tenant"] or "default",
+        "version": manifest["versions"]["csreview"],
+        "read_at": extract.read_at.isoformat(timespec="seconds"),
+    }
+
+
 def _input_record(
-    extract: Extract, validation: Validation, evidence: dict[str, str]
+    extract: Extract,
+    validation: Validation,
+    fingerprints: dict[str, str],
+    evidence: dict[str, str],
 ) -> dict[str, Any]:
-    fingerprints = publish_step.input_fingerprints(extract.raw)
     return {
         "tables": {
             name: {

@@ -21,6 +21,7 @@ import pandas as pd
 
 from csreview import schema as s
 from csreview.periods import Period
+from expectations import suite_json
 from tasks import kpis as k
 from tasks.root_cause import (
     ACTION_COLUMNS,
@@ -161,8 +162,9 @@ def write_file(path: Path, data: bytes, mode: int | None = None) -> None:
     tmp.replace(path)
 
 
-def write_evidence(run_dir: Path, validation: Validation) -> dict[str, str]:
-    """Quarantine files (owner-only: they may hold personal data) and validation results."""
+def write_evidence(run_dir: Path, validation: Validation, report_html: str) -> dict[str, str]:
+    """Quarantine files (owner-only: they may hold personal data), the rule results, GX's
+    own results, the suites as run and the auditor's report."""
     written: dict[str, str] = {}
     quarantine_dir = run_dir / "quarantine"
     quarantine_dir.mkdir(parents=True, exist_ok=True)
@@ -174,7 +176,21 @@ def write_evidence(run_dir: Path, validation: Validation) -> dict[str, str]:
         data = raw_rows_csv(frame)
         write_file(quarantine_dir / f"{table.name}.csv", data, PRIVATE_FILE)
         written[f"quarantine/{table.name}.csv"] = sha256(data)
-    results = {
+    documents = {
+        "validation/results.json": json_bytes(validation_record(validation)),
+        "validation/great_expectations.json": json_bytes(validation.gx_results),
+        "validation/suites.json": json_bytes([suite_json(t.name) for t in s.TABLES]),
+        "validation/report.html": report_html.encode("utf-8"),
+    }
+    for name, data in documents.items():
+        write_file(run_dir / name, data)
+        written[name] = sha256(data)
+    return written
+
+
+def validation_record(validation: Validation) -> dict[str, Any]:
+    """Each rule's outcome, as the auditor's report and the results store read it."""
+    return {
         "blocking": list(validation.blocking),
         "counts": validation.counts,
         "rules": [
@@ -183,18 +199,23 @@ def write_evidence(run_dir: Path, validation: Validation) -> dict[str, str]:
                 "rule": r.rule,
                 "severity": r.severity,
                 "description": r.description,
+                "engine": r.engine,
+                "expectation": r.expectation,
                 "checked": r.checked,
                 "failed": r.failed,
                 "passed": r.passed,
                 "examples": list(r.examples),
+                "gx_success": r.gx_success,
+                "gx_unexpected": r.gx_unexpected,
+                "gx_values": list(r.gx_values),
             }
             for r in validation.rules
         ],
     }
-    data = json.dumps(results, ensure_ascii=False, indent=2).encode("utf-8")
-    write_file(run_dir / "validation" / "results.json", data)
-    written["validation/results.json"] = sha256(data)
-    return written
+
+
+def json_bytes(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 ATTACHED_TO_PDF: Final = ("kpis.csv", "problems.csv")
@@ -238,8 +259,7 @@ def input_fingerprints(raw: Mapping[str, pd.DataFrame]) -> dict[str, str]:
 
 
 def write_manifest(run_dir: Path, manifest: Mapping[str, Any]) -> None:
-    data = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
-    write_file(run_dir / MANIFEST, data)
+    write_file(run_dir / MANIFEST, json_bytes(manifest))
 
 
 def switch_period(plan: RunPlan) -> Path:

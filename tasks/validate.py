@@ -44,6 +44,7 @@ class RuleResult:
     expectation: str | None = None
     gx_success: bool | None = None
     gx_unexpected: int | None = None
+    gx_values: tuple[str, ...] = ()  # a few failing values, as GX reported them
 
     @property
     def passed(self) -> bool:
@@ -291,10 +292,20 @@ def _counts(extract: Extract, quarantine: dict[str, pd.DataFrame]) -> dict[str, 
 
 # ---------------------------------------------------------------- Great Expectations
 @dataclass(frozen=True)
+class GxOutcome:
+    """GX's verdict on one rule: success, rows unexpected (None for a table-level check)
+    and a few of the failing values."""
+
+    success: bool
+    unexpected: int | None
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class GxRun:
     """GX's verdict per (table, rule), and its full results as JSON-able data."""
 
-    outcomes: dict[tuple[str, str], tuple[bool, int | None]]
+    outcomes: dict[tuple[str, str], GxOutcome]
     summary: dict[str, Any]
 
 
@@ -352,7 +363,7 @@ def run_suites(
 ) -> GxRun:
     """Run each table's GX suite (SUMMARY results) on the rows the pandas rules saw."""
     definitions = _definitions(per_table_only)
-    outcomes: dict[tuple[str, str], tuple[bool, int | None]] = {}
+    outcomes: dict[tuple[str, str], GxOutcome] = {}
     summary: dict[str, Any] = {}
     for name, raw in extract.raw.items():
         table = s.TABLES_BY_NAME[name]
@@ -371,9 +382,11 @@ def run_suites(
                     f"{one.exception_info.get('exception_message')}"
                 )
             unexpected = one.result.get("unexpected_count")
-            outcomes[(name, str(meta.get("rule")))] = (
+            values = one.result.get("partial_unexpected_list") or []
+            outcomes[(name, str(meta.get("rule")))] = GxOutcome(
                 bool(one.success),
                 None if unexpected is None else int(unexpected),
+                tuple(dict.fromkeys(str(_plain(v)) for v in values))[:_EXAMPLES],
             )
         summary[name] = json.loads(json.dumps(result.describe_dict(), default=_plain))
     return GxRun(outcomes, summary)
@@ -390,6 +403,8 @@ def _with_gx(results: list[RuleResult], gx: GxRun) -> tuple[RuleResult, ...]:
     for r in results:
         seen = gx.outcomes.get((r.table, r.rule))
         if seen is not None:
-            r = dataclasses.replace(r, gx_success=seen[0], gx_unexpected=seen[1])
+            r = dataclasses.replace(
+                r, gx_success=seen.success, gx_unexpected=seen.unexpected, gx_values=seen.values
+            )
         out.append(r)
     return tuple(out)

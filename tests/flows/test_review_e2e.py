@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from csreview.demo import DemoSpec, generate, to_database, to_folder
+from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database, to_folder
 from csreview.periods import Period
+from csreview.schema import AGENT_ID, TABLES_BY_NAME
 from flows.cli import main
 from tests.conftest import ZONE
 
@@ -25,9 +26,11 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZONE)
 
 @pytest.fixture(scope="module")
 def centre(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, pd.DataFrame], str]:
+    """A messy export in the database; the clean frames, for checking by hand."""
     frames = generate(DemoSpec(SEPTEMBER, months=2, contacts_per_day=120, seed=11), now=NOW)
+    messy, _ = plant_bad_rows(frames, SEPTEMBER, ZONE)
     path = tmp_path_factory.mktemp("source") / "centre.sqlite"
-    to_database(frames, f"sqlite:///{path}")
+    to_database(messy, f"sqlite:///{path}")
     return frames, f"sqlite:///{path}"
 
 
@@ -127,6 +130,34 @@ def test_published_folder_holds_the_contract_files(published: Path) -> None:
     assert manifest["reissue"] == 0 and manifest["period"] == "2026-09"
     mode = (published / "quarantine" / "contacts.csv").stat().st_mode
     assert stat.S_IMODE(mode) == 0o600
+
+
+def test_every_planted_bad_row_is_in_quarantine_with_its_reason(
+    centre: tuple[dict[str, pd.DataFrame], str], published: Path
+) -> None:
+    _, planted = plant_bad_rows(centre[0], SEPTEMBER, ZONE)
+    manifest = json.loads((published / "manifest.json").read_text())
+    for table in manifest["tables"]:
+        with (published / "quarantine" / f"{table}.csv").open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        expected = [p for p in planted if p.table == table]
+        assert manifest["tables"][table]["quarantined"] == len(rows) == len(expected)
+        key = TABLES_BY_NAME[table].key or AGENT_ID
+        for p in expected:
+            assert any(r[key] == p.row_id and p.reason in r["reason"] for r in rows), p
+
+
+def test_auditor_evidence_lists_every_rule(published: Path) -> None:
+    evidence = published / "validation"
+    results = json.loads((evidence / "results.json").read_text())
+    gx = json.loads((evidence / "great_expectations.json").read_text())
+    assert set(gx) == {"agents", "contacts", "qa_evaluations", "surveys", "shifts"}
+    checked = [r for r in results["rules"] if r["engine"] == "great_expectations"]
+    assert all(r["gx_unexpected"] in (None, r["failed"]) for r in checked)
+    report = (evidence / "report.html").read_text()
+    assert "http://" not in report and "https://" not in report
+    for rule in results["rules"]:
+        assert rule["rule"] in report
 
 
 def test_pdf_reports_the_numbers(published: Path) -> None:
