@@ -49,6 +49,7 @@ class RunRequest:
     tenant: str | None
     config: Path | None
     reason: str | None
+    store: str | None = None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,6 +86,19 @@ def _parser() -> argparse.ArgumentParser:
     common(backfill)
     backfill.add_argument("--from", dest="first", required=True)
     backfill.add_argument("--to", dest="last", required=True)
+
+    audit = commands.add_parser(
+        "audit", help="list runs and their validation outcome; verify a published folder"
+    )
+    audit.add_argument("--tenant", default=None)
+    audit.add_argument("--period", default=None, help="e.g. 2026-10 or 2026-Q3")
+    audit.add_argument("--run", dest="run_id", default=None, help="show this run's details")
+    audit.add_argument(
+        "--verify", type=Path, default=None, help="recompute a published folder's hashes"
+    )
+    audit.add_argument("--store", default=None, help="results store URL")
+    audit.add_argument("--out", type=Path, default=None)
+    audit.add_argument("--config", type=Path, default=None)
     return parser
 
 
@@ -117,6 +131,7 @@ def _settings(
 
 
 def _preflight(request: RunRequest) -> None:
+    from csreview.store import StoreError, check_store
     from tasks.extract import SourceError, check_source
     from tasks.publish import cadence_dir, published_runs
 
@@ -124,6 +139,15 @@ def _preflight(request: RunRequest) -> None:
         check_source(request.source)
     except SourceError as err:
         raise UserError(str(err)) from err
+    try:
+        request.out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"cannot create the output folder {request.out}: {err.strerror}") from err
+    if request.store:
+        try:
+            check_store(request.store)
+        except StoreError as err:
+            raise UserError(str(err)) from err
     earlier = published_runs(
         cadence_dir(request.out, request.tenant, request.cadence), request.period
     )
@@ -156,6 +180,7 @@ def _review(request: RunRequest) -> tuple[int, str]:
             config=str(request.config) if request.config else None,
             reason=request.reason,
             run_id=run_id,
+            store_url=request.store,
             return_state=True,
         )
         result = state.result(raise_on_failure=False)
@@ -197,6 +222,7 @@ def _requests(args: argparse.Namespace, settings: Settings) -> list[RunRequest]:
             args.tenant,
             args.config,
             args.reason,
+            settings.resolved_store_url,
         )
         for p in periods
     ]
@@ -234,6 +260,7 @@ def _demo(args: argparse.Namespace) -> int:
         None,
         None,
         reason="demo re-run" if again else None,
+        store=settings.resolved_store_url,
     )
     log.info("reviewing %s (monthly)…", period)
     code, line = _review(request)
@@ -259,6 +286,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "audit":
+            from flows.audit import audit
+
+            return audit(args, _settings(args.config, args.out, None, args.store))
         settings = _settings(args.config, args.out, args.lang, args.store)
         worst = EXIT_OK
         for request in _requests(args, settings):

@@ -17,6 +17,7 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from csreview import store
 from csreview.periods import Period, parse_period
 from csreview.schema import CONTRACT_VERSION
 from csreview.settings import Language, Settings, load_settings
@@ -63,6 +64,11 @@ def evidence_task(
     context = render_step.build_validation_context(validation, run, fingerprints, language)
     report = render_step.render_validation_report(context, language)
     return publish_step.write_evidence(run_dir, validation, report)
+
+
+@task(name="record", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def record_task(store_url: str, manifest: dict[str, Any], rules: list[dict[str, Any]]) -> None:
+    store.record_run(store_url, manifest, rules)
 
 
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
@@ -133,9 +139,12 @@ def review(
     config: str | None = None,
     reason: str | None = None,
     run_id: str | None = None,
+    store_url: str | None = None,
 ) -> dict[str, Any]:
     """Review one period: extract, validate, compute, draft, render, publish."""
-    settings = load_settings(Path(config) if config else None, out_dir=out, language=language)
+    settings = load_settings(
+        Path(config) if config else None, out_dir=out, language=language, store_url=store_url
+    )
     the_period = parse_period(cadence, period)
     started = datetime.now(UTC)
     plan = publish_step.plan_run(
@@ -158,9 +167,9 @@ def review(
         )
     manifest |= _input_record(extract, validation, fingerprints, evidence)
     if validation.blocked:
-        publish_step.write_manifest(
-            plan.run_dir, manifest | {"status": "blocked", "timings": timings}
-        )
+        blocked = manifest | {"status": "blocked", "timings": timings}
+        publish_step.write_manifest(plan.run_dir, blocked)
+        record_task(settings.resolved_store_url, blocked, _rules(validation))
         raise ValidationBlockedError("; ".join(validation.blocking))
 
     with _stage(timings, "kpis"):
@@ -187,17 +196,23 @@ def review(
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
         html, pdf = render_task(context, cadence, settings.language, attachments)
     with _stage(timings, "publish"):
+        manifest |= {"status": "published", "fcr_provisional": facts.fcr_provisional}
         link = publish_task(
             plan,
             tables | {"review.html": html.encode("utf-8"), "review.pdf": pdf},
-            manifest | {"timings": timings, "fcr_provisional": facts.fcr_provisional},
+            manifest | {"timings": timings},
         )
+        record_task(settings.resolved_store_url, manifest, _rules(validation))
     return {
         "run_id": plan.run_id,
         "reissue": plan.reissue,
         "folder": str(link),
         "pdf": str((link / "review.pdf").absolute()),
     }
+
+
+def _rules(validation: Validation) -> list[dict[str, Any]]:
+    return list(publish_step.validation_record(validation)["rules"])
 
 
 def _manifest(
@@ -208,6 +223,11 @@ def _manifest(
     reason: str | None,
     started: datetime,
 ) -> dict[str, Any]:
+    config_files = publish_step.write_config(
+        plan.run_dir,
+        settings.public_dump(),
+        root_cause_step.playbook_text(settings.playbook_file),
+    )
     return {
         "run_id": plan.run_id,
         "reissue": plan.reissue,
@@ -219,6 +239,9 @@ def _manifest(
         "started_at": started.isoformat(timespec="seconds"),
         "contract_version": CONTRACT_VERSION,
         "config": settings.public_dump(),
+        "config_files": config_files,
+        "config_sha256": publish_step.config_fingerprint(config_files),
+        "run_folder": str(plan.run_dir.resolve()),
         "versions": publish_step.versions(),
     }
 
@@ -248,6 +271,7 @@ def _input_record(
             for name, counts in validation.counts.items()
         },
         "missing_tables": list(extract.missing_tables),
+        "blocking": list(validation.blocking),
         "quarantine_holds_personal_data": True,
         "evidence": evidence,
     }

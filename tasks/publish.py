@@ -188,6 +188,23 @@ def write_evidence(run_dir: Path, validation: Validation, report_html: str) -> d
     return written
 
 
+def write_config(run_dir: Path, settings: Mapping[str, Any], playbook: str) -> dict[str, str]:
+    """A copy of the configuration the run used (credentials removed), so that an auditor
+    can reproduce the review; returns each file's sha256."""
+    files = {
+        "config/settings.json": json_bytes(settings),
+        "config/playbook.toml": playbook.encode(),
+    }
+    for name, data in files.items():
+        write_file(run_dir / name, data)
+    return {name: sha256(data) for name, data in files.items()}
+
+
+def config_fingerprint(files: Mapping[str, str]) -> str:
+    """One sha256 over the configuration files' hashes: equal for runs with equal config."""
+    return sha256(json_bytes(dict(sorted(files.items()))))
+
+
 def validation_record(validation: Validation) -> dict[str, Any]:
     """Each rule's outcome, as the auditor's report and the results store read it."""
     return {

@@ -60,13 +60,16 @@ FOLLOWUP_COLUMNS: Final = (
 )
 
 
-def load_playbook(path: Path | None) -> dict[str, Any]:
-    """The playbook as data: the shipped one, or the file the settings name."""
+def playbook_text(path: Path | None) -> str:
+    """The playbook as written: the shipped one, or the file the settings name."""
     if path is None:
-        text = resources.files("csreview.config").joinpath("playbook.toml").read_text("utf-8")
-    else:
-        text = path.read_text("utf-8")
-    return tomllib.loads(text)
+        return resources.files("csreview.config").joinpath("playbook.toml").read_text("utf-8")
+    return path.read_text("utf-8")
+
+
+def load_playbook(path: Path | None) -> dict[str, Any]:
+    """The playbook as data."""
+    return tomllib.loads(playbook_text(path))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import stat
 from datetime import datetime
 from pathlib import Path
@@ -269,6 +270,38 @@ def test_missing_column_blocks(
     runs = list((tmp_path / "out/monthly/_runs").iterdir())
     manifest = json.loads((runs[0] / "manifest.json").read_text())
     assert manifest["status"] == "blocked"
+    report = (runs[0] / "validation" / "report.html").read_text()
+    assert "required column channel is missing from table contacts" in report
+    assert main(["audit", "--out", str(tmp_path / "out"), "--period", "2026-09"]) == 0
+    listing = capsys.readouterr().out
+    assert "blocked" in listing and "required column channel is missing" in listing
+
+
+def test_audit_lists_runs_and_verifies_a_published_folder(
+    published: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = published.parent.parent
+    assert main(["audit", "--out", str(out)]) == 0
+    listing = capsys.readouterr().out
+    manifest = json.loads((published / "manifest.json").read_text())
+    assert manifest["run_id"] in listing and "published" in listing
+    assert manifest["tables"]["contacts"]["sha256"] in listing
+    assert "conflicting duplicate contact_id" in listing  # a failing rule of the messy export
+    assert main(["audit", "--verify", str(published)]) == 0
+    assert "files match the manifest" in capsys.readouterr().out
+
+
+def test_audit_verify_finds_an_altered_file(
+    published: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(published, copy)
+    with (copy / "kpis.csv").open("a", encoding="utf-8") as handle:
+        handle.write("contacts,all,all,1,,,,ok\n")
+    (copy / "actions.csv").unlink()
+    assert main(["audit", "--verify", str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert "altered: kpis.csv" in out and "missing: actions.csv" in out
 
 
 def test_backfill_runs_periods_in_order(

@@ -1,0 +1,214 @@
+"""The results store: every run's outcome, row counts, fingerprints and rule results.
+
+An auditor lists runs and their validation outcome from here without opening files. The
+store keeps counts and reasons only — never row values, which may hold personal data.
+SQLite by default, PostgreSQL in production: any SQLAlchemy URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+
+class StoreError(Exception):
+    """The results store cannot be opened or written."""
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ReviewRun(Base):
+    """One run of the review flow for one tenant, cadence and period."""
+
+    __tablename__ = "review_runs"
+
+    run_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    tenant: Mapped[str] = mapped_column(sa.String(120), index=True)
+    cadence: Mapped[str] = mapped_column(sa.String(20))
+    period: Mapped[str] = mapped_column(sa.String(20), index=True)
+    reissue: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(20))  # published, blocked
+    started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(sa.Text)
+    contract_version: Mapped[str] = mapped_column(sa.String(10))
+    config_sha256: Mapped[str] = mapped_column(sa.String(64))
+    run_folder: Mapped[str] = mapped_column(sa.Text)
+    blocking: Mapped[str] = mapped_column(sa.Text, default="")
+    tables: Mapped[list[RunTable]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="RunTable.position"
+    )
+    rules: Mapped[list[RunRule]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="RunRule.position"
+    )
+
+
+class RunTable(Base):
+    """Rows read, used and quarantined for one input table of a run."""
+
+    __tablename__ = "run_tables"
+
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("review_runs.run_id"), primary_key=True)
+    table_name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    position: Mapped[int]
+    rows_read: Mapped[int]
+    rows_used: Mapped[int]
+    rows_quarantined: Mapped[int]
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    run: Mapped[ReviewRun] = relationship(back_populates="tables")
+
+
+class RunRule(Base):
+    """One validation rule's outcome in a run: counts and the reason, no values."""
+
+    __tablename__ = "run_rules"
+
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("review_runs.run_id"), primary_key=True)
+    table_name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    rule: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    position: Mapped[int]
+    severity: Mapped[str] = mapped_column(sa.String(20))
+    engine: Mapped[str] = mapped_column(sa.String(40))
+    description: Mapped[str] = mapped_column(sa.Text)
+    checked: Mapped[int]
+    failed: Mapped[int]
+    run: Mapped[ReviewRun] = relationship(back_populates="rules")
+
+
+@contextmanager
+def session(url: str) -> Iterator[Session]:
+    """A session on the store, its tables created if missing; the engine is closed after."""
+    try:
+        engine = sa.create_engine(url)
+    except (sa.exc.ArgumentError, ImportError) as err:
+        raise StoreError(f"the results store URL is not valid: {err}") from err
+    try:
+        Base.metadata.create_all(engine)
+        with Session(engine) as s:
+            yield s
+    except sa.exc.OperationalError as err:
+        raise StoreError(f"the results store cannot be opened: {err.orig}") from err
+    finally:
+        engine.dispose()
+
+
+def check_store(url: str) -> None:
+    """Fail early (a usage error) when the store cannot be opened."""
+    with session(url) as s:
+        s.execute(sa.select(1))
+
+
+def record_run(url: str, manifest: Mapping[str, Any], rules: Sequence[Mapping[str, Any]]) -> None:
+    """Add one run's outcome (from its manifest and rule results) to the store."""
+    run = ReviewRun(
+        run_id=manifest["run_id"],
+        tenant=manifest["tenant"] or "default",
+        cadence=manifest["cadence"],
+        period=manifest["period"],
+        reissue=manifest["reissue"],
+        reason=manifest.get("reason"),
+        status=manifest["status"],
+        started_at=datetime.fromisoformat(manifest["started_at"]),
+        source=manifest["source"],
+        contract_version=manifest["contract_version"],
+        config_sha256=manifest["config_sha256"],
+        run_folder=manifest["run_folder"],
+        blocking="\n".join(manifest.get("blocking", [])),
+        tables=[
+            RunTable(
+                table_name=name,
+                position=i,
+                rows_read=t["read"],
+                rows_used=t["used"],
+                rows_quarantined=t["quarantined"],
+                sha256=t.get("sha256"),
+            )
+            for i, (name, t) in enumerate(manifest["tables"].items())
+        ],
+        rules=[
+            RunRule(
+                table_name=r["table"],
+                rule=r["rule"],
+                position=i,
+                severity=r["severity"],
+                engine=r["engine"],
+                description=r["description"],
+                checked=r["checked"],
+                failed=r["failed"],
+            )
+            for i, r in enumerate(rules)
+        ],
+    )
+    with session(url) as s:
+        s.merge(run)
+        s.commit()
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A run as `csreview audit` lists it."""
+
+    run_id: str
+    tenant: str
+    cadence: str
+    period: str
+    reissue: int
+    status: str
+    started_at: datetime
+    rows_read: int
+    rows_quarantined: int
+    failing_rules: int
+    blocking: str
+    tables: tuple[tuple[str, int, int, int, str | None], ...]
+
+
+def list_runs(url: str, tenant: str | None = None, period: str | None = None) -> list[RunSummary]:
+    """Runs in the order they started, optionally of one tenant and/or period."""
+    query = sa.select(ReviewRun).order_by(ReviewRun.started_at, ReviewRun.run_id)
+    if tenant:
+        query = query.where(ReviewRun.tenant == tenant)
+    if period:
+        query = query.where(ReviewRun.period == period)
+    with session(url) as s:
+        return [
+            RunSummary(
+                run.run_id,
+                run.tenant,
+                run.cadence,
+                run.period,
+                run.reissue,
+                run.status,
+                run.started_at,
+                sum(t.rows_read for t in run.tables),
+                sum(t.rows_quarantined for t in run.tables),
+                sum(1 for r in run.rules if r.failed),
+                run.blocking,
+                tuple(
+                    (t.table_name, t.rows_read, t.rows_used, t.rows_quarantined, t.sha256)
+                    for t in run.tables
+                ),
+            )
+            for run in s.scalars(query)
+        ]
+
+
+def failing_rules(url: str, run_id: str) -> list[tuple[str, str, str, int, int, str]]:
+    """One run's rules with failing rows: table, rule, severity, failed, checked, reason."""
+    query = (
+        sa.select(RunRule)
+        .where(RunRule.run_id == run_id, RunRule.failed > 0)
+        .order_by(RunRule.position)
+    )
+    with session(url) as s:
+        return [
+            (r.table_name, r.rule, r.severity, r.failed, r.checked, r.description)
+            for r in s.scalars(query)
+        ]

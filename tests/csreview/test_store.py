@@ -1,0 +1,84 @@
+"""The results store keeps each run's outcome, counts and rule results — never row values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from csreview.store import StoreError, check_store, failing_rules, list_runs, record_run
+
+
+def manifest(
+    run_id: str, period: str, status: str = "published", tenant: str | None = None
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "tenant": tenant,
+        "cadence": "monthly",
+        "period": period,
+        "reissue": 0,
+        "reason": None,
+        "status": status,
+        "started_at": f"{period}-28T01:00:00+00:00",
+        "source": "sqlite:///centre.sqlite",
+        "contract_version": "1",
+        "config_sha256": "c" * 64,
+        "run_folder": f"/reviews/monthly/_runs/{run_id}",
+        "blocking": ["required column channel is missing from table contacts"]
+        if status == "blocked"
+        else [],
+        "tables": {
+            "agents": {"read": 3, "used": 3, "quarantined": 0, "sha256": "a" * 64},
+            "contacts": {"read": 10, "used": 8, "quarantined": 2, "sha256": "b" * 64},
+        },
+    }
+
+
+RULES = [
+    {"table": "contacts", "rule": "channel_values", "severity": "quarantine", "engine": "great_expectations", "description": "channel is not phone, chat, email, app or social", "checked": 10, "failed": 2},
+    {"table": "contacts", "rule": "created_at_required", "severity": "quarantine", "engine": "great_expectations", "description": "created_at is missing", "checked": 10, "failed": 0},
+]  # fmt: skip
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.sqlite'}"
+
+
+def test_runs_are_listed_with_counts_and_failing_rules(url: str) -> None:
+    record_run(url, manifest("r2", "2026-10"), RULES)
+    record_run(url, manifest("r1", "2026-09", "blocked", tenant="north"), RULES[1:])
+    runs = list_runs(url)
+    assert [r.run_id for r in runs] == ["r1", "r2"]
+    assert runs[0].tenant == "north" and runs[0].status == "blocked"
+    assert runs[1].tenant == "default"
+    assert (runs[1].rows_read, runs[1].rows_quarantined, runs[1].failing_rules) == (13, 2, 1)
+    assert runs[1].tables[1] == ("contacts", 10, 8, 2, "b" * 64)
+    assert [r.run_id for r in list_runs(url, tenant="north")] == ["r1"]
+    assert [r.run_id for r in list_runs(url, period="2026-10")] == ["r2"]
+    assert failing_rules(url, "r2") == [
+        (
+            "contacts",
+            "channel_values",
+            "quarantine",
+            2,
+            10,
+            "channel is not phone, chat, email, app or social",
+        )
+    ]
+    assert "channel is missing" in runs[0].blocking
+
+
+def test_recording_a_run_twice_keeps_one_row(url: str) -> None:
+    record_run(url, manifest("r1", "2026-10"), RULES)
+    record_run(url, manifest("r1", "2026-10"), RULES)
+    assert len(list_runs(url)) == 1
+
+
+def test_a_store_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cannot be opened"):
+        check_store(f"sqlite:///{tmp_path / 'no' / 'such' / 'store.sqlite'}")
+    with pytest.raises(StoreError, match="not valid"):
+        check_store("nosuchdialect://x")
