@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     min_sample: int = 30
     hour_bands: tuple[int, ...] = (0, 8, 12, 18, 20, 24)
     max_bad_row_share: float = Field(default=0.2, ge=0, le=1)
+    quarantine_retention_days: int = Field(default=90, ge=1)
     store_url: str | None = None
     out_dir: Path = Path("reviews")
     language: Language = "en"

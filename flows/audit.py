@@ -119,6 +119,14 @@ def run_details(run: RunSummary, rules: list[tuple[str, str, str, int, int, str]
 
 
 # ---------------------------------------------------------------- verify
+def _removed_by_retention(folder: Path) -> dict[str, str]:
+    note = folder / "quarantine" / "removed.json"
+    if not note.is_file():
+        return {}
+    record = json.loads(note.read_text("utf-8"))
+    return {name: str(record["removed_at"]) for name in record["files"]}
+
+
 def verify(folder: Path) -> int:
     """Recompute every output's sha256 against the folder's manifest."""
     manifest_file = folder / "manifest.json"
@@ -131,10 +139,13 @@ def verify(folder: Path) -> int:
     if not recorded:
         sys.stderr.write(f"error: {manifest_file} lists no output files\n")
         return EXIT_USAGE
+    removed = _removed_by_retention(folder)
     problems = []
     for name, expected in sorted(recorded.items()):
         path = folder / name
-        if not path.is_file():
+        if name in removed:
+            _say(f"removed by retention on {removed[name]}: {name}")
+        elif not path.is_file():
             problems.append(f"missing: {name}")
         elif hashlib.sha256(path.read_bytes()).hexdigest() != expected:
             problems.append(f"altered: {name}")

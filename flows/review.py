@@ -71,6 +71,11 @@ def record_task(store_url: str, manifest: dict[str, Any], rules: list[dict[str, 
     store.record_run(store_url, manifest, rules)
 
 
+@task(name="retention", cache_policy=NO_CACHE, persist_result=False)
+def retention_task(cadence_folder: Path, days: int) -> list[str]:
+    return publish_step.purge_quarantine(cadence_folder, datetime.now(UTC), days)
+
+
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
 def kpis_task(
     validation: Validation, period: Period, settings: Settings
@@ -151,6 +156,7 @@ def review(
         settings.out_dir, tenant, the_period, run_id or publish_step.new_run_id(the_period, started)
     )
     timings: dict[str, float] = {}
+    retention_task(plan.cadence_dir, settings.quarantine_retention_days)
     manifest = _manifest(plan, settings, source, tenant, reason, started)
 
     with _stage(timings, "extract"):

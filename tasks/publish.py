@@ -12,7 +12,7 @@ import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Final
@@ -203,6 +203,34 @@ def write_config(run_dir: Path, settings: Mapping[str, Any], playbook: str) -> d
 def config_fingerprint(files: Mapping[str, str]) -> str:
     """One sha256 over the configuration files' hashes: equal for runs with equal config."""
     return sha256(json_bytes(dict(sorted(files.items()))))
+
+
+REMOVED: Final = "removed.json"
+
+
+def purge_quarantine(cadence_folder: Path, now: datetime, days: int) -> list[str]:
+    """Delete the quarantine files of runs older than `days` (they may hold personal data);
+    `quarantine/removed.json` says what went and when, so `audit --verify` can tell
+    retention from tampering. Returns the runs purged."""
+    purged = []
+    for manifest_file in sorted(cadence_folder.glob(f"{RUNS}/*/{MANIFEST}")):
+        quarantine = manifest_file.parent / "quarantine"
+        files = sorted(quarantine.glob("*.csv"))
+        if not files:
+            continue
+        started = datetime.fromisoformat(json.loads(manifest_file.read_text())["started_at"])
+        if now - started < timedelta(days=days):
+            continue
+        for file in files:
+            file.unlink()
+        record = {
+            "removed_at": now.isoformat(timespec="seconds"),
+            "retention_days": days,
+            "files": [f"quarantine/{f.name}" for f in files],
+        }
+        write_file(quarantine / REMOVED, json_bytes(record), PRIVATE_FILE)
+        purged.append(manifest_file.parent.name)
+    return purged
 
 
 def validation_record(validation: Validation) -> dict[str, Any]:
