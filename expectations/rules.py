@@ -273,7 +273,8 @@ def after_contact(table: str, column: str) -> Rule:
     """A survey or evaluation cannot predate its contact."""
 
     def failing(i: RuleInputs) -> Mask:
-        created = i.typed[s.CONTACT_ID].map(i.contacts.set_index(s.CONTACT_ID)[s.CREATED_AT])
+        by_id = i.contacts.set_index(s.CONTACT_ID)[s.CREATED_AT]
+        created = by_id.reindex(i.typed[s.CONTACT_ID]).set_axis(i.typed.index)
         return before(i.typed[column], created)
 
     return Rule(

@@ -108,19 +108,28 @@ def _read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]
     encodings: dict[str, str] = {}
     for table in s.TABLES:
         parquet, csv = folder / f"{table.name}.parquet", folder / f"{table.name}.csv"
-        if parquet.is_file():
-            frames[table.name] = pd.read_parquet(parquet)
-        elif csv.is_file():
-            encoding = detect_encoding(csv.read_bytes())
-            frames[table.name] = pd.read_csv(
-                csv,
-                dtype=str,
-                encoding=encoding,
-                keep_default_na=False,
-                na_values=[""],
-            )
-            encodings[table.name] = encoding
+        try:
+            if parquet.is_file():
+                frames[table.name] = pd.read_parquet(parquet)
+            elif csv.is_file():
+                encoding = detect_encoding(csv.read_bytes())
+                frames[table.name] = _read_csv(csv, encoding)
+                encodings[table.name] = encoding
+        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
+            name = parquet if parquet.is_file() else csv
+            detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise SourceError(f"cannot read {name}: {detail}") from err
     return frames, encodings
+
+
+def _read_csv(path: Path, encoding: str) -> pd.DataFrame:
+    """Every value as text, blanks as missing; a file with no header has no columns."""
+    try:
+        return pd.read_csv(
+            path, dtype=str, encoding=encoding, keep_default_na=False, na_values=[""]
+        )
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
 
 
 def detect_encoding(data: bytes) -> str:

@@ -171,3 +171,11 @@ def test_absent_duration_column_rejects_answered_contacts(settings: Settings) ->
     reasons = result.quarantine["contacts"].set_index("contact_id")["reason"]
     assert reasons.loc["c1"] == "talk_seconds is missing for an answered contact"
     assert "c3" not in reasons.index  # abandoned: no duration needed
+
+
+def test_no_contacts_at_all_blocks_without_error(settings: Settings) -> None:
+    frames = raw_frames()
+    frames["contacts"] = frames["contacts"].iloc[0:0]
+    result = run(frames, settings)
+    assert any("no usable contact" in b for b in result.blocking)
+    assert len(result.quarantine["surveys"]) == len(frames["surveys"])
