@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: help setup system-packages demo test lint typecheck unit slow clean
+.PHONY: help setup system-packages demo test lint typecheck unit slow bench clean
 
 help:
 	@echo "make demo   generate the demo contact centre, review its latest month, print the PDF path"
@@ -57,6 +57,9 @@ unit: setup
 
 slow: setup
 	$(VENV)/bin/pytest -m "slow or integration" -q
+
+bench: setup
+	$(VENV)/bin/python -m bench.validation --contacts 1000000
 
 test: lint typecheck unit slow
 

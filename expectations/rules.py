@@ -29,6 +29,7 @@ class RuleInputs:
     raw: pd.DataFrame
     read_at: pd.Timestamp
     contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    contact_ids: frozenset[str] = frozenset()
     agent_ids: frozenset[str] = frozenset()
     bad_contact_ids: frozenset[str] = frozenset()
     bad_agent_ids: frozenset[str] = frozenset()
@@ -90,7 +91,9 @@ def unparseable(i: RuleInputs, column: str) -> Mask:
     if column not in i.raw.columns:
         return pd.Series(False, index=i.typed.index)
     as_read = i.raw[column]
-    blank = as_read.isna() | (as_read.astype("string").str.strip() == "")
+    blank = as_read.isna()
+    if as_read.dtype == object or pd.api.types.is_string_dtype(as_read.dtype):
+        blank |= as_read.astype("string").str.strip() == ""
     return i.typed[column].isna() & ~blank.to_numpy()
 
 
@@ -114,6 +117,16 @@ def flag(i: RuleInputs, column: str) -> pd.Series:
 
 def outside(values: pd.Series, low: float, high: float) -> Mask:
     return values.notna() & ((values < low) | (values > high))
+
+
+def among(values: pd.Series, ids: frozenset[str]) -> Mask:
+    """`values.isin(ids)`, fast for large id sets: pandas' Arrow-string `isin` converts the
+    ids one by one, the object path hashes them in C."""
+    if not ids:
+        return pd.Series(False, index=values.index)
+    as_objects = pd.Index(values.to_numpy(dtype=object), dtype=object)
+    found = as_objects.isin(np.fromiter(ids, dtype=object, count=len(ids)))
+    return pd.Series(found, index=values.index)
 
 
 def not_in(values: pd.Series, allowed: Sequence[str]) -> Mask:
@@ -210,7 +223,7 @@ def structure_rules(table: s.Table) -> list[Rule]:
 def known(column: str, ids: Callable[[RuleInputs], frozenset[str]], bad: Failing) -> Failing:
     def failing(i: RuleInputs) -> Mask:
         values = i.typed[column]
-        return values.notna() & ~values.isin(ids(i)) & ~bad(i)
+        return values.notna() & ~among(values, ids(i)) & ~bad(i)
 
     return failing
 
@@ -223,7 +236,7 @@ def reference_rules(table: str, contacts: bool, agents: bool) -> list[Rule]:
     if contacts:
 
         def bad_contact(i: RuleInputs) -> Mask:
-            return i.typed[s.CONTACT_ID].isin(i.bad_contact_ids)
+            return among(i.typed[s.CONTACT_ID], i.bad_contact_ids)
 
         rules += [
             Rule(
@@ -231,7 +244,7 @@ def reference_rules(table: str, contacts: bool, agents: bool) -> list[Rule]:
                 "contact_known",
                 "quarantine",
                 "contact_id is not in contacts",
-                known(s.CONTACT_ID, lambda i: frozenset(i.contacts[s.CONTACT_ID]), bad_contact),
+                known(s.CONTACT_ID, lambda i: i.contact_ids, bad_contact),
                 why_not_gx=why,
             ),
             Rule(
@@ -246,7 +259,7 @@ def reference_rules(table: str, contacts: bool, agents: bool) -> list[Rule]:
     if agents:
 
         def bad_agent(i: RuleInputs) -> Mask:
-            return i.typed[s.AGENT_ID].isin(i.bad_agent_ids)
+            return among(i.typed[s.AGENT_ID], i.bad_agent_ids)
 
         rules += [
             Rule(
