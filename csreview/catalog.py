@@ -135,6 +135,31 @@ KPIS: Final = (
         "higher",
         "surveys ÷ handled",
     ),
+    # ---- extensions of the contract's core KPIs
+    Kpi(
+        "satisfaction_index",
+        "satisfaction index",
+        "points",
+        "higher",
+        "mean over surveys of the weighted 0–100 score of their answered items: "
+        "csat 25 × (csat − 1), nps 10 × nps, effort 100 × (7 − effort) ÷ 6 "
+        "(weights: setting satisfaction_weights)",
+    ),
+    Kpi(
+        "effort_score",
+        "customer effort score",
+        "score",
+        "lower",
+        "sum of effort ÷ surveys with effort (1 = effortless … 7 = very hard)",
+    ),
+    Kpi(
+        "sales_satisfaction_ratio",
+        "service–sales balance",
+        "score",
+        "higher",
+        "csat_top2 of surveyed contacts with a sales offer ÷ csat_top2 of those without; "
+        "1 means selling costs no satisfaction",
+    ),
 )
 
 KPIS_BY_KEY: Final = {k.key: k for k in KPIS}

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     hour_bands: tuple[int, ...] = (0, 8, 12, 18, 20, 24)
     max_bad_row_share: float = Field(default=0.2, ge=0, le=1)
     quarantine_retention_days: int = Field(default=90, ge=1)
+    satisfaction_weights: dict[str, float] = Field(
+        default_factory=lambda: {"csat": 0.5, "nps": 0.3, "effort": 0.2}
+    )
     store_url: str | None = None
     out_dir: Path = Path("reviews")
     language: Language = "en"
@@ -107,6 +110,14 @@ class Settings(BaseSettings):
         missing = [c for c in CHANNELS if c not in value]
         if missing:
             raise ValueError(f"no threshold for channel(s) {', '.join(missing)}")
+        return value
+
+    @field_validator("satisfaction_weights")
+    @classmethod
+    def _survey_items(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - {"csat", "nps", "effort"})
+        if unknown or not any(w > 0 for w in value.values()):
+            raise ValueError("weights are for csat, nps and effort, at least one above 0")
         return value
 
     @field_validator("hour_bands")

@@ -7,6 +7,7 @@ evaluation or survey), so every segment uses exactly the contract's definition.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
@@ -81,9 +82,16 @@ NPS_N: Final = "nps_n"
 PROMOTER: Final = "promoter"
 DETRACTOR: Final = "detractor"
 SPREAD: Final = "spread"
+SATISFACTION_POINTS: Final = "satisfaction_points"
+SATISFACTION_N: Final = "satisfaction_n"
+EFFORT_N: Final = "effort_n"
+OFFER_CSAT_N: Final = "offer_csat_n"
+OFFER_TOP2: Final = "offer_top2"
+NO_OFFER_CSAT_N: Final = "no_offer_csat_n"
+NO_OFFER_TOP2: Final = "no_offer_top2"
 
 Source = Literal["contacts", "backlog", "qa", "calibration", "surveys"]
-Kind = Literal["ratio", "count", "median", "p90", "nps", "response"]
+Kind = Literal["ratio", "count", "median", "p90", "nps", "response", "balance"]
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,13 @@ RULES: Final = (
     KpiRule("csat_top2", "surveys", "ratio", CSAT_TOP2, CSAT_N),
     KpiRule("nps", "surveys", "nps", NPS_N, NPS_N),
     KpiRule("survey_response_rate", "surveys", "response", N, ANSWERED),
-)
+    KpiRule(
+        "satisfaction_index", "surveys", "ratio", SATISFACTION_POINTS, SATISFACTION_N,
+        integer_numerator=False,
+    ),
+    KpiRule("effort_score", "surveys", "ratio", s.EFFORT, EFFORT_N),
+    KpiRule("sales_satisfaction_ratio", "surveys", "balance", OFFER_TOP2, OFFER_CSAT_N),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -267,16 +281,37 @@ def qa_facts(
     )
 
 
+def satisfaction_points(surveys: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
+    """Each survey's satisfaction on 0–100: the weighted mean of its answered items (CSAT,
+    NPS, effort reversed), so a survey answering only NPS still counts."""
+    scaled = pd.DataFrame(
+        {
+            s.CSAT: 25 * (surveys[s.CSAT] - 1),
+            s.NPS: 10 * surveys[s.NPS],
+            s.EFFORT: 100 * (7 - surveys[s.EFFORT]) / 6,
+        }
+    )
+    weight = pd.Series(weights, dtype="float64").reindex(scaled.columns, fill_value=0.0)
+    present = scaled.notna().astype(float).mul(weight, axis=1)
+    total = present.sum(axis=1)
+    return scaled.fillna(0).mul(weight, axis=1).sum(axis=1) / total.where(total > 0)
+
+
 def survey_facts(
     surveys: pd.DataFrame, contacts: pd.DataFrame, agents: pd.DataFrame, settings: Settings
 ) -> pd.DataFrame:
     """One row per survey of a period contact, with the contact's segments."""
-    of_contact = contacts[[s.CONTACT_ID, s.CHANNEL, s.CATEGORY, s.CREATED_AT, s.AGENT_ID]]
-    v = surveys[[s.SURVEY_ID, s.CONTACT_ID, s.CSAT, s.NPS]].merge(
+    of_contact = contacts[
+        [s.CONTACT_ID, s.CHANNEL, s.CATEGORY, s.CREATED_AT, s.AGENT_ID, s.SALES_OFFER]
+    ]
+    v = surveys[[s.SURVEY_ID, s.CONTACT_ID, s.CSAT, s.NPS, s.EFFORT]].merge(
         of_contact, on=s.CONTACT_ID, how="inner"
     )
     has_csat = v[s.CSAT].notna()
     has_nps = v[s.NPS].notna()
+    top2 = v[s.CSAT] >= 4
+    offered = _flag(v, s.SALES_OFFER)
+    points = satisfaction_points(v, settings.satisfaction_weights)
     return pd.concat(
         [
             segments(v, agents, settings.hour_bands),
@@ -289,6 +324,14 @@ def survey_facts(
                     NPS_N: has_nps.astype(int),
                     PROMOTER: (v[s.NPS] >= 9).astype(int),
                     DETRACTOR: (has_nps & (v[s.NPS] <= 6)).astype(int),
+                    SATISFACTION_POINTS: points.fillna(0),
+                    SATISFACTION_N: points.notna().astype(int),
+                    s.EFFORT: v[s.EFFORT].fillna(0),
+                    EFFORT_N: v[s.EFFORT].notna().astype(int),
+                    OFFER_CSAT_N: (has_csat & offered).astype(int),
+                    OFFER_TOP2: (top2 & offered).astype(int),
+                    NO_OFFER_CSAT_N: (has_csat & ~offered).astype(int),
+                    NO_OFFER_TOP2: (top2 & ~offered).astype(int),
                 },
                 index=v.index,
             ),
@@ -361,6 +404,19 @@ def _rule_rows(rule: KpiRule, facts: Facts, dimension: str) -> pd.DataFrame:
             handled.index, fill_value=0
         )
         return _ratio(answered_surveys, handled)
+    if rule.kind == "balance":
+        sums = _sums(
+            facts.surveys, dimension, [OFFER_TOP2, OFFER_CSAT_N, NO_OFFER_TOP2, NO_OFFER_CSAT_N]
+        )
+        with_offer = sums[OFFER_TOP2] / sums[OFFER_CSAT_N].where(sums[OFFER_CSAT_N] > 0)
+        without = sums[NO_OFFER_TOP2] / sums[NO_OFFER_CSAT_N].where(sums[NO_OFFER_CSAT_N] > 0)
+        return pd.DataFrame(
+            {
+                NUMERATOR: np.nan,
+                DENOMINATOR: np.minimum(sums[OFFER_CSAT_N], sums[NO_OFFER_CSAT_N]),
+                VALUE: with_offer / without.where(without > 0),
+            }
+        )
     if rule.source == "calibration":
         spread = _calibration_spread(facts.qa, dimension)
         return _ratio(spread[SPREAD], spread[N])
@@ -446,7 +502,9 @@ def count_kpis() -> frozenset[str]:
 def integer_numerators() -> frozenset[str]:
     """KPIs whose numerator is a count (written as an integer)."""
     return frozenset(
-        r.key for r in RULES if r.integer_numerator and r.kind not in ("median", "p90", "nps")
+        r.key
+        for r in RULES
+        if r.integer_numerator and r.kind not in ("median", "p90", "nps", "balance")
     )
 
 

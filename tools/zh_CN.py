@@ -194,6 +194,9 @@ ZH_CN = {
     "pandas (join or row order)": "pandas（关联或行序）",
     "passed": "通过",
     "quarantined": "已隔离",
+    "satisfaction index": "满意度指数",
+    "customer effort score": "客户费力度",
+    "service–sales balance": "服务-销售平衡系数",
 }
 
 

@@ -51,6 +51,11 @@ GOLDEN = [
     ("csat_top2", 2 / 3, 2, 3),
     ("nps", 25.0, None, 4),  # promoters 10, 9; detractor 3; passive 8
     ("survey_response_rate", 4 / 4, 4, 4),
+    # s1 (5, 10) → 100; s2 (2, 3) → (.5×25 + .3×30) ÷ .8; s3 (4, 8) → (.5×75 + .3×80) ÷ .8;
+    # s4 (nps 9 only) → 90: effort is unanswered, so weights renormalise over csat and nps
+    ("satisfaction_index", (100 + 26.875 + 76.875 + 90) / 4, 293.75, 4),
+    # offered: c2 (csat 2), c5 (csat 4) → top-2 1/2; not offered: c1 (csat 5) → 1/1
+    ("sales_satisfaction_ratio", 0.5, None, 1),
 ]
 
 
@@ -158,3 +163,15 @@ def test_inputs_are_not_mutated(settings: Settings) -> None:
     k.compute_kpis(k.build_facts(frames, OCTOBER, settings, AFTER_WINDOW), settings)
     for name, frame in frames.items():
         pd.testing.assert_frame_equal(frame, before[name])
+
+
+def test_effort_score_is_the_mean_effort_and_na_without_answers(table: pd.DataFrame) -> None:
+    assert math.isnan(value(table, "effort_score").value)
+    settings = load_settings()
+    frames = typed_frames()
+    surveys = frames["surveys"]
+    efforts = [2.0, 5.0] + [float("nan")] * (len(surveys) - 2)
+    frames["surveys"] = surveys.assign(effort=pd.Series(efforts, index=surveys.index))
+    facts = k.build_facts(frames, OCTOBER, settings, AFTER_WINDOW)
+    row = value(k.compute_kpis(facts, settings), "effort_score")
+    assert (row.value, row.numerator, row.denominator) == (3.5, 7, 2)
