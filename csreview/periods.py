@@ -45,6 +45,11 @@ class Period:
             return f"{self.year:04d}-{self.index:02d}"
         return f"{self.year:04d}-Q{self.index}"
 
+    @property
+    def calendar_months(self) -> tuple[int, ...]:
+        """The months (1–12) the period covers, e.g. (7, 8, 9) for a third quarter."""
+        return tuple(range(self.first_month, self.first_month + self.months))
+
     def start(self, zone: ZoneInfo) -> datetime:
         """First instant of the period, local time."""
         return datetime(self.year, self.first_month, 1, tzinfo=zone)

@@ -37,16 +37,44 @@ class Band(BaseModel):
     warn: float
 
 
+class Season(Band):
+    """Targets for some months of the year (a peak or promotion season), with their own
+    optional per-channel and per-tier overrides."""
+
+    months: list[int]
+    channel: dict[str, Band] = Field(default_factory=dict)
+    tier: dict[str, Band] = Field(default_factory=dict)
+
+    @field_validator("months")
+    @classmethod
+    def _calendar_months(cls, value: list[int]) -> list[int]:
+        if not value or any(m < 1 or m > 12 for m in value):
+            raise ValueError("season months are 1–12")
+        return value
+
+
 class TargetSpec(Band):
-    """A KPI's target, with optional per-channel overrides."""
+    """A KPI's target, with optional per-channel, per-tier and seasonal overrides."""
 
     channel: dict[str, Band] = Field(default_factory=dict)
+    tier: dict[str, Band] = Field(default_factory=dict)
+    season: list[Season] = Field(default_factory=list)
 
-    def for_channel(self, channel: str | None) -> Band:
-        """The band that applies to one channel (or overall when channel is None)."""
-        if channel is not None and channel in self.channel:
-            return self.channel[channel]
-        return Band(target=self.target, warn=self.warn)
+    def band(
+        self, channel: str | None = None, tier: str | None = None, months: tuple[int, ...] = ()
+    ) -> Band:
+        """The band for a segment of a period: a season applies when the period lies wholly
+        in its months; a channel or tier override (the season's first) beats the base."""
+        season = next((x for x in self.season if months and set(months) <= set(x.months)), None)
+        for spec in (season, self):
+            if spec is None:
+                continue
+            if channel is not None and channel in spec.channel:
+                return spec.channel[channel]
+            if tier is not None and tier in spec.tier:
+                return spec.tier[tier]
+        base: Band = season or self
+        return Band(target=base.target, warn=base.warn)
 
 
 def _default_targets() -> dict[str, TargetSpec]:

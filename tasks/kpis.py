@@ -146,6 +146,7 @@ class Facts:
     calibration: pd.DataFrame
     surveys: pd.DataFrame
     fcr_provisional: bool
+    months: tuple[int, ...] = ()  # calendar months of the period: seasonal targets
 
 
 # ---------------------------------------------------------------- segments
@@ -355,6 +356,7 @@ def build_facts(
         calibration=qa,
         surveys=survey_facts(clean[s.SURVEYS.name], in_period, agents, settings),
         fcr_provisional=now < period.end(settings.zone) + REPEAT_WINDOW,
+        months=period.calendar_months,
     )
 
 
@@ -449,11 +451,17 @@ def status_of(
     return "breach"
 
 
-def _band(settings: Settings, key: str, dimension: str, segment: str) -> Band | None:
+def _band(
+    settings: Settings, key: str, dimension: str, segment: str, months: tuple[int, ...]
+) -> Band | None:
     spec = settings.targets.get(key)
     if spec is None:
         return None
-    return spec.for_channel(segment if dimension == s.CHANNEL else None)
+    return spec.band(
+        channel=segment if dimension == s.CHANNEL else None,
+        tier=segment if dimension == s.TIER else None,
+        months=months,
+    )
 
 
 def compute_kpis(
@@ -473,7 +481,7 @@ def compute_kpis(
     table = table.assign(**{SEGMENT: table[SEGMENT].astype(str)})
     direction = table[KPI].map({k: v.direction for k, v in KPIS_BY_KEY.items()})
     bands = [
-        _band(settings, k, d, g)
+        _band(settings, k, d, g, facts.months)
         for k, d, g in zip(table[KPI], table[DIMENSION], table[SEGMENT], strict=True)
     ]
     targets = [np.nan if b is None else b.target for b in bands]

@@ -64,3 +64,25 @@ def test_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="PGPASSWORD"):
         expand_env("postgresql://u:${PGPASSWORD}@h/db")
     assert redact_url("postgresql://u:s3cret@h/db") == "postgresql://u:***@h/db"
+
+
+def test_targets_resolve_by_season_then_segment() -> None:
+    spec = load_settings().targets["service_level"]
+    assert spec.band().target == 0.80
+    assert spec.band(channel="email").target == 0.90
+    assert spec.band(months=(11,)).target == 0.75  # promotion season
+    assert spec.band(channel="email", months=(12,)).target == 0.85
+    assert spec.band(months=(10, 11, 12)).target == 0.80  # a quarter not wholly in season
+    qa = load_settings().targets["qa_score"]
+    assert (qa.band(tier="junior").target, qa.band(tier="senior").target) == (80.0, 90.0)
+    assert qa.band(tier="intermediate").target == 85.0
+
+
+def test_a_season_needs_calendar_months(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        "[targets.fcr]\ntarget = 0.8\nwarn = 0.7\n"
+        "[[targets.fcr.season]]\nmonths = [13]\ntarget = 0.7\nwarn = 0.6\n"
+    )
+    with pytest.raises(ConfigError, match="season months"):
+        load_settings(config)

@@ -6,6 +6,7 @@ c6 is a waiting e-mail; c7 (September, still open) and c8 (November) are outside
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -175,3 +176,13 @@ def test_effort_score_is_the_mean_effort_and_na_without_answers(table: pd.DataFr
     facts = k.build_facts(frames, OCTOBER, settings, AFTER_WINDOW)
     row = value(k.compute_kpis(facts, settings), "effort_score")
     assert (row.value, row.numerator, row.denominator) == (3.5, 7, 2)
+
+
+def test_targets_follow_tier_and_season(table: pd.DataFrame) -> None:
+    assert value(table, "qa_score", "tier", "senior").target == 90.0
+    assert value(table, "qa_score", "tier", "junior").target == 80.0
+    assert value(table, "service_level").target == 0.80  # October: no promotion season
+    settings = load_settings()
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
+    november = k.compute_kpis(dataclasses.replace(facts, months=(11,)), settings)
+    assert value(november, "service_level").target == 0.75
