@@ -83,6 +83,22 @@ class RunRule(Base):
     run: Mapped[ReviewRun] = relationship(back_populates="rules")
 
 
+class KpiValue(Base):
+    """One KPI row of a published run (every dimension but agents): the history that period
+    comparisons and trends read."""
+
+    __tablename__ = "kpi_values"
+
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("review_runs.run_id"), primary_key=True)
+    kpi: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    dimension: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    segment: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    value: Mapped[float | None]
+    numerator: Mapped[float | None]
+    denominator: Mapped[float | None]
+    variance: Mapped[float | None]
+
+
 @contextmanager
 def session(url: str) -> Iterator[Session]:
     """A session on the store, its tables created if missing; the engine is closed after."""
@@ -106,8 +122,13 @@ def check_store(url: str) -> None:
         s.execute(sa.select(1))
 
 
-def record_run(url: str, manifest: Mapping[str, Any], rules: Sequence[Mapping[str, Any]]) -> None:
-    """Add one run's outcome (from its manifest and rule results) to the store."""
+def record_run(
+    url: str,
+    manifest: Mapping[str, Any],
+    rules: Sequence[Mapping[str, Any]],
+    kpis: Sequence[Mapping[str, Any]] = (),
+) -> None:
+    """Add one run's outcome (manifest, rule results and, once published, its KPI rows)."""
     run = ReviewRun(
         run_id=manifest["run_id"],
         tenant=manifest["tenant"] or "default",
@@ -149,7 +170,32 @@ def record_run(url: str, manifest: Mapping[str, Any], rules: Sequence[Mapping[st
     )
     with session(url) as s:
         s.merge(run)
+        s.execute(sa.delete(KpiValue).where(KpiValue.run_id == run.run_id))
+        if kpis:
+            s.execute(sa.insert(KpiValue), [{**row, "run_id": run.run_id} for row in kpis])
         s.commit()
+
+
+def kpi_history(url: str, tenant: str, cadence: str, period: str) -> list[dict[str, Any]]:
+    """The KPI rows of the latest published run of one period (empty when there is none)."""
+    latest = (
+        sa.select(ReviewRun.run_id)
+        .where(
+            ReviewRun.tenant == tenant,
+            ReviewRun.cadence == cadence,
+            ReviewRun.period == period,
+            ReviewRun.status == "published",
+        )
+        .order_by(ReviewRun.started_at.desc(), ReviewRun.run_id.desc())
+        .limit(1)
+    )
+    columns = [c for c in KpiValue.__table__.columns if c.name != "run_id"]
+    with session(url) as s:
+        run_id = s.scalar(latest)
+        if run_id is None:
+            return []
+        rows = s.execute(sa.select(*columns).where(KpiValue.run_id == run_id))
+        return [dict(r._mapping) for r in rows]
 
 
 @dataclass(frozen=True)

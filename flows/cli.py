@@ -250,20 +250,31 @@ def _demo(args: argparse.Namespace) -> int:
     to_database(messy, f"sqlite:///{database}")
     from tasks.publish import cadence_dir, published_runs
 
-    again = bool(published_runs(cadence_dir(settings.out_dir, None, "monthly"), period))
-    request = RunRequest(
-        "monthly",
-        period,
-        f"sqlite:///{database}",
-        settings.out_dir,
-        settings.language,
-        None,
-        None,
-        reason="demo re-run" if again else None,
-        store=settings.resolved_store_url,
-    )
+    folder = cadence_dir(settings.out_dir, None, "monthly")
+
+    def request(month: Period) -> RunRequest:
+        again = bool(published_runs(folder, month))
+        return RunRequest(
+            "monthly",
+            month,
+            f"sqlite:///{database}",
+            settings.out_dir,
+            settings.language,
+            None,
+            None,
+            reason="demo re-run" if again else None,
+            store=settings.resolved_store_url,
+        )
+
+    previous = period.previous()
+    if not published_runs(folder, previous):
+        log.info("reviewing %s first, so that %s is compared with it…", previous, period)
+        code, line = _review(request(previous))
+        if code != EXIT_OK:
+            _report(code, line)
+            return code
     log.info("reviewing %s (monthly)…", period)
-    code, line = _review(request)
+    code, line = _review(request(period))
     _report(code, line)
     return code
 

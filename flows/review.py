@@ -21,6 +21,7 @@ from csreview import store
 from csreview.periods import Period, parse_period
 from csreview.schema import CONTRACT_VERSION
 from csreview.settings import Language, Settings, load_settings
+from tasks import compare as compare_step
 from tasks import kpis as kpi_step
 from tasks import publish as publish_step
 from tasks import render as render_step
@@ -67,13 +68,33 @@ def evidence_task(
 
 
 @task(name="record", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def record_task(store_url: str, manifest: dict[str, Any], rules: list[dict[str, Any]]) -> None:
-    store.record_run(store_url, manifest, rules)
+def record_task(
+    store_url: str,
+    manifest: dict[str, Any],
+    rules: list[dict[str, Any]],
+    kpis: list[dict[str, Any]] | None = None,
+) -> None:
+    store.record_run(store_url, manifest, rules, kpis or [])
 
 
 @task(name="retention", cache_policy=NO_CACHE, persist_result=False)
 def retention_task(cadence_folder: Path, days: int) -> list[str]:
     return publish_step.purge_quarantine(cadence_folder, datetime.now(UTC), days)
+
+
+@task(name="history", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def history_task(
+    store_url: str, tenant: str, current: pd.DataFrame, earlier: dict[str, Period], min_sample: int
+) -> dict[str, pd.DataFrame]:
+    """This period against earlier ones held in the results store (previous period, same
+    period last year); an earlier period never reviewed is left out."""
+    out = {}
+    for name, period in earlier.items():
+        rows = store.kpi_history(store_url, tenant, period.cadence, period.label)
+        if rows:
+            previous = pd.DataFrame(rows, columns=list(compare_step.HISTORY_COLUMNS))
+            out[name] = compare_step.compare(current, previous, min_sample)
+    return out
 
 
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
@@ -180,6 +201,14 @@ def review(
 
     with _stage(timings, "kpis"):
         facts, kpis = kpis_task(validation, the_period, settings)
+        history = compare_step.history_rows(kpis, facts)
+        comparisons = history_task(
+            settings.resolved_store_url,
+            tenant or "default",
+            history,
+            {"previous": the_period.previous(), "last_year": the_period.same_period_last_year()},
+            settings.min_sample,
+        )
     with _stage(timings, "surveys"):
         satisfaction = surveys_task(validation, facts)
     with _stage(timings, "root_cause"):
@@ -197,6 +226,7 @@ def review(
             validation=validation,
             language=settings.language,
             min_sample=settings.min_sample,
+            comparisons=comparisons,
         )
         tables = publish_step.review_tables(kpis, root_cause)
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
@@ -208,13 +238,21 @@ def review(
             tables | {"review.html": html.encode("utf-8"), "review.pdf": pdf},
             manifest | {"timings": timings},
         )
-        record_task(settings.resolved_store_url, manifest, _rules(validation))
+        record_task(settings.resolved_store_url, manifest, _rules(validation), _records(history))
     return {
         "run_id": plan.run_id,
         "reissue": plan.reissue,
         "folder": str(link),
         "pdf": str((link / "review.pdf").absolute()),
     }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain records, missing values as None (what the store takes)."""
+    return [
+        {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
 
 
 def _rules(validation: Validation) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from csreview.catalog import KPIS, KPIS_BY_KEY
 from csreview.i18n import babel_locale, translations
 from csreview.periods import Period
 from csreview.settings import Language
+from tasks import compare
 from tasks import kpis as k
 from tasks.root_cause import RootCause
 from tasks.surveys import Satisfaction
@@ -36,7 +37,8 @@ from tasks.validate import RuleResult, Validation
 SCORECARD: Final = (
     "contacts", "service_level", "asa_seconds", "abandon_rate", "frt_p90_seconds", "aht_seconds",
     "fcr", "complaint_rate", "escalation_rate", "transfer_rate", "backlog", "conversion_rate",
-    "csat", "csat_top2", "nps", "survey_response_rate",
+    "csat", "csat_top2", "nps", "satisfaction_index", "effort_score", "survey_response_rate",
+    "sales_satisfaction_ratio",
 )  # fmt: skip
 QUALITY: Final = ("qa_score", "qa_fail_rate", "qa_reviewer_spread")
 BREAKDOWN_KPIS: Final = (
@@ -128,6 +130,16 @@ class Formatter:
             return self.number(value, 2)
         return self.number(value, 1)
 
+    def delta(self, kpi: str, value: float) -> str:
+        """A change of a KPI, signed: percentage points for rates, the KPI's unit otherwise."""
+        if math.isnan(value):
+            return "–"
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        unit = KPIS_BY_KEY[kpi].unit
+        if unit == "fraction":
+            return sign + self._("{n} pts").format(n=self.number(abs(value) * 100, 1))
+        return sign + self.kpi_value(kpi, abs(value))
+
     def segment(self, dimension: str, value: str) -> str:
         """A segment value as shown: channel and tier names translated, data values as they are."""
         if dimension in (s.CHANNEL, s.TIER) or value == k.UNASSIGNED:
@@ -148,6 +160,35 @@ def _kpi_row(row: Any, kpi: str, f: Formatter) -> dict[str, Any]:
         "status_symbol": STATUS_SYMBOLS[status],
         "status_label": f._(STATUS_LABELS[status]),
     }
+
+
+COMPARISON_LABELS: Final = {"previous": _n("vs previous period"), "last_year": _n("vs last year")}
+VERDICT_SYMBOLS: Final = {
+    "better": "▲", "worse": "▼", "no_change": "=", "changed": "≠", "low_sample": "·",
+    "not_tested": "", "na": "",
+}  # fmt: skip
+VERDICT_LABELS: Final = {
+    "better": _n("better"), "worse": _n("worse"), "no_change": _n("no significant change"),
+    "changed": _n("changed"), "low_sample": _n("low sample"), "not_tested": _n("not tested"),
+    "na": _n("not available"),
+}  # fmt: skip
+
+
+def _comparison_cells(
+    comparisons: Mapping[str, pd.DataFrame], f: Formatter
+) -> dict[str, dict[str, dict[str, str]]]:
+    """kpi → comparison name → the delta as shown, with its verdict."""
+    cells: dict[str, dict[str, dict[str, str]]] = {}
+    for name, frame in comparisons.items():
+        for _, row in frame.iterrows():
+            kpi, verdict = str(row[k.KPI]), str(row[compare.VERDICT])
+            cells.setdefault(kpi, {})[name] = {
+                "delta": f.delta(kpi, float(row[compare.DELTA])),
+                "verdict": verdict,
+                "symbol": VERDICT_SYMBOLS[verdict],
+                "label": f._(VERDICT_LABELS[verdict]),
+            }
+    return cells
 
 
 def _breakdown(kpis: pd.DataFrame, dimension: str, f: Formatter) -> dict[str, Any]:
@@ -189,9 +230,11 @@ def build_context(
     validation: Validation,
     language: Language,
     min_sample: int,
+    comparisons: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, translated and formatted; no I/O."""
     f = Formatter(language)
+    compared = _comparison_cells(comparisons or {}, f)
     loc = babel_locale(language)
     zone = ZoneInfo(zone_name)
     generated: datetime = meta["generated_at"]
@@ -269,7 +312,16 @@ def build_context(
             "data_status": _data_status(validation, f),
         },
         "toc": [{"id": i, "title": t} for i, t in sections],
-        "scorecard": [_kpi_row(top.loc[key], key, f) for key in SCORECARD if key in top.index],
+        "scorecard": [
+            _kpi_row(top.loc[key], key, f) | {"changes": compared.get(key, {})}
+            for key in SCORECARD
+            if key in top.index
+        ],
+        "comparison_headers": [
+            {"name": name, "label": f._(COMPARISON_LABELS[name])}
+            for name in COMPARISON_LABELS
+            if name in (comparisons or {})
+        ],
         "quality": [_kpi_row(top.loc[key], key, f) for key in QUALITY if key in top.index],
         "breakdowns": [_breakdown(kpis, d, f) for d in BREAKDOWN_DIMENSIONS],
         "min_sample": min_sample,

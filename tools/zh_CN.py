@@ -197,6 +197,16 @@ ZH_CN = {
     "satisfaction index": "满意度指数",
     "customer effort score": "客户费力度",
     "service–sales balance": "服务-销售平衡系数",
+    "vs previous period": "环比",
+    "vs last year": "同比",
+    "better": "改善",
+    "worse": "恶化",
+    "no significant change": "无显著变化",
+    "changed": "有变化",
+    "not tested": "未检验",
+    "not available": "不适用",
+    "{n} pts": "{n} 个百分点",
+    "▲ better, ▼ worse: a change significant at the 0.05 level (two-proportion z-test for rates, Welch's t-test for means); = no significant change; · sample too small to tell.": "▲ 改善、▼ 恶化：在 0.05 水平上显著的变化（比率用双比例 z 检验，均值用 Welch t 检验）；= 无显著变化；· 样本不足以判断。",
 }
 
 

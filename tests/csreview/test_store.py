@@ -82,3 +82,15 @@ def test_a_store_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
         check_store(f"sqlite:///{tmp_path / 'no' / 'such' / 'store.sqlite'}")
     with pytest.raises(StoreError, match="not valid"):
         check_store("nosuchdialect://x")
+
+
+def test_kpi_history_is_the_latest_published_run_of_a_period(url: str) -> None:
+    from csreview.store import kpi_history
+
+    row = {"kpi": "fcr", "dimension": "all", "segment": "all", "value": 0.7,
+           "numerator": 70.0, "denominator": 100.0, "variance": None}  # fmt: skip
+    record_run(url, manifest("r1", "2026-09"), RULES, [row])
+    record_run(url, manifest("r2", "2026-09"), RULES, [{**row, "value": 0.75}])
+    record_run(url, manifest("r3", "2026-09", "blocked"), RULES)
+    assert [h["value"] for h in kpi_history(url, "default", "monthly", "2026-09")] == [0.75]
+    assert kpi_history(url, "default", "monthly", "2026-08") == []

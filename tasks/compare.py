@@ -1,0 +1,155 @@
+"""Period comparison: each KPI against an earlier period, with a test of whether it changed.
+
+A manager must not read noise as change: a rate is compared with a two-proportion z-test, a
+mean with Welch's t-test (NPS as the mean of +100 / 0 / −100 per survey); a delta is called
+better or worse only when the test says so at the 5 % level and both samples are large
+enough. Medians, percentiles and counts get a delta without a verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import pandas as pd
+from scipy import stats
+
+from csreview import schema as s
+from csreview.catalog import KPIS_BY_KEY
+from tasks import kpis as k
+
+VARIANCE: Final = "variance"
+PREVIOUS: Final = "previous"
+DELTA: Final = "delta"
+P_VALUE: Final = "p_value"
+TEST: Final = "test"
+VERDICT: Final = "verdict"
+COMPARISON_COLUMNS: Final = (k.KPI, k.VALUE, PREVIOUS, DELTA, P_VALUE, TEST, VERDICT)
+HISTORY_COLUMNS: Final = (
+    k.KPI, k.DIMENSION, k.SEGMENT, k.VALUE, k.NUMERATOR, k.DENOMINATOR, VARIANCE,
+)  # fmt: skip
+ALPHA: Final = 0.05
+
+PROPORTIONS: Final = frozenset(
+    {
+        "service_level", "abandon_rate", "fcr", "complaint_rate", "escalation_rate",
+        "transfer_rate", "conversion_rate", "qa_fail_rate", "csat_top2", "survey_response_rate",
+    }
+)  # fmt: skip
+MEANS: Final = frozenset(
+    {"asa_seconds", "aht_seconds", "qa_score", "qa_reviewer_spread", "csat", "nps",
+     "satisfaction_index", "effort_score"}
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------- the samples
+def kpi_variances(facts: k.Facts) -> dict[str, float]:
+    """Sample variance (ddof 1) of the per-unit measure behind each mean KPI, overall: what
+    Welch's test needs beyond the value and the sample size."""
+    contacts = facts.contacts[facts.contacts[k.ANSWERED] == 1]
+    surveys = facts.surveys
+    nps_points = (100 * surveys[k.PROMOTER] - 100 * surveys[k.DETRACTOR])[surveys[k.NPS_N] == 1]
+    per_contact = facts.qa.groupby(s.CONTACT_ID).agg(
+        reviewers=(s.REVIEWER_ID, "nunique"), high=(s.SCORE, "max"), low=(s.SCORE, "min")
+    )
+    calibrated = per_contact[per_contact["reviewers"] >= 2]
+    samples = {
+        "asa_seconds": contacts[k.WAIT],
+        "aht_seconds": contacts[k.HANDLE],
+        "qa_score": facts.qa[s.SCORE],
+        "qa_reviewer_spread": calibrated["high"] - calibrated["low"],
+        "csat": surveys[s.CSAT][surveys[k.CSAT_N] == 1],
+        "nps": nps_points,
+        "satisfaction_index": surveys[k.SATISFACTION_POINTS][surveys[k.SATISFACTION_N] == 1],
+        "effort_score": surveys[s.EFFORT][surveys[k.EFFORT_N] == 1],
+    }
+    return {key: float(x.var(ddof=1)) if len(x) > 1 else math.nan for key, x in samples.items()}
+
+
+def history_rows(kpis: pd.DataFrame, facts: k.Facts) -> pd.DataFrame:
+    """The KPI rows kept in the results store for later comparisons: every dimension but the
+    agent one, with the variance of mean KPIs on the overall rows."""
+    kept = kpis[kpis[k.DIMENSION] != k.AGENT]
+    variances = kpi_variances(facts)
+    overall = kept[k.DIMENSION] == k.ALL
+    variance = kept[k.KPI].map(variances).where(overall)
+    return kept.assign(**{VARIANCE: variance}).loc[:, list(HISTORY_COLUMNS)]
+
+
+# ---------------------------------------------------------------- the tests
+def two_proportion_p(x1: float, n1: float, x2: float, n2: float) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test."""
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 1.0 if x1 / n1 == x2 / n2 else 0.0
+    z = (x1 / n1 - x2 / n2) / se
+    return float(2 * stats.norm.sf(abs(z)))
+
+
+def welch_p(mean1: float, var1: float, n1: float, mean2: float, var2: float, n2: float) -> float:
+    """Two-sided p-value of Welch's t-test from summary statistics."""
+    if n1 < 2 or n2 < 2 or math.isnan(var1) or math.isnan(var2):
+        return math.nan
+    if var1 == 0 and var2 == 0:
+        return 1.0 if mean1 == mean2 else 0.0
+    result = stats.ttest_ind_from_stats(
+        mean1, math.sqrt(var1), n1, mean2, math.sqrt(var2), n2, equal_var=False
+    )
+    return float(result.pvalue)
+
+
+def _test(kpi: str, now: pd.Series, before: pd.Series, min_sample: int) -> tuple[float, str | None]:
+    n1, n2 = now[k.DENOMINATOR], before[k.DENOMINATOR]
+    if pd.isna(n1) or pd.isna(n2) or min(n1, n2) < 1:
+        return math.nan, None
+    if kpi in PROPORTIONS:
+        return two_proportion_p(now[k.NUMERATOR], n1, before[k.NUMERATOR], n2), "z"
+    if kpi in MEANS:
+        p = welch_p(now[k.VALUE], now[VARIANCE], n1, before[k.VALUE], before[VARIANCE], n2)
+        return p, ("welch" if not math.isnan(p) else None)
+    return math.nan, None
+
+
+def _verdict(kpi: str, delta: float, p: float, test: str | None, small: bool) -> str:
+    if math.isnan(delta):
+        return "na"
+    if test is None:
+        return "not_tested"
+    if small:
+        return "low_sample"
+    if math.isnan(p) or p >= ALPHA or delta == 0:
+        return "no_change"
+    direction = KPIS_BY_KEY[kpi].direction
+    if direction == "none":
+        return "changed"
+    return "better" if (delta > 0) == (direction == "higher") else "worse"
+
+
+def compare(current: pd.DataFrame, previous: pd.DataFrame, min_sample: int) -> pd.DataFrame:
+    """Overall KPIs of this period against an earlier one (both as `history_rows`)."""
+    if previous.empty:
+        return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
+    now = current[current[k.DIMENSION] == k.ALL].set_index(k.KPI)
+    before = previous[previous[k.DIMENSION] == k.ALL].set_index(k.KPI)
+    rows = []
+    for kpi in now.index:
+        if kpi not in before.index:
+            continue
+        a, b = now.loc[kpi], before.loc[kpi]
+        delta = float(a[k.VALUE] - b[k.VALUE])
+        p, test = _test(kpi, a, b, min_sample)
+        sizes = [n for n in (a[k.DENOMINATOR], b[k.DENOMINATOR]) if not pd.isna(n)]
+        small = any(n < min_sample for n in sizes)
+        rows.append(
+            {
+                k.KPI: kpi,
+                k.VALUE: a[k.VALUE],
+                PREVIOUS: b[k.VALUE],
+                DELTA: delta,
+                P_VALUE: p,
+                TEST: test,
+                VERDICT: _verdict(kpi, delta, p, test, small),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))

@@ -1,0 +1,69 @@
+"""Period comparison: deltas with a test, so noise is not reported as change."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from tasks import compare as c
+from tasks import kpis as k
+
+
+def test_two_proportion_z_test_by_hand() -> None:
+    # 50/100 vs 60/100: pooled p = 0.55, se = √(0.55 × 0.45 × 2/100) = 0.070356,
+    # z = 0.1 / 0.070356 = 1.4213, two-sided p = 0.1552
+    assert c.two_proportion_p(50, 100, 60, 100) == pytest.approx(0.1552, abs=1e-4)
+    assert c.two_proportion_p(5, 10, 5, 10) == pytest.approx(1.0)
+
+
+def test_welch_from_summaries_equals_welch_on_the_samples() -> None:
+    a = np.array([12.0, 15.0, 11.0, 19.0, 14.0, 13.0, 18.0])
+    b = np.array([22.0, 17.0, 25.0, 21.0, 19.0])
+    expected = stats.ttest_ind(a, b, equal_var=False).pvalue
+    got = c.welch_p(a.mean(), a.var(ddof=1), len(a), b.mean(), b.var(ddof=1), len(b))
+    assert got == pytest.approx(expected)
+    assert math.isnan(c.welch_p(1.0, math.nan, 1, 2.0, 1.0, 10))
+
+
+def rows(values: dict[str, tuple[float, float, float, float]]) -> pd.DataFrame:
+    """kpi → (value, numerator, denominator, variance), overall rows."""
+    return pd.DataFrame(
+        [
+            {k.KPI: kpi, k.DIMENSION: "all", k.SEGMENT: "all", k.VALUE: v, k.NUMERATOR: x,
+             k.DENOMINATOR: n, c.VARIANCE: var}
+            for kpi, (v, x, n, var) in values.items()
+        ]
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kpi", "now", "before", "verdict"),
+    [
+        ("service_level", (0.9, 900, 1000, math.nan), (0.8, 800, 1000, math.nan), "better"),
+        ("service_level", (0.81, 810, 1000, math.nan), (0.8, 800, 1000, math.nan), "no_change"),
+        ("abandon_rate", (0.1, 100, 1000, math.nan), (0.05, 50, 1000, math.nan), "worse"),
+        ("abandon_rate", (0.2, 4, 20, math.nan), (0.05, 1, 20, math.nan), "low_sample"),
+        ("asa_seconds", (30.0, 30000, 1000, 100.0), (20.0, 20000, 1000, 100.0), "worse"),
+        ("csat", (4.3, 430, 100, 0.5), (4.25, 425, 100, 0.5), "no_change"),
+        ("frt_p90_seconds", (60.0, math.nan, 1000, math.nan), (50.0, math.nan, 900, math.nan), "not_tested"),
+    ],
+)  # fmt: skip
+def test_verdicts(
+    kpi: str,
+    now: tuple[float, float, float, float],
+    before: tuple[float, float, float, float],
+    verdict: str,
+) -> None:
+    result = c.compare(rows({kpi: now}), rows({kpi: before}), min_sample=30)
+    row = result.set_index(k.KPI).loc[kpi]
+    assert row[c.VERDICT] == verdict
+    assert row[c.DELTA] == pytest.approx(now[0] - before[0])
+
+
+def test_kpis_missing_from_the_earlier_period_are_left_out() -> None:
+    result = c.compare(rows({"fcr": (0.7, 70, 100, math.nan)}), rows({}), min_sample=30)
+    assert result.empty
