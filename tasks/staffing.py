@@ -1,0 +1,345 @@
+"""Staffing: Erlang C agents required per interval for the live channels, against the rota.
+
+A manager needs to see, interval by interval, whether the agents on shift can answer the
+contacts that arrived within the service-level target, and where the rota falls short.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from csreview import schema as s
+
+# ---------------------------------------------------------------- names
+INTERVAL_START: Final = "interval_start"
+CONTACTS: Final = "contacts"
+AHT_SECONDS: Final = "aht_seconds"
+REQUIRED_AGENTS: Final = "required_agents"
+SCHEDULED_AGENTS: Final = "scheduled_agents"
+GAP: Final = "gap"
+UNDERSTAFFED: Final = "understaffed"
+BY_CHANNEL_COLUMNS: Final = (
+    INTERVAL_START,
+    s.CHANNEL,
+    CONTACTS,
+    AHT_SECONDS,
+    REQUIRED_AGENTS,
+    SCHEDULED_AGENTS,
+)
+SUMMARY_COLUMNS: Final = (
+    INTERVAL_START,
+    CONTACTS,
+    REQUIRED_AGENTS,
+    SCHEDULED_AGENTS,
+    GAP,
+    UNDERSTAFFED,
+)
+
+PHONE: Final = "phone"
+CHAT: Final = "chat"
+LIVE_CHANNELS: Final = (PHONE, CHAT)  # e-mail, app and social are queued work, not Erlang C
+_CEIL_TOLERANCE: Final = 1e-9  # so that 6 / 0.6 agents is 10, not 11
+
+
+# ---------------------------------------------------------------- Erlang C
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+def _finite(name: str, value: float, *, positive: bool = False) -> None:
+    _check(math.isfinite(value), f"{name} must be finite, got {value!r}")
+    if positive:
+        _check(value > 0, f"{name} must be > 0, got {value!r}")
+    else:
+        _check(value >= 0, f"{name} must be >= 0, got {value!r}")
+
+
+def _traffic(calls: float, interval_seconds: float, aht_seconds: float) -> float:
+    _finite("calls", calls)
+    _finite("interval_seconds", interval_seconds, positive=True)
+    _finite("aht_seconds", aht_seconds, positive=True)
+    return calls * aht_seconds / interval_seconds
+
+
+def _next_erlang_b(traffic: float, agents: int, previous: float) -> float:
+    """Erlang B with `agents` servers from Erlang B with one fewer (B(0) = 1)."""
+    return traffic * previous / (agents + traffic * previous)
+
+
+def _erlang_b(traffic: float, agents: int) -> float:
+    b = 1.0
+    for k in range(1, agents + 1):
+        b = _next_erlang_b(traffic, k, b)
+    return b
+
+
+def _c_from_b(traffic: float, agents: int, b: float) -> float:
+    return agents * b / (agents - traffic * (1.0 - b))
+
+
+def erlang_c(traffic: float, agents: int) -> float:
+    """Probability that a contact has to wait, for `traffic` erlangs offered to `agents` agents.
+
+    Computed from the Erlang B recursion (no factorials or powers), so 1 000+ erlangs work;
+    1.0 when agents <= traffic, because the queue then grows without bound.
+    """
+    _finite("traffic", traffic)
+    _check(agents >= 0, f"agents must be >= 0, got {agents!r}")
+    if agents <= traffic:
+        return 1.0
+    return _c_from_b(traffic, agents, _erlang_b(traffic, agents))
+
+
+def _service_level(traffic: float, agents: int, c: float, target: float, aht: float) -> float:
+    if traffic == 0:
+        return 1.0
+    if agents <= traffic:
+        return 0.0
+    return 1.0 - c * math.exp(-(agents - traffic) * target / aht)
+
+
+def service_level(
+    calls: float, interval_seconds: float, aht_seconds: float, agents: int, target_seconds: float
+) -> float:
+    """Share of contacts answered within `target_seconds`: 1 − C·exp(−(N − A)·T / AHT).
+
+    The service level is the usual staffing target; 1.0 without traffic and 0.0 when
+    agents <= traffic (unstable queue: the formula would go negative).
+    """
+    traffic = _traffic(calls, interval_seconds, aht_seconds)
+    _finite("target_seconds", target_seconds)
+    c = erlang_c(traffic, agents)
+    return _service_level(traffic, agents, c, target_seconds, aht_seconds)
+
+
+def average_speed_of_answer(
+    calls: float, interval_seconds: float, aht_seconds: float, agents: int
+) -> float:
+    """Mean wait before answer in seconds (ASA): C·AHT / (N − A).
+
+    ASA is what a caller feels; inf when agents <= traffic (unstable queue), except 0.0
+    without traffic (nobody waits).
+    """
+    traffic = _traffic(calls, interval_seconds, aht_seconds)
+    c = erlang_c(traffic, agents)
+    if traffic == 0:
+        return 0.0
+    if agents <= traffic:
+        return math.inf
+    return c * aht_seconds / (agents - traffic)
+
+
+def required_agents(
+    calls: float,
+    interval_seconds: float,
+    aht_seconds: float,
+    target_seconds: float,
+    service_level: float,
+) -> int:
+    """The smallest number of agents whose Erlang C service level reaches `service_level`.
+
+    This is the staffing requirement of one interval; 0 when there are no calls.
+    `service_level` must lie strictly between 0 and 1 (Erlang C never reaches 1).
+    """
+    traffic = _traffic(calls, interval_seconds, aht_seconds)
+    _finite("target_seconds", target_seconds)
+    _check(
+        math.isfinite(service_level) and 0 < service_level < 1,
+        f"service_level must be strictly between 0 and 1, got {service_level!r}",
+    )
+    if traffic == 0:
+        return 0
+    agents = math.floor(traffic) + 1  # the smallest stable count
+    b = _erlang_b(traffic, agents)
+    while True:
+        c = _c_from_b(traffic, agents, b)
+        if _service_level(traffic, agents, c, target_seconds, aht_seconds) >= service_level:
+            return agents
+        agents += 1
+        b = _next_erlang_b(traffic, agents, b)
+
+
+# ---------------------------------------------------------------- frames
+def _intervals(start: pd.Timestamp, end: pd.Timestamp, interval_minutes: int) -> pd.DatetimeIndex:
+    _check(
+        start.tzinfo is not None and end.tzinfo is not None,
+        "start and end must be time-zone aware",
+    )
+    _check(interval_minutes > 0, f"interval_minutes must be > 0, got {interval_minutes!r}")
+    _check(start < end, f"start {start} must be before end {end}")
+    step = pd.Timedelta(minutes=interval_minutes)
+    _check(
+        (end - start) % step == pd.Timedelta(0),
+        f"end − start must be a whole number of {interval_minutes}-minute intervals",
+    )
+    return pd.date_range(start, end, freq=step, inclusive="left", name=INTERVAL_START)
+
+
+def _handle_seconds(contacts: pd.DataFrame) -> pd.Series:
+    """talk + hold + wrap, missing parts counted as 0 (as the aht_seconds KPI does)."""
+    return contacts[[s.TALK_SECONDS, s.HOLD_SECONDS, s.WRAP_SECONDS]].fillna(0).sum(axis=1)
+
+
+def _scheduled_agents(
+    shifts: pd.DataFrame, starts: pd.DatetimeIndex, seconds: float
+) -> npt.NDArray[np.float64]:
+    """Agent-equivalents on shift in each interval: overlap seconds of all shifts ÷ seconds.
+
+    Uses the cumulative on-shift seconds F(t) = Σ max(t − s, 0) − max(t − e, 0), so the
+    cost is O((shifts + intervals) · log shifts) rather than shifts × intervals.
+    """
+    origin = starts[0]
+    bounds = np.arange(len(starts) + 1, dtype="float64") * seconds
+    valid = shifts[s.STARTS_AT].notna() & shifts[s.ENDS_AT].notna()
+
+    def after_origin(column: str) -> npt.NDArray[np.float64]:
+        seconds_after = (shifts.loc[valid, column] - origin).dt.total_seconds()
+        return np.asarray(seconds_after, dtype=np.float64)
+
+    begin = after_origin(s.STARTS_AT)
+    finish = np.maximum(after_origin(s.ENDS_AT), begin)  # ending before starting: covers nothing
+
+    def ramp(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Σ max(t − p, 0) over `points` p, at every interval bound t."""
+        ordered = np.sort(points)
+        cumulative = np.concatenate([[0.0], np.cumsum(ordered)])
+        n = np.searchsorted(ordered, bounds, side="right")
+        return np.asarray(n * bounds - cumulative[n], dtype=np.float64)
+
+    on_shift = np.subtract(ramp(begin), ramp(finish))
+    return np.asarray(np.diff(on_shift) / seconds, dtype=np.float64)
+
+
+def _channel_aht(live: pd.DataFrame) -> dict[str, float]:
+    """Mean handle time of each live channel's answered contacts; NaN if none (or not > 0)."""
+    answered = live[live[s.ANSWERED_AT].notna()]
+    means = _handle_seconds(answered).groupby(answered[s.CHANNEL].astype(str)).mean()
+    aht = {channel: float(means.get(channel, np.nan)) for channel in LIVE_CHANNELS}
+    return {channel: value if value > 0 else np.nan for channel, value in aht.items()}
+
+
+def interval_staffing(
+    contacts: pd.DataFrame,
+    shifts: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    interval_minutes: int = 30,
+    target_seconds: Mapping[str, float],
+    service_level_target: float,
+    chat_concurrency: float = 1.0,
+) -> pd.DataFrame:
+    """Per interval of [start, end) and live channel: arrivals, AHT, required and scheduled agents.
+
+    The staffing check of the live channels (phone, chat), on the centre's local clock;
+    every interval appears, with 0 contacts and 0 required agents when nothing arrived.
+
+    - aht_seconds: the channel's mean talk + hold + wrap over its answered contacts created
+      in [start, end) (one value per channel, missing parts counted as 0); NaN without
+      answered contacts or when that mean is 0.
+    - required_agents (float64): Erlang C with target_seconds[channel] and
+      service_level_target; for chat divided by chat_concurrency and rounded up. NaN when
+      the interval has contacts but the channel has no AHT.
+    - scheduled_agents: overlap seconds of every shift with the interval ÷ interval seconds,
+      channel-agnostic (the same value on both channel rows).
+    """
+    intervals = _intervals(start, end, interval_minutes)
+    _check(chat_concurrency > 0, f"chat_concurrency must be > 0, got {chat_concurrency!r}")
+    missing = [c for c in LIVE_CHANNELS if c not in target_seconds]
+    _check(not missing, f"target_seconds lacks channel(s) {missing}")
+    step = pd.Timedelta(minutes=interval_minutes)
+    seconds = step.total_seconds()
+
+    created = contacts[s.CREATED_AT]
+    keep = (
+        contacts[s.CHANNEL].isin(LIVE_CHANNELS).fillna(False).astype(bool)
+        & (created >= start)
+        & (created < end)
+    )
+    live = contacts[keep.to_numpy()]
+    aht = _channel_aht(live)
+
+    position = ((live[s.CREATED_AT] - intervals[0]) // step).to_numpy("int64")
+    counts = (
+        pd.DataFrame({"position": position, s.CHANNEL: live[s.CHANNEL].astype(str).to_numpy()})
+        .groupby(["position", s.CHANNEL])
+        .size()
+    )
+    grid = pd.MultiIndex.from_product([range(len(intervals)), list(LIVE_CHANNELS)])
+    arrivals = [int(n) for n in counts.reindex(grid, fill_value=0)]
+    channels = list(LIVE_CHANNELS) * len(intervals)
+
+    cache: dict[tuple[str, int], float] = {}
+
+    def required(ch: str, calls: int) -> float:
+        if calls == 0:
+            return 0.0
+        if math.isnan(aht[ch]):
+            return math.nan
+        if (ch, calls) not in cache:
+            agents = required_agents(
+                calls, seconds, aht[ch], target_seconds[ch], service_level_target
+            )
+            share = agents / chat_concurrency if ch == CHAT else float(agents)
+            cache[ch, calls] = float(math.ceil(share - _CEIL_TOLERANCE))
+        return cache[ch, calls]
+
+    scheduled = _scheduled_agents(shifts, intervals, seconds)
+    return pd.DataFrame(
+        {
+            INTERVAL_START: intervals.repeat(len(LIVE_CHANNELS)),
+            s.CHANNEL: pd.Series(channels, dtype="string"),
+            CONTACTS: pd.Series(arrivals, dtype="int64"),
+            AHT_SECONDS: pd.Series([aht[ch] for ch in channels], dtype="float64"),
+            REQUIRED_AGENTS: pd.Series(
+                [required(ch, n) for ch, n in zip(channels, arrivals, strict=True)],
+                dtype="float64",
+            ),
+            SCHEDULED_AGENTS: np.repeat(scheduled, len(LIVE_CHANNELS)),
+        }
+    ).loc[:, list(BY_CHANNEL_COLUMNS)]
+
+
+def staffing_summary(by_channel: pd.DataFrame) -> pd.DataFrame:
+    """One row per interval: both channels' contacts and required agents against the rota.
+
+    The gap (scheduled − required) is what a manager acts on; understaffed = gap < 0.
+    A NaN required agents on either channel makes the interval's required and gap NaN, and
+    understaffed False (unknown, not short).
+    """
+    groups = by_channel.groupby(INTERVAL_START, sort=True)
+    required = groups[REQUIRED_AGENTS].sum()
+    unknown = by_channel[REQUIRED_AGENTS].isna().groupby(by_channel[INTERVAL_START]).any()
+    required = required.where(~unknown.reindex(required.index, fill_value=False))
+    scheduled = groups[SCHEDULED_AGENTS].first()
+    gap = scheduled - required
+    return (
+        pd.DataFrame(
+            {
+                CONTACTS: groups[CONTACTS].sum().astype("int64"),
+                REQUIRED_AGENTS: required.astype("float64"),
+                SCHEDULED_AGENTS: scheduled.astype("float64"),
+                GAP: gap.astype("float64"),
+                UNDERSTAFFED: (gap < 0).astype(bool),
+            }
+        )
+        .rename_axis(INTERVAL_START)
+        .reset_index()
+        .loc[:, list(SUMMARY_COLUMNS)]
+    )
+
+
+def understaffed_intervals(summary: pd.DataFrame) -> pd.DataFrame:
+    """The understaffed intervals of a staffing summary, worst gap first (then by time).
+
+    These are the intervals a manager has to fix in the rota, most urgent first.
+    """
+    short = summary[summary[UNDERSTAFFED].astype(bool)]
+    return short.sort_values([GAP, INTERVAL_START], kind="stable").reset_index(drop=True)
