@@ -19,14 +19,17 @@ from prefect.cache_policies import NO_CACHE
 
 from csreview import store
 from csreview.periods import Period, parse_period
-from csreview.schema import CONTRACT_VERSION
+from csreview.schema import CONTACT_ID, CONTACTS, CONTRACT_VERSION, QA_EVALUATIONS, SHIFTS
 from csreview.settings import Language, Settings, load_settings
 from tasks import compare as compare_step
 from tasks import kpis as kpi_step
 from tasks import publish as publish_step
+from tasks import qa as qa_step
 from tasks import render as render_step
 from tasks import root_cause as root_cause_step
+from tasks import staffing as staffing_step
 from tasks import surveys as survey_step
+from tasks import themes as themes_step
 from tasks.extract import Extract, describe_source, extract_period
 from tasks.root_cause import RootCause
 from tasks.surveys import Satisfaction
@@ -108,6 +111,38 @@ def kpis_task(
 @task(name="surveys", cache_policy=NO_CACHE, persist_result=False)
 def surveys_task(validation: Validation, facts: kpi_step.Facts) -> Satisfaction:
     return survey_step.summarise_satisfaction(validation.clean, facts.contacts)
+
+
+@task(name="staffing", cache_policy=NO_CACHE, persist_result=False)
+def staffing_task(
+    validation: Validation, period: Period, settings: Settings
+) -> staffing_step.StaffingPlan:
+    zone = settings.zone
+    return staffing_step.plan_staffing(
+        validation.clean[CONTACTS.name],
+        validation.clean[SHIFTS.name],
+        pd.Timestamp(period.start(zone)),
+        pd.Timestamp(period.end(zone)),
+        target_seconds=settings.service_level_seconds,
+        service_level_target=settings.targets["service_level"]
+        .band(months=period.calendar_months)
+        .target,
+        chat_concurrency=settings.chat_concurrency,
+    )
+
+
+@task(name="calibration", cache_policy=NO_CACHE, persist_result=False)
+def calibration_task(
+    validation: Validation, facts: kpi_step.Facts, settings: Settings
+) -> qa_step.Calibration:
+    evaluations = validation.clean[QA_EVALUATIONS.name]
+    in_period = evaluations[evaluations[CONTACT_ID].isin(facts.contacts[CONTACT_ID])]
+    return qa_step.summarise_calibration(in_period, settings.qa_pass_mark)
+
+
+@task(name="themes", cache_policy=NO_CACHE, persist_result=False)
+def themes_task(validation: Validation, facts: kpi_step.Facts) -> pd.DataFrame:
+    return themes_step.verbatim_themes(survey_step.period_surveys(validation.clean, facts.contacts))
 
 
 @task(name="root_cause", cache_policy=NO_CACHE, persist_result=False)
@@ -211,6 +246,11 @@ def review(
         )
     with _stage(timings, "surveys"):
         satisfaction = surveys_task(validation, facts)
+        themes = themes_task(validation, facts)
+    with _stage(timings, "calibration"):
+        calibration = calibration_task(validation, facts, settings)
+    with _stage(timings, "staffing"):
+        staffing = staffing_task(validation, the_period, settings)
     with _stage(timings, "root_cause"):
         root_cause = root_cause_task(
             facts, validation, the_period, tenant or "default", settings, settings.language
@@ -227,6 +267,9 @@ def review(
             language=settings.language,
             min_sample=settings.min_sample,
             comparisons=comparisons,
+            themes=themes,
+            calibration=calibration,
+            staffing=staffing,
         )
         tables = publish_step.review_tables(kpis, root_cause)
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}

@@ -28,8 +28,10 @@ from csreview.catalog import KPIS, KPIS_BY_KEY
 from csreview.i18n import babel_locale, translations
 from csreview.periods import Period
 from csreview.settings import Language
-from tasks import compare
+from tasks import compare, qa
 from tasks import kpis as k
+from tasks import staffing as st
+from tasks import themes as th
 from tasks.root_cause import RootCause
 from tasks.surveys import Satisfaction
 from tasks.validate import RuleResult, Validation
@@ -231,6 +233,9 @@ def build_context(
     language: Language,
     min_sample: int,
     comparisons: Mapping[str, pd.DataFrame] | None = None,
+    themes: pd.DataFrame | None = None,
+    calibration: qa.Calibration | None = None,
+    staffing: st.StaffingPlan | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, translated and formatted; no I/O."""
     f = Formatter(language)
@@ -245,6 +250,7 @@ def build_context(
         ("service", f._("Service and efficiency")),
         ("satisfaction", f._("Customer satisfaction")),
         ("quality", f._("Quality assurance")),
+        ("staffing", f._("Staffing")),
         ("problems", f._("Problem list")),
         ("root-cause", f._("Root-cause analysis")),
         ("actions", f._("Improvement plan")),
@@ -352,6 +358,9 @@ def build_context(
                 for _, v in satisfaction.verbatims.iterrows()
             ],
         },
+        "themes": _themes(themes, language, f),
+        "calibration": _calibration(calibration, f),
+        "staffing": _staffing(staffing, zone, f),
         "problems": problems,
         "actions": actions,
         "followups": followups,
@@ -372,6 +381,98 @@ def build_context(
         },
         "definitions": [
             {"key": d.key, "label": f._(d.label), "definition": d.definition} for d in KPIS
+        ],
+    }
+
+
+def _themes(frame: pd.DataFrame | None, language: Language, f: Formatter) -> list[dict[str, Any]]:
+    if frame is None or frame.empty:
+        return []
+    labels = th.theme_labels(language)
+    return [
+        {
+            "label": labels.get(str(r[th.THEME]), str(r[th.THEME])),
+            "comments": f.number(r[th.COMMENTS], 0),
+            "share": f.percent(r[th.SHARE], 0),
+            "csat": f.number(r[th.MEAN_CSAT], 2),
+            "detractors": f.percent(r[th.DETRACTOR_SHARE], 0),
+            "examples": list(r[th.EXAMPLES]),
+        }
+        for _, r in frame.iterrows()
+    ]
+
+
+def _calibration(c: qa.Calibration | None, f: Formatter) -> dict[str, Any] | None:
+    if c is None:
+        return None
+
+    def optional(value: float | None) -> str:
+        return "–" if value is None else f.number(value, 2)
+
+    return {
+        "contacts": f.number(c.contacts, 0),
+        "reviewers": f.number(c.reviewers, 0),
+        "alpha": optional(c.alpha),
+        "icc": optional(c.icc),
+        "block": "" if c.block_shape is None else f"{c.block_shape[0]} × {c.block_shape[1]}",
+        "ai_minus_human": optional(c.ai_minus_human),
+        "bias": [
+            {
+                "reviewer": str(r[s.REVIEWER_ID]),
+                "kind": f._(str(r[s.REVIEWER_KIND])),
+                "n": f.number(r[qa.N], 0),
+                "bias": ("+" if r[qa.BIAS] > 0 else "") + f.number(r[qa.BIAS], 1),
+                "mad": f.number(r[qa.MEAN_ABS_DEVIATION], 1),
+            }
+            for _, r in c.bias.head(8).iterrows()
+        ],
+        "kinds": [
+            {
+                "kind": f._(str(r[s.REVIEWER_KIND])),
+                "evaluations": f.number(r[qa.EVALUATIONS], 0),
+                "mean": f.number(r[qa.MEAN_SCORE], 1),
+                "fail_rate": f.percent(r[qa.FAIL_RATE]),
+            }
+            for _, r in c.kinds.iterrows()
+        ],
+    }
+
+
+def _staffing(plan: st.StaffingPlan | None, zone: ZoneInfo, f: Formatter) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    summary = plan.summary
+    loc = babel_locale(f.language)
+    return {
+        "intervals": f.number(len(summary), 0),
+        "understaffed": f.number(int(summary[st.UNDERSTAFFED].sum()), 0),
+        "email_open": f.number(plan.email_open, 0),
+        "email_age": f.number(plan.email_median_age_hours, 1),
+        "by_time": [
+            {
+                "time": str(r[st.HALF_HOUR]),
+                "contacts": f.number(r[st.CONTACTS], 1),
+                "required": f.number(r[st.REQUIRED_AGENTS], 1),
+                "scheduled": f.number(r[st.SCHEDULED_AGENTS], 1),
+                "days": f"{int(r[st.UNDERSTAFFED_DAYS])} / {int(r[st.DAYS])}",
+                "short": bool(r[st.UNDERSTAFFED_DAYS] > 0),
+            }
+            for _, r in plan.by_time_of_day.iterrows()
+            if r[st.REQUIRED_AGENTS] > 0 or r[st.SCHEDULED_AGENTS] > 0
+        ],
+        "worst": [
+            {
+                "when": format_datetime(
+                    pd.Timestamp(r[st.INTERVAL_START]).tz_convert(zone).to_pydatetime(),
+                    "EEE d MMM HH:mm",
+                    locale=loc,
+                ),
+                "contacts": f.number(r[st.CONTACTS], 0),
+                "required": f.number(r[st.REQUIRED_AGENTS], 0),
+                "scheduled": f.number(r[st.SCHEDULED_AGENTS], 1),
+                "gap": f.number(r[st.GAP], 1),
+            }
+            for _, r in plan.worst.iterrows()
         ],
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -343,3 +344,85 @@ def understaffed_intervals(summary: pd.DataFrame) -> pd.DataFrame:
     """
     short = summary[summary[UNDERSTAFFED].astype(bool)]
     return short.sort_values([GAP, INTERVAL_START], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the review's staffing view
+HALF_HOUR: Final = "time_of_day"
+UNDERSTAFFED_DAYS: Final = "understaffed_days"
+DAYS: Final = "days"
+
+
+@dataclass(frozen=True)
+class StaffingPlan:
+    """Need against schedule for a period: per interval, by time of day, the worst intervals,
+    and the e-mail queue (judged by backlog and age, not Erlang C)."""
+
+    summary: pd.DataFrame
+    by_time_of_day: pd.DataFrame
+    worst: pd.DataFrame
+    email_open: int
+    email_median_age_hours: float
+
+
+def by_time_of_day(summary: pd.DataFrame) -> pd.DataFrame:
+    """The period's intervals folded onto one day: mean need and schedule per time of day,
+    and on how many days that interval was understaffed — the pattern a roster fixes."""
+    clock = summary[INTERVAL_START].dt.strftime("%H:%M")
+    return (
+        summary.assign(**{HALF_HOUR: clock})
+        .groupby(HALF_HOUR, sort=True)
+        .agg(
+            **{
+                CONTACTS: (CONTACTS, "mean"),
+                REQUIRED_AGENTS: (REQUIRED_AGENTS, "mean"),
+                SCHEDULED_AGENTS: (SCHEDULED_AGENTS, "mean"),
+                UNDERSTAFFED_DAYS: (UNDERSTAFFED, "sum"),
+                DAYS: (UNDERSTAFFED, "size"),
+            }
+        )
+        .reset_index()
+    )
+
+
+def email_queue(contacts: pd.DataFrame, end: pd.Timestamp) -> tuple[int, float]:
+    """E-mails still open at the period end, and their median age in hours."""
+    email = contacts[
+        (contacts[s.CHANNEL] == "email")
+        & ~contacts[s.ABANDONED].fillna(False).astype(bool)
+        & (contacts[s.CREATED_AT] < end)
+        & (contacts[s.CLOSED_AT].isna() | (contacts[s.CLOSED_AT] >= end))
+    ]
+    ages = (end - email[s.CREATED_AT]).dt.total_seconds() / 3600
+    return len(email), float(ages.median()) if len(ages) else math.nan
+
+
+def plan_staffing(
+    contacts: pd.DataFrame,
+    shifts: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    target_seconds: Mapping[str, float],
+    service_level_target: float,
+    chat_concurrency: float,
+    worst: int = 10,
+) -> StaffingPlan:
+    """The staffing view of a review, from validated contacts and shifts."""
+    by_channel = interval_staffing(
+        contacts,
+        shifts,
+        start,
+        end,
+        target_seconds=target_seconds,
+        service_level_target=service_level_target,
+        chat_concurrency=chat_concurrency,
+    )
+    summary = staffing_summary(by_channel)
+    open_emails, age = email_queue(contacts, end)
+    return StaffingPlan(
+        summary=summary,
+        by_time_of_day=by_time_of_day(summary),
+        worst=understaffed_intervals(summary).head(worst),
+        email_open=open_emails,
+        email_median_age_hours=age,
+    )

@@ -166,6 +166,8 @@ def test_pdf_reports_the_numbers(published: Path) -> None:
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Monthly service-quality review" in text
     assert "Executive summary" in text and "Problem list" in text
+    for heading in ("Staffing", "Scoring consistency", "What customers write about"):
+        assert heading in text, heading
     with (published / "kpis.csv").open(encoding="utf-8") as handle:
         overall = {r["kpi"]: r for r in csv.DictReader(handle) if r["dimension"] == "all"}
     assert f"{float(overall['service_level']['value']):.1%}" in text

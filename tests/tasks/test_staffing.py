@@ -554,3 +554,44 @@ def test_no_understaffed_intervals() -> None:
     short = st.understaffed_intervals(summary_frame([0.0, 1.0]))
     assert short.empty
     assert list(short.columns) == list(st.SUMMARY_COLUMNS)
+
+
+def test_time_of_day_folds_the_period_onto_one_day() -> None:
+    starts = pd.to_datetime(
+        ["2026-10-01 20:00", "2026-10-01 20:30", "2026-10-02 20:00", "2026-10-02 20:30"]
+    ).tz_localize(ZONE)
+    summary = pd.DataFrame(
+        {
+            st.INTERVAL_START: starts,
+            st.CONTACTS: [10, 4, 6, 2],
+            st.REQUIRED_AGENTS: [5.0, 2.0, 3.0, 1.0],
+            st.SCHEDULED_AGENTS: [1.0, 2.0, 4.0, 2.0],
+            st.GAP: [-4.0, 0.0, 1.0, 1.0],
+            st.UNDERSTAFFED: [True, False, False, False],
+        }
+    )
+    folded = st.by_time_of_day(summary).set_index(st.HALF_HOUR)
+    assert folded.loc["20:00", st.REQUIRED_AGENTS] == 4.0
+    assert folded.loc["20:00", st.SCHEDULED_AGENTS] == 2.5
+    assert (
+        folded.loc["20:00", st.UNDERSTAFFED_DAYS],
+        folded.loc["20:00", st.DAYS],
+    ) == (1, 2)
+    assert folded.loc["20:30", st.UNDERSTAFFED_DAYS] == 0
+
+
+def test_email_queue_counts_open_mails_and_their_age() -> None:
+    end = pd.Timestamp("2026-11-01", tz=ZONE)
+    contacts = pd.DataFrame(
+        {
+            s.CHANNEL: pd.array(["email", "email", "email", "phone"], dtype="string"),
+            s.ABANDONED: pd.array([False, False, False, False], dtype="boolean"),
+            s.CREATED_AT: pd.to_datetime(
+                ["2026-10-31 12:00", "2026-10-31 18:00", "2026-10-30 00:00", "2026-10-31 23:00"]
+            ).tz_localize(ZONE),
+            s.CLOSED_AT: pd.to_datetime(
+                [None, "2026-11-02 00:00", "2026-10-30 10:00", None]
+            ).tz_localize(ZONE),
+        }
+    )
+    assert st.email_queue(contacts, end) == (2, 9.0)  # 12 h and 6 h old at the end
