@@ -113,6 +113,7 @@ class Settings(BaseSettings):
     language: Language = "en"
     targets: dict[str, TargetSpec] = Field(default_factory=_default_targets)
     playbook_file: Path | None = None
+    scorecard_file: Path | None = None
 
     @classmethod
     def settings_customise_sources(

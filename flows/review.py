@@ -19,7 +19,14 @@ from prefect.cache_policies import NO_CACHE
 
 from csreview import store
 from csreview.periods import Period, parse_period
-from csreview.schema import CONTACT_ID, CONTACTS, CONTRACT_VERSION, QA_EVALUATIONS, SHIFTS
+from csreview.schema import (
+    AGENTS,
+    CONTACT_ID,
+    CONTACTS,
+    CONTRACT_VERSION,
+    QA_EVALUATIONS,
+    SHIFTS,
+)
 from csreview.settings import Language, Settings, load_settings
 from tasks import compare as compare_step
 from tasks import kpis as kpi_step
@@ -27,6 +34,7 @@ from tasks import publish as publish_step
 from tasks import qa as qa_step
 from tasks import render as render_step
 from tasks import root_cause as root_cause_step
+from tasks import scorecard as scorecard_step
 from tasks import staffing as staffing_step
 from tasks import surveys as survey_step
 from tasks import themes as themes_step
@@ -145,6 +153,29 @@ def themes_task(validation: Validation, facts: kpi_step.Facts) -> pd.DataFrame:
     return themes_step.verbatim_themes(survey_step.period_surveys(validation.clean, facts.contacts))
 
 
+@task(name="scorecard", cache_policy=NO_CACHE, persist_result=False)
+def scorecard_task(
+    kpis: pd.DataFrame,
+    facts: kpi_step.Facts,
+    validation: Validation,
+    period: Period,
+    settings: Settings,
+) -> tuple[pd.DataFrame, scorecard_step.Finance]:
+    config = scorecard_step.load_scorecard(settings.scorecard_file)
+    zone = settings.zone
+    agents = scorecard_step.agent_scorecard(
+        kpis, validation.clean[AGENTS.name], settings, period.calendar_months, config["weights"]
+    )
+    money = scorecard_step.finance(
+        facts,
+        validation.clean[SHIFTS.name],
+        pd.Timestamp(period.start(zone)),
+        pd.Timestamp(period.end(zone)),
+        config["costs"],
+    )
+    return agents, money
+
+
 @task(name="root_cause", cache_policy=NO_CACHE, persist_result=False)
 def root_cause_task(
     facts: kpi_step.Facts,
@@ -251,6 +282,8 @@ def review(
         calibration = calibration_task(validation, facts, settings)
     with _stage(timings, "staffing"):
         staffing = staffing_task(validation, the_period, settings)
+    with _stage(timings, "scorecard"):
+        agent_scores, money = scorecard_task(kpis, facts, validation, the_period, settings)
     with _stage(timings, "root_cause"):
         root_cause = root_cause_task(
             facts, validation, the_period, tenant or "default", settings, settings.language
@@ -270,8 +303,10 @@ def review(
             themes=themes,
             calibration=calibration,
             staffing=staffing,
+            agent_scores=agent_scores,
+            finance=money,
         )
-        tables = publish_step.review_tables(kpis, root_cause)
+        tables = publish_step.review_tables(kpis, root_cause, agent_scores)
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
         html, pdf = render_task(context, cadence, settings.language, attachments)
     with _stage(timings, "publish"):

@@ -30,6 +30,7 @@ from tasks.root_cause import (
     ROOT_CAUSE_COLUMNS,
     RootCause,
 )
+from tasks.scorecard import SCORECARD_COLUMNS
 from tasks.validate import Validation
 
 RUNS: Final = "_runs"
@@ -266,9 +267,13 @@ def json_bytes(value: object) -> bytes:
 ATTACHED_TO_PDF: Final = ("kpis.csv", "problems.csv")
 
 
-def review_tables(kpis: pd.DataFrame, root_cause: RootCause) -> dict[str, bytes]:
-    """The contract's CSV outputs, built once: published and attached to the PDF."""
+def review_tables(
+    kpis: pd.DataFrame, root_cause: RootCause, agent_scores: pd.DataFrame
+) -> dict[str, bytes]:
+    """The contract's CSV outputs (and the agent scorecard), built once: published and
+    attached to the PDF."""
     return {
+        "scorecard.csv": frame_csv(agent_scores, SCORECARD_COLUMNS),
         "kpis.csv": kpis_csv(kpis),
         "problems.csv": frame_csv(root_cause.problems, PROBLEM_COLUMNS),
         "root_causes.csv": frame_csv(root_cause.causes, ROOT_CAUSE_COLUMNS),

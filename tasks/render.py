@@ -30,6 +30,7 @@ from csreview.periods import Period
 from csreview.settings import Language
 from tasks import compare, qa
 from tasks import kpis as k
+from tasks import scorecard as sc
 from tasks import staffing as st
 from tasks import themes as th
 from tasks.root_cause import RootCause
@@ -236,6 +237,8 @@ def build_context(
     themes: pd.DataFrame | None = None,
     calibration: qa.Calibration | None = None,
     staffing: st.StaffingPlan | None = None,
+    agent_scores: pd.DataFrame | None = None,
+    finance: sc.Finance | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, translated and formatted; no I/O."""
     f = Formatter(language)
@@ -247,6 +250,7 @@ def build_context(
     title = f._(CADENCE_TITLES[period.cadence])
     sections = [
         ("summary", f._("Executive summary")),
+        ("balanced", f._("Balanced scorecard")),
         ("service", f._("Service and efficiency")),
         ("satisfaction", f._("Customer satisfaction")),
         ("quality", f._("Quality assurance")),
@@ -358,6 +362,7 @@ def build_context(
                 for _, v in satisfaction.verbatims.iterrows()
             ],
         },
+        "balanced": _balanced(top, agent_scores, finance, f),
         "themes": _themes(themes, language, f),
         "calibration": _calibration(calibration, f),
         "staffing": _staffing(staffing, zone, f),
@@ -382,6 +387,70 @@ def build_context(
         "definitions": [
             {"key": d.key, "label": f._(d.label), "definition": d.definition} for d in KPIS
         ],
+    }
+
+
+VIEW_LABELS: Final = {
+    "customer": _n("Customer"), "process": _n("Process"), "people": _n("People"),
+    "financial": _n("Financial"),
+}  # fmt: skip
+
+
+def _balanced(
+    top: pd.DataFrame,
+    agent_scores: pd.DataFrame | None,
+    money: sc.Finance | None,
+    f: Formatter,
+) -> dict[str, Any]:
+    """The four views: overall KPIs by view, tiered agent scores, and what service cost."""
+    views = [
+        {
+            "label": f._(VIEW_LABELS[view]),
+            "rows": [_kpi_row(top.loc[key], key, f) for key in keys if key in top.index],
+        }
+        for view, keys in sc.VIEWS.items()
+    ]
+    scores = agent_scores if agent_scores is not None else pd.DataFrame()
+    tiers = (
+        [
+            {
+                "tier": f._(str(r[s.TIER])),
+                "agents": f.number(r["agents"], 0),
+                "mean": f.number(r["mean_score"], 0),
+                "below": f.number(r["below"], 0),
+            }
+            for _, r in sc.tier_summary(scores).iterrows()
+        ]
+        if not scores.empty
+        else []
+    )
+    lowest = (
+        scores[scores[sc.SCORE].notna()].sort_values([sc.SCORE, s.AGENT_ID]).head(5)
+        if not scores.empty
+        else scores
+    )
+    return {
+        "views": views,
+        "tiers": tiers,
+        "lowest": [
+            {
+                "agent": str(r[s.AGENT_ID]),
+                "tier": f._(str(r[s.TIER])),
+                "score": f.number(r[sc.SCORE], 0),
+                "weakest": f.label(str(r[sc.WEAKEST])) if r[sc.WEAKEST] else "–",
+            }
+            for _, r in lowest.iterrows()
+        ],
+        "finance": None
+        if money is None
+        else {
+            "currency": money.currency,
+            "hours": f.number(money.agent_hours, 0),
+            "cost": f.number(money.cost, 0),
+            "per_contact": f.number(money.cost_per_contact, 2),
+            "repeats": f.number(money.repeats, 0),
+            "cost_of_repeats": f.number(money.cost_of_repeats, 0),
+        },
     }
 
 

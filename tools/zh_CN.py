@@ -240,6 +240,18 @@ ZH_CN = {
     "Erlang C need for phone and chat per 30-minute interval against agents on shift: %(short)s of %(all)s intervals were understaffed.": "按 Erlang C 计算电话与在线客服每 30 分钟所需坐席，并与在班坐席对比：%(all)s 个时段中有 %(short)s 个人手不足。",
     "human": "人工",
     "ai": "AI",
+    "%(hours)s scheduled agent hours cost %(cost)s %(currency)s: %(per)s %(currency)s per handled contact; the %(repeats)s handled contacts that were repeated within 7 days cost %(repeat_cost)s %(currency)s.": "排班 %(hours)s 坐席小时，成本 %(cost)s %(currency)s：每个已处理接触 %(per)s %(currency)s；7 天内重复来电的 %(repeats)s 个已处理接触成本 %(repeat_cost)s %(currency)s。",
+    "Agent": "坐席",
+    "Agents are scored 0–100 against the targets of their tier, with tier weights: juniors on speed and standards, seniors on complaint resolution and satisfaction.": "坐席按所属层级的目标和权重评分（0–100）：初级侧重响应速度与服务规范，高级侧重投诉解决与满意度。",
+    "Agents scored": "参评坐席",
+    "Balanced scorecard": "平衡计分卡",
+    "Below 50": "低于 50 分",
+    "Customer": "客户",
+    "Financial": "财务",
+    "People": "员工",
+    "Process": "流程",
+    "Tier": "层级",
+    "Weakest KPI": "最弱指标",
 }
 
 

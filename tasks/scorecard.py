@@ -1,0 +1,166 @@
+"""Scorecards: tiered agent scores, and the balanced scorecard's four views of the centre.
+
+One scale for all agents is a known pitfall: juniors are judged on speed and standards,
+seniors on complaint resolution and satisfaction, with weights and costs kept as data.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from csreview import schema as s
+from csreview.catalog import KPIS_BY_KEY
+from csreview.settings import Settings
+from tasks import kpis as k
+
+SCORE: Final = "score"
+COVERAGE: Final = "coverage"
+WEAKEST: Final = "weakest_kpi"
+HANDLED: Final = "handled"
+SCORECARD_COLUMNS: Final = (s.AGENT_ID, s.TEAM, s.TIER, HANDLED, SCORE, COVERAGE, WEAKEST)
+POINTS: Final = {"ok": 100.0, "warn": 50.0, "breach": 0.0}
+VIEWS: Final = {
+    "customer": (
+        "csat",
+        "csat_top2",
+        "nps",
+        "satisfaction_index",
+        "effort_score",
+        "complaint_rate",
+    ),
+    "process": ("service_level", "asa_seconds", "abandon_rate", "fcr", "aht_seconds", "backlog"),
+    "people": ("qa_score", "qa_fail_rate", "qa_reviewer_spread"),
+    "financial": ("conversion_rate", "sales_satisfaction_ratio"),
+}
+
+
+def scorecard_text(path: Path | None) -> str:
+    """The scorecard config as written: the shipped one, or the file the settings name."""
+    if path is None:
+        return resources.files("csreview.config").joinpath("scorecard.toml").read_text("utf-8")
+    return path.read_text("utf-8")
+
+
+def load_scorecard(path: Path | None) -> dict[str, Any]:
+    return tomllib.loads(scorecard_text(path))
+
+
+# ---------------------------------------------------------------- agents
+def agent_scorecard(
+    kpis: pd.DataFrame,
+    agents: pd.DataFrame,
+    settings: Settings,
+    months: tuple[int, ...],
+    weights: Mapping[str, Mapping[str, float]],
+) -> pd.DataFrame:
+    """Each agent's weighted score (0–100) against the targets of their tier: a KPI meeting
+    its target scores 100, in the warning band 50, beyond it 0; KPIs without a value, a
+    target or enough observations are left out and the weights renormalised."""
+    rows = kpis[kpis[k.DIMENSION] == k.AGENT]
+    info = agents.drop_duplicates(s.AGENT_ID).set_index(s.AGENT_ID)
+    handled = rows[rows[k.KPI] == "aht_seconds"].set_index(k.SEGMENT)[k.DENOMINATOR]
+    out = []
+    tiers = info[s.TIER].astype("string")
+    teams = info[s.TEAM].astype("string")
+    for key, own in rows.groupby(k.SEGMENT, sort=True):
+        agent = str(key)
+        if agent not in info.index:
+            continue  # `unassigned`
+        tier = str(tiers[agent])
+        tier_weights = weights.get(tier, {})
+        scored: list[tuple[str, float, float]] = []
+        for _, row in own[own[k.KPI].isin(list(tier_weights))].iterrows():
+            kpi = str(row[k.KPI])
+            spec = settings.targets.get(kpi)
+            band = spec.band(tier=tier, months=months) if spec else None
+            status = k.status_of(
+                row[k.VALUE],
+                row[k.DENOMINATOR],
+                band,
+                KPIS_BY_KEY[kpi].direction,
+                settings.min_sample,
+            )
+            if status in POINTS:
+                scored.append((kpi, tier_weights[kpi], POINTS[status]))
+        total = sum(tier_weights.values())
+        used = sum(w for _, w, _ in scored)
+        weakest = min(scored, key=lambda x: (x[2], -x[1], x[0]))[0] if scored else ""
+        out.append(
+            {
+                s.AGENT_ID: str(agent),
+                s.TEAM: str(teams[agent]),
+                s.TIER: tier,
+                HANDLED: float(handled.get(agent, 0.0)),
+                SCORE: sum(w * p for _, w, p in scored) / used if used else float("nan"),
+                COVERAGE: used / total if total else 0.0,
+                WEAKEST: weakest,
+            }
+        )
+    return pd.DataFrame(out, columns=list(SCORECARD_COLUMNS))
+
+
+def tier_summary(scores: pd.DataFrame, low: float = 50.0) -> pd.DataFrame:
+    """Per tier: agents scored, mean score, and how many score below `low`."""
+    scored = scores[scores[SCORE].notna()]
+    return (
+        scored.groupby(s.TIER, sort=True)
+        .agg(agents=(s.AGENT_ID, "size"), mean_score=(SCORE, "mean"))
+        .join(scored[scored[SCORE] < low].groupby(s.TIER).size().rename("below"))
+        .fillna({"below": 0})
+        .reset_index()
+    )
+
+
+# ---------------------------------------------------------------- the centre
+@dataclass(frozen=True)
+class Finance:
+    """The financial view: what handling cost, and what repeat contacts cost."""
+
+    currency: str
+    agent_hours: float
+    cost: float
+    handled: int
+    cost_per_contact: float
+    repeats: int
+    cost_of_repeats: float
+
+
+def scheduled_hours(shifts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> float:
+    """Agent hours on shift within [start, end)."""
+    begin = shifts[s.STARTS_AT].where(shifts[s.STARTS_AT] > start, start)
+    finish = shifts[s.ENDS_AT].where(shifts[s.ENDS_AT] < end, end)
+    seconds = (finish - begin).dt.total_seconds().clip(lower=0)
+    return float(seconds.sum() / 3600)
+
+
+def finance(
+    facts: k.Facts,
+    shifts: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    costs: Mapping[str, Any],
+) -> Finance:
+    """Cost per handled contact = scheduled agent hours × loaded hourly cost ÷ handled
+    contacts; the cost of repeats = repeated handled contacts × that cost."""
+    hours = scheduled_hours(shifts, start, end)
+    cost = hours * float(costs["agent_hour"])
+    contacts = facts.contacts
+    handled = int(contacts[k.ANSWERED].sum())
+    repeats = int(handled - contacts[k.NOT_REPEATED].sum())
+    per_contact = cost / handled if handled else float("nan")
+    return Finance(
+        str(costs["currency"]),
+        hours,
+        cost,
+        handled,
+        per_contact,
+        repeats,
+        repeats * per_contact if handled else float("nan"),
+    )

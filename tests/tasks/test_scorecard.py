@@ -1,0 +1,59 @@
+"""Tiered agent scores and the financial view, on the tiny centre worked by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from csreview import schema as s
+from csreview.settings import load_settings
+from tasks import kpis as k
+from tasks import scorecard as sc
+from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE, typed_frames
+
+
+@pytest.fixture(scope="module")
+def scores() -> pd.DataFrame:
+    settings = load_settings(min_sample=1)
+    frames = typed_frames()
+    facts = k.build_facts(frames, OCTOBER, settings, AFTER_WINDOW)
+    kpis = k.compute_kpis(facts, settings)
+    weights = sc.load_scorecard(None)["weights"]
+    return sc.agent_scorecard(kpis, frames["agents"], settings, (10,), weights).set_index(
+        s.AGENT_ID
+    )
+
+
+def test_senior_is_scored_on_resolution_and_satisfaction(scores: pd.DataFrame) -> None:
+    # A1 (senior): fcr 1/2 breach, complaint_rate 1/2 breach, csat 4.5 ok,
+    # qa_score 73.3 breach (senior target 90); aht has no target → left out.
+    # score = 0.30 × 100 ÷ (0.25 + 0.25 + 0.30 + 0.10) = 33.3; coverage 0.9
+    a1 = scores.loc["A1"]
+    assert a1[sc.SCORE] == pytest.approx(100 * 0.30 / 0.90)
+    assert a1[sc.COVERAGE] == pytest.approx(0.90)
+    assert a1[sc.WEAKEST] == "complaint_rate"  # weight 0.25, tied with fcr: by name
+    assert a1[sc.HANDLED] == 2
+
+
+def test_junior_is_scored_on_speed_and_standards(scores: pd.DataFrame) -> None:
+    # A2 (junior): qa_score 85 ok (junior target 80), qa_fail_rate 1.0, transfer 1/2,
+    # fcr 1/2, csat 2.0 all breach; aht has no target → 0.3 × 100 ÷ 0.7
+    a2 = scores.loc["A2"]
+    assert a2[sc.SCORE] == pytest.approx(100 * 0.30 / 0.70)
+    assert a2[sc.COVERAGE] == pytest.approx(0.70)
+
+
+def test_tier_summary(scores: pd.DataFrame) -> None:
+    summary = sc.tier_summary(scores.reset_index()).set_index(s.TIER)
+    assert summary.loc["senior", "agents"] == 1 and summary.loc["junior", "below"] == 1
+
+
+def test_cost_per_contact_and_cost_of_repeats() -> None:
+    settings = load_settings()
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
+    shifts = typed_frames()["shifts"]  # two 9-hour shifts on 5 October
+    start, end = pd.Timestamp("2026-10-01", tz=ZONE), pd.Timestamp("2026-11-01", tz=ZONE)
+    money = sc.finance(facts, shifts, start, end, {"currency": "CNY", "agent_hour": 60.0})
+    assert money.agent_hours == 18.0 and money.cost == 1080.0
+    assert money.handled == 4 and money.cost_per_contact == 270.0
+    assert money.repeats == 2 and money.cost_of_repeats == 540.0  # c1 and c9 were repeated
