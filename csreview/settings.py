@@ -77,8 +77,15 @@ class TargetSpec(Band):
         return Band(target=base.target, warn=base.warn)
 
 
+def config_text(name: str, path: Path | None = None) -> str:
+    """A config file as written: the shipped `csreview/config/NAME`, or the file given."""
+    if path is None:
+        return resources.files("csreview.config").joinpath(name).read_text("utf-8")
+    return path.read_text("utf-8")
+
+
 def _default_targets() -> dict[str, TargetSpec]:
-    text = resources.files("csreview.config").joinpath("targets.toml").read_text("utf-8")
+    text = config_text("targets.toml")
     return {k: TargetSpec.model_validate(v) for k, v in tomllib.loads(text).items()}
 
 

@@ -12,7 +12,6 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -21,7 +20,7 @@ import pandas as pd
 
 from csreview import schema as s
 from csreview.periods import Period
-from csreview.settings import Settings
+from csreview.settings import Settings, config_text
 from tasks import kpis as k
 
 Gettext = Callable[[str], str]
@@ -62,9 +61,7 @@ FOLLOWUP_COLUMNS: Final = (
 
 def playbook_text(path: Path | None) -> str:
     """The playbook as written: the shipped one, or the file the settings name."""
-    if path is None:
-        return resources.files("csreview.config").joinpath("playbook.toml").read_text("utf-8")
-    return path.read_text("utf-8")
+    return config_text("playbook.toml", path)
 
 
 def load_playbook(path: Path | None) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -17,7 +16,7 @@ import pandas as pd
 
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
-from csreview.settings import Settings
+from csreview.settings import Settings, config_text
 from tasks import kpis as k
 
 SCORE: Final = "score"
@@ -43,9 +42,7 @@ VIEWS: Final = {
 
 def scorecard_text(path: Path | None) -> str:
     """The scorecard config as written: the shipped one, or the file the settings name."""
-    if path is None:
-        return resources.files("csreview.config").joinpath("scorecard.toml").read_text("utf-8")
-    return path.read_text("utf-8")
+    return config_text("scorecard.toml", path)
 
 
 def load_scorecard(path: Path | None) -> dict[str, Any]:

@@ -23,13 +23,13 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
 
 from csreview import schema as s
+from csreview.settings import config_text
 from tasks.surveys import mask_personal_data
 
 # ---------------------------------------------------------------- output columns
@@ -87,9 +87,7 @@ _MASK_WINDOW: Final = QUOTE_CHARS + 320
 # ---------------------------------------------------------------- configuration
 def themes_text(path: Path | None = None) -> str:
     """The themes config as written: the shipped one, or the given file."""
-    if path is None:
-        return resources.files("csreview.config").joinpath("themes.toml").read_text("utf-8")
-    return path.read_text("utf-8")
+    return config_text("themes.toml", path)
 
 
 def load_themes(path: Path | None = None) -> dict[str, Any]:
