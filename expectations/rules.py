@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from csreview import schema as s
+from csreview.frames import among
 
 Severity = Literal["blocking", "quarantine", "warn"]
 READ_AT = "read_at"  # suite parameter: the run's start, on the clock GX sees (naive UTC)
@@ -117,16 +118,6 @@ def flag(i: RuleInputs, column: str) -> pd.Series:
 
 def outside(values: pd.Series, low: float, high: float) -> Mask:
     return values.notna() & ((values < low) | (values > high))
-
-
-def among(values: pd.Series, ids: frozenset[str]) -> Mask:
-    """`values.isin(ids)`, fast for large id sets: pandas' Arrow-string `isin` converts the
-    ids one by one, the object path hashes them in C."""
-    if not ids:
-        return pd.Series(False, index=values.index)
-    as_objects = pd.Index(values.to_numpy(dtype=object), dtype=object)
-    found = as_objects.isin(np.fromiter(ids, dtype=object, count=len(ids)))
-    return pd.Series(found, index=values.index)
 
 
 def not_in(values: pd.Series, allowed: Sequence[str]) -> Mask:

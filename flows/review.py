@@ -18,6 +18,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from csreview import store
+from csreview.frames import among
 from csreview.periods import Period, parse_period
 from csreview.schema import (
     AGENTS,
@@ -144,7 +145,7 @@ def calibration_task(
     validation: Validation, facts: kpi_step.Facts, settings: Settings
 ) -> qa_step.Calibration:
     evaluations = validation.clean[QA_EVALUATIONS.name]
-    in_period = evaluations[evaluations[CONTACT_ID].isin(facts.contacts[CONTACT_ID])]
+    in_period = evaluations[among(evaluations[CONTACT_ID], facts.contacts[CONTACT_ID])]
     return qa_step.summarise_calibration(in_period, settings.qa_pass_mark)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from csreview import schema as s
+from csreview.frames import among
 from csreview.periods import REPEAT_WINDOW, Period
 from csreview.settings import expand_env, redact_url
 
@@ -263,7 +264,7 @@ def select_period(
     for table in (s.QA_EVALUATIONS, s.SURVEYS):
         if table.name in typed:
             ids = typed[table.name][s.CONTACT_ID]
-            follows = ids.isin(chosen) | ~ids.isin(known) | ids.isna()
+            follows = among(ids, chosen) | ~among(ids, known) | ids.isna()
             picks[table.name] = np.flatnonzero(follows.to_numpy())
     if s.SHIFTS.name in typed:
         begin, finish = typed[s.SHIFTS.name][s.STARTS_AT], typed[s.SHIFTS.name][s.ENDS_AT]

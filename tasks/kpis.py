@@ -17,6 +17,7 @@ import pandas as pd
 
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
+from csreview.frames import among
 from csreview.periods import REPEAT_WINDOW, Period
 from csreview.settings import Band, Settings
 
@@ -347,7 +348,7 @@ def build_facts(
     """All facts frames of a period, from validated input."""
     contacts, agents = clean[s.CONTACTS.name], clean[s.AGENTS.name]
     period_contacts = contact_facts(contacts, agents, period, settings)
-    in_period = contacts[contacts[s.CONTACT_ID].isin(period_contacts[s.CONTACT_ID])]
+    in_period = contacts[among(contacts[s.CONTACT_ID], period_contacts[s.CONTACT_ID])]
     qa = qa_facts(clean[s.QA_EVALUATIONS.name], in_period, agents, settings)
     return Facts(
         contacts=period_contacts,

@@ -14,6 +14,7 @@ from typing import Final
 import pandas as pd
 
 from csreview import schema as s
+from csreview.frames import among
 
 _PERSONAL_DATA: Final = (
     # bounded local part, starting where a run of address characters starts: linear time
@@ -108,7 +109,7 @@ class Satisfaction:
 def period_surveys(clean: dict[str, pd.DataFrame], period_contacts: pd.DataFrame) -> pd.DataFrame:
     """The surveys of the period's contacts (`period_contacts`: rows with a contact_id)."""
     surveys = clean[s.SURVEYS.name]
-    return surveys[surveys[s.CONTACT_ID].isin(period_contacts[s.CONTACT_ID])]
+    return surveys[among(surveys[s.CONTACT_ID], period_contacts[s.CONTACT_ID])]
 
 
 def summarise_satisfaction(
@@ -117,7 +118,7 @@ def summarise_satisfaction(
     """Satisfaction of the period's contacts (rows with a contact_id): distribution, NPS split,
     masked verbatims."""
     contacts = clean[s.CONTACTS.name]
-    in_period = contacts[contacts[s.CONTACT_ID].isin(period_contacts[s.CONTACT_ID])]
+    in_period = contacts[among(contacts[s.CONTACT_ID], period_contacts[s.CONTACT_ID])]
     mine = period_surveys(clean, period_contacts)
     return Satisfaction(
         distribution=csat_distribution(mine[s.CSAT]),

@@ -345,3 +345,14 @@ def test_inputs_are_not_mutated() -> None:
     before = frame.copy()
     qa.summarise_calibration(frame, pass_mark=60)
     pd.testing.assert_frame_equal(frame, before)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_closed_form_alpha_equals_the_krippendorff_package(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    data = rng.integers(50, 100, size=(4, 30)).astype(float)
+    data[rng.random(data.shape) < 0.3] = np.nan
+    expected = krippendorff.alpha(reliability_data=data, level_of_measurement="interval")
+    reviewers, units = np.nonzero(~np.isnan(data))
+    got = qa.interval_alpha(pd.Series(units), pd.Series(data[reviewers, units]))
+    assert got == pytest.approx(expected, abs=1e-12)
