@@ -60,6 +60,7 @@ slow: setup
 
 bench: setup
 	$(VENV)/bin/python -m bench.validation --contacts 1000000
+	$(VENV)/bin/python -m bench.analytics --contacts 1000000
 
 test: lint typecheck unit slow
 
