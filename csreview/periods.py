@@ -50,6 +50,14 @@ class Period:
         """The months (1–12) the period covers, e.g. (7, 8, 9) for a third quarter."""
         return tuple(range(self.first_month, self.first_month + self.months))
 
+    def months_to_end(self, count: int = 12) -> tuple[Period, ...]:
+        """The `count` calendar months ending with this period's last month, oldest first."""
+        month = Period("monthly", self.year, self.first_month + self.months - 1)
+        out = [month]
+        for _ in range(count - 1):
+            out.append(out[-1].previous())
+        return tuple(reversed(out))
+
     def start(self, zone: ZoneInfo) -> datetime:
         """First instant of the period, local time."""
         return datetime(self.year, self.first_month, 1, tzinfo=zone)

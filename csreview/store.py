@@ -176,6 +176,18 @@ def record_run(
         s.commit()
 
 
+def kpi_trend(
+    url: str, tenant: str, cadence: str, periods: Sequence[str], kpis: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Overall values of some KPIs over several periods (latest published run of each)."""
+    rows = []
+    for period in periods:
+        for row in kpi_history(url, tenant, cadence, period):
+            if row["dimension"] == "all" and row["kpi"] in kpis:
+                rows.append({"period": period, "kpi": row["kpi"], "value": row["value"]})
+    return rows
+
+
 def kpi_history(url: str, tenant: str, cadence: str, period: str) -> list[dict[str, Any]]:
     """The KPI rows of the latest published run of one period (empty when there is none)."""
     latest = (

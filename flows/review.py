@@ -109,6 +109,16 @@ def history_task(
     return out
 
 
+TREND_KPIS = ("service_level", "abandon_rate", "fcr", "complaint_rate", "csat", "nps")
+
+
+@task(name="trend", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def trend_task(store_url: str, tenant: str, period: Period) -> list[dict[str, Any]]:
+    """Twelve months of the headline KPIs from the monthly reviews in the results store."""
+    months = [m.label for m in period.months_to_end(12)]
+    return store.kpi_trend(store_url, tenant, "monthly", months, TREND_KPIS)
+
+
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
 def kpis_task(
     validation: Validation, period: Period, settings: Settings
@@ -276,6 +286,11 @@ def review(
             {"previous": the_period.previous(), "last_year": the_period.same_period_last_year()},
             settings.min_sample,
         )
+        trend = (
+            trend_task(settings.resolved_store_url, tenant or "default", the_period)
+            if the_period.cadence == "quarterly"
+            else []
+        )
     with _stage(timings, "surveys"):
         satisfaction = surveys_task(validation, facts)
         themes = themes_task(validation, facts)
@@ -306,6 +321,7 @@ def review(
             staffing=staffing,
             agent_scores=agent_scores,
             finance=money,
+            trend=trend,
         )
         tables = publish_step.review_tables(kpis, root_cause, agent_scores)
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}

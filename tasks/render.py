@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gettext
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -239,6 +239,7 @@ def build_context(
     staffing: st.StaffingPlan | None = None,
     agent_scores: pd.DataFrame | None = None,
     finance: sc.Finance | None = None,
+    trend: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Everything the templates show, translated and formatted; no I/O."""
     f = Formatter(language)
@@ -251,6 +252,7 @@ def build_context(
     sections = [
         ("summary", f._("Executive summary")),
         ("balanced", f._("Balanced scorecard")),
+        *([("trend", f._("Twelve-month trend"))] if period.cadence == "quarterly" else []),
         ("service", f._("Service and efficiency")),
         ("satisfaction", f._("Customer satisfaction")),
         ("quality", f._("Quality assurance")),
@@ -363,6 +365,7 @@ def build_context(
             ],
         },
         "balanced": _balanced(top, agent_scores, finance, f),
+        "trend": _trend(trend, f),
         "themes": _themes(themes, language, f),
         "calibration": _calibration(calibration, f),
         "staffing": _staffing(staffing, zone, f),
@@ -386,6 +389,28 @@ def build_context(
         },
         "definitions": [
             {"key": d.key, "label": f._(d.label), "definition": d.definition} for d in KPIS
+        ],
+    }
+
+
+def _trend(rows: Sequence[Mapping[str, Any]], f: Formatter) -> dict[str, Any]:
+    """Months as columns, KPIs as rows (only months with a published monthly review)."""
+    months = sorted({str(r["period"]) for r in rows})
+    kpis = list(dict.fromkeys(str(r["kpi"]) for r in rows))
+    value = {(str(r["period"]), str(r["kpi"])): r["value"] for r in rows}
+    return {
+        "months": months,
+        "rows": [
+            {
+                "label": f.label(kpi),
+                "cells": [
+                    f.kpi_value(kpi, float(value[(m, kpi)]))
+                    if value.get((m, kpi)) is not None
+                    else "–"
+                    for m in months
+                ],
+            }
+            for kpi in kpis
         ],
     }
 

@@ -252,6 +252,9 @@ ZH_CN = {
     "Process": "流程",
     "Tier": "层级",
     "Weakest KPI": "最弱指标",
+    "Twelve-month trend": "近 12 个月趋势",
+    "From the monthly reviews published for this tenant; a month never reviewed is left out.": "取自该业务单元已发布的月度评审；未评审的月份不列出。",
+    "No monthly review of these twelve months is on record yet: run the monthly reviews (or a backfill) to see the trend.": "这 12 个月尚无月度评审记录：运行月度评审（或补跑）后即可查看趋势。",
 }
 
 

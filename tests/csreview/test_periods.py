@@ -77,3 +77,9 @@ def test_range_in_order() -> None:
     assert labels == ["2025-11", "2025-12", "2026-01", "2026-02"]
     with pytest.raises(PeriodError):
         periods_between(parse_period("monthly", "2026-02"), parse_period("monthly", "2026-01"))
+
+
+def test_twelve_months_to_the_end_of_a_quarter() -> None:
+    months = Period("quarterly", 2026, 3).months_to_end(12)
+    assert [m.label for m in (months[0], months[-1])] == ["2025-10", "2026-09"]
+    assert len(months) == 12

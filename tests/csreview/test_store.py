@@ -94,3 +94,19 @@ def test_kpi_history_is_the_latest_published_run_of_a_period(url: str) -> None:
     record_run(url, manifest("r3", "2026-09", "blocked"), RULES)
     assert [h["value"] for h in kpi_history(url, "default", "monthly", "2026-09")] == [0.75]
     assert kpi_history(url, "default", "monthly", "2026-08") == []
+
+
+def test_kpi_trend_reads_the_overall_rows_of_several_periods(url: str) -> None:
+    from csreview.store import kpi_trend
+
+    def row(kpi: str, value: float, dimension: str = "all") -> dict[str, Any]:
+        return {"kpi": kpi, "dimension": dimension, "segment": "all", "value": value,
+                "numerator": None, "denominator": None, "variance": None}  # fmt: skip
+
+    record_run(url, manifest("r8", "2026-08"), RULES, [row("fcr", 0.7), row("nps", 30.0)])
+    record_run(url, manifest("r9", "2026-09"), RULES, [row("fcr", 0.8), row("fcr", 0.1, "tier")])
+    trend = kpi_trend(url, "default", "monthly", ["2026-07", "2026-08", "2026-09"], ["fcr"])
+    assert trend == [
+        {"period": "2026-08", "kpi": "fcr", "value": 0.7},
+        {"period": "2026-09", "kpi": "fcr", "value": 0.8},
+    ]

@@ -346,3 +346,4 @@ def test_quarterly_review(centre: tuple[dict[str, pd.DataFrame], str], tmp_path:
         p.extract_text() for p in PdfReader(tmp_path / "quarterly/2026-Q3/review.pdf").pages
     )
     assert "Quarterly service-quality review" in text
+    assert "Twelve-month trend" in text
