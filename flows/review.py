@@ -21,7 +21,6 @@ from csreview import store
 from csreview.frames import among
 from csreview.periods import Period, parse_period
 from csreview.schema import (
-    AGENTS,
     CONTACT_ID,
     CONTACTS,
     CONTRACT_VERSION,
@@ -171,20 +170,16 @@ def scorecard_task(
     validation: Validation,
     period: Period,
     settings: Settings,
-) -> tuple[pd.DataFrame, scorecard_step.Finance]:
-    config = scorecard_step.load_scorecard(settings.scorecard_file)
+) -> scorecard_step.Scorecard:
     zone = settings.zone
-    agents = scorecard_step.agent_scorecard(
-        kpis, validation.clean[AGENTS.name], settings, period.calendar_months, config["weights"]
-    )
-    money = scorecard_step.finance(
+    return scorecard_step.build_scorecard(
+        kpis,
         facts,
-        validation.clean[SHIFTS.name],
+        validation.clean,
         pd.Timestamp(period.start(zone)),
         pd.Timestamp(period.end(zone)),
-        config["costs"],
+        settings,
     )
-    return agents, money
 
 
 @task(name="root_cause", cache_policy=NO_CACHE, persist_result=False)
@@ -299,7 +294,7 @@ def review(
     with _stage(timings, "staffing"):
         staffing = staffing_task(validation, the_period, settings)
     with _stage(timings, "scorecard"):
-        agent_scores, money = scorecard_task(kpis, facts, validation, the_period, settings)
+        scorecard = scorecard_task(kpis, facts, validation, the_period, settings)
     with _stage(timings, "root_cause"):
         root_cause = root_cause_task(
             facts, validation, the_period, tenant or "default", settings, settings.language
@@ -319,11 +314,10 @@ def review(
             themes=themes,
             calibration=calibration,
             staffing=staffing,
-            agent_scores=agent_scores,
-            finance=money,
+            scorecard=scorecard,
             trend=trend,
         )
-        tables = publish_step.review_tables(kpis, root_cause, agent_scores)
+        tables = publish_step.review_tables(kpis, root_cause, scorecard.agents)
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
         html, pdf = render_task(context, cadence, settings.language, attachments)
     with _stage(timings, "publish"):

@@ -237,8 +237,7 @@ def build_context(
     themes: pd.DataFrame | None = None,
     calibration: qa.Calibration | None = None,
     staffing: st.StaffingPlan | None = None,
-    agent_scores: pd.DataFrame | None = None,
-    finance: sc.Finance | None = None,
+    scorecard: sc.Scorecard | None = None,
     trend: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Everything the templates show, translated and formatted; no I/O."""
@@ -364,7 +363,7 @@ def build_context(
                 for _, v in satisfaction.verbatims.iterrows()
             ],
         },
-        "balanced": _balanced(top, agent_scores, finance, f),
+        "balanced": _balanced(top, scorecard, f),
         "trend": _trend(trend, f),
         "themes": _themes(themes, language, f),
         "calibration": _calibration(calibration, f),
@@ -421,13 +420,11 @@ VIEW_LABELS: Final = {
 }  # fmt: skip
 
 
-def _balanced(
-    top: pd.DataFrame,
-    agent_scores: pd.DataFrame | None,
-    money: sc.Finance | None,
-    f: Formatter,
-) -> dict[str, Any]:
-    """The four views: overall KPIs by view, tiered agent scores, and what service cost."""
+def _balanced(top: pd.DataFrame, card: sc.Scorecard | None, f: Formatter) -> dict[str, Any]:
+    """The four views: overall KPIs by view, tiered agent scores, what service cost, and
+    selling against satisfaction."""
+    agent_scores = card.agents if card else None
+    money = card.finance if card else None
     views = [
         {
             "label": f._(VIEW_LABELS[view]),
@@ -454,8 +451,20 @@ def _balanced(
         if not scores.empty
         else scores
     )
+    sales = [
+        {
+            "group": f._("with a sales offer") if r[sc.OFFER] else f._("without a sales offer"),
+            "handled": f.number(r[sc.HANDLED], 0),
+            "conversion": f.percent(r["conversion_rate"]) if r[sc.OFFER] else "",
+            "complaints": f.percent(r["complaint_rate"]),
+            "top2": f.percent(r["csat_top2"]),
+            "surveys": f.number(r["surveys"], 0),
+        }
+        for _, r in (card.sales.iterrows() if card else iter(()))
+    ]
     return {
         "views": views,
+        "sales": sales,
         "tiers": tiers,
         "lowest": [
             {
@@ -520,6 +529,7 @@ def _calibration(c: qa.Calibration | None, f: Formatter) -> dict[str, Any] | Non
             }
             for _, r in c.bias.head(8).iterrows()
         ],
+        "rubric": _rubric(c.rubric, f),
         "kinds": [
             {
                 "kind": f._(str(r[s.REVIEWER_KIND])),
@@ -528,6 +538,31 @@ def _calibration(c: qa.Calibration | None, f: Formatter) -> dict[str, Any] | Non
                 "fail_rate": f.percent(r[qa.FAIL_RATE]),
             }
             for _, r in c.kinds.iterrows()
+        ],
+    }
+
+
+RUBRIC_LABELS: Final = {
+    "score": _n("overall score"), "attitude": _n("attitude"), "accuracy": _n("accuracy"),
+    "compliance": _n("compliance"), "communication": _n("communication"),
+    "resolution": _n("resolution"),
+}  # fmt: skip
+
+
+def _rubric(rubric: pd.DataFrame, f: Formatter) -> dict[str, Any]:
+    """Rubric-item means: all reviewers, then each kind, as columns."""
+    if rubric.empty:
+        return {"kinds": [], "rows": []}
+    kinds = list(dict.fromkeys(str(x) for x in rubric[s.REVIEWER_KIND]))
+    mean = rubric.set_index([qa.ITEM, s.REVIEWER_KIND])[qa.MEAN]
+    return {
+        "kinds": [f._("all reviewers") if x == qa.ALL else f._(x) for x in kinds],
+        "rows": [
+            {
+                "item": f._(RUBRIC_LABELS.get(item, item)),
+                "cells": [f.number(mean.get((item, x), math.nan), 1) for x in kinds],
+            }
+            for item in dict.fromkeys(str(x) for x in rubric[qa.ITEM])
         ],
     }
 

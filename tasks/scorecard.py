@@ -161,3 +161,59 @@ def finance(
         repeats,
         repeats * per_contact if handled else float("nan"),
     )
+
+
+# ---------------------------------------------------------------- service–sales balance
+OFFER: Final = "sales_offer_made"
+
+
+def sales_balance(facts: k.Facts) -> pd.DataFrame:
+    """Handled contacts with a sales offer against those without: conversion, complaint
+    rate and top-2 CSAT side by side — selling is only good when satisfaction holds."""
+    contacts = facts.contacts[facts.contacts[k.ANSWERED] == 1]
+    surveys = facts.surveys
+    rows = []
+    for offered in (True, False):
+        group = contacts[(contacts[k.OFFERED] == 1) == offered]
+        csat_n = surveys[k.OFFER_CSAT_N if offered else k.NO_OFFER_CSAT_N].sum()
+        top2 = surveys[k.OFFER_TOP2 if offered else k.NO_OFFER_TOP2].sum()
+        handled = len(group)
+        rows.append(
+            {
+                OFFER: offered,
+                HANDLED: handled,
+                "conversion_rate": group[k.SOLD].sum() / handled if offered and handled else None,
+                "complaint_rate": group[k.HANDLED_COMPLAINT].sum() / handled if handled else None,
+                "csat_top2": top2 / csat_n if csat_n else None,
+                "surveys": int(csat_n),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """What the balanced scorecard adds to the KPI table."""
+
+    agents: pd.DataFrame
+    finance: Finance
+    sales: pd.DataFrame
+
+
+def build_scorecard(
+    kpis: pd.DataFrame,
+    facts: k.Facts,
+    clean: Mapping[str, pd.DataFrame],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    settings: Settings,
+) -> Scorecard:
+    """Tiered agent scores, the financial view and the service–sales balance of a period."""
+    config = load_scorecard(settings.scorecard_file)
+    return Scorecard(
+        agents=agent_scorecard(
+            kpis, clean[s.AGENTS.name], settings, facts.months, config["weights"]
+        ),
+        finance=finance(facts, clean[s.SHIFTS.name], start, end, config["costs"]),
+        sales=sales_balance(facts),
+    )

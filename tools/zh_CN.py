@@ -255,6 +255,21 @@ ZH_CN = {
     "Twelve-month trend": "近 12 个月趋势",
     "From the monthly reviews published for this tenant; a month never reviewed is left out.": "取自该业务单元已发布的月度评审；未评审的月份不列出。",
     "No monthly review of these twelve months is on record yet: run the monthly reviews (or a backfill) to see the trend.": "这 12 个月尚无月度评审记录：运行月度评审（或补跑）后即可查看趋势。",
+    "Complaint rate": "投诉率",
+    "Conversion": "转化率",
+    "Handled": "已处理",
+    "Satisfied (top-2)": "满意占比（前两档）",
+    "with a sales offer": "有销售推荐",
+    "without a sales offer": "无销售推荐",
+    "overall score": "总分",
+    "attitude": "服务态度",
+    "accuracy": "准确性",
+    "compliance": "合规性",
+    "communication": "沟通",
+    "resolution": "问题解决",
+    "all reviewers": "全部质检员",
+    "Rubric items": "评分项",
+    "Item": "评分项",
 }
 
 

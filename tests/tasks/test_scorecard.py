@@ -57,3 +57,13 @@ def test_cost_per_contact_and_cost_of_repeats() -> None:
     assert money.agent_hours == 18.0 and money.cost == 1080.0
     assert money.handled == 4 and money.cost_per_contact == 270.0
     assert money.repeats == 2 and money.cost_of_repeats == 540.0  # c1 and c9 were repeated
+
+
+def test_sales_balance_sets_offered_against_not_offered() -> None:
+    settings = load_settings()
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
+    table = sc.sales_balance(facts).set_index(sc.OFFER)
+    # handled: c2 (offer, sale, no complaint), c5 (offer, no sale); c1 (complaint), c9
+    assert table.loc[True, sc.HANDLED] == 2 and table.loc[True, "conversion_rate"] == 0.5
+    assert table.loc[True, "complaint_rate"] == 0.0 and table.loc[False, "complaint_rate"] == 0.5
+    assert table.loc[True, "csat_top2"] == 0.5 and table.loc[False, "csat_top2"] == 1.0
