@@ -7,11 +7,12 @@ SQLite by default, PostgreSQL in production: any SQLAlchemy URL.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
@@ -97,6 +98,55 @@ class KpiValue(Base):
     numerator: Mapped[float | None]
     denominator: Mapped[float | None]
     variance: Mapped[float | None]
+
+
+class ActionRecord(Base):
+    """A SMART action: drafted by a run, then approved, edited or rejected by a person.
+    Approved actions are followed up by every later review (the PDCA loop)."""
+
+    __tablename__ = "actions"
+
+    action_id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(sa.String(120), index=True)
+    cadence: Mapped[str] = mapped_column(sa.String(20))
+    opened_in: Mapped[str] = mapped_column(sa.String(20))
+    run_id: Mapped[str] = mapped_column(sa.String(80))
+    problem_rank: Mapped[int]
+    segment: Mapped[str] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text)
+    kpi: Mapped[str] = mapped_column(sa.String(60))
+    baseline: Mapped[float]
+    target: Mapped[float]
+    owner_role: Mapped[str] = mapped_column(sa.Text)
+    due_date: Mapped[str] = mapped_column(sa.String(10))
+    status: Mapped[str] = mapped_column(sa.String(20))  # proposed, approved, rejected
+    decided_by: Mapped[str | None] = mapped_column(sa.Text)
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class ActionEvent(Base):
+    """Every change of an action, never rewritten: who did what, when."""
+
+    __tablename__ = "action_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    action_id: Mapped[str] = mapped_column(sa.ForeignKey("actions.action_id"), index=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    by: Mapped[str] = mapped_column(sa.Text)
+    event: Mapped[str] = mapped_column(sa.String(20))
+    changes: Mapped[str] = mapped_column(sa.Text)  # JSON
+
+
+class FollowUp(Base):
+    """One check of an approved action in a later period; appended, never replaced."""
+
+    __tablename__ = "followups"
+
+    action_id: Mapped[str] = mapped_column(sa.ForeignKey("actions.action_id"), primary_key=True)
+    checked_in: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    run_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    current: Mapped[float | None]
+    verdict: Mapped[str] = mapped_column(sa.String(20))
 
 
 @contextmanager
@@ -270,3 +320,122 @@ def failing_rules(url: str, run_id: str) -> list[tuple[str, str, str, int, int, 
             (r.table_name, r.rule, r.severity, r.failed, r.checked, r.description)
             for r in s.scalars(query)
         ]
+
+
+# ---------------------------------------------------------------- actions (PDCA)
+EDITABLE: Final = ("action", "owner_role", "target", "due_date")
+
+
+class ActionError(Exception):
+    """An action that does not exist, or a change that is not allowed."""
+
+
+def record_drafts(
+    url: str,
+    tenant: str,
+    cadence: str,
+    period: str,
+    run_id: str,
+    drafts: Sequence[Mapping[str, Any]],
+) -> None:
+    """Store a run's drafts: new ones as proposed; a reissue refreshes the drafts of its
+    period that nobody has decided on yet, and never touches decided ones."""
+    with session(url) as s:
+        for draft in drafts:
+            known = s.get(ActionRecord, draft["action_id"])
+            if known is not None and known.status != "proposed":
+                continue
+            fields = {
+                c: draft[c]
+                for c in (
+                    "problem_rank",
+                    "segment",
+                    "action",
+                    "kpi",
+                    "baseline",
+                    "target",
+                    "owner_role",
+                    "due_date",
+                )
+            }
+            s.merge(
+                ActionRecord(
+                    action_id=draft["action_id"],
+                    tenant=tenant,
+                    cadence=cadence,
+                    opened_in=period,
+                    run_id=run_id,
+                    status="proposed",
+                    **fields,
+                )
+            )
+        s.commit()
+
+
+def list_actions(
+    url: str, tenant: str | None = None, status: str | None = None
+) -> list[dict[str, Any]]:
+    query = sa.select(ActionRecord).order_by(ActionRecord.opened_in, ActionRecord.action_id)
+    if tenant:
+        query = query.where(ActionRecord.tenant == tenant)
+    if status:
+        query = query.where(ActionRecord.status == status)
+    with session(url) as s:
+        return [
+            {c.name: getattr(a, c.name) for c in ActionRecord.__table__.columns}
+            for a in s.scalars(query)
+        ]
+
+
+def approved_before(url: str, tenant: str, cadence: str, period: str) -> list[dict[str, Any]]:
+    """Approved actions opened in an earlier period: the ones this period follows up."""
+    return [
+        a
+        for a in list_actions(url, tenant, "approved")
+        if a["cadence"] == cadence and a["opened_in"] < period
+    ]
+
+
+def decide(
+    url: str, action_id: str, event: str, by: str, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Approve, reject or edit an action, recording who, when and what changed."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ActionError(f"cannot change {', '.join(unknown)}")
+    with session(url) as s:
+        action = s.get(ActionRecord, action_id)
+        if action is None:
+            raise ActionError(f"no action {action_id} is on record")
+        now = datetime.now(UTC)
+        for name, value in changes.items():
+            setattr(action, name, value)
+        if event in ("approved", "rejected"):
+            action.status = event
+            action.decided_by, action.decided_at = by, now
+        s.add(
+            ActionEvent(
+                action_id=action_id,
+                at=now,
+                by=by,
+                event=event,
+                changes=json.dumps(dict(changes), ensure_ascii=False),
+            )
+        )
+        s.commit()
+        return {c.name: getattr(action, c.name) for c in ActionRecord.__table__.columns}
+
+
+def record_followups(url: str, period: str, run_id: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    with session(url) as s:
+        for r in rows:
+            s.merge(
+                FollowUp(
+                    action_id=r["action_id"],
+                    checked_in=period,
+                    run_id=run_id,
+                    current=r["current"],
+                    verdict=r["verdict"],
+                )
+            )
+        s.commit()

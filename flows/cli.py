@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--store", default=None, help="results store URL")
     audit.add_argument("--out", type=Path, default=None)
     audit.add_argument("--config", type=Path, default=None)
+    from flows.actions import add_parser
+
+    add_parser(commands)
     return parser
 
 
@@ -301,6 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from flows.audit import audit
 
             return audit(args, _settings(args.config, args.out, None, args.store))
+        if args.command == "actions":
+            from flows import actions
+
+            config = Path(args.config) if args.config else None
+            out = Path(args.out) if args.out else None
+            return actions.run(args, _settings(config, out, None, args.store))
         settings = _settings(args.config, args.out, args.lang, args.store)
         worst = EXIT_OK
         for request in _requests(args, settings):

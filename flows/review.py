@@ -6,6 +6,7 @@ function of `tasks/`.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from csreview.schema import (
 from csreview.settings import Language, Settings, load_settings
 from tasks import compare as compare_step
 from tasks import kpis as kpi_step
+from tasks import pdca as pdca_step
 from tasks import publish as publish_step
 from tasks import qa as qa_step
 from tasks import render as render_step
@@ -116,6 +118,26 @@ def trend_task(store_url: str, tenant: str, period: Period) -> list[dict[str, An
     """Twelve months of the headline KPIs from the monthly reviews in the results store."""
     months = [m.label for m in period.months_to_end(12)]
     return store.kpi_trend(store_url, tenant, "monthly", months, TREND_KPIS)
+
+
+@task(name="followups", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def followup_task(
+    store_url: str, tenant: str, period: Period, facts: kpi_step.Facts, settings: Settings
+) -> pd.DataFrame:
+    """Approved actions of earlier periods (results store), measured in this period."""
+    approved = store.approved_before(store_url, tenant, period.cadence, period.label)
+    return pdca_step.follow_up(approved, facts, settings, period.end(settings.zone).date())
+
+
+@task(name="record-actions", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def record_actions_task(
+    store_url: str, tenant: str, period: Period, run_id: str, root_cause: RootCause
+) -> None:
+    """The run's drafts (for approval) and follow-ups (appended) into the results store."""
+    store.record_drafts(
+        store_url, tenant, period.cadence, period.label, run_id, _records(root_cause.actions)
+    )
+    store.record_followups(store_url, period.label, run_id, _records(root_cause.followups))
 
 
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
@@ -299,6 +321,10 @@ def review(
         root_cause = root_cause_task(
             facts, validation, the_period, tenant or "default", settings, settings.language
         )
+        followups = followup_task(
+            settings.resolved_store_url, tenant or "default", the_period, facts, settings
+        )
+        root_cause = dataclasses.replace(root_cause, followups=followups)
     with _stage(timings, "render"):
         context = render_step.build_context(
             meta=_report_meta(plan, tenant, reason, started, facts.fcr_provisional),
@@ -328,6 +354,9 @@ def review(
             manifest | {"timings": timings},
         )
         record_task(settings.resolved_store_url, manifest, _rules(validation), _records(history))
+        record_actions_task(
+            settings.resolved_store_url, tenant or "default", the_period, plan.run_id, root_cause
+        )
     return {
         "run_id": plan.run_id,
         "reissue": plan.reissue,

@@ -48,6 +48,7 @@ ACTION_COLUMNS: Final = (
     "action_id", "problem_rank", "action", "kpi", "baseline", "target",
     "owner_role", "due_date", "status",
 )  # fmt: skip
+SEGMENT: Final = "segment"  # kept with an action (not in actions.csv): what follow-ups measure
 FOLLOWUP_COLUMNS: Final = (
     "action_id",
     "opened_in",
@@ -437,9 +438,10 @@ def draft_actions(
                 "owner_role": _(str(template["owner_role"])),
                 "due_date": (end + timedelta(days=int(template["due_days"]))).isoformat(),
                 "status": "proposed",
+                SEGMENT: problem.segment_label,
             }
         )
-    return pd.DataFrame(rows, columns=list(ACTION_COLUMNS))
+    return pd.DataFrame(rows, columns=[*ACTION_COLUMNS, SEGMENT])
 
 
 # ---------------------------------------------------------------- the step

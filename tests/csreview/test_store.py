@@ -110,3 +110,27 @@ def test_kpi_trend_reads_the_overall_rows_of_several_periods(url: str) -> None:
         {"period": "2026-08", "kpi": "fcr", "value": 0.7},
         {"period": "2026-09", "kpi": "fcr", "value": 0.8},
     ]
+
+
+def draft(action_id: str, text: str = "roster more agents") -> dict[str, Any]:
+    return {"action_id": action_id, "problem_rank": 1, "segment": "hour_band=20-24",
+            "action": text, "kpi": "service_level", "baseline": 0.2, "target": 0.8,
+            "owner_role": "workforce planner", "due_date": "2026-11-30"}  # fmt: skip
+
+
+def test_actions_are_approved_with_who_and_when_and_never_overwritten(url: str) -> None:
+    from csreview.store import ActionError, approved_before, decide, list_actions, record_drafts
+
+    record_drafts(url, "default", "monthly", "2026-10", "r1", [draft("A1"), draft("A2")])
+    decide(url, "A1", "approved", "Li Lei", {"target": 0.75})
+    decide(url, "A2", "rejected", "Li Lei", {})
+    record_drafts(url, "default", "monthly", "2026-10", "r2", [draft("A1", "reworded")])
+    a1 = next(a for a in list_actions(url) if a["action_id"] == "A1")
+    assert (a1["status"], a1["target"], a1["action"]) == ("approved", 0.75, "roster more agents")
+    assert a1["decided_by"] == "Li Lei" and a1["decided_at"] is not None
+    assert [a["action_id"] for a in approved_before(url, "default", "monthly", "2026-11")] == ["A1"]
+    assert approved_before(url, "default", "monthly", "2026-10") == []
+    with pytest.raises(ActionError, match="no action"):
+        decide(url, "A9", "approved", "x", {})
+    with pytest.raises(ActionError, match="cannot change"):
+        decide(url, "A1", "edited", "x", {"kpi": "fcr"})

@@ -347,3 +347,32 @@ def test_quarterly_review(centre: tuple[dict[str, pd.DataFrame], str], tmp_path:
     )
     assert "Quarterly service-quality review" in text
     assert "Twelve-month trend" in text
+
+
+def test_pdca_loop_follows_up_approved_actions_next_month(
+    centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert review(centre[1], tmp_path, period="2026-08") == 0
+    with (tmp_path / "monthly/2026-08/actions.csv").open(encoding="utf-8") as handle:
+        drafted = list(csv.DictReader(handle))
+    assert drafted, "the planted evening problem must yield at least one action"
+    chosen = drafted[0]["action_id"]
+    capsys.readouterr()
+    assert main(["actions", "--out", str(tmp_path), "--status", "proposed"]) == 0
+    assert chosen in capsys.readouterr().out
+    approve = ["actions", "--out", str(tmp_path), "approve", chosen, "--by", "Li Lei"]
+    assert main([*approve, "--target", drafted[0]["target"]]) == 0
+    assert "approved" in capsys.readouterr().out
+    assert main(["actions", "--out", str(tmp_path), "reject", "ACT-nosuch", "--by", "x"]) == 2
+
+    assert review(centre[1], tmp_path, period="2026-09") == 0
+    with (tmp_path / "monthly/2026-09/followups.csv").open(encoding="utf-8") as handle:
+        followed = list(csv.DictReader(handle))
+    assert [f["action_id"] for f in followed] == [chosen]
+    assert followed[0]["opened_in"] == "2026-08"
+    assert followed[0]["verdict"] in {"effective", "not_effective", "too_early"}
+    assert float(followed[0]["current"]) >= 0
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(tmp_path / "monthly/2026-09/review.pdf").pages
+    )
+    assert chosen in text
