@@ -30,6 +30,7 @@ from csreview.schema import (
 )
 from csreview.settings import Language, Settings, load_settings
 from tasks import compare as compare_step
+from tasks import crisis as crisis_step
 from tasks import kpis as kpi_step
 from tasks import pdca as pdca_step
 from tasks import publish as publish_step
@@ -138,6 +139,17 @@ def record_actions_task(
         store_url, tenant, period.cadence, period.label, run_id, _records(root_cause.actions)
     )
     store.record_followups(store_url, period.label, run_id, _records(root_cause.followups))
+
+
+@task(name="crisis", cache_policy=NO_CACHE, persist_result=False)
+def crisis_task(
+    root_cause: RootCause,
+    kpis: pd.DataFrame,
+    comparisons: dict[str, pd.DataFrame],
+    settings: Settings,
+) -> crisis_step.Crisis:
+    rules = root_cause_step.load_playbook(settings.playbook_file)["crisis"]
+    return crisis_step.crisis_level(root_cause.problems, kpis, comparisons.get("previous"), rules)
 
 
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
@@ -325,6 +337,7 @@ def review(
             settings.resolved_store_url, tenant or "default", the_period, facts, settings
         )
         root_cause = dataclasses.replace(root_cause, followups=followups)
+        crisis = crisis_task(root_cause, kpis, comparisons, settings)
     with _stage(timings, "render"):
         context = render_step.build_context(
             meta=_report_meta(plan, tenant, reason, started, facts.fcr_provisional),
@@ -342,12 +355,17 @@ def review(
             staffing=staffing,
             scorecard=scorecard,
             trend=trend,
+            crisis=crisis,
         )
         tables = publish_step.review_tables(kpis, root_cause, scorecard.agents)
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
         html, pdf = render_task(context, cadence, settings.language, attachments)
     with _stage(timings, "publish"):
-        manifest |= {"status": "published", "fcr_provisional": facts.fcr_provisional}
+        manifest |= {
+            "status": "published",
+            "fcr_provisional": facts.fcr_provisional,
+            "crisis_level": crisis.level,
+        }
         link = publish_task(
             plan,
             tables | {"review.html": html.encode("utf-8"), "review.pdf": pdf},

@@ -33,6 +33,7 @@ from tasks import kpis as k
 from tasks import scorecard as sc
 from tasks import staffing as st
 from tasks import themes as th
+from tasks.crisis import Crisis
 from tasks.root_cause import RootCause
 from tasks.surveys import Satisfaction
 from tasks.validate import RuleResult, Validation
@@ -239,6 +240,7 @@ def build_context(
     staffing: st.StaffingPlan | None = None,
     scorecard: sc.Scorecard | None = None,
     trend: Sequence[Mapping[str, Any]] = (),
+    crisis: Crisis | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, translated and formatted; no I/O."""
     f = Formatter(language)
@@ -281,6 +283,18 @@ def build_context(
                     "evidence": h["evidence"],
                 }
                 for _, h in causes[causes["problem_rank"] == p["rank"]].iterrows()
+            ],
+            "whys": [
+                {
+                    "category": f._(FISHBONE_LABELS[str(c)]),
+                    "steps": [
+                        {"why": w["why"], "because": w["because"]}
+                        for _, w in chain.sort_values("step").iterrows()
+                    ],
+                }
+                for c, chain in root_cause.whys[
+                    root_cause.whys["problem_rank"] == p["rank"]
+                ].groupby("category", sort=False)
             ],
         }
         for _, p in root_cause.problems.iterrows()
@@ -365,6 +379,7 @@ def build_context(
         },
         "balanced": _balanced(top, scorecard, f),
         "trend": _trend(trend, f),
+        "crisis": _crisis(crisis, f),
         "themes": _themes(themes, language, f),
         "calibration": _calibration(calibration, f),
         "staffing": _staffing(staffing, zone, f),
@@ -389,6 +404,35 @@ def build_context(
         "definitions": [
             {"key": d.key, "label": f._(d.label), "definition": d.definition} for d in KPIS
         ],
+    }
+
+
+CRISIS_LABELS: Final = {
+    "primary": _n("primary crisis (初级)"),
+    "intermediate": _n("intermediate crisis (中级)"),
+    "advanced": _n("advanced crisis (高级)"),
+}
+
+
+def _crisis(crisis: Crisis | None, f: Formatter) -> dict[str, str] | None:
+    if crisis is None or crisis.level is None:
+        return None
+    dimension_values = [part.split("=", 1) for part in crisis.segment.split(";") if part]
+    where = ", ".join(
+        f"{f._(k.DIMENSION_LABELS[d])} {f.segment(d, v)}" for d, v in dimension_values
+    ) or f._("all contacts")
+    return {
+        "level": crisis.level,
+        "label": f._(CRISIS_LABELS[crisis.level]),
+        "text": f._(
+            "{kpi} in {where} is {severity} off its target, over {scope} of the period's base"
+        ).format(
+            kpi=f.label(crisis.kpi),
+            where=where,
+            severity=f.percent(crisis.severity, 0),
+            scope=f.percent(crisis.scope, 0),
+        )
+        + (f._("; and it is getting worse") if crisis.urgent else ""),
     }
 
 

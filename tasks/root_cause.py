@@ -10,7 +10,7 @@ import hashlib
 import itertools
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -48,6 +48,7 @@ ACTION_COLUMNS: Final = (
     "action_id", "problem_rank", "action", "kpi", "baseline", "target",
     "owner_role", "due_date", "status",
 )  # fmt: skip
+WHY_COLUMNS: Final = ("problem_rank", "category", "step", "why", "because")
 SEGMENT: Final = "segment"  # kept with an action (not in actions.csv): what follow-ups measure
 FOLLOWUP_COLUMNS: Final = (
     "action_id",
@@ -126,12 +127,14 @@ class Hypothesis:
 
 @dataclass(frozen=True)
 class RootCause:
-    """The root-cause section: problems, tested hypotheses, actions and follow-ups."""
+    """The root-cause section: problems, tested hypotheses, 5-Why chains, actions and
+    follow-ups."""
 
     problems: pd.DataFrame
     causes: pd.DataFrame
     actions: pd.DataFrame
     followups: pd.DataFrame
+    whys: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(WHY_COLUMNS)))
 
 
 # ---------------------------------------------------------------- problem list
@@ -444,6 +447,43 @@ def draft_actions(
     return pd.DataFrame(rows, columns=[*ACTION_COLUMNS, SEGMENT])
 
 
+# ---------------------------------------------------------------- 5 whys
+def five_whys(
+    problems: list[Problem],
+    causes: list[Hypothesis],
+    playbook: dict[str, Any],
+    words: Wording,
+) -> pd.DataFrame:
+    """A why-chain per verified cause: the symptom, the cause the data verified (with its
+    numbers), the mechanism behind it, and a root the organisation can act on."""
+    by_rank = {p.rank: p for p in problems}
+    rows = []
+    for cause in causes:
+        template = playbook["actions"].get(cause.category)
+        if not cause.verified or template is None or "root" not in template:
+            continue
+        title = problem_title(by_rank[cause.problem_rank], words)
+        chain = [
+            (
+                words._("Why: {symptom}?").format(symptom=title),
+                f"{cause.hypothesis} ({cause.evidence})",
+            ),
+            (words._("Why does that happen?"), words._(str(template["why"]))),
+            (words._("Why is it not prevented?"), words._(str(template["root"]))),
+        ]
+        rows += [
+            {
+                "problem_rank": cause.problem_rank,
+                "category": cause.category,
+                "step": step,
+                "why": why,
+                "because": because,
+            }
+            for step, (why, because) in enumerate(chain, start=1)
+        ]
+    return pd.DataFrame(rows, columns=list(WHY_COLUMNS))
+
+
 # ---------------------------------------------------------------- the step
 def problem_title(problem: Problem, words: Wording) -> str:
     """A plain-language title, e.g. 'time band 20-24: service level 22.0 % (target 80.0 %); …'."""
@@ -489,10 +529,12 @@ def draft_root_cause(
                 "defect_share": p.defect_share,
                 "cumulative_share": p.cumulative_share,
                 "priority": p.priority,
+                "target": p.target,
+                "base": p.base,
             }
             for p in problems
         ],
-        columns=list(PROBLEM_COLUMNS),
+        columns=[*PROBLEM_COLUMNS, "target", "base"],  # the last two for crisis grading
     )
     causes_frame = pd.DataFrame(
         [
@@ -512,4 +554,5 @@ def draft_root_cause(
         causes=causes_frame,
         actions=draft_actions(problems, causes, period, tenant, settings, playbook, words._),
         followups=pd.DataFrame(columns=list(FOLLOWUP_COLUMNS)),
+        whys=five_whys(problems, causes, playbook, words),
     )

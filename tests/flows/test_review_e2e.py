@@ -183,6 +183,11 @@ def test_planted_problem_is_rank_one(published: Path) -> None:
     causes = pd.read_csv(published / "root_causes.csv")
     first = causes[causes.problem_rank == 1].set_index("category")["verified"]
     assert bool(first["environment"]) is True
+    text = "\n".join(p.extract_text() for p in PdfReader(published / "review.pdf").pages)
+    assert "Five whys: environment" in text and "Erlang C staffing plan" in text
+    manifest = json.loads((published / "manifest.json").read_text())
+    assert manifest["crisis_level"] is not None  # the evening band is far off its targets
+    assert text.count(" crisis (") >= 2  # on the cover and at the top of the summary
 
 
 def test_chinese_report(centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path) -> None:

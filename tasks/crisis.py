@@ -1,0 +1,80 @@
+"""Crisis level (初级 / 中级 / 高级): whether a review must raise the alarm, and why.
+
+A breach is a crisis by its severity, its scope and its urgency; the rules are data
+(`[crisis]` in the playbook), so a centre sets its own alarm thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pandas as pd
+
+from csreview.catalog import KPIS_BY_KEY
+from tasks import compare
+from tasks import kpis as k
+
+LEVELS: Final = ("primary", "intermediate", "advanced")
+
+
+@dataclass(frozen=True)
+class Crisis:
+    """The level reached (None: no crisis) and the problem that reached it."""
+
+    level: str | None
+    kpi: str = ""
+    segment: str = ""
+    severity: float = 0.0
+    scope: float = 0.0
+    urgent: bool = False
+
+
+def severity(kpi: str, value: float, target: float) -> float:
+    """How far a KPI is on the wrong side of its target, as a share of the target."""
+    if pd.isna(value) or pd.isna(target) or target == 0:
+        return 0.0
+    higher = KPIS_BY_KEY[kpi].direction == "higher"
+    gap = (target - value) if higher else (value - target)
+    return max(gap / abs(target), 0.0)
+
+
+def crisis_level(
+    problems: pd.DataFrame,
+    kpis: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    rules: Mapping[str, Any],
+) -> Crisis:
+    """The highest level whose severity, scope and urgency conditions a problem meets."""
+    watched = set(rules["kpis"])
+    bases = k.overall(kpis)[k.DENOMINATOR].astype("float64")
+    worse = set()
+    if previous is not None and not previous.empty:
+        worse = set(previous.loc[previous[compare.VERDICT] == "worse", k.KPI])
+    candidates = []
+    for _, p in problems.iterrows():
+        kpi = str(p["kpi"])
+        if kpi not in watched or kpi not in bases.index:
+            continue
+        base = float(bases[kpi])
+        scope = float(p["base"]) / base if base else 0.0
+        candidates.append(
+            Crisis(
+                None,
+                kpi,
+                str(p["segment"]),
+                severity(kpi, float(p["value"]), float(p["target"])),
+                scope,
+                kpi in worse,
+            )
+        )
+    for level in rules["levels"]:
+        for c in candidates:
+            if (
+                c.severity >= float(level["severity"])
+                and c.scope >= float(level["scope"])
+                and (c.urgent or not level.get("urgent", False))
+            ):
+                return Crisis(level["name"], c.kpi, c.segment, c.severity, c.scope, c.urgent)
+    return Crisis(None)
