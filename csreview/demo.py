@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -82,6 +82,11 @@ _COMMENTS_MIXED: Final = (
 )
 
 
+PlantedProblem = Literal["evening_understaffing", "billing_transfers", "none"]
+"""The planted problem: too few evening agents (environment), billing contacts bounced
+between agents until they complain (method), or a healthy centre."""
+
+
 @dataclass(frozen=True)
 class DemoSpec:
     """What to generate: the months ending with `last_month`, at a daily volume."""
@@ -91,6 +96,7 @@ class DemoSpec:
     contacts_per_day: int = 600
     seed: int = 20261001
     timezone: str = "Asia/Shanghai"
+    problem: PlantedProblem = "evening_understaffing"
 
 
 def generate(spec: DemoSpec, now: datetime | None = None) -> dict[str, pd.DataFrame]:
@@ -108,7 +114,7 @@ def generate(spec: DemoSpec, now: datetime | None = None) -> dict[str, pd.DataFr
 
     agents = _agents(rng, spec.contacts_per_day, start)
     shifts = _shifts(agents, days)
-    contacts = _contacts(rng, spec.contacts_per_day, days, stop, agents, shifts)
+    contacts = _contacts(rng, spec.contacts_per_day, days, stop, agents, shifts, spec.problem)
     qa = _qa_evaluations(rng, contacts, agents, stop)
     surveys = _surveys(rng, contacts, stop)
     return {
@@ -186,6 +192,7 @@ def _contacts(
     stop: datetime,
     agents: pd.DataFrame,
     shifts: pd.DataFrame,
+    problem: PlantedProblem = "evening_understaffing",
 ) -> pd.DataFrame:
     weekday_factor = np.array([1.1, 1.05, 1.0, 1.0, 1.05, 0.85, 0.8])
     counts = rng.poisson(per_day * weekday_factor[days.day_of_week.to_numpy()])
@@ -197,7 +204,7 @@ def _contacts(
         + pd.to_timedelta(hour, unit="h")
         + pd.to_timedelta(rng.integers(0, 3600, n), unit="s")
     )
-    evening = hour >= 20
+    evening = (hour >= 20) & (problem == "evening_understaffing")
     category = np.where(
         evening,
         rng.choice(CATEGORIES, size=n, p=_EVENING_CATEGORY_SHARE),
@@ -241,7 +248,11 @@ def _contacts(
     resolved = handled & (rng.random(n) < np.where(long_wait, 0.72, 0.86))
     complaint = handled & (rng.random(n) < np.where(long_wait, 0.22, 0.012))
     escalated = handled & (rng.random(n) < np.where(complaint, 0.4, 0.03))
-    transferred = handled & (rng.random(n) < np.where(category == "billing", 0.15, 0.06))
+    bounced = category == "billing"
+    transfer_share = 0.35 if problem == "billing_transfers" else 0.15
+    transferred = handled & (rng.random(n) < np.where(bounced, transfer_share, 0.06))
+    if problem == "billing_transfers":  # the planted cause: transfers end in complaints
+        complaint |= transferred & bounced & (rng.random(n) < 0.3)
     sales_offer = handled & np.isin(channel, ("phone", "chat")) & (rng.random(n) < 0.2)
     sale = sales_offer & (rng.random(n) < 0.16)
 

@@ -320,11 +320,14 @@ def fishbone_hypotheses(
     handled_seg, handled_rest = seg[seg[k.ANSWERED] == 1], rest[rest[k.ANSWERED] == 1]
     j_seg = float((handled_seg[s.TIER] == "junior").mean()) if len(handled_seg) else float("nan")
     j_rest = float((handled_rest[s.TIER] == "junior").mean()) if len(handled_rest) else float("nan")
+    by_tier = any(dimension == s.TIER for dimension, _value in problem.segment)
     add(
         "people",
         "The segment is handled mostly by junior agents",
-        bool(j_seg - j_rest >= limits["junior_share_gap"]),
-        _(
+        not by_tier and bool(j_seg - j_rest >= limits["junior_share_gap"]),
+        _("the segment is defined by agent tier, so its junior share cannot explain it")
+        if by_tier
+        else _(
             "junior agents handled {seg:.0%} of the segment's contacts vs {rest:.0%} elsewhere"
         ).format(seg=j_seg, rest=j_rest),
     )

@@ -291,6 +291,7 @@ ZH_CN = {
     "Why does that happen?": "为什么会这样？",
     "Why is it not prevented?": "为什么没能预防？",
     "Five whys: %(category)s": "五问法：%(category)s",
+    "the segment is defined by agent tier, so its junior share cannot explain it": "该细分群体本身按坐席层级划分，初级占比不能作为其原因",
 }
 
 
