@@ -445,9 +445,11 @@ def draft_actions(
                 "due_date": (end + timedelta(days=int(template["due_days"]))).isoformat(),
                 "status": "proposed",
                 SEGMENT: problem.segment_label,
+                "resource": _(str(template.get("resource", ""))),
+                "risk": _(str(template.get("risk", ""))),
             }
         )
-    return pd.DataFrame(rows, columns=[*ACTION_COLUMNS, SEGMENT])
+    return pd.DataFrame(rows, columns=[*ACTION_COLUMNS, SEGMENT, "resource", "risk"])
 
 
 # ---------------------------------------------------------------- 5 whys

@@ -31,7 +31,9 @@ def used_msgids() -> set[str]:
     }
     playbook = tomllib.loads((ROOT / "csreview/config/playbook.toml").read_text("utf-8"))
     for action in playbook["actions"].values():
-        found |= {action["action"], action["owner_role"], action["why"], action["root"]}
+        found |= {
+            action[key] for key in ("action", "owner_role", "why", "root", "resource", "risk")
+        }
     return found | {k.label for k in KPIS}
 
 

@@ -292,6 +292,19 @@ ZH_CN = {
     "Why is it not prevented?": "为什么没能预防？",
     "Five whys: %(category)s": "五问法：%(category)s",
     "the segment is defined by agent tier, so its junior share cannot explain it": "该细分群体本身按坐席层级划分，初级占比不能作为其原因",
+    "about one more agent per understaffed shift": "每个人手不足的班次约增加一名坐席",
+    "recruiting takes time; fallback: overtime or a callback queue in the peak hours": "招聘需要时间；备选：高峰时段加班或启用回呼队列",
+    "two hours of coaching per junior agent per week": "每名初级坐席每周两小时辅导",
+    "coaching hours reduce capacity; fallback: shift coaching to quiet hours": "辅导占用人力；备选：把辅导安排在低峰时段",
+    "one knowledge editor for two weeks": "一名知识库编辑，为期两周",
+    "upstream data (e.g. carrier tracking) may stay incomplete; fallback: proactive status messages": "上游数据（如物流跟踪）可能仍不完整；备选：主动推送进度消息",
+    "routing rule change and a skills matrix update": "调整路由规则并更新技能矩阵",
+    "misrouting elsewhere; fallback: roll back the rule and route by hand in peak hours": "可能造成其他误分配；备选：回滚规则，高峰时段人工分配",
+    "system log review with the vendor": "与供应商一起排查系统日志",
+    "vendor fix may take longer; fallback: documented workaround for agents": "供应商修复可能较慢；备选：为坐席提供书面变通方案",
+    "one calibration session per week for all reviewers": "全体质检员每周一次校准会",
+    "reviewer time; fallback: AI-assisted double scoring of a sample": "占用质检员时间；备选：对样本进行 AI 辅助双评",
+    "Resources: %(r)s. Risk: %(k)s.": "所需资源：%(r)s。风险：%(k)s。",
 }
 
 
