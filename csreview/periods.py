@@ -112,6 +112,18 @@ def latest_complete(cadence: Cadence, now: datetime) -> Period:
     return period_containing(cadence, now).previous()
 
 
+PREVIOUS = "previous"  # what a schedule asks for: the last period that has ended
+
+
+def resolve_period(cadence: str, label: str, now: datetime) -> Period:
+    """A period label, or `previous` for the last complete period at `now` (schedules)."""
+    if label == PREVIOUS:
+        if cadence not in ("monthly", "quarterly"):
+            raise PeriodError(f"cadence must be monthly or quarterly, got {cadence!r}")
+        return latest_complete("monthly" if cadence == "monthly" else "quarterly", now)
+    return parse_period(cadence, label)
+
+
 def periods_between(first: Period, last: Period) -> list[Period]:
     """Every period from `first` to `last`, inclusive, in order."""
     if first.cadence != last.cadence:

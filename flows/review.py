@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 
 from csreview import store
 from csreview.frames import among
-from csreview.periods import Period, parse_period
+from csreview.periods import Period, resolve_period
 from csreview.schema import (
     CONTACT_ID,
     CONTACTS,
@@ -257,7 +257,8 @@ def _run_name() -> str:
     from prefect.runtime import flow_run
 
     p = flow_run.parameters
-    return f"{p.get('tenant') or 'default'}-{p['cadence']}-{p['period']}"
+    period = resolve_period(p["cadence"], p["period"], datetime.now(UTC))
+    return f"{p.get('tenant') or 'default'}-{p['cadence']}-{period.label}"
 
 
 @flow(name="service-quality-review", flow_run_name=_run_name, validate_parameters=False)
@@ -277,7 +278,7 @@ def review(
     settings = load_settings(
         Path(config) if config else None, out_dir=out, language=language, store_url=store_url
     )
-    the_period = parse_period(cadence, period)
+    the_period = resolve_period(cadence, period, datetime.now(settings.zone))
     started = datetime.now(UTC)
     plan = publish_step.plan_run(
         settings.out_dir, tenant, the_period, run_id or publish_step.new_run_id(the_period, started)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -83,3 +84,12 @@ def test_twelve_months_to_the_end_of_a_quarter() -> None:
     months = Period("quarterly", 2026, 3).months_to_end(12)
     assert [m.label for m in (months[0], months[-1])] == ["2025-10", "2026-09"]
     assert len(months) == 12
+
+
+def test_previous_is_the_last_complete_period() -> None:
+    from csreview.periods import resolve_period
+
+    now = datetime(2026, 11, 8, 6, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert resolve_period("monthly", "previous", now).label == "2026-10"
+    assert resolve_period("quarterly", "previous", now).label == "2026-Q3"
+    assert resolve_period("monthly", "2026-09", now).label == "2026-09"
