@@ -29,6 +29,7 @@ from csreview.schema import (
     SHIFTS,
 )
 from csreview.settings import Language, Settings, load_settings
+from flows import artifacts
 from tasks import compare as compare_step
 from tasks import crisis as crisis_step
 from tasks import kpis as kpi_step
@@ -150,6 +151,18 @@ def crisis_task(
 ) -> crisis_step.Crisis:
     rules = root_cause_step.load_playbook(settings.playbook_file)["crisis"]
     return crisis_step.crisis_level(root_cause.problems, kpis, comparisons.get("previous"), rules)
+
+
+@task(name="artifacts", cache_policy=NO_CACHE, persist_result=False)
+def artifacts_task(
+    label: str,
+    kpis: pd.DataFrame,
+    root_cause: RootCause,
+    validation: Validation,
+    crisis: crisis_step.Crisis,
+    pdf: Path,
+) -> None:
+    artifacts.publish_artifacts(label, kpis, root_cause.problems, validation, crisis.level, pdf)
 
 
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
@@ -375,6 +388,14 @@ def review(
         record_task(settings.resolved_store_url, manifest, _rules(validation), _records(history))
         record_actions_task(
             settings.resolved_store_url, tenant or "default", the_period, plan.run_id, root_cause
+        )
+        artifacts_task(
+            f"{tenant or 'default'} {the_period.cadence} {the_period.label}",
+            kpis,
+            root_cause,
+            validation,
+            crisis,
+            link / "review.pdf",
         )
     return {
         "run_id": plan.run_id,

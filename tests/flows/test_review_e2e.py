@@ -381,3 +381,20 @@ def test_pdca_loop_follows_up_approved_actions_next_month(
         p.extract_text() for p in PdfReader(tmp_path / "monthly/2026-09/review.pdf").pages
     )
     assert chosen in text
+
+
+def test_prefect_artifacts_summarise_the_run(published: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = {
+            key: client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+            )
+            for key in ("review-summary", "review-kpis", "review-pdf")
+        }
+    assert all(found.values()), {k: len(v) for k, v in found.items()}
+    summary = str(found["review-summary"][-1].data)
+    assert "service_level" in summary and "## Top problems" in summary
+    assert "review.pdf" in str(found["review-pdf"][-1].data)

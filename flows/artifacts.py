@@ -1,0 +1,96 @@
+"""Prefect artifacts of a review run: what a data engineer sees in the UI without opening
+the PDF — the headline KPIs with status, the top problems, the validation outcome, a link."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from csreview.catalog import KPIS_BY_KEY
+from tasks import kpis as k
+from tasks.validate import Validation
+
+HEADLINE = ("contacts", "service_level", "abandon_rate", "fcr", "complaint_rate", "csat", "nps")
+
+
+def _value(kpi: str, value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    unit = KPIS_BY_KEY[kpi].unit
+    if unit == "fraction":
+        return f"{value:.1%}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def summary_markdown(
+    label: str,
+    kpis: pd.DataFrame,
+    problems: pd.DataFrame,
+    validation: Validation,
+    crisis: str | None,
+) -> str:
+    """The run's summary as markdown: headline KPIs, top problems, validation outcome."""
+    top = k.overall(kpis)
+    lines = [f"# {label}", ""]
+    if crisis:
+        lines += [f"**Crisis level: {crisis}**", ""]
+    lines += ["| KPI | value | target | status |", "|---|---|---|---|"]
+    values = top[k.VALUE].astype("float64")
+    targets = top[k.TARGET].astype("float64")
+    for kpi in HEADLINE:
+        if kpi in top.index:
+            value, target = float(values[kpi]), float(targets[kpi])
+            status = str(top[k.STATUS][kpi])
+            lines.append(f"| {kpi} | {_value(kpi, value)} | {_value(kpi, target)} | {status} |")
+    lines += ["", "## Top problems", ""]
+    lines += [f"{int(p['rank'])}. {p['title']}" for _, p in problems.head(5).iterrows()] or ["none"]
+    read = sum(c["read"] for c in validation.counts.values())
+    bad = sum(c["quarantined"] for c in validation.counts.values())
+    failing = sum(not r.passed for r in validation.rules)
+    lines += [
+        "",
+        "## Validation",
+        "",
+        f"{bad:,} of {read:,} rows quarantined; {failing} rules with failing rows.",
+    ]
+    return "\n".join(lines)
+
+
+def kpi_table(kpis: pd.DataFrame) -> list[dict[str, Any]]:
+    """The overall KPI rows as a table artifact."""
+    top = kpis[kpis[k.DIMENSION] == k.ALL]
+    return [
+        {"kpi": r[k.KPI], "value": _value(str(r[k.KPI]), r[k.VALUE]), "status": r[k.STATUS]}
+        for _, r in top.iterrows()
+    ]
+
+
+def publish_artifacts(
+    label: str,
+    kpis: pd.DataFrame,
+    problems: pd.DataFrame,
+    validation: Validation,
+    crisis: str | None,
+    pdf: Path,
+) -> None:
+    """Markdown summary, KPI table and a link to the PDF, keyed per run in the Prefect UI."""
+    from prefect.artifacts import (
+        create_link_artifact,
+        create_markdown_artifact,
+        create_table_artifact,
+    )
+
+    create_markdown_artifact(
+        summary_markdown(label, kpis, problems, validation, crisis),
+        key="review-summary",
+        description=f"Summary of {label}",
+    )
+    create_table_artifact(kpi_table(kpis), key="review-kpis", description=f"KPIs of {label}")
+    create_link_artifact(
+        pdf.absolute().as_uri(), link_text="review.pdf", key="review-pdf", description=label
+    )
