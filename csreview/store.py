@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -149,6 +150,22 @@ class FollowUp(Base):
     verdict: Mapped[str] = mapped_column(sa.String(20))
 
 
+VERSION_TABLE: Final = "csreview_store_version"
+MIGRATIONS: Final = Path(__file__).with_name("migrations")
+
+
+def upgrade(engine: sa.Engine) -> None:
+    """Bring the store's tables to the current schema with its Alembic migrations."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
 @contextmanager
 def session(url: str) -> Iterator[Session]:
     """A session on the store, its tables created if missing; the engine is closed after."""
@@ -157,7 +174,7 @@ def session(url: str) -> Iterator[Session]:
     except (sa.exc.ArgumentError, ImportError) as err:
         raise StoreError(f"the results store URL is not valid: {err}") from err
     try:
-        Base.metadata.create_all(engine)
+        upgrade(engine)
         with Session(engine) as s:
             yield s
     except sa.exc.OperationalError as err:

@@ -134,3 +134,22 @@ def test_actions_are_approved_with_who_and_when_and_never_overwritten(url: str) 
         decide(url, "A9", "approved", "x", {})
     with pytest.raises(ActionError, match="cannot change"):
         decide(url, "A1", "edited", "x", {"kpi": "fcr"})
+
+
+def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from csreview.store import VERSION_TABLE, Base, upgrade
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+    try:
+        upgrade(engine)
+        upgrade(engine)  # idempotent
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+            assert context.get_current_revision() == "0001"
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
