@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     language: Language = "en"
     targets: dict[str, TargetSpec] = Field(default_factory=_default_targets)
     playbook_file: Path | None = None
+    smtp_url: str | None = None  # smtp://user@host:587?starttls=true&password_env=SMTP_PASSWORD
+    smtp_sender: str = "csreview@localhost"
+    recipients: dict[str, Any] = Field(default_factory=dict)  # [recipients.TENANT.CADENCE]
+    delivery_retries: int = Field(default=2, ge=0)
+    delivery_retry_seconds: float = Field(default=30.0, ge=0)
     scorecard_file: Path | None = None
 
     @classmethod

@@ -202,6 +202,12 @@ def _review(request: RunRequest) -> tuple[int, str]:
             EXIT_BUG,
             f"{request.period}: the run failed: {result!r} (full trace in {run_dir / 'run.log'})",
         )
+    if result.get("delivery", {}).get("status") == "failed":
+        return (
+            EXIT_DELIVERY,
+            f"{request.period}: published ({result['pdf']}), but the e-mail failed after "
+            f"retries: {result['delivery']['error']}",
+        )
     return EXIT_OK, str(result["pdf"])
 
 

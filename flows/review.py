@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,11 @@ from csreview.schema import (
     QA_EVALUATIONS,
     SHIFTS,
 )
-from csreview.settings import Language, Settings, load_settings
+from csreview.settings import Language, Settings, expand_env, load_settings
 from flows import artifacts
 from tasks import compare as compare_step
 from tasks import crisis as crisis_step
+from tasks import deliver as deliver_step
 from tasks import kpis as kpi_step
 from tasks import pdca as pdca_step
 from tasks import publish as publish_step
@@ -163,6 +165,49 @@ def artifacts_task(
     pdf: Path,
 ) -> None:
     artifacts.publish_artifacts(label, kpis, root_cause.problems, validation, crisis.level, pdf)
+
+
+@task(name="deliver", cache_policy=NO_CACHE, persist_result=False)
+def deliver_task(message: EmailMessage, smtp: deliver_step.Smtp) -> list[str]:
+    return deliver_step.send(message, smtp)
+
+
+def _deliver(
+    settings: Settings,
+    tenant: str | None,
+    period: Period,
+    kpis: pd.DataFrame,
+    crisis: crisis_step.Crisis,
+    folder: Path,
+    attachments: dict[str, bytes],
+) -> dict[str, Any]:
+    """E-mail the published review to the tenant's recipients; a failure after the retries
+    is reported, never undoing the publication."""
+    recipients = deliver_step.recipients_for(
+        {"recipients": settings.recipients}, tenant, period.cadence
+    )
+    if not settings.smtp_url or not recipients.to:
+        return {"status": "skipped"}
+    smtp = deliver_step.smtp_from_url(expand_env(settings.smtp_url), settings.smtp_sender)
+    subject, lines = render_step.email_summary(
+        kpis, period, tenant or "default", crisis, recipients.languages
+    )
+    message = deliver_step.build_message(
+        sender=smtp.sender,
+        recipients=recipients,
+        subject=subject,
+        summary_lines=lines,
+        pdf=(folder / "review.pdf").read_bytes(),
+        pdf_name="review.pdf",
+        extra_attachments=attachments,
+    )
+    state = deliver_task.with_options(
+        retries=settings.delivery_retries,
+        retry_delay_seconds=settings.delivery_retry_seconds,
+    )(message, smtp, return_state=True)
+    if state.is_completed():
+        return {"status": "sent", "to": state.result()}
+    return {"status": "failed", "error": str(state.result(raise_on_failure=False))}
 
 
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
@@ -397,7 +442,18 @@ def review(
             crisis,
             link / "review.pdf",
         )
+    with _stage(timings, "deliver"):
+        delivery = _deliver(
+            settings,
+            tenant,
+            the_period,
+            kpis,
+            crisis,
+            link,
+            {name: tables[name] for name in publish_step.ATTACHED_TO_PDF},
+        )
     return {
+        "delivery": delivery,
         "run_id": plan.run_id,
         "reissue": plan.reissue,
         "folder": str(link),

@@ -660,6 +660,40 @@ def _data_status(validation: Validation, f: Formatter) -> str:
     )
 
 
+# ---------------------------------------------------------------- the e-mail body
+EMAIL_KPIS: Final = ("service_level", "abandon_rate", "fcr", "complaint_rate", "csat", "nps")
+
+
+def email_summary(
+    kpis: pd.DataFrame,
+    period: Period,
+    tenant: str,
+    crisis: Crisis | None,
+    languages: Sequence[Language],
+) -> tuple[str, list[str]]:
+    """The subject (first language) and a few body lines per language: the headline KPIs
+    against targets, and the crisis level when one is reached."""
+    top = k.overall(kpis)
+    subject = ""
+    lines: list[str] = []
+    for language in languages:
+        f = Formatter(language)
+        title = f"{f._(CADENCE_TITLES[period.cadence])} — {tenant} — {period.label}"
+        subject = subject or title
+        lines.append(title)
+        if crisis is not None and crisis.level is not None:
+            lines.append(f._(CRISIS_LABELS[crisis.level]))
+        for kpi in EMAIL_KPIS:
+            if kpi in top.index:
+                row = top.loc[kpi]
+                status = f._(STATUS_LABELS[str(row[k.STATUS])])
+                value = f.kpi_value(kpi, float(top[k.VALUE].astype("float64")[kpi]))
+                lines.append(f"  {f.label(kpi)}: {value} ({status})")
+        lines.append(f._("The full review is attached (review.pdf)."))
+        lines.append("")
+    return subject, lines
+
+
 # ---------------------------------------------------------------- the auditor's report
 def build_validation_context(
     validation: Validation,

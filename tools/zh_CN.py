@@ -305,6 +305,7 @@ ZH_CN = {
     "one calibration session per week for all reviewers": "全体质检员每周一次校准会",
     "reviewer time; fallback: AI-assisted double scoring of a sample": "占用质检员时间；备选：对样本进行 AI 辅助双评",
     "Resources: %(r)s. Risk: %(k)s.": "所需资源：%(r)s。风险：%(k)s。",
+    "The full review is attached (review.pdf).": "完整评审报告见附件（review.pdf）。",
 }
 
 

@@ -398,3 +398,44 @@ def test_prefect_artifacts_summarise_the_run(published: Path) -> None:
     summary = str(found["review-summary"][-1].data)
     assert "service_level" in summary and "## Top problems" in summary
     assert "review.pdf" in str(found["review-pdf"][-1].data)
+
+
+def test_review_is_delivered_by_email_and_a_failure_is_exit_4(
+    centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from email import message_from_bytes, policy
+
+    from tests.tasks.test_deliver import closed_port, smtp_server
+
+    def config(port: int) -> Path:
+        path = tmp_path / f"config-{port}.toml"
+        path.write_text(
+            f'smtp_url = "smtp://127.0.0.1:{port}"\n'
+            'smtp_sender = "reviews@example.com"\n'
+            "delivery_retries = 1\ndelivery_retry_seconds = 0\n"
+            '[recipients.default.monthly]\nto = ["ops@example.com"]\nlanguages = ["zh-CN", "en"]\n',
+            encoding="utf-8",
+        )
+        return path
+
+    with smtp_server() as (port, inbox):
+        assert review(centre[1], tmp_path / "ok", "--config", str(config(port))) == 0
+    assert len(inbox.envelopes) == 1
+    mail = message_from_bytes(inbox.envelopes[0].original_content or b"", policy=policy.default)
+    assert inbox.envelopes[0].rcpt_tos == ["ops@example.com"]
+    assert "2026-09" in str(mail["subject"])
+    body = mail.get_body(preferencelist=("plain",))
+    assert (
+        body is not None
+        and "服务水平" in body.get_content()
+        and "service level" in body.get_content()
+    )
+    pdf = next(p for p in mail.iter_attachments() if p.get_filename() == "review.pdf")
+    published = tmp_path / "ok/monthly/2026-09/review.pdf"
+    assert pdf.get_content() == published.read_bytes()
+
+    capsys.readouterr()
+    assert review(centre[1], tmp_path / "down", "--config", str(config(closed_port()))) == 4
+    err = capsys.readouterr().err
+    assert "published" in err and "e-mail failed" in err and "Traceback" not in err
+    assert (tmp_path / "down/monthly/2026-09/review.pdf").is_file()
