@@ -99,6 +99,16 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--store", default=None, help="results store URL")
     audit.add_argument("--out", type=Path, default=None)
     audit.add_argument("--config", type=Path, default=None)
+    serve = commands.add_parser("serve", help="serve the scheduled deployments")
+    serve.add_argument("--config", type=Path, default=None)
+    serve.add_argument(
+        "--source",
+        default=os.environ.get("CSREVIEW_SOURCE"),
+        help="SQLAlchemy URL or folder of CSV/Parquet files (default: $CSREVIEW_SOURCE)",
+    )
+    serve.add_argument("--store", default=None, help="results store URL")
+    serve.add_argument("--out", type=Path, default=None)
+    serve.add_argument("--tenant", default=None)
     from flows.actions import add_parser
 
     add_parser(commands)
@@ -288,6 +298,35 @@ def _demo(args: argparse.Namespace) -> int:
     return code
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """Serve the monthly and quarterly deployments until interrupted (blocks)."""
+    from csreview.store import StoreError, check_store
+    from flows.deploy import ServeError, serve
+    from tasks.extract import SourceError, check_source
+
+    if not args.source:
+        raise UserError("no source: pass --source or set CSREVIEW_SOURCE")
+    settings = _settings(args.config, args.out, None, args.store)
+    try:
+        check_source(args.source)
+        if args.store:
+            check_store(args.store)
+    except (SourceError, StoreError, ConfigError) as err:
+        raise UserError(str(err)) from err
+    log.info("serving the monthly and quarterly reviews (%s time); Ctrl-C stops", settings.timezone)
+    try:
+        serve(
+            args.source,
+            config=str(args.config) if args.config else None,
+            out=str(args.out) if args.out else None,
+            store_url=args.store,
+            tenant=args.tenant,
+        )
+    except ServeError as err:
+        raise UserError(str(err)) from err
+    return EXIT_OK
+
+
 def _report(code: int, line: str) -> None:
     if code == EXIT_OK:
         sys.stdout.write(line + "\n")
@@ -310,6 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from flows.audit import audit
 
             return audit(args, _settings(args.config, args.out, None, args.store))
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "actions":
             from flows import actions
 

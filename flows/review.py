@@ -315,7 +315,8 @@ def _run_name() -> str:
     from prefect.runtime import flow_run
 
     p = flow_run.parameters
-    period = resolve_period(p["cadence"], p["period"], datetime.now(UTC))
+    zone = load_settings(Path(p["config"]) if p.get("config") else None).zone
+    period = resolve_period(p["cadence"], p["period"], datetime.now(zone))
     return f"{p.get('tenant') or 'default'}-{p['cadence']}-{period.label}"
 
 

@@ -6,6 +6,7 @@ locale), so templates carry layout and wording, never logic.
 
 from __future__ import annotations
 
+import base64
 import gettext
 import math
 from collections.abc import Mapping, Sequence
@@ -28,7 +29,7 @@ from csreview.catalog import KPIS, KPIS_BY_KEY
 from csreview.i18n import babel_locale, translations
 from csreview.periods import Period
 from csreview.settings import Language
-from tasks import compare, qa
+from tasks import charts, compare, qa
 from tasks import kpis as k
 from tasks import scorecard as sc
 from tasks import staffing as st
@@ -268,6 +269,22 @@ def build_context(
     causes = root_cause.causes
     problems = [
         {
+            "fishbone": svg_uri(
+                charts.fishbone_chart(
+                    f"{_segment_words(str(p['segment']), f)}: {f.label(str(p['kpi']))} "
+                    f"{f.kpi_value(str(p['kpi']), float(p['value']))}",
+                    {
+                        f._(FISHBONE_LABELS[str(c)]): [
+                            (str(h["hypothesis"]), h["verified"] == "true")
+                            for _, h in group.iterrows()
+                        ]
+                        for c, group in causes[causes["problem_rank"] == p["rank"]].groupby(
+                            "category", sort=False
+                        )
+                    },
+                    no_data=f._("No hypothesis tested."),
+                )
+            ),
             "rank": int(p["rank"]),
             "title": p["title"],
             "baseline": f.kpi_value(str(p["kpi"]), float(p["baseline"])),
@@ -384,6 +401,16 @@ def build_context(
         "calibration": _calibration(calibration, f),
         "staffing": _staffing(staffing, zone, f),
         "problems": problems,
+        "pareto": svg_uri(
+            charts.pareto_chart(
+                root_cause.problems,
+                [str(int(r)) for r in root_cause.problems["rank"]],
+                title=f._("Problems ranked by priority (Pareto)"),
+                axis_priority=f._("priority"),
+                axis_cumulative=f._("cumulative share"),
+                no_data=f._("No problem to analyse."),
+            )
+        ),
         "actions": actions,
         "followups": followups,
         "data_quality": {
@@ -414,13 +441,17 @@ CRISIS_LABELS: Final = {
 }
 
 
+def _segment_words(label: str, f: Formatter) -> str:
+    """`hour_band=20-24;channel=chat` as a reader says it: "time band 20-24, channel chat"."""
+    pairs = [part.split("=", 1) for part in label.split(";") if "=" in part]
+    words = ", ".join(f"{f._(k.DIMENSION_LABELS[d])} {f.segment(d, v)}" for d, v in pairs)
+    return words or f._("all contacts")
+
+
 def _crisis(crisis: Crisis | None, f: Formatter) -> dict[str, str] | None:
     if crisis is None or crisis.level is None:
         return None
-    dimension_values = [part.split("=", 1) for part in crisis.segment.split(";") if part]
-    where = ", ".join(
-        f"{f._(k.DIMENSION_LABELS[d])} {f.segment(d, v)}" for d, v in dimension_values
-    ) or f._("all contacts")
+    where = _segment_words(crisis.segment, f)
     return {
         "level": crisis.level,
         "label": f._(CRISIS_LABELS[crisis.level]),
@@ -441,7 +472,12 @@ def _trend(rows: Sequence[Mapping[str, Any]], f: Formatter) -> dict[str, Any]:
     months = sorted({str(r["period"]) for r in rows})
     kpis = list(dict.fromkeys(str(r["kpi"]) for r in rows))
     value = {(str(r["period"]), str(r["kpi"])): r["value"] for r in rows}
+    series = {f.label(kpi): [(m, value.get((m, kpi))) for m in months] for kpi in kpis}
+    chart = charts.trend_chart(
+        series, title=f._("Twelve-month trend"), no_data=f._("No monthly review on record.")
+    )
     return {
+        "chart": svg_uri(chart),
         "months": months,
         "rows": [
             {
@@ -611,12 +647,29 @@ def _rubric(rubric: pd.DataFrame, f: Formatter) -> dict[str, Any]:
     }
 
 
+def svg_uri(svg: str) -> str:
+    """An SVG chart as a `data:` URI: the HTML stays one self-contained file."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+WEEKDAY_LABELS: Final = (
+    _n("Mon"), _n("Tue"), _n("Wed"), _n("Thu"), _n("Fri"), _n("Sat"), _n("Sun"),
+)  # fmt: skip
+
+
 def _staffing(plan: st.StaffingPlan | None, zone: ZoneInfo, f: Formatter) -> dict[str, Any] | None:
     if plan is None:
         return None
     summary = plan.summary
     loc = babel_locale(f.language)
+    heatmap = charts.staffing_heatmap(
+        summary,
+        weekday_labels=[f._(d) for d in WEEKDAY_LABELS],
+        title=f._("Agents on shift minus agents needed, by weekday and hour"),
+        no_data=f._("No staffing data."),
+    )
     return {
+        "heatmap": svg_uri(heatmap),
         "intervals": f.number(len(summary), 0),
         "understaffed": f.number(int(summary[st.UNDERSTAFFED].sum()), 0),
         "email_open": f.number(plan.email_open, 0),

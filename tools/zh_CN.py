@@ -306,6 +306,23 @@ ZH_CN = {
     "reviewer time; fallback: AI-assisted double scoring of a sample": "占用质检员时间；备选：对样本进行 AI 辅助双评",
     "Resources: %(r)s. Risk: %(k)s.": "所需资源：%(r)s。风险：%(k)s。",
     "The full review is attached (review.pdf).": "完整评审报告见附件（review.pdf）。",
+    "Agents on shift minus agents needed, by weekday and hour": "在班坐席减所需坐席（按星期与小时）",
+    "Fishbone diagram of the six cause categories; verified causes are marked with a tick": "六类原因的鱼骨图；经验证的原因以勾号标出",
+    "Heat map of agents on shift minus agents needed, by weekday and hour; negative cells are understaffed": "按星期与小时的在班坐席减所需坐席热力图；负值单元格表示人手不足",
+    "Line charts of the headline KPIs over the last twelve months": "近 12 个月核心指标折线图",
+    "No hypothesis tested.": "未检验任何假设。",
+    "No monthly review on record.": "尚无月度评审记录。",
+    "Pareto chart of the ranked problems: priority bars and the cumulative share line": "问题排序的帕累托图：优先级柱形与累计占比折线",
+    "Problems ranked by priority (Pareto)": "按优先级排序的问题（帕累托）",
+    "cumulative share": "累计占比",
+    "priority": "优先级",
+    "Mon": "周一",
+    "Tue": "周二",
+    "Wed": "周三",
+    "Thu": "周四",
+    "Fri": "周五",
+    "Sat": "周六",
+    "Sun": "周日",
 }
 
 

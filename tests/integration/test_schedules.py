@@ -1,0 +1,330 @@
+"""The scheduled deployments: how they are built (fast), and that a real Prefect server's
+scheduler turns them into scheduled flow runs (integration).
+
+The session's `prefect_server` (`prefect_test_harness`) cannot prove the second: it runs
+an ephemeral server (`PREFECT__SERVER_EPHEMERAL=1`), which starts no scheduler service, and
+creating a deployment through the API schedules no run by itself. So these tests start a
+real `prefect server start` on 127.0.0.1 with its own PREFECT_HOME and a 1-second scheduler
+loop, and wait for the runs the scheduler creates (SQLAlchemy 2.1 silently broke exactly
+that).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from csreview.settings import Settings
+from flows import deploy
+from flows.deploy import DEFAULT_SCHEDULES, ScheduleSpec, deployments
+
+ROOT = Path(__file__).parents[2]
+PREFECT = Path(sys.executable).with_name("prefect")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+STARTUP_SECONDS = 60  # the first start migrates a new database: ~10 s
+SCHEDULE_SECONDS = 60  # the scheduler loop runs every second here: ~2 s
+SOURCE = "postgresql+psycopg2://review:${CC_DB_PASSWORD}@db.internal/contact_centre"
+
+
+# ---------------------------------------------------------------- fast: no server
+def test_one_deployment_per_cadence_reviewing_the_previous_period() -> None:
+    built = deployments(
+        SOURCE, out="/srv/reviews", store_url=None, config=None, tenant=None, timezone="UTC"
+    )
+
+    assert [d.name for d in built] == ["monthly", "quarterly"]
+    monthly, quarterly = built
+    for d, cron in ((monthly, "0 6 8 * *"), (quarterly, "0 7 8 1,4,7,10 *")):
+        assert d.flow_name == "service-quality-review"
+        assert d.entrypoint == "flows.review.review"
+        assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in d.schedules] == [
+            (cron, "UTC", True)
+        ]
+        assert d.tags == ["csreview", d.name]
+        assert d.description
+    assert monthly.parameters == {
+        "cadence": "monthly",
+        "period": "previous",
+        "source": SOURCE,
+        "out": "/srv/reviews",
+        "store_url": None,
+        "config": None,
+        "tenant": None,
+    }
+    assert quarterly.parameters["cadence"] == "quarterly"
+    assert quarterly.parameters["period"] == "previous"
+
+
+def test_a_tenant_gets_its_own_deployments_and_a_spec_may_fix_its_zone() -> None:
+    specs = (ScheduleSpec("monthly", "30 5 8 * *", timezone="Europe/Berlin"),)
+    (d,) = deployments(
+        "/data/acme",
+        out=None,
+        store_url="sqlite:////srv/store.sqlite",
+        config="/etc/csreview/acme.toml",
+        tenant="acme",
+        timezone="Asia/Shanghai",
+        schedules=specs,
+    )
+
+    assert d.name == "acme-monthly"
+    assert d.tags == ["csreview", "monthly", "acme"]
+    assert d.schedules[0].schedule.timezone == "Europe/Berlin"
+    assert d.parameters["tenant"] == "acme"
+    assert d.parameters["config"] == "/etc/csreview/acme.toml"
+    assert d.parameters["store_url"] == "sqlite:////srv/store.sqlite"
+
+
+def test_serve_uses_the_settings_zone_and_absolute_paths(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    served: list[Any] = []
+    monkeypatch.setattr(deploy, "check_server", lambda: "http://127.0.0.1:4200/api")
+    monkeypatch.setattr(deploy.prefect, "serve", lambda *ds: served.extend(ds))
+    monkeypatch.setenv("CSREVIEW_TIMEZONE", "Europe/London")
+    monkeypatch.chdir(tmp_path)
+
+    deploy.serve("csv-folder", out="reviews", store_url="sqlite:///store.sqlite")
+
+    assert [d.name for d in served] == ["monthly", "quarterly"]
+    assert {d.schedules[0].schedule.timezone for d in served} == {"Europe/London"}
+    assert served[0].parameters["source"] == str(tmp_path.resolve() / "csv-folder")
+    assert served[0].parameters["out"] == str(tmp_path.resolve() / "reviews")
+    assert served[0].parameters["store_url"] == "sqlite:///store.sqlite"  # a URL: as given
+
+
+def test_serving_refuses_to_start_without_a_prefect_server() -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    # without PREFECT_API_URL Prefect would serve on a temporary server with no scheduler
+    unset = temporary_settings(restore_defaults={PREFECT_API_URL})
+    with unset, pytest.raises(deploy.ServeError, match="set PREFECT_API_URL"):
+        deploy.check_server()
+    nobody = temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{_free_port()}/api"})
+    with nobody, pytest.raises(deploy.ServeError, match="does not answer"):
+        deploy.check_server()
+
+
+def test_prefect_yaml_registers_the_same_schedules_on_the_work_pool() -> None:
+    from prefect.cli.deploy._models import PrefectYamlModel, RawScheduleConfig
+
+    config = PrefectYamlModel.model_validate(
+        yaml.safe_load((ROOT / "prefect.yaml").read_text("utf-8"))
+    )
+
+    assert not config.push
+    assert not config.pull  # `prefect deploy` records set_working_directory to the project
+    default_zone = Settings.model_fields["timezone"].default
+    want = {s.cadence: (s.cron, s.timezone or default_zone) for s in DEFAULT_SCHEDULES}
+    got = {}
+    for d in config.deployments:
+        assert d.entrypoint == "flows/review.py:review"
+        assert d.work_pool is not None
+        assert d.work_pool.name == "csreview"
+        assert d.parameters["cadence"] == d.name
+        assert d.parameters["period"] == "previous"
+        assert d.parameters["source"] == "{{ $CSREVIEW_SOURCE }}"
+        assert d.tags == ["csreview", d.name]
+        (schedule,) = d.schedules or []
+        assert isinstance(schedule, RawScheduleConfig)
+        got[d.name] = (schedule.cron, schedule.timezone)
+    assert got == want
+
+
+# ---------------------------------------------------------------- a real server
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_healthy(api_url: str, process: subprocess.Popen[bytes], log_file: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"prefect server exited ({process.returncode}):\n{log_file.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"prefect server not healthy after {STARTUP_SECONDS} s:\n{log_file.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def scheduler_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A real Prefect server with its scheduler (loop shortened to 1 s) on 127.0.0.1; yields
+    its API URL and its PREFECT_HOME."""
+    home = tmp_path_factory.mktemp("prefect-scheduler-home")
+    port = _free_port()
+    # nothing of the caller's Prefect profile (API URL, database URL) may leak in
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",
+        "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1",
+    }
+    log_file = home / "server.log"
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(
+            [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        api_url = f"http://127.0.0.1:{port}/api"
+        _wait_healthy(api_url, process, log_file)
+        yield api_url, home
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def api(scheduler_server: tuple[str, Path]) -> Iterator[str]:
+    """This process's Prefect client pointed at the real server for one test."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+
+    api_url, home = scheduler_server
+    with temporary_settings(updates={PREFECT_API_URL: api_url, PREFECT_HOME: home}):
+        yield api_url
+
+
+def _scheduled_runs(deployment_id: UUID) -> list[Any]:
+    """The deployment's SCHEDULED flow runs, once the server's scheduler has made some."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    deadline = time.monotonic() + SCHEDULE_SECONDS
+    with get_client(sync_client=True) as client:
+        while True:
+            runs = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])
+                    )
+                ),
+            )
+            if runs:
+                return runs
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"the server's scheduler created no SCHEDULED run for deployment "
+                    f"{deployment_id} in {SCHEDULE_SECONDS} s (is SQLAlchemy < 2.1?)"
+                )
+            time.sleep(0.5)
+
+
+def _assert_on_schedule(runs: list[Any], hour: int, months: set[int], span: timedelta) -> None:
+    """Every run at HOUR:00 on the 8th of one of MONTHS, Shanghai time; the first one within
+    SPAN from now."""
+    now = datetime.now(SHANGHAI)
+    starts = sorted(r.expected_start_time.astimezone(SHANGHAI) for r in runs)
+    assert all(r.auto_scheduled for r in runs)
+    assert [(s.day, s.hour, s.minute, s.month in months) for s in starts] == [
+        (8, hour, 0, True)
+    ] * len(starts)
+    assert now < starts[0] <= now + span
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(150)
+@pytest.mark.usefixtures("api")
+def test_the_server_schedules_runs_of_the_applied_monthly_deployment() -> None:
+    monthly, _ = deployments(
+        SOURCE,
+        out=None,
+        store_url=None,
+        config=None,
+        tenant="schedule-test",
+        timezone="Asia/Shanghai",
+    )
+
+    runs = _scheduled_runs(monthly.apply())
+
+    _assert_on_schedule(runs, 6, set(range(1, 13)), timedelta(days=31))
+    assert {r.parameters["period"] for r in runs} == {"previous"}
+    assert {r.parameters["cadence"] for r in runs} == {"monthly"}
+    assert {r.parameters["tenant"] for r in runs} == {"schedule-test"}
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(150)
+def test_prefect_deploy_registers_prefect_yaml_on_the_work_pool(
+    api: str, scheduler_server: tuple[str, Path], tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+
+    # `prefect deploy` reads ./prefect.yaml: run it from a copy, never in the shared tree
+    shutil.copy(ROOT / "prefect.yaml", tmp_path / "prefect.yaml")
+    (tmp_path / "flows").symlink_to(ROOT / "flows", target_is_directory=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {
+        "PREFECT_API_URL": api,
+        "PREFECT_HOME": str(scheduler_server[1]),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "CSREVIEW_SOURCE": SOURCE,
+    }
+    for command in (
+        ["work-pool", "create", "csreview", "--type", "process", "--overwrite"],
+        ["--no-prompt", "deploy", "--all"],
+    ):
+        done = subprocess.run(
+            [str(PREFECT), *command], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    with get_client(sync_client=True) as client:
+        found = {
+            name: client.read_deployment_by_name(f"service-quality-review/{name}")
+            for name in ("monthly", "quarterly")
+        }
+    for name, d in found.items():
+        assert d.work_pool_name == "csreview"
+        assert d.entrypoint == "flows/review.py:review"
+        assert d.parameters == {"cadence": name, "period": "previous", "source": SOURCE}
+        assert d.pull_steps == [
+            {
+                "prefect.deployments.steps.set_working_directory": {
+                    "directory": str(tmp_path.resolve())
+                }
+            }
+        ]
+        assert [s.schedule.timezone for s in d.schedules] == ["Asia/Shanghai"]
+    _assert_on_schedule(
+        _scheduled_runs(found["quarterly"].id), 7, {1, 4, 7, 10}, timedelta(days=92)
+    )
