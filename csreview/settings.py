@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     store_url: str | None = None
     out_dir: Path = Path("reviews")
     language: Language = "en"
+    extra_languages: tuple[Language, ...] = ()  # more copies: review.LANG.pdf / .html
     targets: dict[str, TargetSpec] = Field(default_factory=_default_targets)
     playbook_file: Path | None = None
     smtp_url: str | None = None  # smtp://user@host:587?starttls=true&password_env=SMTP_PASSWORD

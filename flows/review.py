@@ -399,27 +399,41 @@ def review(
         root_cause = dataclasses.replace(root_cause, followups=followups)
         crisis = crisis_task(root_cause, kpis, comparisons, settings)
     with _stage(timings, "render"):
-        context = render_step.build_context(
-            meta=_report_meta(plan, tenant, reason, started, facts.fcr_provisional),
-            period=the_period,
-            zone_name=settings.timezone,
-            kpis=kpis,
-            satisfaction=satisfaction,
-            root_cause=root_cause,
-            validation=validation,
-            language=settings.language,
-            min_sample=settings.min_sample,
-            comparisons=comparisons,
-            themes=themes,
-            calibration=calibration,
-            staffing=staffing,
-            scorecard=scorecard,
-            trend=trend,
-            crisis=crisis,
-        )
         tables = publish_step.review_tables(kpis, root_cause, scorecard.agents)
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
-        html, pdf = render_task(context, cadence, settings.language, attachments)
+        documents: dict[str, bytes] = {}
+        for language in (settings.language, *settings.extra_languages):
+            drafted = (
+                root_cause
+                if language == settings.language
+                else dataclasses.replace(
+                    root_cause_task(
+                        facts, validation, the_period, tenant or "default", settings, language
+                    ),
+                    followups=root_cause.followups,
+                )
+            )
+            context = render_step.build_context(
+                meta=_report_meta(plan, tenant, reason, started, facts.fcr_provisional),
+                period=the_period,
+                zone_name=settings.timezone,
+                kpis=kpis,
+                satisfaction=satisfaction,
+                root_cause=drafted,
+                validation=validation,
+                language=language,
+                min_sample=settings.min_sample,
+                comparisons=comparisons,
+                themes=themes,
+                calibration=calibration,
+                staffing=staffing,
+                scorecard=scorecard,
+                trend=trend,
+                crisis=crisis,
+            )
+            html, pdf = render_task(context, cadence, language, attachments)
+            name = "review" if language == settings.language else f"review.{language}"
+            documents |= {f"{name}.html": html.encode("utf-8"), f"{name}.pdf": pdf}
     with _stage(timings, "publish"):
         manifest |= {
             "status": "published",
@@ -428,7 +442,7 @@ def review(
         }
         link = publish_task(
             plan,
-            tables | {"review.html": html.encode("utf-8"), "review.pdf": pdf},
+            tables | documents,
             manifest | {"timings": timings},
         )
         record_task(settings.resolved_store_url, manifest, _rules(validation), _records(history))
