@@ -94,7 +94,9 @@ def _read_database(url: str) -> dict[str, pd.DataFrame]:
         with engine.connect() as conn:
             present = set(sa.inspect(conn).get_table_names())
             return {
-                t.name: pd.read_sql_query(sa.text(f'SELECT * FROM "{t.name}"'), conn)
+                t.name: _stable_order(
+                    t, pd.read_sql_query(sa.text(f'SELECT * FROM "{t.name}"'), conn)
+                )
                 for t in s.TABLES
                 if t.name in present
             }
@@ -102,6 +104,16 @@ def _read_database(url: str) -> dict[str, pd.DataFrame]:
         raise SourceError(f"cannot read {redact_url(url)}: {err}") from err
     finally:
         engine.dispose()
+
+
+def _stable_order(table: s.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in an order that does not depend on the database: a server returns rows in
+    storage order (PostgreSQL's changes with updates and VACUUM), which would change sums in
+    their last bit and the fingerprint of the rows read. Sorted in pandas, by the table's key
+    (or its contract columns) then every column, so no collation is involved."""
+    first = [c for c in ((table.key,) if table.key else table.column_names) if c and c in frame]
+    rest = [c for c in frame.columns if c not in first]
+    return frame.sort_values([*first, *rest], kind="stable", na_position="last", ignore_index=True)
 
 
 def _read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:

@@ -42,7 +42,7 @@ def browser() -> Iterator[Any]:
 
 def open_offline(browser: Any, page_file: Path) -> tuple[Any, list[str]]:
     """Open a file with every request but the file itself refused; returns the page and
-    the requests that were refused."""
+    what went wrong: refused requests and console or page errors."""
     refused: list[str] = []
     page = browser.new_page()
     target = page_file.resolve().as_uri()
@@ -55,6 +55,11 @@ def open_offline(browser: Any, page_file: Path) -> tuple[Any, list[str]]:
             route.abort()
 
     page.route("**/*", only_the_file)
+    page.on(
+        "console",
+        lambda m: refused.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: refused.append(f"page error: {e}"))
     page.goto(target)
     return page, refused
 

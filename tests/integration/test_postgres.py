@@ -1,0 +1,321 @@
+"""The review on PostgreSQL: a real server as the source and as the results store.
+
+A PostgreSQL 15 server is started for this module (initdb, pg_ctl) on 127.0.0.1 and a free
+port, as the `postgres` OS user when the tests run as root (the server refuses to run as
+root). The demo contact centre is written into its `centre` database, with the types
+pandas gives it there (booleans, bigints, timestamps) rather than SQLite's loose ones, and
+the same review is run from an SQLite copy: the KPIs and quarantine counts must agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database
+from csreview.periods import Period
+from csreview.store import VERSION_TABLE
+from flows.cli import main
+from tests.conftest import ZONE
+
+
+def _pg_bin() -> Path | None:
+    """The folder of PostgreSQL's server binaries (PATH first, then Debian's layout)."""
+    on_path = shutil.which("initdb")
+    if on_path and shutil.which("pg_ctl"):
+        return Path(on_path).parent
+    folders = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: Path(p).parent.name)
+    for folder in reversed(folders):
+        if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
+            return Path(folder)
+    return None
+
+
+PG_BIN = _pg_bin()
+AS_ROOT = os.geteuid() == 0
+RUNUSER = shutil.which("runuser")
+
+
+def _skip_reason() -> str | None:
+    if PG_BIN is None:
+        return "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+    if AS_ROOT and RUNUSER is None:
+        return "running as root and `runuser` is unavailable to start PostgreSQL as postgres"
+    return None
+
+
+SKIP_REASON = _skip_reason()
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or ""),
+]
+
+SEPTEMBER = Period("monthly", 2026, 9)
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZONE)
+STORE_TABLES = {
+    "review_runs",
+    "run_tables",
+    "run_rules",
+    "kpi_values",
+    "actions",
+    "action_events",
+    "followups",
+    VERSION_TABLE,
+}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _as_postgres(*command: str | Path) -> list[str]:
+    prefix = [str(RUNUSER), "-u", "postgres", "--"] if AS_ROOT else []
+    return [*prefix, *(str(c) for c in command)]
+
+
+def _run(command: list[str], timeout: float = 60) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[tuple[str, str]]:
+    """A PostgreSQL server with the databases `centre` and `store`; yields their URLs."""
+    assert PG_BIN is not None
+    base = Path(tempfile.mkdtemp(prefix="csreview-pg-", dir="/tmp"))
+    base.chmod(0o700)
+    if AS_ROOT:
+        shutil.chown(base, "postgres", "postgres")
+    data, log = base / "data", base / "server.log"
+    port = _free_port()
+    try:
+        _run(
+            _as_postgres(
+                PG_BIN / "initdb",
+                "-D",
+                data,
+                "--auth=trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            )
+        )
+        options = f"-h 127.0.0.1 -p {port} -k {base} -c fsync=off -c full_page_writes=off"
+        _run(_as_postgres(PG_BIN / "pg_ctl", "-D", data, "-o", options, "-l", log, "-w", "start"))
+        import psycopg2
+
+        conn = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("CREATE DATABASE centre")
+                cur.execute("CREATE DATABASE store")
+        finally:
+            conn.close()
+        root = f"postgresql+psycopg2://postgres@127.0.0.1:{port}"
+        yield f"{root}/centre", f"{root}/store"
+    finally:
+        if (data / "postmaster.pid").exists():  # started, even if `start` timed out
+            _run(_as_postgres(PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop"))
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def messy_centre() -> dict[str, pd.DataFrame]:
+    frames = generate(DemoSpec(SEPTEMBER, months=2, contacts_per_day=120, seed=11), now=NOW)
+    messy, _ = plant_bad_rows(frames, SEPTEMBER, ZONE)
+    return messy
+
+
+def review(source: str, store: str, out: Path, *extra: str) -> int:
+    """`csreview run` for September 2026, as a user types it; returns the exit code."""
+    args = ["run", "--cadence", "monthly", "--period", "2026-09"]
+    return main([*args, "--source", source, "--store", store, "--out", str(out), *extra])
+
+
+def published_folder(out: Path) -> Path:
+    """The run folder that `monthly/2026-09` points to now (it moves on a reissue)."""
+    return (out / "monthly" / "2026-09").resolve()
+
+
+@pytest.fixture(scope="module")
+def pg_run(
+    postgres: tuple[str, str],
+    messy_centre: dict[str, pd.DataFrame],
+    prefect_server: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path]:
+    """The review run from the `centre` database into the `store` database."""
+    centre_url, store_url = postgres
+    to_database(messy_centre, centre_url)
+    out = tmp_path_factory.mktemp("pg-out")
+    assert review(centre_url, store_url, out) == 0
+    return out, published_folder(out)
+
+
+@pytest.fixture(scope="module")
+def sqlite_run(
+    messy_centre: dict[str, pd.DataFrame],
+    prefect_server: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """The same review from an SQLite file, with an SQLite store."""
+    folder = tmp_path_factory.mktemp("sqlite")
+    source = f"sqlite:///{folder / 'centre.sqlite'}"
+    to_database(messy_centre, source)
+    out = folder / "out"
+    assert review(source, f"sqlite:///{folder / 'store.sqlite'}", out) == 0
+    return published_folder(out)
+
+
+def overall_kpis(folder: Path) -> dict[str, dict[str, str]]:
+    with (folder / "kpis.csv").open(encoding="utf-8") as handle:
+        return {r["kpi"]: r for r in csv.DictReader(handle) if r["dimension"] == "all"}
+
+
+def manifest(folder: Path) -> dict[str, object]:
+    loaded: dict[str, object] = json.loads((folder / "manifest.json").read_text())
+    return loaded
+
+
+def column_types(url: str, table: str) -> dict[str, str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT column_name, data_type FROM information_schema.columns "
+                    "WHERE table_name = :t"
+                ),
+                {"t": table},
+            )
+            return dict(rows.tuples().all())
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------- the source on PostgreSQL
+def test_a_postgresql_source_gives_the_same_kpis_as_sqlite(
+    postgres: tuple[str, str], pg_run: tuple[Path, Path], sqlite_run: Path
+) -> None:
+    types = column_types(postgres[0], "contacts")
+    assert types["abandoned"] == "boolean"
+    assert types["hold_seconds"] == "bigint"
+    assert types["answered_at"].startswith("timestamp")
+
+    _, pg_folder = pg_run
+    on_pg, on_sqlite = overall_kpis(pg_folder), overall_kpis(sqlite_run)
+    assert on_pg.keys() == on_sqlite.keys()
+    assert "service_level" in on_pg and "contacts" in on_pg
+    # rows are read in a stable order whatever the server's storage order, so every figure
+    # is identical, to the last bit
+    for kpi, row in on_sqlite.items():
+        for field in ("value", "numerator", "denominator", "target", "status"):
+            assert on_pg[kpi][field] == row[field], (kpi, field)
+
+    pg_tables = manifest(pg_folder)["tables"]
+    sqlite_tables = manifest(sqlite_run)["tables"]
+    assert isinstance(pg_tables, dict) and isinstance(sqlite_tables, dict)
+    assert pg_tables.keys() == sqlite_tables.keys()
+    for table, counts in sqlite_tables.items():
+        got = pg_tables[table]
+        assert (got["read"], got["used"], got["quarantined"]) == (
+            counts["read"],
+            counts["used"],
+            counts["quarantined"],
+        ), table
+    assert sum(c["quarantined"] for c in pg_tables.values()) > 0
+
+
+# ---------------------------------------------------------------- the store on PostgreSQL
+def test_the_results_store_lives_in_postgresql(
+    postgres: tuple[str, str],
+    pg_run: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    _, store_url = postgres
+    out, first_folder = pg_run
+    first_id = manifest(first_folder)["run_id"]
+    assert isinstance(first_id, str)
+
+    capsys.readouterr()
+    assert main(["audit", "--store", store_url, "--out", str(tmp_path)]) == 0
+    listed = capsys.readouterr().out
+    assert first_id in listed and "2026-09" in listed
+
+    engine = sa.create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            assert set(sa.inspect(conn).get_table_names()) >= STORE_TABLES
+            version = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}"))
+            assert [r[0] for r in version] == ["0001"]
+            kpi_rows = conn.execute(
+                sa.text("SELECT count(*) FROM kpi_values WHERE run_id = :r"), {"r": first_id}
+            ).scalar_one()
+            assert kpi_rows > 0
+    finally:
+        engine.dispose()
+
+    assert review(postgres[0], store_url, out, "--reason", "rerun") == 0
+    second = manifest(published_folder(out))
+    assert second["run_id"] != first_id and second["reissue"] == 1
+
+    engine = sa.create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            runs = conn.execute(
+                sa.text(
+                    "SELECT run_id, reissue, reason, status FROM review_runs "
+                    "WHERE period = '2026-09' ORDER BY started_at"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in runs] == [
+        (first_id, 0, None, "published"),
+        (second["run_id"], 1, "rerun", "published"),
+    ]
+
+
+# ---------------------------------------------------------------- a source that is not there
+@pytest.mark.parametrize("where", ["closed port", "missing database"])
+def test_an_unreachable_postgresql_source_is_one_clear_line(
+    where: str,
+    postgres: tuple[str, str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    if where == "closed port":
+        source = f"postgresql+psycopg2://nobody@127.0.0.1:{_free_port()}/x"
+    else:
+        source = postgres[0].rsplit("/", 1)[0] + "/no_such_database"
+    capsys.readouterr()
+    args = ["run", "--cadence", "monthly", "--period", "2026-09", "--source", source]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert lines[0].startswith("error: 2026-09: cannot connect to ")
+    assert "127.0.0.1" in lines[0]
