@@ -455,3 +455,19 @@ def test_several_languages_give_one_review_each(
     assert 'lang="zh-CN"' in (folder / "review.zh-CN.html").read_text(encoding="utf-8")
     outputs = json.loads((folder / "manifest.json").read_text())["outputs"]
     assert {"review.pdf", "review.zh-CN.pdf", "review.zh-CN.html"} <= set(outputs)
+
+
+def test_pdf_fonts_are_embedded_and_the_outline_lists_the_sections(published: Path) -> None:
+    import subprocess
+
+    listing = subprocess.run(
+        ["pdffonts", str(published / "review.pdf")], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert listing, "no font in the PDF"
+    assert all(line.split()[-5] == "yes" for line in listing), listing  # the `emb` column
+    assert any("Noto-Sans-CJK-SC" in line for line in listing)
+    reader = PdfReader(published / "review.pdf")
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    for section in ("Executive summary", "Staffing", "Problem list", "Root-cause analysis"):
+        assert section in titles, titles
+    assert {"kpis.csv", "problems.csv"} <= set(reader.attachments)
