@@ -338,6 +338,20 @@ def review(
         Path(config) if config else None, out_dir=out, language=language, store_url=store_url
     )
     the_period = resolve_period(cadence, period, datetime.now(settings.zone))
+    with publish_step.period_lock(settings.out_dir, tenant, the_period):
+        return _review_period(settings, the_period, cadence, source, tenant, reason, run_id)
+
+
+def _review_period(
+    settings: Settings,
+    the_period: Period,
+    cadence: str,
+    source: str,
+    tenant: str | None,
+    reason: str | None,
+    run_id: str | None,
+) -> dict[str, Any]:
+    """The review's steps, run while the period is locked: a table of contents."""
     started = datetime.now(UTC)
     plan = publish_step.plan_run(
         settings.out_dir, tenant, the_period, run_id or publish_step.new_run_id(the_period, started)

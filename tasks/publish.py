@@ -5,12 +5,14 @@ in one atomic step, so a reader sees the previous review or the new one, never a
 from __future__ import annotations
 
 import csv
+import fcntl
 import hashlib
 import io
 import json
 import math
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
@@ -86,6 +88,20 @@ def plan_run(out: Path, tenant: str | None, period: Period, run_id: str) -> RunP
     earlier = published_runs(folder, period)
     reissue = earlier[-1]["reissue"] + 1 if earlier else 0
     return RunPlan(run_id, reissue, folder, period)
+
+
+@contextmanager
+def period_lock(out: Path, tenant: str | None, period: Period) -> Iterator[None]:
+    """One run of a tenant's period at a time: a second run waits for the first to publish,
+    then becomes the next reissue — runs never interleave their files or reissue numbers."""
+    folder = cadence_dir(out, tenant, period.cadence)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f".{period.label}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # ---------------------------------------------------------------- CSV writing
