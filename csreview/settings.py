@@ -124,6 +124,7 @@ class Settings(BaseSettings):
     smtp_url: str | None = None  # smtp://user@host:587?starttls=true&password_env=SMTP_PASSWORD
     smtp_sender: str = "csreview@localhost"
     recipients: dict[str, Any] = Field(default_factory=dict)  # [recipients.TENANT.CADENCE]
+    alert_to: list[str] = Field(default_factory=list)  # data engineers told of failed runs
     delivery_retries: int = Field(default=2, ge=0)
     delivery_retry_seconds: float = Field(default=30.0, ge=0)
     scorecard_file: Path | None = None

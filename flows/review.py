@@ -30,7 +30,7 @@ from csreview.schema import (
     SHIFTS,
 )
 from csreview.settings import Language, Settings, expand_env, load_settings
-from flows import artifacts
+from flows import alerts, artifacts
 from tasks import compare as compare_step
 from tasks import crisis as crisis_step
 from tasks import deliver as deliver_step
@@ -306,6 +306,9 @@ def publish_task(
 # ---------------------------------------------------------------- the flow
 @contextmanager
 def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
+    from prefect.runtime import flow_run
+
+    alerts.STAGES[str(flow_run.id)] = name  # what a failure alert names
     started = time.perf_counter()
     yield
     timings[name] = round(time.perf_counter() - started, 3)
@@ -320,7 +323,12 @@ def _run_name() -> str:
     return f"{p.get('tenant') or 'default'}-{p['cadence']}-{period.label}"
 
 
-@flow(name="service-quality-review", flow_run_name=_run_name, validate_parameters=False)
+@flow(
+    name="service-quality-review",
+    flow_run_name=_run_name,
+    validate_parameters=False,
+    on_failure=[alerts.on_failure],
+)
 def review(
     cadence: str,
     period: str,

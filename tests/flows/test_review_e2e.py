@@ -471,3 +471,31 @@ def test_pdf_fonts_are_embedded_and_the_outline_lists_the_sections(published: Pa
     for section in ("Executive summary", "Staffing", "Problem list", "Root-cause analysis"):
         assert section in titles, titles
     assert {"kpis.csv", "problems.csv"} <= set(reader.attachments)
+
+
+def test_a_failed_run_alerts_the_data_engineers(
+    centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path
+) -> None:
+    from email import message_from_bytes, policy
+
+    from tests.tasks.test_deliver import smtp_server
+
+    frames = dict(centre[0])
+    frames["contacts"] = frames["contacts"].drop(columns=["channel"])
+    source = f"sqlite:///{tmp_path / 'broken.sqlite'}"
+    to_database(frames, source)
+    with smtp_server() as (port, inbox):
+        config = tmp_path / "alerts.toml"
+        config.write_text(
+            f'smtp_url = "smtp://127.0.0.1:{port}"\nsmtp_sender = "reviews@example.com"\n'
+            'alert_to = ["data-eng@example.com"]\n',
+            encoding="utf-8",
+        )
+        assert review(source, tmp_path / "out", "--config", str(config)) == 3
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["data-eng@example.com"]]
+    mail = message_from_bytes(inbox.envelopes[0].original_content or b"", policy=policy.default)
+    assert "failed at validate" in str(mail["subject"])
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "period: 2026-09" in text and "required column channel is missing" in text

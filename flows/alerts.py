@@ -1,0 +1,59 @@
+"""Alerts: a review run that fails tells the data engineers which tenant, period and step
+failed, and why — by e-mail, through the same SMTP settings as delivery."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from csreview.settings import ConfigError, expand_env, load_settings
+from tasks import deliver
+
+log = logging.getLogger("csreview.alerts")
+STAGES: dict[str, str] = {}  # flow run id → the step it is in (set by the review flow)
+
+
+def alert_message(
+    sender: str, to: Sequence[str], subject: str, lines: Sequence[str]
+) -> EmailMessage:
+    """A plain-text alert e-mail."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, ", ".join(to), subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content("\n".join(lines))
+    return message
+
+
+def alert_lines(parameters: Mapping[str, Any], run_name: str, step: str, reason: str) -> list[str]:
+    return [
+        f"The review run {run_name} failed.",
+        f"tenant: {parameters.get('tenant') or 'default'}",
+        f"cadence: {parameters.get('cadence')}  period: {parameters.get('period')}",
+        f"step: {step}",
+        f"reason: {reason}",
+        "The full trace is in the run's log (OUT/[TENANT/]CADENCE/_runs/RUN_ID/run.log) and in "
+        "the Prefect UI.",
+    ]
+
+
+def on_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """Prefect hook of the review flow: e-mail `alert_to` when a run fails (never raises)."""
+    parameters = dict(flow_run.parameters or {})
+    try:
+        config = parameters.get("config")
+        settings = load_settings(Path(config) if config else None)
+        if not settings.smtp_url or not settings.alert_to:
+            return
+        smtp = deliver.smtp_from_url(expand_env(settings.smtp_url), settings.smtp_sender)
+        step = STAGES.pop(str(flow_run.id), "start")
+        lines = alert_lines(parameters, flow_run.name, step, str(state.message))
+        subject = f"csreview: {flow_run.name} failed at {step}"
+        deliver.send(alert_message(smtp.sender, settings.alert_to, subject, lines), smtp)
+    except (ConfigError, ValueError, deliver.DeliveryError) as err:
+        log.error("could not send the failure alert: %s", err)
