@@ -3,28 +3,21 @@ the PDF — the headline KPIs with status, the top problems, the validation outc
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from csreview.catalog import KPIS_BY_KEY
 from tasks import kpis as k
+from tasks.render import Formatter
 from tasks.validate import Validation
 
 HEADLINE = ("contacts", "service_level", "abandon_rate", "fcr", "complaint_rate", "csat", "nps")
 
 
 def _value(kpi: str, value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    unit = KPIS_BY_KEY[kpi].unit
-    if unit == "fraction":
-        return f"{value:.1%}"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
+    """A KPI as the English report shows it."""
+    return Formatter("en").kpi_value(kpi, value)
 
 
 def summary_markdown(

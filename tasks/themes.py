@@ -75,13 +75,6 @@ _THEME_KEY: Final = re.compile(r"[a-z][a-z0-9_]*")
 # the placeholders mask_personal_data writes: dropped before tokenising, so that they do not
 # count as the words "e-mail", "id", "card" or "phone"
 _PLACEHOLDERS: Final = re.compile(r"\[(?:e-mail|ID|card|phone)\]")
-# Unbroken runs of e-mail characters this long are no words and hold no e-mail address
-# (at most 254 characters); the e-mail pattern of the masking backtracks quadratically on
-# them (seconds for a 100 kB run), so the analysis drops them before masking.
-_LONG_RUN: Final = re.compile(r"(?<![A-Za-z0-9._%+@-])[A-Za-z0-9._%+@-]{256,}")
-# A quote is masked on its first characters only (masking is quadratic on pathological
-# text): the margin covers any personal data that begins within the quote.
-_MASK_WINDOW: Final = QUOTE_CHARS + 320
 
 
 # ---------------------------------------------------------------- configuration
@@ -232,15 +225,14 @@ def tokens(text: str, *, stop_words: Set[str] | None = None) -> list[str]:
 
 def _analysis_tokens(text: str, stop: Set[str]) -> list[str]:
     """Tokens of a comment with its personal data masked and the placeholders removed."""
-    masked = mask_personal_data(_LONG_RUN.sub(" ", text))
+    masked = mask_personal_data(text)
     return tokens(_PLACEHOLDERS.sub(" ", masked), stop_words=stop)
 
 
 def _quote(text: str) -> str:
     """The comment as shown: personal data masked, cut to QUOTE_CHARS with an ellipsis."""
-    head = text[:_MASK_WINDOW]
-    masked = mask_personal_data(head)
-    if len(head) < len(text) or len(masked) > QUOTE_CHARS:
+    masked = mask_personal_data(text)
+    if len(masked) > QUOTE_CHARS:
         return masked[: QUOTE_CHARS - len(ELLIPSIS)] + ELLIPSIS
     return masked
 
