@@ -6,13 +6,29 @@ from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def _arrow_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+
+
+def _arrow_array(values: pd.Series) -> pa.Array:
+    array = pa.array(values.array)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def among(values: pd.Series, ids: Collection[object] | pd.Series) -> pd.Series:
     """`values.isin(ids)` for large sets of text ids, in C: pandas' Arrow-string `isin`
-    converts the ids one by one in Python (seconds for a million contacts)."""
+    converts the ids one by one in Python (seconds for a million contacts). Two Arrow text
+    columns are matched by Arrow itself; anything else through an object index. A missing
+    value is never among the ids."""
     if len(ids) == 0:
         return pd.Series(False, index=values.index)
+    if isinstance(ids, pd.Series) and _arrow_text(values) and _arrow_text(ids):
+        found = pc.is_in(_arrow_array(values), value_set=_arrow_array(ids), skip_nulls=True)
+        return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index)
     wanted = (
         ids.dropna().to_numpy(dtype=object)
         if isinstance(ids, pd.Series)
@@ -20,3 +36,36 @@ def among(values: pd.Series, ids: Collection[object] | pd.Series) -> pd.Series:
     )
     found = pd.Index(values.to_numpy(dtype=object), dtype=object).isin(wanted)
     return pd.Series(found, index=values.index)
+
+
+def shared_codes(*columns: pd.Series) -> list[np.ndarray]:
+    """Integer codes of several id columns in one numbering (equal ids, equal codes; a
+    missing id is -1): membership between tables becomes array indexing, hashed once."""
+    lengths = [len(c) for c in columns]
+    codes, _ = pd.concat(columns, ignore_index=True).factorize()
+    return list(np.split(codes, np.cumsum(lengths)[:-1]))
+
+
+def positions(values: pd.Series, ids: pd.Series) -> np.ndarray:
+    """For each value, the position of the equal id in `ids` (the last, if repeated), or -1
+    when there is none or the value is missing: a lookup hashed once, in C."""
+    id_codes, value_codes = shared_codes(ids, values)
+    size = int(max(id_codes.max(initial=-1), value_codes.max(initial=-1))) + 2
+    where = np.full(size, -1, dtype=np.int64)  # by code; the last slot, code -1, stays -1
+    valid = id_codes >= 0
+    where[id_codes[valid]] = np.flatnonzero(valid)
+    found: np.ndarray = where[value_codes]
+    return found
+
+
+def exact_copies(frame: pd.DataFrame, key: str | None = None) -> np.ndarray:
+    """Rows equal in every column to an earlier row. With a key column, only rows whose key
+    is missing or shared can be copies: only those are compared column by column."""
+    if key is None or key not in frame.columns:
+        return frame.duplicated(keep="first").to_numpy(dtype=bool)
+    keys = frame[key]
+    candidates = (keys.isna() | keys.duplicated(keep=False)).to_numpy(dtype=bool)
+    copies = np.zeros(len(frame), dtype=bool)
+    if candidates.any():
+        copies[candidates] = frame[candidates].duplicated(keep="first").to_numpy(dtype=bool)
+    return copies

@@ -16,10 +16,14 @@ import numpy as np
 import pandas as pd
 
 from csreview import schema as s
-from csreview.frames import among
+from csreview.frames import among, positions
 
 Severity = Literal["blocking", "quarantine", "warn"]
 READ_AT = "read_at"  # suite parameter: the run's start, on the clock GX sees (naive UTC)
+
+
+def _no_ids() -> pd.Series:
+    return pd.Series([], dtype="string")
 
 
 @dataclass(frozen=True)
@@ -30,10 +34,10 @@ class RuleInputs:
     raw: pd.DataFrame
     read_at: pd.Timestamp
     contacts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    contact_ids: frozenset[str] = frozenset()
-    agent_ids: frozenset[str] = frozenset()
-    bad_contact_ids: frozenset[str] = frozenset()
-    bad_agent_ids: frozenset[str] = frozenset()
+    contact_ids: pd.Series = field(default_factory=lambda: _no_ids())
+    agent_ids: pd.Series = field(default_factory=lambda: _no_ids())
+    bad_contact_ids: pd.Series = field(default_factory=lambda: _no_ids())
+    bad_agent_ids: pd.Series = field(default_factory=lambda: _no_ids())
     bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
@@ -211,7 +215,7 @@ def structure_rules(table: s.Table) -> list[Rule]:
     ]
 
 
-def known(column: str, ids: Callable[[RuleInputs], frozenset[str]], bad: Failing) -> Failing:
+def known(column: str, ids: Callable[[RuleInputs], pd.Series], bad: Failing) -> Failing:
     def failing(i: RuleInputs) -> Mask:
         values = i.typed[column]
         return values.notna() & ~among(values, ids(i)) & ~bad(i)
@@ -277,9 +281,9 @@ def after_contact(table: str, column: str) -> Rule:
     """A survey or evaluation cannot predate its contact."""
 
     def failing(i: RuleInputs) -> Mask:
-        by_id = i.contacts.set_index(s.CONTACT_ID)[s.CREATED_AT]
-        created = by_id.reindex(i.typed[s.CONTACT_ID]).set_axis(i.typed.index)
-        return before(i.typed[column], created)
+        position = positions(i.typed[s.CONTACT_ID], i.contacts[s.CONTACT_ID])
+        created = i.contacts[s.CREATED_AT].array.take(position, allow_fill=True)
+        return before(i.typed[column], pd.Series(created, index=i.typed.index))
 
     return Rule(
         table,

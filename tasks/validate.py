@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.errors import OutOfBoundsDatetime
 
 from csreview import schema as s
+from csreview.frames import among, exact_copies
 from csreview.settings import Settings
 from expectations import READ_AT, SUITES, Rule, RuleInputs, Severity
 from tasks.extract import Extract
@@ -86,7 +88,7 @@ class _Table:
     def __init__(self, table: s.Table, typed: pd.DataFrame, raw: pd.DataFrame) -> None:
         self.table = table
         self.whole_raw = raw
-        self.copies = raw.duplicated(keep="first").to_numpy()
+        self.copies = exact_copies(raw, table.key)
         self.typed = typed[~self.copies]
         self.raw = raw[~self.copies]
         self.bad = np.zeros(len(self.typed), dtype=bool)
@@ -153,10 +155,10 @@ class _Table:
         picked = np.sort(np.concatenate([np.flatnonzero(self.copies), kept]))
         return self.whole_raw.iloc[picked].assign(**{REASON: full[picked]})
 
-    def ids(self, mask: np.ndarray) -> frozenset[str]:
+    def ids(self, mask: np.ndarray) -> pd.Series:
         key = self.table.key
         assert key is not None
-        return frozenset(self.typed[key][mask].dropna().drop_duplicates().to_numpy(dtype=object))
+        return self.typed[key][mask].dropna()
 
 
 # ---------------------------------------------------------------- the gate
@@ -206,8 +208,8 @@ def validate(extract: Extract, settings: Settings, record_with_gx: bool = True) 
 
     agents = tables[s.AGENTS.name]
     row_rules(s.AGENTS.name, agents.inputs(read_at))
-    bad_agents = agents.ids(agents.bad) - agents.ids(~agents.bad)
     agent_ids = agents.ids(~agents.bad)
+    bad_agents = _only_in(agents.ids(agents.bad), agent_ids)
     contacts = tables[s.CONTACTS.name]
     row_rules(
         s.CONTACTS.name,
@@ -218,7 +220,7 @@ def validate(extract: Extract, settings: Settings, record_with_gx: bool = True) 
         "contact_ids": contacts.ids(~contacts.bad),
         "agent_ids": agent_ids,
         "bad_agent_ids": bad_agents,
-        "bad_contact_ids": contacts.ids(contacts.bad) - contacts.ids(~contacts.bad),
+        "bad_contact_ids": _only_in(contacts.ids(contacts.bad), contacts.ids(~contacts.bad)),
     }
     for table in (s.QA_EVALUATIONS, s.SURVEYS, s.SHIFTS):
         row_rules(table.name, tables[table.name].inputs(read_at, **upstream))
@@ -280,6 +282,11 @@ def validate(extract: Extract, settings: Settings, record_with_gx: bool = True) 
     )
 
 
+def _only_in(ids: pd.Series, others: pd.Series) -> pd.Series:
+    """The ids that are not among the others (an id with good and bad rows is not bad)."""
+    return ids[~among(ids, others)]
+
+
 def _in_period(contacts: pd.DataFrame, extract: Extract, settings: Settings) -> int:
     start = pd.Timestamp(extract.period.start(settings.zone))
     end = pd.Timestamp(extract.period.end(settings.zone))
@@ -316,18 +323,29 @@ class GxRun:
 
 def gx_view(table: s.Table, typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
     """The frame GX checks: the contract's columns the source has, timestamps on one naive
-    UTC clock (GX compares plain datetimes), optional flags null → false (the contract's
-    reading)."""
+    UTC clock in nanoseconds (GX compares plain datetimes, and compares them in C only in
+    nanoseconds), optional flags null → false (the contract's reading), text as categories
+    (the same values; GX copies the frame for every expectation, and codes copy fast)."""
     present = [c for c in table.columns if c.name in raw.columns]
     columns: dict[str, pd.Series] = {}
     for column in present:
         values = typed[column.name]
         if column.kind == "timestamp":
-            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+            values = _nanoseconds(values.dt.tz_convert("UTC").dt.tz_localize(None))
         elif column.kind == "flag" and not column.required:
             values = values.fillna(False)
+        elif column.kind == "text":
+            values = values.astype("category")
         columns[column.name] = values
     return pd.DataFrame(columns, index=typed.index)
+
+
+def _nanoseconds(values: pd.Series) -> pd.Series:
+    """Timestamps in nanoseconds, unless some lie beyond what nanoseconds can hold."""
+    try:
+        return values.astype("datetime64[ns]")
+    except (OutOfBoundsDatetime, OverflowError):
+        return values
 
 
 @functools.cache

@@ -8,7 +8,15 @@ import pandas as pd
 import pytest
 
 from csreview import schema as s
-from tasks.extract import detect_encoding, extract_period, parse_flags, parse_text, parse_timestamps
+from csreview.demo import to_database
+from tasks.extract import (
+    detect_encoding,
+    extract_period,
+    parse_flags,
+    parse_text,
+    parse_timestamps,
+    read_tables,
+)
 from tests.conftest import OCTOBER, ZONE, raw_frames
 
 
@@ -104,3 +112,42 @@ def test_missing_table_is_reported(tmp_path: Path) -> None:
         str(tmp_path), OCTOBER, ZoneInfo("Asia/Shanghai"), datetime(2026, 11, 20, tzinfo=ZONE)
     )
     assert extract.missing_tables == ("shifts",)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (pd.Series([1, 0, 2, -1]), [True, False, None, None]),
+        (pd.Series([1.0, 0.0, float("nan"), 1.5]), [True, False, None, None]),
+        (
+            pd.Series([1, "yes", 0.0, " 否 ", None], dtype="object"),
+            [True, True, False, False, None],
+        ),
+        (pd.Series([" True", "n", None], dtype="string"), [True, False, None]),
+        (pd.Series([True, False]), [True, False]),
+    ],
+)
+def test_flags_of_every_column_type(values: pd.Series, expected: list[bool | None]) -> None:
+    parsed = parse_flags(values)
+    assert [None if pd.isna(v) else bool(v) for v in parsed] == expected
+
+
+def test_database_rows_come_in_one_order_whatever_the_storage_order(tmp_path: Path) -> None:
+    """Sorted by id, and where ids tie (or are missing) by every column: the same frame as a
+    sort by all columns, from rows stored in any order."""
+    rows = pd.DataFrame(
+        {
+            "contact_id": ["c3", "c1", "c2", "c1", None, "c2", None, "c1"],
+            "customer_id": ["u3", "u9", "u2", "u1", "u5", "u2", "u4", "u1"],
+            "talk_seconds": [3, 1, 2, 1, 5, 7, 4, 0],
+        }
+    )
+    expected = rows.sort_values(
+        list(rows.columns), kind="stable", na_position="last", ignore_index=True
+    )
+    for seed in range(5):
+        shuffled = rows.sample(frac=1, random_state=seed)
+        url = f"sqlite:///{tmp_path / f'source{seed}.sqlite'}"
+        to_database({"contacts": shuffled}, url)
+        tables, _ = read_tables(url)
+        pd.testing.assert_frame_equal(tables["contacts"], expected)

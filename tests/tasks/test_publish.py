@@ -1,4 +1,5 @@
-"""Publishing housekeeping: quarantine files go after the retention period, on record."""
+"""Publishing housekeeping: quarantine files go after the retention period, on record; the
+input fingerprints hash the canonical CSV of the rows read."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pytest
+
+from tasks import publish
 from tasks.publish import purge_quarantine
 
 
@@ -63,3 +69,26 @@ def test_runs_of_one_period_wait_for_each_other(tmp_path: Path) -> None:
         period_lock(tmp_path, None, Period("monthly", 2026, 9)),
     ):
         pass  # other tenants and periods are not blocked
+
+
+TRICKY = pd.DataFrame(
+    {
+        "text": pd.array(
+            ["a,b", 'say "hi"', "two\nlines", "cr\rhere", "", None, " é ", "\t", "plain"],
+            dtype="str",
+        ),
+        "number": [1.5, np.nan, 1e-5, 1e20, 0.1, -0.0, 3.0, np.inf, 123456789.123],
+        "flag": [True, False, True, False, True, False, True, False, True],
+        "nothing": [None] * 9,
+        "count": np.arange(9) - 4,
+    }
+)
+
+
+@pytest.mark.parametrize("piece", [1, 4, 250_000])
+def test_input_fingerprint_is_the_sha256_of_the_canonical_csv(
+    piece: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(publish, "_ROWS_PER_PIECE", piece)
+    for frame in (TRICKY, TRICKY.iloc[:0], TRICKY[["text"]], TRICKY.astype({"count": "Int64"})):
+        assert publish.raw_rows_sha256(frame) == publish.sha256(publish.raw_rows_csv(frame))

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csreview.frames import among, exact_copies, positions, shared_codes
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", "object"])
+def test_among_never_matches_a_missing_value(dtype: str) -> None:
+    values = pd.Series(["a", "b", None, "c"], dtype=dtype)
+    ids = pd.Series(["c", None, "a"], dtype=dtype)
+    assert among(values, ids).tolist() == [True, False, False, True]
+
+
+def test_among_takes_a_set_and_an_empty_series() -> None:
+    values = pd.Series(["a", "b"], dtype="string")
+    assert among(values, {"b"}).tolist() == [False, True]
+    assert among(values, pd.Series([], dtype="string")).tolist() == [False, False]
+
+
+def test_shared_codes_number_equal_ids_alike_across_columns() -> None:
+    first, second = shared_codes(
+        pd.Series(["x", "y", None], dtype="string"), pd.Series(["y", "z", "x"], dtype="string")
+    )
+    assert first[2] == -1
+    assert second[0] == first[1] and second[2] == first[0]
+    assert second[1] not in (first[0], first[1])
+
+
+def test_positions_find_each_value_in_the_ids_or_minus_one() -> None:
+    ids = pd.Series(["c1", "c2", "c3"], dtype="string")
+    values = pd.Series(["c3", "nope", None, "c1"], dtype="string")
+    assert positions(values, ids).tolist() == [2, -1, -1, 0]
+
+
+@pytest.mark.parametrize("key", ["id", None])
+def test_exact_copies_are_the_later_rows_equal_in_every_column(key: str | None) -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b", "a", "a", None, None, "c"],
+            "x": [1, 2, 1, 9, 5, 5, 1],
+        }
+    )
+    # row 2 repeats row 0; row 3 shares its id but differs; row 5 repeats row 4 (no id)
+    expected = [False, False, True, False, False, True, False]
+    assert exact_copies(frame, key).tolist() == expected
+    assert exact_copies(frame, key).tolist() == frame.duplicated(keep="first").tolist()
+
+
+def test_exact_copies_on_random_frames_equal_pandas() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        frame = pd.DataFrame(
+            {
+                "id": pd.Series(rng.choice(["a", "b", "c", "d", None], 40), dtype="string"),
+                "x": rng.integers(0, 3, 40),
+                "y": rng.choice([0.5, np.nan], 40),
+            }
+        )
+        assert exact_copies(frame, "id").tolist() == frame.duplicated(keep="first").tolist()
