@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -156,31 +156,49 @@ def hour_band_labels(bands: tuple[int, ...]) -> list[str]:
 
 
 def segments(frame: pd.DataFrame, agents: pd.DataFrame, bands: tuple[int, ...]) -> pd.DataFrame:
-    """The segment columns of contacts (or rows carrying created_at and agent_id)."""
+    """The segment columns of contacts (or rows carrying created_at and agent_id), each a
+    categorical whose categories are in text order: grouping by a segment then works on
+    integer codes, in the same order as grouping by its text."""
     by_agent = agents.drop_duplicates(s.AGENT_ID).set_index(s.AGENT_ID)
-    agent = frame[s.AGENT_ID]
+    agent_codes, agent_ids = frame[s.AGENT_ID].factorize()
+    # each row's position in `by_agent`; -1 (no agent, or an unknown one) picks `unassigned`
+    position = np.where(
+        agent_codes >= 0, by_agent.index.get_indexer(pd.Index(agent_ids))[agent_codes], -1
+    )
     created = frame[s.CREATED_AT]
     band = pd.cut(created.dt.hour, bins=list(bands), right=False, labels=hour_band_labels(bands))
 
-    def of_agent(column: str) -> pd.Series:
-        return agent.map(by_agent[column]).astype("string").fillna(UNASSIGNED)
+    def in_text_order(labels: Any) -> pd.Categorical:
+        return pd.Categorical(labels, ordered=False)
+
+    def of_agent(column: str) -> pd.Categorical:
+        labels = by_agent[column].astype("string").fillna(UNASSIGNED).to_numpy(dtype=object)
+        return in_text_order(np.append(labels, UNASSIGNED)[position])
 
     return pd.DataFrame(
         {
-            ALL: ALL,
-            s.CHANNEL: frame[s.CHANNEL].astype("string"),
-            s.CATEGORY: frame[s.CATEGORY].astype("string"),
+            ALL: pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), pd.Index([ALL])),
+            s.CHANNEL: in_text_order(frame[s.CHANNEL]),
+            s.CATEGORY: in_text_order(frame[s.CATEGORY]),
             s.TEAM: of_agent(s.TEAM),
             s.TIER: of_agent(s.TIER),
             s.SITE: of_agent(s.SITE),
-            HOUR_BAND: band.astype("string"),
-            WEEKDAY: pd.Series(
-                np.array(WEEKDAYS)[created.dt.day_of_week.to_numpy()], index=frame.index
+            HOUR_BAND: band,
+            WEEKDAY: in_text_order(
+                np.array(WEEKDAYS, dtype=object)[created.dt.day_of_week.to_numpy()]
             ),
-            AGENT: agent.astype("string").fillna(UNASSIGNED),
+            AGENT: in_text_order(frame[s.AGENT_ID].astype("string").fillna(UNASSIGNED)),
         },
         index=frame.index,
     )
+
+
+def in_segment(frame: pd.DataFrame, segment: tuple[tuple[str, str], ...]) -> pd.Series:
+    """The rows of a facts frame inside a (possibly several-dimension) segment."""
+    mask = pd.Series(True, index=frame.index)
+    for dimension, value in segment:
+        mask &= (frame[dimension] == value).to_numpy(dtype=bool, na_value=False)
+    return mask
 
 
 # ---------------------------------------------------------------- facts
@@ -190,15 +208,26 @@ def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def repeated_contacts(contacts: pd.DataFrame) -> pd.Series:
     """Whether the same customer has another contact of the same category created strictly
-    after this one and at most 7 × 24 h later (any contact of `contacts`)."""
-    keys = [s.CUSTOMER_ID, s.CATEGORY]
-    distinct = contacts[[*keys, s.CREATED_AT]].drop_duplicates().sort_values([*keys, s.CREATED_AT])
-    following = distinct.groupby(keys, sort=False)[s.CREATED_AT].shift(-1)
-    gap = (following - distinct[s.CREATED_AT]).rename("gap")
-    with_gap = distinct.assign(gap=gap)
-    merged = contacts[[*keys, s.CREATED_AT]].merge(with_gap, on=[*keys, s.CREATED_AT], how="left")
-    repeated = merged["gap"].notna() & (merged["gap"] <= REPEAT_WINDOW)
-    return pd.Series(repeated.to_numpy(), index=contacts.index)
+    after this one and at most 7 × 24 h later (any contact of `contacts`).
+
+    Rows are ordered by customer and category, then time; each run of equal times looks at
+    the first later time of its customer and category."""
+    customer, _ = contacts[s.CUSTOMER_ID].factorize()
+    category, _ = contacts[s.CATEGORY].factorize()
+    times = contacts[s.CREATED_AT]
+    created = (times.dt.tz_convert(None) if times.dt.tz is not None else times).to_numpy()
+    usable = np.flatnonzero((customer >= 0) & (category >= 0) & ~np.isnat(created))
+    order = usable[np.lexsort((created[usable], category[usable], customer[usable]))]
+    who = customer[order].astype(np.int64) * (int(category.max(initial=0)) + 1) + category[order]
+    when = created[order]
+    same_who = who[1:] == who[:-1]
+    run_ends = np.append(~same_who | (when[1:] != when[:-1]), True)
+    later = np.append(np.where(same_who, when[1:], np.datetime64("NaT")), np.datetime64("NaT"))
+    run = np.cumsum(np.insert(run_ends[:-1], 0, False))  # run number of each sorted row
+    following = later.astype(when.dtype)[run_ends][run]  # the time after each run's last row
+    repeated = np.zeros(len(contacts), dtype=bool)
+    repeated[order] = (following - when) <= np.timedelta64(REPEAT_WINDOW)
+    return pd.Series(repeated, index=contacts.index)
 
 
 def contact_facts(
@@ -362,8 +391,56 @@ def build_facts(
 
 
 # ---------------------------------------------------------------- aggregation
-def _sums(frame: pd.DataFrame, dimension: str, columns: list[str]) -> pd.DataFrame:
-    return frame.groupby(dimension, observed=True, sort=True)[columns].sum()
+MEASURES: Final[dict[Source, tuple[str, ...]]] = {  # what the KPIs of each source sum
+    "contacts": (
+        N, ANSWERED, COUNTED, ABANDON_COUNTED, WITHIN_SL, WAIT, HANDLE, NOT_REPEATED,
+        HANDLED_COMPLAINT, HANDLED_ESCALATED, HANDLED_TRANSFERRED, OFFERED, SOLD,
+    ),
+    "backlog": (N,),
+    "qa": (N, s.SCORE, FAILED),
+    "surveys": (
+        N, s.CSAT, CSAT_N, CSAT_TOP2, NPS_N, PROMOTER, DETRACTOR, SATISFACTION_POINTS,
+        SATISFACTION_N, s.EFFORT, EFFORT_N, OFFER_CSAT_N, OFFER_TOP2, NO_OFFER_CSAT_N,
+        NO_OFFER_TOP2,
+    ),
+}  # fmt: skip
+
+
+class _Segments:
+    """The sums of one dimension's segments, per facts frame, each grouped once and shared
+    by every KPI of that frame (a column's sum does not depend on the others summed)."""
+
+    def __init__(self, facts: Facts, dimension: str) -> None:
+        self.facts = facts
+        self.dimension = dimension
+        self._sums: dict[Source, pd.DataFrame] = {}
+        self._waits: Any = None
+
+    def frame(self, source: Source) -> pd.DataFrame:
+        frames: dict[Source, pd.DataFrame] = {
+            "contacts": self.facts.contacts,
+            "backlog": self.facts.backlog,
+            "qa": self.facts.qa,
+            "calibration": self.facts.calibration,
+            "surveys": self.facts.surveys,
+        }
+        return frames[source]
+
+    def sums(self, source: Source) -> pd.DataFrame:
+        if source not in self._sums:
+            frame = self.frame(source)
+            self._sums[source] = frame.groupby(self.dimension, observed=True, sort=True)[
+                list(MEASURES[source])
+            ].sum()
+        return self._sums[source]
+
+    def waits(self) -> Any:
+        """The waits of answered contacts, grouped by segment."""
+        if self._waits is None:
+            contacts = self.facts.contacts
+            answered = contacts[contacts[ANSWERED] == 1]
+            self._waits = answered.groupby(self.dimension, observed=True)[WAIT]
+        return self._waits
 
 
 def _calibration_spread(qa: pd.DataFrame, dimension: str) -> pd.DataFrame:
@@ -377,18 +454,15 @@ def _calibration_spread(qa: pd.DataFrame, dimension: str) -> pd.DataFrame:
     return pd.DataFrame({SPREAD: spread.sum(), N: spread.size()})
 
 
-def _rule_rows(rule: KpiRule, facts: Facts, dimension: str) -> pd.DataFrame:
+def _rule_rows(rule: KpiRule, segments: _Segments) -> pd.DataFrame:
     """numerator, denominator and value of one KPI for every segment of one dimension."""
     if rule.kind == "count":
-        source = facts.backlog if rule.source == "backlog" else facts.contacts
-        n = _sums(source, dimension, [N])[N]
+        n = segments.sums("backlog" if rule.source == "backlog" else "contacts")[N]
         return pd.DataFrame({NUMERATOR: n, DENOMINATOR: np.nan, VALUE: n.astype("float64")})
     if rule.kind in ("median", "p90"):
-        waits = facts.contacts[facts.contacts[ANSWERED] == 1].groupby(dimension, observed=True)[
-            WAIT
-        ]
+        waits = segments.waits()
         q = 0.5 if rule.kind == "median" else 0.9
-        segments_ = facts.contacts.groupby(dimension, observed=True).size().index
+        segments_ = segments.sums("contacts").index
         return pd.DataFrame(
             {
                 NUMERATOR: np.nan,
@@ -397,20 +471,16 @@ def _rule_rows(rule: KpiRule, facts: Facts, dimension: str) -> pd.DataFrame:
             }
         )
     if rule.kind == "nps":
-        sums = _sums(facts.surveys, dimension, [NPS_N, PROMOTER, DETRACTOR])
+        sums = segments.sums("surveys")
         n = sums[NPS_N]
         value = 100 * (sums[PROMOTER] - sums[DETRACTOR]) / n.where(n > 0)
         return pd.DataFrame({NUMERATOR: np.nan, DENOMINATOR: n, VALUE: value})
     if rule.kind == "response":
-        handled = _sums(facts.contacts, dimension, [ANSWERED])[ANSWERED]
-        answered_surveys = _sums(facts.surveys, dimension, [N])[N].reindex(
-            handled.index, fill_value=0
-        )
+        handled = segments.sums("contacts")[ANSWERED]
+        answered_surveys = segments.sums("surveys")[N].reindex(handled.index, fill_value=0)
         return _ratio(answered_surveys, handled)
     if rule.kind == "balance":
-        sums = _sums(
-            facts.surveys, dimension, [OFFER_TOP2, OFFER_CSAT_N, NO_OFFER_TOP2, NO_OFFER_CSAT_N]
-        )
+        sums = segments.sums("surveys")
         with_offer = sums[OFFER_TOP2] / sums[OFFER_CSAT_N].where(sums[OFFER_CSAT_N] > 0)
         without = sums[NO_OFFER_TOP2] / sums[NO_OFFER_CSAT_N].where(sums[NO_OFFER_CSAT_N] > 0)
         return pd.DataFrame(
@@ -421,10 +491,9 @@ def _rule_rows(rule: KpiRule, facts: Facts, dimension: str) -> pd.DataFrame:
             }
         )
     if rule.source == "calibration":
-        spread = _calibration_spread(facts.qa, dimension)
+        spread = _calibration_spread(segments.facts.qa, segments.dimension)
         return _ratio(spread[SPREAD], spread[N])
-    source = {"contacts": facts.contacts, "qa": facts.qa, "surveys": facts.surveys}[rule.source]
-    sums = _sums(source, dimension, [rule.numerator, rule.denominator])
+    sums = segments.sums(rule.source)
     return _ratio(sums[rule.numerator], sums[rule.denominator])
 
 
@@ -470,9 +539,10 @@ def compute_kpis(
 ) -> pd.DataFrame:
     """The long KPI table (`kpis.csv`): every KPI for every non-empty segment of every dimension."""
     parts = []
-    for rule in RULES:
-        for dimension in dimensions:
-            rows = _rule_rows(rule, facts, dimension)
+    for dimension in dimensions:
+        segments_ = _Segments(facts, dimension)
+        for rule in RULES:
+            rows = _rule_rows(rule, segments_)
             parts.append(
                 rows.rename_axis(SEGMENT)
                 .reset_index()
@@ -481,9 +551,16 @@ def compute_kpis(
     table = pd.concat(parts, ignore_index=True)
     table = table.assign(**{SEGMENT: table[SEGMENT].astype(str)})
     direction = table[KPI].map({k: v.direction for k, v in KPIS_BY_KEY.items()})
+    known: dict[tuple[str, str, str], Band | None] = {}  # a band depends on channel and tier only
+
+    def band(kpi: str, dimension: str, segment: str) -> Band | None:
+        key = (kpi, dimension, segment) if dimension in (s.CHANNEL, s.TIER) else (kpi, "", "")
+        if key not in known:
+            known[key] = _band(settings, kpi, dimension, segment, facts.months)
+        return known[key]
+
     bands = [
-        _band(settings, k, d, g, facts.months)
-        for k, d, g in zip(table[KPI], table[DIMENSION], table[SEGMENT], strict=True)
+        band(k, d, g) for k, d, g in zip(table[KPI], table[DIMENSION], table[SEGMENT], strict=True)
     ]
     targets = [np.nan if b is None else b.target for b in bands]
     statuses = [

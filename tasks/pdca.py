@@ -30,10 +30,7 @@ def segment_facts(facts: k.Facts, segment: tuple[tuple[str, str], ...]) -> k.Fac
     """The facts of one segment: the contract's definitions apply to it unchanged."""
 
     def only(frame: pd.DataFrame) -> pd.DataFrame:
-        mask = pd.Series(True, index=frame.index)
-        for dimension, value in segment:
-            mask &= frame[dimension].astype(str) == value
-        return frame[mask]
+        return frame[k.in_segment(frame, segment)]
 
     return dataclasses.replace(
         facts,

@@ -251,10 +251,7 @@ def _kpi_value(kpi: str, defect_rate: float) -> float:
 
 # ---------------------------------------------------------------- fishbone tests
 def _mask(frame: pd.DataFrame, problem: Problem) -> pd.Series:
-    mask = pd.Series(True, index=frame.index)
-    for dim, value in problem.segment:
-        mask &= frame[dim].astype(str) == value
-    return mask
+    return k.in_segment(frame, problem.segment)
 
 
 def _rate(frame: pd.DataFrame, numerator: str, denominator: str) -> float:

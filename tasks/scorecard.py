@@ -6,6 +6,7 @@ seniors on complaint resolution and satisfaction, with weights and costs kept as
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import pandas as pd
 
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
-from csreview.settings import Settings, config_text
+from csreview.settings import Band, Settings, config_text
 from tasks import kpis as k
 
 SCORE: Final = "score"
@@ -66,21 +67,32 @@ def agent_scorecard(
     out = []
     tiers = info[s.TIER].astype("string")
     teams = info[s.TEAM].astype("string")
-    for key, own in rows.groupby(k.SEGMENT, sort=True):
+    bands: dict[tuple[str, str], Band | None] = {}
+
+    def band(kpi: str, tier: str) -> Band | None:
+        if (kpi, tier) not in bands:
+            spec = settings.targets.get(kpi)
+            bands[kpi, tier] = spec.band(tier=tier, months=months) if spec else None
+        return bands[kpi, tier]
+
+    # each agent's rows in table order, agents in id order
+    by_agent = rows.loc[:, [k.SEGMENT, k.KPI, k.VALUE, k.DENOMINATOR]].sort_values(
+        k.SEGMENT, kind="stable"
+    )
+    for key, own in itertools.groupby(by_agent.itertuples(index=False), key=lambda r: r[0]):
         agent = str(key)
         if agent not in info.index:
             continue  # `unassigned`
         tier = str(tiers[agent])
         tier_weights = weights.get(tier, {})
         scored: list[tuple[str, float, float]] = []
-        for _, row in own[own[k.KPI].isin(list(tier_weights))].iterrows():
-            kpi = str(row[k.KPI])
-            spec = settings.targets.get(kpi)
-            band = spec.band(tier=tier, months=months) if spec else None
+        for _, kpi, value, denominator in own:
+            if kpi not in tier_weights:
+                continue
             status = k.status_of(
-                row[k.VALUE],
-                row[k.DENOMINATOR],
-                band,
+                value,
+                denominator,
+                band(kpi, tier),
                 KPIS_BY_KEY[kpi].direction,
                 settings.min_sample,
             )

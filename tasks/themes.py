@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from csreview import schema as s
@@ -310,18 +311,20 @@ def verbatim_themes(
     comments = _comments(surveys)
     if comments.empty:
         return _typed(pd.DataFrame(columns=list(THEME_COLUMNS)), _THEME_DTYPES)
-    mentioned = [
-        {t.key for t in compiled if any(t.matches(token) for token in set(words))}
-        for words in (_analysis_tokens(str(text), stop) for text in comments[s.COMMENT])
-    ]
+    # each distinct text is read once: customers often write the same few words
+    codes, texts = comments[s.COMMENT].factorize()
+    words = [set(_analysis_tokens(str(text), stop)) for text in texts]
     total = len(comments)
     rows = []
+    mentions_any = np.zeros(len(texts), dtype=bool)
     for theme in compiled:
-        picked = comments[[theme.key in keys for keys in mentioned]]
+        mentions = np.array([any(theme.matches(w) for w in found) for found in words], dtype=bool)
+        mentions_any |= mentions
+        picked = comments[mentions[codes]]
         if len(picked):
             rows.append(_theme_row(theme.key, picked, total, max(examples, 0)))
     rows.sort(key=lambda row: (-row[COMMENTS], row[THEME]))
-    unmatched = comments[[not keys for keys in mentioned]]
+    unmatched = comments[~mentions_any[codes]]
     if len(unmatched):
         rows.append(_theme_row(OTHER, unmatched, total, max(examples, 0)))
     return _typed(pd.DataFrame(rows, columns=list(THEME_COLUMNS)), _THEME_DTYPES)

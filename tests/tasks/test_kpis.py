@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from csreview.settings import Band, Settings, load_settings
 from tasks import kpis as k
-from tests.conftest import AFTER_WINDOW, OCTOBER, typed_frames
+from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE, typed_frames
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +187,45 @@ def test_targets_follow_tier_and_season(table: pd.DataFrame) -> None:
     facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
     november = k.compute_kpis(dataclasses.replace(facts, months=(11,)), settings)
     assert value(november, "service_level").target == 0.75
+
+
+def test_repeats_on_random_contacts_match_the_definition() -> None:
+    """Against the definition read literally: for each contact, the first later contact of
+    the same customer and category (missing keys and times never repeat)."""
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        n = 60
+        frame = pd.DataFrame(
+            {
+                "customer_id": pd.Series(rng.choice(["U1", "U2", "U3", None], n), dtype="string"),
+                "category": pd.Series(rng.choice(["x", "y"], n), dtype="string"),
+                "created_at": pd.Series(
+                    pd.Timestamp("2026-10-01", tz=ZONE)
+                    + pd.to_timedelta(rng.integers(0, 20, n), unit="D")
+                ).where(rng.random(n) > 0.1),
+            }
+        )
+        expected = []
+        for _, row in frame.iterrows():
+            if pd.isna(row.customer_id) or pd.isna(row.created_at):
+                expected.append(False)
+                continue
+            same = frame[
+                (frame.customer_id == row.customer_id).fillna(False)
+                & (frame.category == row.category)
+                & (frame.created_at > row.created_at)
+            ]
+            later = same.created_at.min() if len(same) else pd.NaT
+            expected.append(
+                bool(pd.notna(later) and later - row.created_at <= pd.Timedelta(days=7))
+            )
+        assert k.repeated_contacts(frame).tolist() == expected
+
+
+def test_segments_are_categories_in_text_order(settings: Settings) -> None:
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
+    for dimension in k.DIMENSIONS:
+        categories = list(facts.contacts[dimension].cat.categories)
+        assert categories == sorted(categories), dimension
+    inside = k.in_segment(facts.contacts, (("channel", "phone"), ("weekday", "mon")))
+    assert sorted(facts.contacts[inside]["contact_id"]) == ["c1", "c2"]
