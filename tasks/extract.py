@@ -83,10 +83,22 @@ def _sqlite_file_exists(url: str) -> bool:
 
 
 def read_tables(source: str) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """Every contract table present in the source, as read (extra columns kept)."""
+    """Every contract table present in the source, as read (extra columns kept), in the
+    source's stable order."""
+    tables, orders, encodings = _read_source(source)
+    return {n: f.take(orders[n]).reset_index(drop=True) for n, f in tables.items()}, encodings
+
+
+def _read_source(
+    source: str,
+) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray], dict[str, str]]:
+    """The tables as stored, with for each the positions that put its rows in a stable
+    order (a folder's files are read in file order), and the encodings of CSV files."""
     if is_database_url(source):
-        return _read_database(expand_env(source)), {}
-    return _read_folder(Path(source))
+        tables = _read_database(expand_env(source))
+        return tables, {n: _stable_order(s.TABLES_BY_NAME[n], f) for n, f in tables.items()}, {}
+    tables, encodings = _read_folder(Path(source))
+    return tables, {n: np.arange(len(f)) for n, f in tables.items()}, encodings
 
 
 def _read_database(url: str) -> dict[str, pd.DataFrame]:
@@ -94,11 +106,7 @@ def _read_database(url: str) -> dict[str, pd.DataFrame]:
     try:
         with engine.connect() as conn:
             present = set(sa.inspect(conn).get_table_names())
-            return {
-                t.name: _stable_order(t, _read_table(conn, t.name))
-                for t in s.TABLES
-                if t.name in present
-            }
+            return {t.name: _read_table(conn, t.name) for t in s.TABLES if t.name in present}
     except (sa.exc.SQLAlchemyError, sqlite3.Error) as err:
         raise SourceError(f"cannot read {redact_url(url)}: {err}") from err
     finally:
@@ -116,29 +124,38 @@ def _read_table(conn: sa.Connection, name: str) -> pd.DataFrame:
     return pd.read_sql_query(sa.text(query), conn)
 
 
-def _stable_order(table: s.Table, frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows in an order that does not depend on the database: a server returns rows in
-    storage order (PostgreSQL's changes with updates and VACUUM), which would change sums in
-    their last bit and the fingerprint of the rows read. Sorted in pandas, by the table's key
-    (or its contract columns) then every column, so no collation is involved."""
+def _stable_order(table: s.Table, frame: pd.DataFrame) -> np.ndarray:
+    """Positions of the rows in an order that does not depend on the database: a server
+    returns rows in storage order (PostgreSQL's changes with updates and VACUUM), which would
+    change sums in their last bit and the fingerprint of the rows read. Sorted in pandas, by
+    the table's key (or its contract columns) then every column, so no collation is
+    involved."""
     first = [c for c in ((table.key,) if table.key else table.column_names) if c and c in frame]
-    rest = [c for c in frame.columns if c not in first]
+    every = [*first, *(c for c in frame.columns if c not in first)]
     if table.key not in first:
-        return frame.sort_values(
-            [*first, *rest], kind="stable", na_position="last", ignore_index=True
-        )
+        return _sorting(frame, every)
     # The same order, comparing every column only where keys tie (or are missing): those rows
     # are put in order first, and keep it through the stable sort by key.
     keys = frame[table.key]
     tied = (keys.isna() | keys.duplicated(keep=False)).to_numpy()
+    rows = np.arange(len(frame))
     if tied.any():
-        frame = pd.concat(
-            [
-                frame[~tied],
-                frame[tied].sort_values([*first, *rest], kind="stable", na_position="last"),
-            ]
+        tied_rows = np.flatnonzero(tied)
+        rows = np.concatenate(
+            [np.flatnonzero(~tied), tied_rows[_sorting(frame.iloc[tied_rows], every)]]
         )
-    return frame.sort_values(first, kind="stable", na_position="last", ignore_index=True)
+    ordered: np.ndarray = rows[_sorting(frame.loc[:, first].iloc[rows], first)]
+    return ordered
+
+
+def _sorting(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The positions that sort a frame by these columns (stable, missing values last)."""
+    ordered = (
+        frame.loc[:, columns]
+        .reset_index(drop=True)
+        .sort_values(columns, kind="stable", na_position="last")
+    )
+    return ordered.index.to_numpy()
 
 
 def _read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
@@ -195,11 +212,24 @@ def parse_timestamps(values: pd.Series, zone: ZoneInfo) -> pd.Series:
         return localized
     text = values.astype("string").str.strip()
     zoned = text.str.contains(_ZONED, regex=True).fillna(False).astype(bool)
-    naive = _to_datetime(text.where(~zoned)).dt.tz_localize(
-        zone, ambiguous="NaT", nonexistent="NaT"
-    )
-    aware = _to_datetime(text.where(zoned), utc=True).dt.tz_convert(zone)
-    combined: pd.Series = naive.where(~zoned, aware)
+
+    def naive() -> pd.Series:
+        local: pd.Series = _to_datetime(text.where(~zoned)).dt.tz_localize(
+            zone, ambiguous="NaT", nonexistent="NaT"
+        )
+        return local
+
+    def aware() -> pd.Series:
+        converted: pd.Series = _to_datetime(text.where(zoned), utc=True).dt.tz_convert(zone)
+        return converted
+
+    # one kind only (the usual export) is parsed once: the same values, the same unit (text
+    # with nothing to parse comes out in seconds, the coarsest unit, which never wins)
+    if not zoned.any():
+        return naive()
+    if zoned.all():
+        return aware()
+    combined: pd.Series = naive().where(~zoned, aware())
     return combined
 
 
@@ -323,19 +353,24 @@ def select_period(
 
 
 def extract_period(source: str, period: Period, zone: ZoneInfo, read_at: datetime) -> Extract:
-    """Read the source and keep the period's rows, both as read and typed."""
-    tables, encodings = read_tables(source)
+    """Read the source and keep the period's rows, both as read and typed. Rows are parsed
+    and picked as stored, then taken once in the source's stable order."""
+    tables, orders, encodings = _read_source(source)
     typed_all = {
         name: parse_table(s.TABLES_BY_NAME[name], frame, zone) for name, frame in tables.items()
     }
     picks = select_period(typed_all, period, zone)
-    raw = {n: tables[n].iloc[picks[n]].reset_index(drop=True) for n in tables}
-    typed = {
-        n: typed_all[n]
-        .iloc[picks[n]]
-        .reset_index(drop=True)
-        .assign(**{ROW: np.arange(len(picks[n]))})
-        for n in tables
-    }
-    missing = tuple(t.name for t in s.TABLES if t.name not in tables)
+    raw, typed = {}, {}
+    for name, order in orders.items():
+        picked = np.zeros(len(order), dtype=bool)
+        picked[picks[name]] = True
+        rows = order[picked[order]]  # the picked rows, in stable order
+        raw[name] = tables.pop(name).take(rows).reset_index(drop=True)
+        typed[name] = (
+            typed_all.pop(name)
+            .take(rows)
+            .reset_index(drop=True)
+            .assign(**{ROW: np.arange(len(rows))})
+        )
+    missing = tuple(t.name for t in s.TABLES if t.name not in orders)
     return Extract(period, read_at, raw, typed, missing, encodings)
