@@ -47,15 +47,19 @@ def shared_codes(*columns: pd.Series) -> list[np.ndarray]:
 
 
 def positions(values: pd.Series, ids: pd.Series) -> np.ndarray:
-    """For each value, the position of the equal id in `ids` (the last, if repeated), or -1
-    when there is none or the value is missing: a lookup hashed once, in C."""
+    """For each value, the position of the equal id in `ids` (ids are expected unique), or
+    -1 when there is none or the value is missing: a lookup hashed once, in C."""
+    if _arrow_text(values) and _arrow_text(ids):
+        index = pc.index_in(_arrow_array(values), value_set=_arrow_array(ids), skip_nulls=True)
+        at: np.ndarray = index.fill_null(-1).to_numpy().astype(np.int64)
+        return at
     id_codes, value_codes = shared_codes(ids, values)
     size = int(max(id_codes.max(initial=-1), value_codes.max(initial=-1))) + 2
     where = np.full(size, -1, dtype=np.int64)  # by code; the last slot, code -1, stays -1
     valid = id_codes >= 0
     where[id_codes[valid]] = np.flatnonzero(valid)
-    found: np.ndarray = where[value_codes]
-    return found
+    looked_up: np.ndarray = where[value_codes]
+    return looked_up
 
 
 def exact_copies(frame: pd.DataFrame, key: str | None = None) -> np.ndarray:

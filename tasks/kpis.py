@@ -17,7 +17,7 @@ import pandas as pd
 
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
-from csreview.frames import among
+from csreview.frames import among, positions
 from csreview.periods import REPEAT_WINDOW, Period
 from csreview.settings import Band, Settings
 
@@ -155,6 +155,14 @@ def hour_band_labels(bands: tuple[int, ...]) -> list[str]:
     return [f"{a:02d}-{b:02d}" for a, b in itertools.pairwise(bands)]
 
 
+def in_text_order(codes: np.ndarray, labels: Any) -> pd.Categorical:
+    """`labels[code]` for each row (code -1: missing) as a categorical whose categories are
+    in text order, built from the codes without hashing the rows again."""
+    unique, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    recoded = np.where(codes >= 0, inverse.reshape(-1)[codes], -1)
+    return pd.Categorical.from_codes(recoded, categories=pd.Index(unique, dtype="string"))
+
+
 def segments(frame: pd.DataFrame, agents: pd.DataFrame, bands: tuple[int, ...]) -> pd.DataFrame:
     """The segment columns of contacts (or rows carrying created_at and agent_id), each a
     categorical whose categories are in text order: grouping by a segment then works on
@@ -168,26 +176,30 @@ def segments(frame: pd.DataFrame, agents: pd.DataFrame, bands: tuple[int, ...]) 
     created = frame[s.CREATED_AT]
     band = pd.cut(created.dt.hour, bins=list(bands), right=False, labels=hour_band_labels(bands))
 
-    def in_text_order(labels: Any) -> pd.Categorical:
-        return pd.Categorical(labels, ordered=False)
+    def of_text(column: str) -> pd.Categorical:
+        codes, labels = frame[column].factorize()
+        return in_text_order(codes, labels)
 
     def of_agent(column: str) -> pd.Categorical:
         labels = by_agent[column].astype("string").fillna(UNASSIGNED).to_numpy(dtype=object)
-        return in_text_order(np.append(labels, UNASSIGNED)[position])
+        return in_text_order(np.where(position >= 0, position, len(labels)), [*labels, UNASSIGNED])
 
     return pd.DataFrame(
         {
-            ALL: pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8), pd.Index([ALL])),
-            s.CHANNEL: in_text_order(frame[s.CHANNEL]),
-            s.CATEGORY: in_text_order(frame[s.CATEGORY]),
+            ALL: in_text_order(np.zeros(len(frame), dtype=np.int64), [ALL]),
+            s.CHANNEL: of_text(s.CHANNEL),
+            s.CATEGORY: of_text(s.CATEGORY),
             s.TEAM: of_agent(s.TEAM),
             s.TIER: of_agent(s.TIER),
             s.SITE: of_agent(s.SITE),
             HOUR_BAND: band,
             WEEKDAY: in_text_order(
-                np.array(WEEKDAYS, dtype=object)[created.dt.day_of_week.to_numpy()]
+                created.dt.day_of_week.fillna(-1).to_numpy(dtype=np.int64), WEEKDAYS
             ),
-            AGENT: in_text_order(frame[s.AGENT_ID].astype("string").fillna(UNASSIGNED)),
+            AGENT: in_text_order(
+                np.where(agent_codes >= 0, agent_codes, len(agent_ids)),
+                np.append(np.asarray(agent_ids, dtype=object), UNASSIGNED),
+            ),
         },
         index=frame.index,
     )
@@ -290,6 +302,20 @@ def backlog_facts(
     return segments(b, agents, settings.hour_bands).assign(**{N: 1})
 
 
+def _with_contact(rows: pd.DataFrame, contacts: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The rows whose contact is among `contacts` (validated: one row per contact_id), in
+    their order, with the contact's columns: an inner merge on contact_id, hashed once."""
+    position = positions(rows[s.CONTACT_ID], contacts[s.CONTACT_ID])
+    found = position >= 0
+    return pd.concat(
+        [
+            rows[found].reset_index(drop=True),
+            contacts[columns].iloc[position[found]].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+
+
 def qa_facts(
     evaluations: pd.DataFrame,
     contacts: pd.DataFrame,
@@ -297,9 +323,10 @@ def qa_facts(
     settings: Settings,
 ) -> pd.DataFrame:
     """One row per evaluation of a period contact; agent segments from the evaluation's agent."""
-    of_contact = contacts[[s.CONTACT_ID, s.CHANNEL, s.CATEGORY, s.CREATED_AT]]
-    e = evaluations.drop(columns=[c for c in (s.CHANNEL, s.CATEGORY) if c in evaluations]).merge(
-        of_contact, on=s.CONTACT_ID, how="inner"
+    e = _with_contact(
+        evaluations.drop(columns=[c for c in (s.CHANNEL, s.CATEGORY) if c in evaluations]),
+        contacts,
+        [s.CHANNEL, s.CATEGORY, s.CREATED_AT],
     )
     failed = (e[s.SCORE] < settings.qa_pass_mark) | _flag(e, s.CRITICAL_ERROR)
     return pd.concat(
@@ -332,11 +359,10 @@ def survey_facts(
     surveys: pd.DataFrame, contacts: pd.DataFrame, agents: pd.DataFrame, settings: Settings
 ) -> pd.DataFrame:
     """One row per survey of a period contact, with the contact's segments."""
-    of_contact = contacts[
-        [s.CONTACT_ID, s.CHANNEL, s.CATEGORY, s.CREATED_AT, s.AGENT_ID, s.SALES_OFFER]
-    ]
-    v = surveys[[s.SURVEY_ID, s.CONTACT_ID, s.CSAT, s.NPS, s.EFFORT]].merge(
-        of_contact, on=s.CONTACT_ID, how="inner"
+    v = _with_contact(
+        surveys[[s.SURVEY_ID, s.CONTACT_ID, s.CSAT, s.NPS, s.EFFORT]],
+        contacts,
+        [s.CHANNEL, s.CATEGORY, s.CREATED_AT, s.AGENT_ID, s.SALES_OFFER],
     )
     has_csat = v[s.CSAT].notna()
     has_nps = v[s.NPS].notna()
@@ -406,15 +432,20 @@ MEASURES: Final[dict[Source, tuple[str, ...]]] = {  # what the KPIs of each sour
 }  # fmt: skip
 
 
+QUANTILES: Final = {"median": 0.5, "p90": 0.9}
+
+
 class _Segments:
     """The sums of one dimension's segments, per facts frame, each grouped once and shared
     by every KPI of that frame (a column's sum does not depend on the others summed)."""
 
-    def __init__(self, facts: Facts, dimension: str) -> None:
+    def __init__(self, facts: Facts, dimension: str, answered: pd.DataFrame) -> None:
         self.facts = facts
         self.dimension = dimension
+        self.answered = answered  # the answered contacts' segments and waits
         self._sums: dict[Source, pd.DataFrame] = {}
         self._waits: Any = None
+        self._quantiles: pd.DataFrame | None = None
 
     def frame(self, source: Source) -> pd.DataFrame:
         frames: dict[Source, pd.DataFrame] = {
@@ -437,10 +468,14 @@ class _Segments:
     def waits(self) -> Any:
         """The waits of answered contacts, grouped by segment."""
         if self._waits is None:
-            contacts = self.facts.contacts
-            answered = contacts[contacts[ANSWERED] == 1]
-            self._waits = answered.groupby(self.dimension, observed=True)[WAIT]
+            self._waits = self.answered.groupby(self.dimension, observed=True)[WAIT]
         return self._waits
+
+    def quantile(self, q: float) -> pd.Series:
+        """A quantile of the waits per segment (the median and the 90th in one pass)."""
+        if self._quantiles is None:
+            self._quantiles = self.waits().quantile(list(QUANTILES.values())).unstack()
+        return self._quantiles[q]
 
 
 def _calibration_spread(qa: pd.DataFrame, dimension: str) -> pd.DataFrame:
@@ -460,14 +495,12 @@ def _rule_rows(rule: KpiRule, segments: _Segments) -> pd.DataFrame:
         n = segments.sums("backlog" if rule.source == "backlog" else "contacts")[N]
         return pd.DataFrame({NUMERATOR: n, DENOMINATOR: np.nan, VALUE: n.astype("float64")})
     if rule.kind in ("median", "p90"):
-        waits = segments.waits()
-        q = 0.5 if rule.kind == "median" else 0.9
         segments_ = segments.sums("contacts").index
         return pd.DataFrame(
             {
                 NUMERATOR: np.nan,
-                DENOMINATOR: waits.size().reindex(segments_, fill_value=0),
-                VALUE: waits.quantile(q).reindex(segments_),
+                DENOMINATOR: segments.waits().size().reindex(segments_, fill_value=0),
+                VALUE: segments.quantile(QUANTILES[rule.kind]).reindex(segments_),
             }
         )
     if rule.kind == "nps":
@@ -539,8 +572,10 @@ def compute_kpis(
 ) -> pd.DataFrame:
     """The long KPI table (`kpis.csv`): every KPI for every non-empty segment of every dimension."""
     parts = []
+    contacts = facts.contacts
+    answered = contacts.loc[contacts[ANSWERED] == 1, [*dimensions, WAIT]]
     for dimension in dimensions:
-        segments_ = _Segments(facts, dimension)
+        segments_ = _Segments(facts, dimension, answered)
         for rule in RULES:
             rows = _rule_rows(rule, segments_)
             parts.append(
