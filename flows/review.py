@@ -31,6 +31,7 @@ from csreview.schema import (
 )
 from csreview.settings import Language, Settings, expand_env, load_settings
 from flows import alerts, artifacts
+from flows.background import Background
 from tasks import compare as compare_step
 from tasks import crisis as crisis_step
 from tasks import deliver as deliver_step
@@ -44,10 +45,11 @@ from tasks import scorecard as scorecard_step
 from tasks import staffing as staffing_step
 from tasks import surveys as survey_step
 from tasks import themes as themes_step
+from tasks import validate as validate_step
 from tasks.extract import Extract, describe_source, extract_period
 from tasks.root_cause import RootCause
 from tasks.surveys import Satisfaction
-from tasks.validate import Validation, validate
+from tasks.validate import Validation
 
 
 class ValidationBlockedError(Exception):
@@ -68,7 +70,7 @@ def extract_task(source: str, period: Period, settings: Settings) -> Extract:
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
 def validate_task(extract: Extract, settings: Settings) -> Validation:
-    return validate(extract, settings)
+    return validate_step.check_rules(extract, settings)
 
 
 @task(name="evidence", cache_policy=NO_CACHE, persist_result=False)
@@ -304,14 +306,41 @@ def publish_task(
 
 
 # ---------------------------------------------------------------- the flow
+@dataclasses.dataclass
+class _Stages:
+    """Seconds each stage took, and the process's resident-memory high-water mark after it
+    (so the stage that raised it shows)."""
+
+    seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+    peak_rss_mib: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def record(self) -> dict[str, Any]:
+        return {"timings": dict(self.seconds), "peak_rss_mib": dict(self.peak_rss_mib)}
+
+
 @contextmanager
-def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
+def _stage(stages: _Stages, name: str) -> Iterator[None]:
     from prefect.runtime import flow_run
 
     alerts.STAGES[str(flow_run.id)] = name  # what a failure alert names
     started = time.perf_counter()
     yield
-    timings[name] = round(time.perf_counter() - started, 3)
+    stages.seconds[name] = round(time.perf_counter() - started, 3)
+    peak = _peak_rss_mib()
+    if peak is not None:
+        stages.peak_rss_mib[name] = peak
+
+
+def _peak_rss_mib() -> float | None:
+    """This process's resident-memory high-water mark (Linux), in MiB."""
+    try:
+        status = Path("/proc/self/status").read_text("utf-8")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
 
 
 def _run_name() -> str:
@@ -364,15 +393,18 @@ def _review_period(
     plan = publish_step.plan_run(
         settings.out_dir, tenant, the_period, run_id or publish_step.new_run_id(the_period, started)
     )
-    timings: dict[str, float] = {}
+    stages = _Stages()
     retention_task(plan.cadence_dir, settings.quarantine_retention_days)
     manifest = _manifest(plan, settings, source, tenant, reason, started)
 
-    with _stage(timings, "extract"):
+    with _stage(stages, "extract"):
         extract = extract_task(source, the_period, settings)
-    with _stage(timings, "validate"):
-        validation = validate_task(extract, settings)
+    with _stage(stages, "validate"):
+        # GX's record on the other core while the rules pick the rows (GX is the slower)
+        recording = Background(validate_step.gx_record, extract, settings)
+        checked = validate_task(extract, settings)
         fingerprints = publish_step.input_fingerprints(extract.raw)
+        validation = validate_step.with_gx(checked, recording.result())
         evidence = evidence_task(
             plan.run_dir,
             validation,
@@ -381,13 +413,14 @@ def _review_period(
             settings.language,
         )
     manifest |= _input_record(extract, validation, fingerprints, evidence)
+    del extract  # the rows as read are recorded; from here on the validated rows are used
     if validation.blocked:
-        blocked = manifest | {"status": "blocked", "timings": timings}
+        blocked = manifest | {"status": "blocked"} | stages.record()
         publish_step.write_manifest(plan.run_dir, blocked)
         record_task(settings.resolved_store_url, blocked, _rules(validation))
         raise ValidationBlockedError("; ".join(validation.blocking))
 
-    with _stage(timings, "kpis"):
+    with _stage(stages, "kpis"):
         facts, kpis = kpis_task(validation, the_period, settings)
         history = compare_step.history_rows(kpis, facts)
         comparisons = history_task(
@@ -402,16 +435,16 @@ def _review_period(
             if the_period.cadence == "quarterly"
             else []
         )
-    with _stage(timings, "surveys"):
+    with _stage(stages, "surveys"):
         satisfaction = surveys_task(validation, facts)
         themes = themes_task(validation, facts)
-    with _stage(timings, "calibration"):
+    with _stage(stages, "calibration"):
         calibration = calibration_task(validation, facts, settings)
-    with _stage(timings, "staffing"):
+    with _stage(stages, "staffing"):
         staffing = staffing_task(validation, the_period, settings)
-    with _stage(timings, "scorecard"):
+    with _stage(stages, "scorecard"):
         scorecard = scorecard_task(kpis, facts, validation, the_period, settings)
-    with _stage(timings, "root_cause"):
+    with _stage(stages, "root_cause"):
         root_cause = root_cause_task(
             facts, validation, the_period, tenant or "default", settings, settings.language
         )
@@ -420,7 +453,7 @@ def _review_period(
         )
         root_cause = dataclasses.replace(root_cause, followups=followups)
         crisis = crisis_task(root_cause, kpis, comparisons, settings)
-    with _stage(timings, "render"):
+    with _stage(stages, "render"):
         tables = publish_step.review_tables(kpis, root_cause, scorecard.agents)
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
         documents: dict[str, bytes] = {}
@@ -456,7 +489,7 @@ def _review_period(
             html, pdf = render_task(context, cadence, language, attachments)
             name = "review" if language == settings.language else f"review.{language}"
             documents |= {f"{name}.html": html.encode("utf-8"), f"{name}.pdf": pdf}
-    with _stage(timings, "publish"):
+    with _stage(stages, "publish"):
         manifest |= {
             "status": "published",
             "fcr_provisional": facts.fcr_provisional,
@@ -465,7 +498,7 @@ def _review_period(
         link = publish_task(
             plan,
             tables | documents,
-            manifest | {"timings": timings},
+            manifest | stages.record(),
         )
         record_task(settings.resolved_store_url, manifest, _rules(validation), _records(history))
         record_actions_task(
@@ -479,7 +512,7 @@ def _review_period(
             crisis,
             link / "review.pdf",
         )
-    with _stage(timings, "deliver"):
+    with _stage(stages, "deliver"):
         delivery = _deliver(
             settings,
             tenant,
@@ -489,6 +522,7 @@ def _review_period(
             link,
             {name: tables[name] for name in publish_step.ATTACHED_TO_PDF},
         )
+    publish_step.update_manifest(plan.run_dir, stages.record())  # publishing's own timing
     return {
         "delivery": delivery,
         "run_id": plan.run_id,

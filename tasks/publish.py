@@ -406,6 +406,13 @@ def write_manifest(run_dir: Path, manifest: Mapping[str, Any]) -> None:
     write_file(run_dir / MANIFEST, json_bytes(manifest))
 
 
+def update_manifest(run_dir: Path, changes: Mapping[str, Any]) -> None:
+    """Replace some entries of a run's manifest (atomically, like every write): what is
+    known only after publishing, such as how long publishing took."""
+    manifest = json.loads((run_dir / MANIFEST).read_text("utf-8"))
+    write_manifest(run_dir, {**manifest, **changes})
+
+
 def switch_period(plan: RunPlan) -> Path:
     """Point the period folder at this run in one `rename(2)`: readers never see a mix."""
     link = plan.period_link

@@ -90,7 +90,9 @@ class _Table:
         self.whole_raw = raw
         self.copies = exact_copies(raw, table.key)
         self.typed = typed[~self.copies]
-        self.raw = raw[~self.copies]
+        # what row rules read as read: the key (examples) and the values parsed to a type
+        as_read = [c.name for c in table.columns if c.kind != "text" or c.name == table.key]
+        self.raw = raw.loc[~self.copies, [c for c in raw.columns if c in as_read]]
         self.bad = np.zeros(len(self.typed), dtype=bool)
         self.reasons: list[tuple[str, np.ndarray]] = []
         self.failing: dict[str, np.ndarray] = {}
@@ -165,7 +167,45 @@ class _Table:
 def validate(extract: Extract, settings: Settings, record_with_gx: bool = True) -> Validation:
     """Check every rule of the suites on the period's extract. `record_with_gx=False` skips
     the GX record (the quarantine sets are the same): for measuring what GX costs."""
+    checked = check_rules(extract, settings)
+    if not record_with_gx:
+        return checked
+    return with_gx(checked, gx_record(extract, settings))
+
+
+def with_gx(validation: Validation, gx: GxRun) -> Validation:
+    """The validation with GX's verdict beside each rule it records."""
+    return dataclasses.replace(
+        validation, rules=_with_gx(list(validation.rules), gx), gx_results=gx.summary
+    )
+
+
+def gx_record(extract: Extract, settings: Settings) -> GxRun:
+    """GX's record of the suites on the rows the rules saw (exact copies removed); only the
+    table-level checks when the tables' structure blocks the extract before its rows are
+    checked. Needs nothing from `check_rules`: the two may run side by side."""
     read_at = pd.Timestamp(extract.read_at).tz_convert(settings.zone)
+    if _table_checks(extract, read_at)[1]:
+        return run_suites(extract, read_at, per_table_only=True)
+    views = {
+        name: typed[~exact_copies(extract.raw[name], s.TABLES_BY_NAME[name].key)]
+        for name, typed in extract.typed.items()
+    }
+    return run_suites(extract, read_at, views=views)
+
+
+def check_rules(extract: Extract, settings: Settings) -> Validation:
+    """Every rule as a pandas mask: the quarantine sets, the counts and the blocking reasons
+    (GX's record is added by `with_gx`)."""
+    read_at = pd.Timestamp(extract.read_at).tz_convert(settings.zone)
+    results, blocking = _table_checks(extract, read_at)
+    if blocking:
+        return Validation({}, {}, tuple(results), tuple(blocking), _counts(extract, {}))
+    return _row_checks(extract, read_at, settings, results, blocking)
+
+
+def _table_checks(extract: Extract, read_at: pd.Timestamp) -> tuple[list[RuleResult], list[str]]:
+    """The table-level rules (tables and required columns present): results and blocks."""
     results: list[RuleResult] = []
     blocking: list[str] = []
     for name in extract.missing_tables:
@@ -193,12 +233,18 @@ def validate(extract: Extract, settings: Settings, record_with_gx: bool = True) 
                 )
                 if failed and rule.severity == "blocking":
                     blocking.append(rule.reason)
-    if blocking:
-        gx = run_suites(extract, read_at, per_table_only=True)
-        return Validation(
-            {}, {}, _with_gx(results, gx), tuple(blocking), _counts(extract, {}), gx.summary
-        )
+    return results, blocking
 
+
+def _row_checks(
+    extract: Extract,
+    read_at: pd.Timestamp,
+    settings: Settings,
+    results: list[RuleResult],
+    blocking: list[str],
+) -> Validation:
+    """Each table's rows through its row rules, in the order the tables depend on each
+    other; then the run-level blocks."""
     tables = {t.name: _Table(t, extract.typed[t.name], extract.raw[t.name]) for t in _TABLE_ORDER}
 
     def row_rules(name: str, inputs: RuleInputs) -> None:
@@ -216,7 +262,7 @@ def validate(extract: Extract, settings: Settings, record_with_gx: bool = True) 
         contacts.inputs(read_at, agent_ids=agent_ids, bad_agent_ids=bad_agents),
     )
     upstream = {
-        "contacts": contacts.typed[~contacts.bad],
+        "contacts": contacts.typed.loc[~contacts.bad, [s.CONTACT_ID, s.CREATED_AT]],
         "contact_ids": contacts.ids(~contacts.bad),
         "agent_ids": agent_ids,
         "bad_agent_ids": bad_agents,
@@ -267,18 +313,8 @@ def validate(extract: Extract, settings: Settings, record_with_gx: bool = True) 
     if len(clean[s.AGENTS.name]) == 0:
         blocking.append("agents: no usable agent")
         results[-1] = dataclasses.replace(results[-1], failed=1)
-    gx = (
-        run_suites(extract, read_at, views={n: t.typed for n, t in tables.items()})
-        if record_with_gx
-        else GxRun({}, {})
-    )
     return Validation(
-        clean,
-        quarantine,
-        _with_gx(results, gx),
-        tuple(blocking),
-        _counts(extract, quarantine),
-        gx.summary,
+        clean, quarantine, tuple(results), tuple(blocking), _counts(extract, quarantine)
     )
 
 
