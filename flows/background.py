@@ -1,9 +1,9 @@
-"""Work done beside the flow, on the machine's other core: a forked process that starts
-with the flow's data already in memory (nothing is copied or pickled to it) and sends back
-only its small result.
+"""Work done beside the flow, on the machine's other core: a forked process that gets ready
+(imports, builds) while the flow works, then runs one call on what it is sent and sends
+back its result.
 
-For pure CPU-bound Python on data the flow holds (the GX record of the validation), which
-threads cannot run in parallel. Where processes cannot be forked, the call simply runs
+For CPU-bound Python the flow would otherwise wait for (the GX record of the validation),
+which threads cannot run in parallel. Where processes cannot be forked, the call simply runs
 when its result is asked for.
 """
 
@@ -14,6 +14,7 @@ import multiprocessing
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -23,42 +24,85 @@ class BackgroundError(RuntimeError):
     """The call failed in its process; the message holds its traceback."""
 
 
-def _child(connection: Connection, call: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _serve(connection: Connection, parents: Connection, prepare: Callable[[], object]) -> None:
+    """The worker: get ready, then run the one call sent (none when the flow stopped)."""
+    parents.close()  # inherited by the fork: only the parent may hold its end open
     logging.disable(logging.CRITICAL)  # the parent's handlers (files, Prefect's API) are not ours
+    failure = None
     try:
-        outcome: tuple[str, Any] = ("done", call(*args))
+        prepare()
     except BaseException:
-        outcome = ("failed", traceback.format_exc())
+        failure = traceback.format_exc()
+    try:
+        call, args = connection.recv()
+    except EOFError:
+        return
+    if failure is None:
+        try:
+            outcome: tuple[str, Any] = ("done", call(*args))
+        except BaseException:
+            outcome = ("failed", traceback.format_exc())
+    else:
+        outcome = ("failed", failure)
     connection.send(outcome)
     connection.close()
 
 
-class Background(Generic[T]):
-    """A call running in a forked process; `result()` waits for it."""
+class Worker(Generic[T]):
+    """A forked process getting ready for one call; `submit` sends it the call, `result`
+    waits for the outcome. Use it as a context manager: leaving stops the process."""
 
-    def __init__(self, call: Callable[..., T], *args: Any) -> None:
-        self._call, self._args = call, args
+    def __init__(self, prepare: Callable[[], object]) -> None:
+        self._call: tuple[Callable[..., T], tuple[Any, ...]] | None = None
         self._process: Any = None
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
-            self._connection, theirs = context.Pipe(duplex=False)
+            self._connection, theirs = context.Pipe()
             self._process = context.Process(
-                target=_child, args=(theirs, call, args), name=f"background {call.__name__}"
+                target=_serve,
+                args=(theirs, self._connection, prepare),
+                name="background worker",
+                daemon=True,
             )
             self._process.start()
             theirs.close()
 
+    def submit(self, call: Callable[..., T], *args: Any) -> None:
+        self._call = (call, args)
+        if self._process is not None:
+            self._connection.send(self._call)
+
     def result(self) -> T:
+        if self._call is None:
+            raise RuntimeError("nothing was submitted")
+        call, args = self._call
         if self._process is None:
-            return self._call(*self._args)
+            return call(*args)
         try:
             status, value = self._connection.recv()
         except EOFError:
             status, value = "failed", "the process ended without a result"
         finally:
-            self._connection.close()
-            self._process.join()
+            self.close()
         if status != "done":
-            raise BackgroundError(f"{self._call.__name__} failed in the background:\n{value}")
+            raise BackgroundError(f"{call.__name__} failed in the background:\n{value}")
         result: T = value
         return result
+
+    def close(self) -> None:
+        """Stop the process: with nothing submitted it sees the pipe close and ends."""
+        if self._process is not None:
+            self._connection.close()
+            self._process.join()
+            self._process = None
+
+    def __enter__(self) -> Worker[T]:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()

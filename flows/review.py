@@ -31,7 +31,7 @@ from csreview.schema import (
 )
 from csreview.settings import Language, Settings, expand_env, load_settings
 from flows import alerts, artifacts
-from flows.background import Background
+from flows.background import Worker
 from tasks import compare as compare_step
 from tasks import crisis as crisis_step
 from tasks import deliver as deliver_step
@@ -397,21 +397,23 @@ def _review_period(
     retention_task(plan.cadence_dir, settings.quarantine_retention_days)
     manifest = _manifest(plan, settings, source, tenant, reason, started)
 
-    with _stage(stages, "extract"):
-        extract = extract_task(source, the_period, settings)
-    with _stage(stages, "validate"):
-        # GX's record on the other core while the rules pick the rows (GX is the slower)
-        recording = Background(validate_step.gx_record, extract, settings)
-        checked = validate_task(extract, settings)
-        fingerprints = publish_step.input_fingerprints(extract.raw)
-        validation = validate_step.with_gx(checked, recording.result())
-        evidence = evidence_task(
-            plan.run_dir,
-            validation,
-            fingerprints,
-            _audit_header(manifest, extract),
-            settings.language,
-        )
+    # GX's record is made on the other core: it imports and builds its suites while the
+    # source is read, then checks the rows while the rules pick them
+    with Worker[validate_step.GxRun](validate_step.prepare_gx) as gx:
+        with _stage(stages, "extract"):
+            extract = extract_task(source, the_period, settings)
+        with _stage(stages, "validate"):
+            gx.submit(validate_step.run_suites, validate_step.gx_inputs(extract, settings))
+            checked = validate_task(extract, settings)
+            fingerprints = publish_step.input_fingerprints(extract.raw)
+            validation = validate_step.with_gx(checked, gx.result())
+            evidence = evidence_task(
+                plan.run_dir,
+                validation,
+                fingerprints,
+                _audit_header(manifest, extract),
+                settings.language,
+            )
     manifest |= _input_record(extract, validation, fingerprints, evidence)
     del extract  # the rows as read are recorded; from here on the validated rows are used
     if validation.blocked:

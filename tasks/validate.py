@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import json
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,17 +180,39 @@ def with_gx(validation: Validation, gx: GxRun) -> Validation:
 
 
 def gx_record(extract: Extract, settings: Settings) -> GxRun:
-    """GX's record of the suites on the rows the rules saw (exact copies removed); only the
-    table-level checks when the tables' structure blocks the extract before its rows are
-    checked. Needs nothing from `check_rules`: the two may run side by side."""
+    """GX's record of the suites on the rows the rules saw (see `gx_inputs`)."""
+    return run_suites(gx_inputs(extract, settings))
+
+
+@dataclass(frozen=True)
+class GxInputs:
+    """What GX's record is made of: each table's typed rows (the contract's columns the
+    source has) and which of them the rules saw (exact copies are not), the run's start, and
+    whether only the table-level checks run (the tables' structure blocks the extract before
+    its rows are checked). Needs nothing from `check_rules`: the two may run side by side."""
+
+    frames: dict[str, pd.DataFrame]
+    seen: dict[str, np.ndarray]
+    read_at: pd.Timestamp
+    per_table_only: bool
+
+
+def gx_inputs(extract: Extract, settings: Settings) -> GxInputs:
     read_at = pd.Timestamp(extract.read_at).tz_convert(settings.zone)
-    if _table_checks(extract, read_at)[1]:
-        return run_suites(extract, read_at, per_table_only=True)
-    views = {
-        name: typed[~exact_copies(extract.raw[name], s.TABLES_BY_NAME[name].key)]
-        for name, typed in extract.typed.items()
-    }
-    return run_suites(extract, read_at, views=views)
+    per_table_only = bool(_table_checks(extract, read_at)[1])
+    frames, seen = {}, {}
+    for name, typed in extract.typed.items():
+        table, raw = s.TABLES_BY_NAME[name], extract.raw[name]
+        frames[name] = typed.loc[:, [c for c in table.column_names if c in raw.columns]]
+        seen[name] = (
+            np.ones(len(raw), dtype=bool) if per_table_only else ~exact_copies(raw, table.key)
+        )
+    return GxInputs(frames, seen, read_at, per_table_only)
+
+
+def prepare_gx() -> None:
+    """Import GX and build the suites' validation definitions (seconds, once per process)."""
+    _definitions(per_table_only=False)
 
 
 def check_rules(extract: Extract, settings: Settings) -> Validation:
@@ -357,12 +378,13 @@ class GxRun:
     summary: dict[str, Any]
 
 
-def gx_view(table: s.Table, typed: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
-    """The frame GX checks: the contract's columns the source has, timestamps on one naive
-    UTC clock in nanoseconds (GX compares plain datetimes, and compares them in C only in
-    nanoseconds), optional flags null → false (the contract's reading), text as categories
-    (the same values; GX copies the frame for every expectation, and codes copy fast)."""
-    present = [c for c in table.columns if c.name in raw.columns]
+def gx_view(table: s.Table, typed: pd.DataFrame) -> pd.DataFrame:
+    """The frame GX checks: the contract's columns the source has (those of `typed`),
+    timestamps on one naive UTC clock in nanoseconds (GX compares plain datetimes, and
+    compares them in C only in nanoseconds), optional flags null → false (the contract's
+    reading), text as categories (the same values; GX copies the frame for every
+    expectation, and codes copy fast)."""
+    present = [c for c in table.columns if c.name in typed.columns]
     columns: dict[str, pd.Series] = {}
     for column in present:
         values = typed[column.name]
@@ -414,23 +436,17 @@ def _definitions(per_table_only: bool) -> dict[str, Any]:
     return definitions
 
 
-def run_suites(
-    extract: Extract,
-    read_at: pd.Timestamp,
-    views: Mapping[str, pd.DataFrame] | None = None,
-    per_table_only: bool = False,
-) -> GxRun:
+def run_suites(inputs: GxInputs) -> GxRun:
     """Run each table's GX suite (SUMMARY results) on the rows the pandas rules saw."""
-    definitions = _definitions(per_table_only)
+    definitions = _definitions(inputs.per_table_only)
     outcomes: dict[tuple[str, str], GxOutcome] = {}
     summary: dict[str, Any] = {}
-    for name, raw in extract.raw.items():
-        table = s.TABLES_BY_NAME[name]
-        typed = (views or {}).get(name, extract.typed[name])
-        frame = gx_view(table, typed.loc[:, list(table.column_names)], raw)
+    read_at = inputs.read_at.tz_convert("UTC").tz_localize(None)
+    for name, typed in inputs.frames.items():
+        frame = gx_view(s.TABLES_BY_NAME[name], typed[inputs.seen[name]])
         result = definitions[name].run(
             batch_parameters={"dataframe": frame},
-            expectation_parameters={READ_AT: read_at.tz_convert("UTC").tz_localize(None)},
+            expectation_parameters={READ_AT: read_at},
             result_format="SUMMARY",
         )
         for one in result.results:

@@ -1,38 +1,62 @@
-"""Work beside the flow: a forked process returns its result, or its failure with the
-traceback; without fork the call runs when its result is asked for."""
+"""Work beside the flow: a forked worker gets ready, runs the call it is sent and returns
+its result, or its failure with the traceback; without fork the call runs when its result is
+asked for; a worker sent nothing ends when closed."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
 
-from flows.background import Background, BackgroundError
+from flows.background import BackgroundError, Worker
+
+READY: dict[str, int] = {}
 
 
-def _rows_and_pid(frame: pd.DataFrame) -> tuple[int, int]:
-    return len(frame), os.getpid()
+def _get_ready() -> None:
+    READY["pid"] = os.getpid()
+
+
+def _rows_and_readiness(frame: pd.DataFrame) -> tuple[int, int, int]:
+    return len(frame), os.getpid(), READY.get("pid", 0)
 
 
 def _fails() -> None:
     raise ValueError("no such column")
 
 
-def test_the_call_runs_in_another_process_on_the_parents_data() -> None:
-    frame = pd.DataFrame({"x": range(1000)})
-    rows, pid = Background(_rows_and_pid, frame).result()
+def test_the_call_runs_in_the_prepared_process() -> None:
+    with Worker[tuple[int, int, int]](_get_ready) as worker:
+        worker.submit(_rows_and_readiness, pd.DataFrame({"x": range(1000)}))
+        rows, pid, ready_in = worker.result()
     assert rows == 1000
     assert pid != os.getpid()
+    assert ready_in == pid  # prepared in that same process
+    assert "pid" not in READY  # not here
 
 
-def test_a_failure_comes_back_with_its_traceback() -> None:
-    with pytest.raises(BackgroundError, match="ValueError: no such column"):
-        Background(_fails).result()
+@pytest.mark.parametrize("prepare", [_get_ready, _fails])
+def test_a_failure_comes_back_with_its_traceback(prepare: Callable[[], None]) -> None:
+    """Whether the call fails, or getting ready did."""
+    with Worker[None](prepare) as worker:
+        worker.submit(_fails)
+        with pytest.raises(BackgroundError, match="ValueError: no such column"):
+            worker.result()
 
 
 def test_without_fork_the_call_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    rows, pid = Background(_rows_and_pid, pd.DataFrame({"x": [1, 2]})).result()
+    with Worker[tuple[int, int, int]](_get_ready) as worker:
+        worker.submit(_rows_and_readiness, pd.DataFrame({"x": [1, 2]}))
+        rows, pid, _ = worker.result()
     assert (rows, pid) == (2, os.getpid())
+
+
+def test_a_worker_sent_nothing_ends_when_closed() -> None:
+    worker = Worker[None](_get_ready)
+    process = worker._process
+    worker.close()
+    assert process is not None and not process.is_alive()
