@@ -13,16 +13,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from bench.data import extract_of
 from csreview import demo
 from csreview import schema as s
 from csreview.periods import Period
 from csreview.settings import load_settings
 from tasks import compare, qa, scorecard, staffing, surveys, themes
 from tasks import kpis as k
-from tasks.extract import parse_table, select_period
 
 OCTOBER = Period("monthly", 2026, 10)
 
@@ -41,14 +40,9 @@ def main() -> None:
     settings = load_settings()
     zone = settings.zone
     frames = demo.generate(demo.DemoSpec(OCTOBER, months=1, contacts_per_day=args.contacts // 38))
-    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, zone) for n, f in frames.items()}
-    picks = select_period(typed, OCTOBER, zone)
-    clean = {
-        n: typed[n].iloc[p].reset_index(drop=True).assign(**{s.ROW: np.arange(len(p))})
-        for n, p in picks.items()
-    }
-    start, end = pd.Timestamp(OCTOBER.start(zone)), pd.Timestamp(OCTOBER.end(zone))
     now = datetime(2026, 11, 23, tzinfo=UTC)
+    clean = extract_of(frames, OCTOBER, zone, now).typed
+    start, end = pd.Timestamp(OCTOBER.start(zone)), pd.Timestamp(OCTOBER.end(zone))
     t: dict[str, float] = {}
     facts = timed("facts", lambda: k.build_facts(clean, OCTOBER, settings, now), t)
     table = timed("kpis (every KPI × segment)", lambda: k.compute_kpis(facts, settings), t)

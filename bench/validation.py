@@ -12,13 +12,10 @@ import sys
 import time
 from datetime import UTC, datetime
 
-import numpy as np
-
+from bench.data import extract_of
 from csreview import demo
-from csreview import schema as s
 from csreview.periods import Period
 from csreview.settings import load_settings
-from tasks.extract import Extract, parse_table, select_period
 from tasks.validate import validate
 
 OCTOBER = Period("monthly", 2026, 10)
@@ -34,17 +31,7 @@ def main() -> None:
     frames = demo.generate(demo.DemoSpec(OCTOBER, months=1, contacts_per_day=args.contacts // 38))
     frames, _ = demo.plant_bad_rows(frames, OCTOBER, settings.zone)
     generated = time.perf_counter() - started
-    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, settings.zone) for n, f in frames.items()}
-    picks = select_period(typed, OCTOBER, settings.zone)
-    extract = Extract(
-        OCTOBER,
-        datetime(2026, 11, 23, tzinfo=UTC),
-        {n: frames[n].iloc[p].reset_index(drop=True) for n, p in picks.items()},
-        {
-            n: typed[n].iloc[p].reset_index(drop=True).assign(**{s.ROW: np.arange(len(p))})
-            for n, p in picks.items()
-        },
-    )
+    extract = extract_of(frames, OCTOBER, settings.zone, datetime(2026, 11, 23, tzinfo=UTC))
     validate(extract, settings)  # warm-up: GX import and suite building, once per process
     timings: dict[str, list[float]] = {"pandas": [], "pandas+gx": []}
     for _ in range(args.repeat):

@@ -1,0 +1,167 @@
+"""The benchmark's results as JSON and as the markdown tables of `docs/benchmarks.md`.
+
+Pure functions over the results record (a dict as written to JSON), so the tables can be
+checked without running anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+BEGIN: Final = "<!-- bench:results:begin (written by `make bench`) -->"
+END: Final = "<!-- bench:results:end -->"
+STAGES: Final = (
+    "extract", "validate", "kpis", "surveys", "calibration", "staffing", "scorecard",
+    "root_cause", "render", "publish",
+)  # fmt: skip
+REFERENCES: Final = {  # stage → (reference, what it is)
+    "extract": ("read_once", "reading every table once (pandas, SQLite)"),
+    "validate": ("pandas_masks", "the rules as plain pandas masks"),
+    "kpis": ("duckdb", "the KPI catalog in SQL on DuckDB"),
+}
+GOALS: Final = {  # scale cadence → seconds end to end
+    "monthly": 60.0,
+    "quarterly": 180.0,
+}
+MEMORY_GOAL_MIB: Final = 3 * 1024
+RATIO_GOALS: Final = {"kpis": 2.0, "validate": 3.0}
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} s" if value >= 10 else f"{value:.2f} s"
+
+
+def _mib(value: float | None) -> str:
+    return "—" if value is None else f"{value / 1024:.2f} GiB"
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def ratio(stage_seconds: float | None, reference_seconds: float | None) -> float | None:
+    if not stage_seconds or not reference_seconds:
+        return None
+    return stage_seconds / reference_seconds
+
+
+def markdown(results: Mapping[str, Any]) -> str:
+    """The results section of docs/benchmarks.md."""
+    scales: list[Mapping[str, Any]] = list(results["scales"])
+    names = [str(s["label"]) for s in scales]
+    out = [
+        f"Measured {results['measured_at']} on {results['machine']} with `{results['command']}`"
+        f" (each review run {results['repeat']} time(s), the fastest kept; references best of"
+        f" {results['repeat']}).",
+        "",
+        "### The review end to end (`csreview run` as a user runs it)",
+        "",
+        _table(
+            ["", *names],
+            [
+                ["contacts in the period", *(f"{s['contacts']:,}" for s in scales)],
+                ["wall time, whole command", *(_seconds(s["wall_seconds"]) for s in scales)],
+                ["goal", *(_seconds(GOALS.get(str(s["cadence"]))) for s in scales)],
+                ["peak memory, review process", *(_mib(s["peak_rss_mib"]) for s in scales)],
+                [
+                    "peak memory, with the temporary Prefect server",
+                    *(_mib(s["peak_tree_mib"]) for s in scales),
+                ],
+                [
+                    "load average when it started (1 min)",
+                    *(f"{s['load_before'][0]:.1f}" for s in scales),
+                ],
+                [
+                    "seconds per 100 000 contacts",
+                    *(f"{100_000 * s['wall_seconds'] / s['contacts']:.1f}" for s in scales),
+                ],
+            ],
+        ),
+        "",
+        "### Per stage (the run's own `timings`), with the process's memory high-water mark",
+        "",
+        _table(
+            ["stage", *names],
+            [
+                [
+                    stage,
+                    *(
+                        f"{_seconds(s['stages'].get(stage))} · "
+                        f"{_mib(s['stage_peak_mib'].get(stage))}"
+                        for s in scales
+                    ),
+                ]
+                for stage in STAGES
+            ]
+            + [
+                [
+                    "outside the stages (start-up: imports, Prefect's temporary server; "
+                    "task bookkeeping; exit)",
+                    *(
+                        _seconds(s["wall_seconds"] - sum(s["stages"].get(x, 0.0) for x in STAGES))
+                        for s in scales
+                    ),
+                ]
+            ],
+        ),
+        "",
+        "### Stages against their references (same data, same run of the bench)",
+        "",
+        _table(
+            ["stage", "reference", *names],
+            [
+                [
+                    stage,
+                    what,
+                    *(
+                        f"{_seconds(s['stages'].get(stage))} / "
+                        f"{_seconds(s['references'].get(key))} = "
+                        f"{_ratio(ratio(s['stages'].get(stage), s['references'].get(key)))}"
+                        for s in scales
+                    ),
+                ]
+                for stage, (key, what) in REFERENCES.items()
+            ]
+            + [
+                [
+                    "kpis, in process",
+                    "the product's KPI step without Prefect, against DuckDB",
+                    *(
+                        f"{_seconds(s['references'].get('kpis_in_process'))} / "
+                        f"{_seconds(s['references'].get('duckdb'))} = "
+                        f"{_ratio(ratio(s['references'].get('kpis_in_process'), s['references'].get('duckdb')))}"
+                        for s in scales
+                    ),
+                ],
+                [
+                    "DuckDB = kpis.csv",
+                    "rows compared, largest relative difference",
+                    *(
+                        f"{s['duckdb_check']['rows']:,} rows, "
+                        f"{'equal' if s['duckdb_check']['equal'] else 'DIFFERENT'}, "
+                        f"{s['duckdb_check']['max_relative_difference']:.0e}"
+                        for s in scales
+                    ),
+                ],
+            ],
+        ),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def replace_section(document: str, section: str) -> str:
+    """The document with the text between the results markers replaced (the markers are
+    added at the end when missing); everything else is kept as written."""
+    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    if pattern.search(document):
+        return pattern.sub(lambda _: block, document, count=1)
+    return document.rstrip() + "\n\n" + block + "\n"

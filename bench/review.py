@@ -1,0 +1,130 @@
+"""The review as a user runs it: `csreview run` in its own process, Prefect's start-up, its
+temporary server and every import included; wall time, memory and the run's own stage
+timings (from its manifest)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench.data import CACHE, Scale
+
+PREFECT_HOME = CACHE / "prefect-home"  # kept between runs, as a user's is
+SAMPLE_SECONDS = 0.05
+
+
+@dataclass
+class Run:
+    """One `csreview run` of a scale."""
+
+    scale: str
+    exit_code: int
+    wall_seconds: float
+    peak_rss_mib: float  # the review process itself (kernel's high-water mark)
+    peak_tree_mib: float  # it and its children (GX record, Prefect server), sampled, PSS
+    stages: dict[str, float]
+    stage_peak_mib: dict[str, float]  # the review process's high-water mark after each stage
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
+    folder: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _tree_memory(process: psutil.Process) -> dict[str, int]:
+    """Memory of a process and each of its descendants, by pid and name: the proportional
+    set size, which shares a page among the processes mapping it, so a forked process (the
+    review's GX record, or a fork about to run gcc for `ctypes.util.find_library`) is not
+    counted twice with its parent."""
+    sizes = {}
+    for p in (process, *process.children(recursive=True)):
+        try:
+            sizes[f"{p.pid} {' '.join(p.cmdline()[1:4])}"] = p.memory_full_info().pss
+        except psutil.Error:
+            continue
+    return sizes
+
+
+def run_review(scale: Scale, source: str, out: Path) -> Run:
+    """`csreview run` on the scale's source into a fresh folder; waits for it."""
+    command = [
+        str(Path(sys.executable).with_name("csreview")),
+        "run",
+        "--cadence",
+        scale.cadence,
+        "--period",
+        scale.period,
+        "--source",
+        source,
+        "--out",
+        str(out),
+        "--store",
+        f"sqlite:///{out / 'store.sqlite'}",
+    ]
+    env = os.environ | {
+        "PREFECT_HOME": str(PREFECT_HOME),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    peak_tree = 0
+    out.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    with (out / "stdout.txt").open("wb") as stdout, (out / "stderr.txt").open("wb") as stderr:
+        child = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr)
+    watched = psutil.Process(child.pid)
+    done = threading.Event()
+
+    at_peak: dict[str, int] = {}
+
+    def sample() -> None:
+        nonlocal peak_tree, at_peak
+        while not done.is_set():
+            try:
+                sizes = _tree_memory(watched)
+            except psutil.Error:
+                sizes = {}
+            if sum(sizes.values()) > peak_tree:
+                peak_tree, at_peak = sum(sizes.values()), sizes
+            done.wait(SAMPLE_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(child.pid, 0)  # the child's own rusage, not the whole tree's
+    wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    manifest = _manifest(out, scale)
+    return Run(
+        scale=scale.name,
+        exit_code=child.returncode,
+        wall_seconds=wall,
+        peak_rss_mib=usage.ru_maxrss / 1024,
+        peak_tree_mib=peak_tree / 2**20,
+        stages=dict(manifest.get("timings", {})),
+        stage_peak_mib=dict(manifest.get("peak_rss_mib", {})),
+        load_before=load_before,
+        load_after=os.getloadavg(),
+        folder=str(out / scale.cadence / scale.period),
+        extra={
+            "tree_at_peak_mib": {k: round(v / 2**20) for k, v in at_peak.items()},
+            "stdout": (out / "stdout.txt").read_text("utf-8", "replace")[-400:],
+            "stderr": (out / "stderr.txt").read_text("utf-8", "replace")[-2000:],
+        },
+    )
+
+
+def _manifest(out: Path, scale: Scale) -> dict[str, Any]:
+    manifests = sorted((out / scale.cadence / "_runs").glob("*/manifest.json"))
+    if not manifests:
+        return {}
+    data: dict[str, Any] = json.loads(manifests[-1].read_text("utf-8"))
+    return data

@@ -1,0 +1,58 @@
+"""The benchmark's markdown: a table per view, written between markers, the rest of the
+document kept."""
+
+from __future__ import annotations
+
+from bench import report
+
+RESULTS = {
+    "measured_at": "2026-11-23 18:00 UTC",
+    "machine": "2 cores, 24 GiB, 3.11.7",
+    "command": "make bench",
+    "repeat": 2,
+    "scales": [
+        {
+            "label": "monthly 2026-10, 1,000k",
+            "cadence": "monthly",
+            "contacts": 1_000_000,
+            "wall_seconds": 50.0,
+            "peak_rss_mib": 2048.0,
+            "peak_tree_mib": 2560.0,
+            "load_before": [1.5, 1.0, 1.0],
+            "stages": {"extract": 12.0, "validate": 9.0, "kpis": 4.0, "render": 5.0},
+            "stage_peak_mib": {"extract": 1024.0, "validate": 2048.0},
+            "references": {
+                "read_once": 8.0,
+                "pandas_masks": 4.5,
+                "duckdb": 2.5,
+                "kpis_in_process": 3.0,
+            },
+            "duckdb_check": {"rows": 29_147, "equal": True, "max_relative_difference": 4e-14},
+        }
+    ],
+}
+
+
+def test_the_tables_show_times_ratios_and_memory() -> None:
+    text = report.markdown(RESULTS)
+    assert "| wall time, whole command | 50.0 s |" in text
+    assert "| peak memory, review process | 2.00 GiB |" in text
+    assert "| seconds per 100 000 contacts | 5.0 |" in text
+    assert "| extract | 12.0 s · 1.00 GiB |" in text
+    # 50 s in all, 30 s in the stages listed
+    assert "task bookkeeping; exit) | 20.0 s |" in text
+    assert "9.00 s / 4.50 s = 2.00×" in text  # validate against the pandas masks
+    assert "4.00 s / 2.50 s = 1.60×" in text  # kpis against DuckDB
+    assert "29,147 rows, equal, 4e-14" in text
+    assert "| surveys | — · — |" in text  # a stage the run did not time
+
+
+def test_the_results_replace_their_section_and_keep_the_rest() -> None:
+    document = "# Benchmarks\n\nWhat we measured.\n"
+    first = report.replace_section(document, "old tables\n")
+    assert first.startswith(document.rstrip())
+    assert first.count(report.BEGIN) == 1 and "old tables" in first
+    second = report.replace_section(first + "\n## Notes\nkept\n", "new tables\n")
+    assert "old tables" not in second and "new tables" in second
+    assert second.endswith("## Notes\nkept\n")
+    assert second.count(report.END) == 1
