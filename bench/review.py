@@ -47,7 +47,8 @@ def _tree_memory(process: psutil.Process) -> dict[str, int]:
     sizes = {}
     for p in (process, *process.children(recursive=True)):
         try:
-            sizes[f"{p.pid} {' '.join(p.cmdline()[1:4])}"] = p.memory_full_info().pss
+            words = [Path(word).name for word in p.cmdline()[1:4]]
+            sizes[f"{p.pid} {' '.join(words)}"] = p.memory_full_info().pss
         except psutil.Error:
             continue
     return sizes
