@@ -19,7 +19,7 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from csreview import store
+from csreview import store, tenants
 from csreview.frames import among
 from csreview.periods import Period, resolve_period
 from csreview.schema import (
@@ -318,7 +318,8 @@ def _run_name() -> str:
     from prefect.runtime import flow_run
 
     p = flow_run.parameters
-    zone = load_settings(Path(p["config"]) if p.get("config") else None).zone
+    config = Path(p["config"]) if p.get("config") else None
+    zone = load_settings(config, tenant=p.get("tenant"), tenants_file=p.get("tenants_file")).zone
     period = resolve_period(p["cadence"], p["period"], datetime.now(zone))
     return f"{p.get('tenant') or 'default'}-{p['cadence']}-{period.label}"
 
@@ -332,7 +333,7 @@ def _run_name() -> str:
 def review(
     cadence: str,
     period: str,
-    source: str,
+    source: str | None = None,
     out: str | None = None,
     language: Language | None = None,
     tenant: str | None = None,
@@ -340,11 +341,19 @@ def review(
     reason: str | None = None,
     run_id: str | None = None,
     store_url: str | None = None,
+    tenants_file: str | None = None,
 ) -> dict[str, Any]:
-    """Review one period: extract, validate, compute, draft, render, publish."""
+    """Review one period: extract, validate, compute, draft, render, publish. Without a
+    source, the tenant's own from the tenants file."""
     settings = load_settings(
-        Path(config) if config else None, out_dir=out, language=language, store_url=store_url
+        Path(config) if config else None,
+        tenant=tenant,
+        out_dir=out,
+        language=language,
+        store_url=store_url,
+        tenants_file=tenants_file,
     )
+    source = source or tenants.source_of(settings.tenants_file, tenant)
     the_period = resolve_period(cadence, period, datetime.now(settings.zone))
     with publish_step.period_lock(settings.out_dir, tenant, the_period):
         return _review_period(settings, the_period, cadence, source, tenant, reason, run_id)

@@ -31,7 +31,7 @@ import yaml
 
 from csreview.settings import Settings
 from flows import deploy
-from flows.deploy import DEFAULT_SCHEDULES, ScheduleSpec, deployments
+from flows.deploy import DEFAULT_SCHEDULES, ScheduleSpec, deployments, tenants_deployments
 
 ROOT = Path(__file__).parents[2]
 PREFECT = Path(sys.executable).with_name("prefect")
@@ -95,7 +95,7 @@ def test_serve_uses_the_settings_zone_and_absolute_paths(
 ) -> None:
     served: list[Any] = []
     monkeypatch.setattr(deploy, "check_server", lambda: "http://127.0.0.1:4200/api")
-    monkeypatch.setattr(deploy.prefect, "serve", lambda *ds: served.extend(ds))
+    monkeypatch.setattr(deploy.prefect, "serve", lambda *ds, **_: served.extend(ds))
     monkeypatch.setenv("CSREVIEW_TIMEZONE", "Europe/London")
     monkeypatch.chdir(tmp_path)
 
@@ -131,19 +131,65 @@ def test_prefect_yaml_registers_the_same_schedules_on_the_work_pool() -> None:
     assert not config.pull  # `prefect deploy` records set_working_directory to the project
     default_zone = Settings.model_fields["timezone"].default
     want = {s.cadence: (s.cron, s.timezone or default_zone) for s in DEFAULT_SCHEDULES}
-    got = {}
+    by_name = {d.name: d for d in config.deployments}
+    assert sorted(by_name) == sorted(
+        ["monthly", "quarterly", "tenants-monthly", "tenants-quarterly", "tenant"]
+    )
     for d in config.deployments:
-        assert d.entrypoint == "flows/review.py:review"
         assert d.work_pool is not None
         assert d.work_pool.name == "csreview"
-        assert d.parameters["cadence"] == d.name
-        assert d.parameters["period"] == "previous"
-        assert d.parameters["source"] == "{{ $CSREVIEW_SOURCE }}"
-        assert d.tags == ["csreview", d.name]
-        (schedule,) = d.schedules or []
+    got, got_tenants = {}, {}
+    for cadence in want:
+        one, every = by_name[cadence], by_name[f"tenants-{cadence}"]
+        assert one.entrypoint == "flows/review.py:review"
+        assert every.entrypoint == "flows/tenants.py:review_tenants"
+        assert one.parameters == {
+            "cadence": cadence,
+            "period": "previous",
+            "source": "{{ $CSREVIEW_SOURCE }}",
+        }
+        assert every.parameters == {"cadence": cadence, "period": "previous"}
+        assert one.tags == ["csreview", cadence]
+        assert every.tags == ["csreview", cadence, "tenants"]
+        (schedule,) = one.schedules or []
+        (tenants_schedule,) = every.schedules or []
         assert isinstance(schedule, RawScheduleConfig)
-        got[d.name] = (schedule.cron, schedule.timezone)
-    assert got == want
+        assert isinstance(tenants_schedule, RawScheduleConfig)
+        got[cadence] = (schedule.cron, schedule.timezone)
+        got_tenants[cadence] = (tenants_schedule.cron, tenants_schedule.timezone)
+    assert got == got_tenants == want
+    tenant = by_name["tenant"]  # the per-tenant runs the fan-out starts: never scheduled
+    assert tenant.entrypoint == "flows/review.py:review" and not tenant.schedules
+    assert f"service-quality-review/{tenant.name}" == Settings().tenant_deployment
+
+
+def test_with_a_tenants_file_the_schedules_review_every_tenant() -> None:
+    built = tenants_deployments(
+        "/etc/csreview/tenants.toml",
+        out="/srv/reviews",
+        store_url=None,
+        config=None,
+        timezone="UTC",
+    )
+
+    assert [(d.name, d.flow_name) for d in built] == [
+        ("tenants-monthly", "service-quality-reviews"),
+        ("tenants-quarterly", "service-quality-reviews"),
+        ("tenant", "service-quality-review"),
+    ]
+    monthly, quarterly, tenant = built
+    assert monthly.entrypoint == "flows.tenants.review_tenants"
+    assert monthly.parameters == {
+        "cadence": "monthly",
+        "period": "previous",
+        "tenants_file": "/etc/csreview/tenants.toml",
+        "out": "/srv/reviews",
+        "store_url": None,
+        "config": None,
+    }
+    assert quarterly.schedules[0].schedule.cron == "0 7 8 1,4,7,10 *"
+    assert not tenant.schedules
+    assert tenant.parameters["tenants_file"] == "/etc/csreview/tenants.toml"
 
 
 # ---------------------------------------------------------------- a real server
