@@ -7,6 +7,7 @@ and exit 2; traces go to the run's log file, never to the terminal.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -121,6 +122,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--tenants", type=Path, default=None, help="tenants file: without a source, serve them all"
     )
+    watch = commands.add_parser(
+        "watch", help="e-mail alert_to about scheduled review runs that are late (worker mode)"
+    )
+    watch.add_argument("--config", type=Path, default=None)
+    watch.add_argument("--once", action="store_true", help="look once, then exit")
     from flows.actions import add_parser
 
     add_parser(commands)
@@ -373,6 +379,31 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _watch(args: argparse.Namespace) -> int:
+    """Alert about late scheduled runs: once, or every minute until interrupted."""
+    import threading
+
+    from flows.deploy import ServeError, check_server
+    from flows.late import alert_late, watch
+
+    settings = _settings(args.config, None, None)
+    try:
+        check_server()
+    except ServeError as err:
+        raise UserError(str(err)) from err
+    if args.once:
+        late = alert_late(settings, datetime.now(UTC), set())
+        for run in late:
+            _report(EXIT_OK, f"late: {run.name} (due {run.due.isoformat(timespec='minutes')})")
+        return EXIT_OK
+    log.info(
+        "watching for review runs late by %s minutes; Ctrl-C stops", settings.late_after_minutes
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        watch(settings, threading.Event())
+    return EXIT_OK
+
+
 def _report(code: int, line: str) -> None:
     if code == EXIT_OK:
         sys.stdout.write(line + "\n")
@@ -397,6 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return audit(args, _settings(args.config, args.out, None, args.store))
         if args.command == "serve":
             return _serve(args)
+        if args.command == "watch":
+            return _watch(args)
         if args.command == "actions":
             from flows import actions
 

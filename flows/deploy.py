@@ -24,6 +24,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from csreview.periods import PREVIOUS
 from csreview.settings import load_settings
+from flows import late
 from flows.review import review
 from flows.tenants import review_tenants
 
@@ -179,7 +180,11 @@ def serve(
         served = deployments(
             _absolute(source) if "://" not in source else source, tenant=tenant, **shared
         )
-    prefect.serve(*served, limit=settings.tenant_concurrency + 1)
+    stop = late.start_watching(settings)
+    try:
+        prefect.serve(*served, limit=settings.tenant_concurrency + 1)
+    finally:
+        stop.set()
 
 
 def check_server() -> str:

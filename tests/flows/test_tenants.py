@@ -104,3 +104,21 @@ def test_the_scheduled_run_reviews_every_tenant_as_a_child_run(
         ("broken-monthly-2026-09", "Failed"),
         ("north-monthly-2026-09", "Completed"),
     ]
+
+
+def test_tenants_may_run_on_a_dask_cluster(
+    centre: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CSREVIEW_TENANT_RUNNER", "dask")  # a local cluster of processes
+    tenants = tenants_file(tmp_path, centre, "north")
+
+    state = review_tenants(
+        cadence="monthly",
+        period="2026-09",
+        out=str(tmp_path / "out"),
+        tenants_file=str(tenants),
+        return_state=True,
+    )
+
+    assert state.is_completed(), state.message
+    assert manifest(tmp_path / "out", "north")["status"] == "published"

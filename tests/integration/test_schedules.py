@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from csreview.settings import Settings
+from csreview.settings import Settings, load_settings
 from flows import deploy
 from flows.deploy import DEFAULT_SCHEDULES, ScheduleSpec, deployments, tenants_deployments
 
@@ -374,3 +374,55 @@ def test_prefect_deploy_registers_prefect_yaml_on_the_work_pool(
     _assert_on_schedule(
         _scheduled_runs(found["quarterly"].id), 7, {1, 4, 7, 10}, timedelta(days=92)
     )
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(120)
+@pytest.mark.usefixtures("api")
+def test_a_run_that_never_starts_alerts_the_data_engineers_once(tmp_path: Path) -> None:
+    from email import policy
+    from email.parser import BytesParser
+
+    from prefect.client.orchestration import get_client
+    from prefect.states import Scheduled
+
+    from flows.late import alert_late, late_runs
+    from tests.tasks.test_deliver import smtp_server
+
+    (monthly, _) = deployments(
+        SOURCE, out=None, store_url=None, config=None, tenant="late-test", timezone="UTC"
+    )
+    deployment_id = monthly.apply()
+    now = datetime.now(SHANGHAI)
+    with get_client(sync_client=True) as client:  # due 45 minutes ago; no worker takes it
+        run = client.create_flow_run_from_deployment(
+            deployment_id, state=Scheduled(scheduled_time=now - timedelta(minutes=45))
+        )
+        on_time = client.create_flow_run_from_deployment(
+            deployment_id, state=Scheduled(scheduled_time=now - timedelta(minutes=5))
+        )
+
+    late = {r.id for r in late_runs(now, timedelta(minutes=30))}
+    assert str(run.id) in late and str(on_time.id) not in late
+
+    with smtp_server() as (port, inbox):
+        config = tmp_path / "c.toml"
+        config.write_text(
+            f'smtp_url = "smtp://127.0.0.1:{port}"\nalert_to = ["de@example.com"]\n'
+            "late_after_minutes = 30\n"
+        )
+        settings = load_settings(config)
+        alerted: set[str] = set()
+        first = alert_late(settings, now, alerted)
+        again = alert_late(settings, now, alerted)
+
+    assert str(run.id) in {r.id for r in first} and again == []
+    received = [
+        BytesParser(policy=policy.default).parsebytes(e.content)  # type: ignore[arg-type]
+        for e in inbox.envelopes
+    ]
+    mine = [m for m in received if run.name in str(m["Subject"])]
+    assert len(mine) == 1
+    body = mine[0].get_body().get_content()  # type: ignore[union-attr]
+    assert "tenant: late-test  cadence: monthly  period: previous" in body
+    assert "45 minutes ago" in body and "step: not started" in body
