@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentTaskRunId
+from prefect.client.schemas.objects import State
 
 from csreview.demo import DemoSpec, generate, to_database
 from csreview.periods import Period
@@ -75,18 +76,23 @@ def test_the_command_reviews_each_tenant_with_its_own_settings(
     assert main([*args, "--tenants", str(tenants), "--tenant", "west"]) == EXIT_USAGE
 
 
+def scheduled_run(tenants: Path, out: Path) -> State[dict[str, str]]:
+    """The tenants' flow as a schedule starts it, for September."""
+    return review_tenants(
+        cadence="monthly",
+        period="2026-09",
+        out=str(out),
+        tenants_file=str(tenants),
+        return_state=True,
+    )
+
+
 def test_the_scheduled_run_reviews_every_tenant_as_a_child_run(
     centre: Path, tmp_path: Path
 ) -> None:
     tenants = tenants_file(tmp_path, centre, "north", "broken")  # a child process each, at once
 
-    state = review_tenants(
-        cadence="monthly",
-        period="2026-09",
-        out=str(tmp_path / "out"),
-        tenants_file=str(tenants),
-        return_state=True,
-    )
+    state = scheduled_run(tenants, tmp_path / "out")
 
     assert state.is_failed()
     assert "1 of 2 tenants failed: broken: SourceError: no SQLite database" in str(state.message)
@@ -110,15 +116,7 @@ def test_tenants_may_run_on_a_dask_cluster(
     centre: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CSREVIEW_TENANT_RUNNER", "dask")  # a local cluster of processes
-    tenants = tenants_file(tmp_path, centre, "north")
-
-    state = review_tenants(
-        cadence="monthly",
-        period="2026-09",
-        out=str(tmp_path / "out"),
-        tenants_file=str(tenants),
-        return_state=True,
-    )
+    state = scheduled_run(tenants_file(tmp_path, centre, "north"), tmp_path / "out")
 
     assert state.is_completed(), state.message
     assert manifest(tmp_path / "out", "north")["status"] == "published"
