@@ -166,6 +166,9 @@ def drafted(
         ("evening_understaffing", "hour_band=20-24", "service_level", "environment",
          {"agent_load", "erlang_gaps"}),
         ("billing_transfers", "category=billing", "complaint_rate", "method", {"transfers"}),
+        ("returns_outage", "category=returns", "complaint_rate", "machine", {"day_spikes"}),
+        ("weak_agents", "category=product", "complaint_rate", "people",
+         {"agent_concentration"}),
     ],
 )  # fmt: skip
 def test_planted_problem_is_rank_one_with_its_cause_verified(
