@@ -406,9 +406,9 @@ CAUSE_VERDICTS: Final = {
 }
 
 
-def _problem_trend(p: Any, previous: Period, f: Formatter) -> dict[str, str]:
+def _problem_trend(p: Any, previous: Period, f: Formatter) -> dict[str, Any]:
     """A problem's trend as shown: symbol and words, the earlier value and what it did to
-    the priority."""
+    the priority (one line each)."""
     verdict, kpi = str(p["trend"]), str(p["kpi"])
     details = []
     if not pd.isna(p["previous"]):
@@ -425,7 +425,7 @@ def _problem_trend(p: Any, previous: Period, f: Formatter) -> dict[str, str]:
         "verdict": verdict,
         "symbol": TREND_SYMBOLS[verdict],
         "label": f._(TREND_LABELS[verdict]),
-        "detail": "; ".join(details),
+        "details": details,
     }
 
 
