@@ -101,16 +101,15 @@ def retention_task(cadence_folder: Path, days: int) -> list[str]:
 
 @task(name="history", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def history_task(
-    store_url: str, tenant: str, current: pd.DataFrame, earlier: dict[str, Period], min_sample: int
+    store_url: str, tenant: str, earlier: dict[str, Period]
 ) -> dict[str, pd.DataFrame]:
-    """This period against earlier ones held in the results store (previous period, same
+    """The KPI rows of earlier periods held in the results store (previous period, same
     period last year); an earlier period never reviewed is left out."""
     out = {}
     for name, period in earlier.items():
         rows = store.kpi_history(store_url, tenant, period.cadence, period.label)
         if rows:
-            previous = pd.DataFrame(rows, columns=list(compare_step.HISTORY_COLUMNS))
-            out[name] = compare_step.compare(current, previous, min_sample)
+            out[name] = pd.DataFrame(rows, columns=list(compare_step.HISTORY_COLUMNS))
     return out
 
 
@@ -282,9 +281,19 @@ def root_cause_task(
     tenant: str,
     settings: Settings,
     language: Language,
+    previous: pd.DataFrame | None,
+    staffing: staffing_step.StaffingPlan,
 ) -> RootCause:
     return root_cause_step.draft_root_cause(
-        facts, validation.clean, period, tenant, settings, render_step.Formatter(language)
+        facts,
+        validation.clean,
+        period,
+        tenant,
+        settings,
+        render_step.Formatter(language),
+        previous=previous,
+        staffing=staffing.summary,
+        quarantine=validation.quarantine,
     )
 
 
@@ -399,13 +408,15 @@ def _review_period(
     with _stage(timings, "kpis"):
         facts, kpis = kpis_task(validation, the_period, settings)
         history = compare_step.history_rows(kpis, facts)
-        comparisons = history_task(
+        earlier = history_task(
             settings.resolved_store_url,
             tenant or "default",
-            history,
             {"previous": the_period.previous(), "last_year": the_period.same_period_last_year()},
-            settings.min_sample,
         )
+        comparisons = {
+            name: compare_step.compare(history, rows, settings.min_sample)
+            for name, rows in earlier.items()
+        }
         trend = (
             trend_task(settings.resolved_store_url, tenant or "default", the_period)
             if the_period.cadence == "quarterly"
@@ -422,7 +433,14 @@ def _review_period(
         scorecard = scorecard_task(kpis, facts, validation, the_period, settings)
     with _stage(timings, "root_cause"):
         root_cause = root_cause_task(
-            facts, validation, the_period, tenant or "default", settings, settings.language
+            facts,
+            validation,
+            the_period,
+            tenant or "default",
+            settings,
+            settings.language,
+            earlier.get("previous"),
+            staffing,
         )
         followups = followup_task(
             settings.resolved_store_url, tenant or "default", the_period, facts, settings
@@ -439,7 +457,14 @@ def _review_period(
                 if language == settings.language
                 else dataclasses.replace(
                     root_cause_task(
-                        facts, validation, the_period, tenant or "default", settings, language
+                        facts,
+                        validation,
+                        the_period,
+                        tenant or "default",
+                        settings,
+                        language,
+                        earlier.get("previous"),
+                        staffing,
                     ),
                     followups=root_cause.followups,
                 )

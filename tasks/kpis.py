@@ -302,7 +302,8 @@ def satisfaction_points(surveys: pd.DataFrame, weights: Mapping[str, float]) -> 
 def survey_facts(
     surveys: pd.DataFrame, contacts: pd.DataFrame, agents: pd.DataFrame, settings: Settings
 ) -> pd.DataFrame:
-    """One row per survey of a period contact, with the contact's segments."""
+    """One row per survey of a period contact, with the contact's segments (and its id, so a
+    survey can be put on its contact's day)."""
     of_contact = contacts[
         [s.CONTACT_ID, s.CHANNEL, s.CATEGORY, s.CREATED_AT, s.AGENT_ID, s.SALES_OFFER]
     ]
@@ -317,6 +318,7 @@ def survey_facts(
     return pd.concat(
         [
             segments(v, agents, settings.hour_bands),
+            v[[s.CONTACT_ID]],
             pd.DataFrame(
                 {
                     N: 1,

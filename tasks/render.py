@@ -27,6 +27,7 @@ from babel.numbers import format_decimal, format_percent
 from csreview import schema as s
 from csreview.catalog import KPIS, KPIS_BY_KEY
 from csreview.i18n import babel_locale, translations
+from csreview.i18n import mark as _n
 from csreview.periods import Period
 from csreview.settings import Language
 from tasks import charts, compare, qa
@@ -52,11 +53,6 @@ BREAKDOWN_KPIS: Final = (
 BREAKDOWN_DIMENSIONS: Final = (s.CHANNEL, s.CATEGORY, k.HOUR_BAND, s.TEAM, s.TIER)
 STATUS_SYMBOLS: Final = {"ok": "✓", "warn": "!", "breach": "✗", "na": "–", "low_sample": "·"}
 TEMPLATES: Final = Path(str(resources.files("report_templates")))
-
-
-def _n(message: str) -> str:
-    """Marks a msgid for extraction; translated where it is shown."""
-    return message
 
 
 STATUS_LABELS: Final = {
@@ -266,56 +262,7 @@ def build_context(
         ("data-quality", f._("Appendix: data quality")),
         ("definitions", f._("Appendix: KPI definitions")),
     ]
-    causes = root_cause.causes
-    problems = [
-        {
-            "fishbone": svg_uri(
-                charts.fishbone_chart(
-                    f"{_segment_words(str(p['segment']), f)}: {f.label(str(p['kpi']))} "
-                    f"{f.kpi_value(str(p['kpi']), float(p['value']))}",
-                    {
-                        f._(FISHBONE_LABELS[str(c)]): [
-                            (str(h["hypothesis"]), h["verified"] == "true")
-                            for _, h in group.iterrows()
-                        ]
-                        for c, group in causes[causes["problem_rank"] == p["rank"]].groupby(
-                            "category", sort=False
-                        )
-                    },
-                    no_data=f._("No hypothesis tested."),
-                )
-            ),
-            "rank": int(p["rank"]),
-            "title": p["title"],
-            "baseline": f.kpi_value(str(p["kpi"]), float(p["baseline"])),
-            "defects": f.number(p["defects"], 0),
-            "defect_share": f.percent(p["defect_share"], 0),
-            "cumulative_share": f.percent(p["cumulative_share"], 0),
-            "causes": [
-                {
-                    "category": f._(FISHBONE_LABELS[str(h["category"])]),
-                    "hypothesis": h["hypothesis"],
-                    "verified": h["verified"],
-                    "verified_label": f._("yes") if h["verified"] == "true" else f._("no"),
-                    "evidence": h["evidence"],
-                }
-                for _, h in causes[causes["problem_rank"] == p["rank"]].iterrows()
-            ],
-            "whys": [
-                {
-                    "category": f._(FISHBONE_LABELS[str(c)]),
-                    "steps": [
-                        {"why": w["why"], "because": w["because"]}
-                        for _, w in chain.sort_values("step").iterrows()
-                    ],
-                }
-                for c, chain in root_cause.whys[
-                    root_cause.whys["problem_rank"] == p["rank"]
-                ].groupby("category", sort=False)
-            ],
-        }
-        for _, p in root_cause.problems.iterrows()
-    ]
+    problems = _problems(root_cause, period, f)
     actions = [
         {
             **a.to_dict(),
@@ -401,6 +348,7 @@ def build_context(
         "calibration": _calibration(calibration, f),
         "staffing": _staffing(staffing, zone, f),
         "problems": problems,
+        "hypothesis_tests": _hypothesis_tests(root_cause.causes),
         "pareto": svg_uri(
             charts.pareto_chart(
                 root_cause.problems,
@@ -439,6 +387,123 @@ CRISIS_LABELS: Final = {
     "intermediate": _n("intermediate crisis (中级)"),
     "advanced": _n("advanced crisis (高级)"),
 }
+
+
+TREND_SYMBOLS: Final = {  # as the comparisons: ▲ better, ▼ worse
+    "worse": "▼", "better": "▲", "no_change": "—", "low_sample": "—", "na": "—",
+}  # fmt: skip
+TREND_LABELS: Final = {
+    "worse": _n("worse than the previous period"),
+    "better": _n("better than the previous period"),
+    "no_change": _n("no significant change"),
+    "low_sample": _n("too few to compare"),
+    "na": _n("no earlier figure"),
+}
+CAUSE_VERDICTS: Final = {
+    "verified": ("✓", _n("verified")),
+    "not_supported": ("✗", _n("not supported")),
+    "not_testable": ("–", _n("not testable")),
+}
+
+
+def _problem_trend(p: Any, previous: Period, f: Formatter) -> dict[str, Any]:
+    """A problem's trend as shown: symbol and words, the earlier value and what it did to
+    the priority (one line each)."""
+    verdict, kpi = str(p["trend"]), str(p["kpi"])
+    details = []
+    if not pd.isna(p["previous"]):
+        details.append(
+            f._("{value} in {period}").format(
+                value=f.kpi_value(kpi, float(p["previous"])), period=previous.label
+            )
+        )
+    if float(p["trend_factor"]) != 1.0:
+        details.append(
+            f._("priority × {factor}").format(factor=f.number(float(p["trend_factor"]), 2))
+        )
+    return {
+        "verdict": verdict,
+        "symbol": TREND_SYMBOLS[verdict],
+        "label": f._(TREND_LABELS[verdict]),
+        "details": details,
+    }
+
+
+def _fishbone(p: Any, causes: pd.DataFrame, f: Formatter) -> str:
+    """A problem's fishbone: the six bones, each with the hypotheses the data could test
+    (✓ on the verified ones)."""
+    branches = {
+        f._(FISHBONE_LABELS[category]): [
+            (str(h["label"]), h["verdict"] == "verified")
+            for _, h in causes[causes["category"] == category].iterrows()
+            if h["verdict"] != "not_testable"
+        ]
+        for category in FISHBONE_LABELS
+    }
+    return svg_uri(
+        charts.fishbone_chart(
+            f"{_segment_words(str(p['segment']), f)}: {f.label(str(p['kpi']))} "
+            f"{f.kpi_value(str(p['kpi']), float(p['value']))}",
+            branches if len(causes) else {},
+            no_data=f._("No hypothesis tested."),
+        )
+    )
+
+
+def _problems(root_cause: RootCause, period: Period, f: Formatter) -> list[dict[str, Any]]:
+    """The ranked problems with their trend, fishbone, hypotheses by category and 5 whys."""
+    out = []
+    for _, p in root_cause.problems.iterrows():
+        causes = root_cause.causes[root_cause.causes["problem_rank"] == p["rank"]]
+        whys = root_cause.whys[root_cause.whys["problem_rank"] == p["rank"]]
+        out.append(
+            {
+                "fishbone": _fishbone(p, causes, f),
+                "rank": int(p["rank"]),
+                "title": p["title"],
+                "baseline": f.kpi_value(str(p["kpi"]), float(p["baseline"])),
+                "defects": f.number(p["defects"], 0),
+                "defect_share": f.percent(p["defect_share"], 0),
+                "cumulative_share": f.percent(p["cumulative_share"], 0),
+                "trend": _problem_trend(p, period.previous(), f),
+                "categories": [
+                    {
+                        "name": f._(FISHBONE_LABELS[str(category)]),
+                        "rows": [
+                            {
+                                "label": h["label"],
+                                "verdict": h["verdict"],
+                                "symbol": CAUSE_VERDICTS[str(h["verdict"])][0],
+                                "verdict_label": f._(CAUSE_VERDICTS[str(h["verdict"])][1]),
+                                "evidence": h["evidence"],
+                            }
+                            for _, h in group.iterrows()
+                        ],
+                    }
+                    for category, group in causes.groupby("category", sort=False)
+                ],
+                "whys": [
+                    {
+                        "category": f._(FISHBONE_LABELS[str(c)]),
+                        "steps": [
+                            {"why": w["why"], "because": w["because"]}
+                            for _, w in chain.sort_values("step").iterrows()
+                        ],
+                    }
+                    for c, chain in whys.groupby("category", sort=False)
+                ],
+            }
+        )
+    return out
+
+
+def _hypothesis_tests(causes: pd.DataFrame) -> list[dict[str, str]]:
+    """Each hypothesis once, with the test that decides it (the same for every problem)."""
+    first = causes.drop_duplicates("hypothesis_id")
+    return [
+        {"label": h["label"], "hypothesis": h["hypothesis"], "test": h["test"]}
+        for _, h in first.iterrows()
+    ]
 
 
 def _segment_words(label: str, f: Formatter) -> str:

@@ -181,10 +181,21 @@ def test_planted_problem_is_rank_one(published: Path) -> None:
     problems = pd.read_csv(published / "problems.csv")
     assert problems.loc[0, "segment"] == "hour_band=20-24"
     causes = pd.read_csv(published / "root_causes.csv")
-    first = causes[causes.problem_rank == 1].set_index("category")["verified"]
-    assert bool(first["environment"]) is True
+    assert list(causes.columns[:5]) == [
+        "problem_rank",
+        "category",
+        "hypothesis",
+        "verified",
+        "evidence",
+    ]
+    first = causes[causes.problem_rank == 1]
+    verified = first[first["verified"]]
+    assert "environment" in set(verified["category"])
+    assert set(first["verdict"]) <= {"verified", "not_supported", "not_testable"}
+    assert first.groupby("category").size().min() >= 2  # several hypotheses per category
     text = "\n".join(p.extract_text() for p in PdfReader(published / "review.pdf").pages)
     assert "Five whys: environment" in text and "Erlang C staffing plan" in text
+    assert "How the hypotheses are tested" in text
     manifest = json.loads((published / "manifest.json").read_text())
     assert manifest["crisis_level"] is not None  # the evening band is far off its targets
     assert text.count(" crisis (") >= 2  # on the cover and at the top of the summary
@@ -374,6 +385,8 @@ def test_pdca_loop_follows_up_approved_actions_next_month(
     with (tmp_path / "monthly/2026-09/followups.csv").open(encoding="utf-8") as handle:
         followed = list(csv.DictReader(handle))
     assert [f["action_id"] for f in followed] == [chosen]
+    problems = pd.read_csv(tmp_path / "monthly/2026-09/problems.csv")
+    assert problems.loc[0, "trend"] != "na"  # August was reviewed: the trend is known
     assert followed[0]["opened_in"] == "2026-08"
     assert followed[0]["verdict"] in {"effective", "not_effective", "too_early"}
     assert float(followed[0]["current"]) >= 0
