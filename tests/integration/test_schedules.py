@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -96,6 +97,10 @@ def test_serve_uses_the_settings_zone_and_absolute_paths(
     served: list[Any] = []
     monkeypatch.setattr(deploy, "check_server", lambda: "http://127.0.0.1:4200/api")
     monkeypatch.setattr(deploy.prefect, "serve", lambda *ds, **_: served.extend(ds))
+    watching: list[threading.Event] = []
+    monkeypatch.setattr(
+        deploy.late, "start_watching", lambda _: watching.append(threading.Event()) or watching[-1]
+    )
     monkeypatch.setenv("CSREVIEW_TIMEZONE", "Europe/London")
     monkeypatch.chdir(tmp_path)
 
@@ -106,6 +111,7 @@ def test_serve_uses_the_settings_zone_and_absolute_paths(
     assert served[0].parameters["source"] == str(tmp_path.resolve() / "csv-folder")
     assert served[0].parameters["out"] == str(tmp_path.resolve() / "reviews")
     assert served[0].parameters["store_url"] == "sqlite:///store.sqlite"  # a URL: as given
+    assert len(watching) == 1 and watching[0].is_set()  # late runs were watched while serving
 
 
 def test_serving_refuses_to_start_without_a_prefect_server() -> None:
