@@ -250,7 +250,7 @@ def test_reissue_needs_a_reason(
         (["--period", "2026-13"], 2, "YYYY-MM"),
         (["--period", "2026-Q3"], 2, "YYYY-MM"),
         (["--period", "2026-09", "--source", "/no/such/folder"], 2, "does not exist"),
-        (["--period", "2026-09", "--source", "sqlite:////no/such.db"], 2, "cannot"),
+        (["--period", "2026-09", "--source", "sqlite:////no/such.db"], 2, "no SQLite database at"),
         (
             ["--period", "2026-09", "--source", "postgresql://u:secret@127.0.0.1:1/x"],
             2,
