@@ -13,7 +13,7 @@ import json
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from csreview.store import list_runs
 from flows.audit import verify
 from flows.cli import main
 from tests.conftest import OCTOBER, ZONE
-from tests.integration.servers import BIN, PrefectServer, prefect_server, start, stop
+from tests.integration.servers import BIN, PrefectServer, start, stop
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -34,10 +34,9 @@ RUN_SECONDS = 240  # one run takes ~40 s on a busy 2-core machine
 POLL_SECONDS = 0.002
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    with prefect_server(tmp_path_factory.mktemp("prefect-runs-home")) as running:
-        yield running
+@pytest.fixture
+def server(prefect_api_server: PrefectServer) -> PrefectServer:
+    return prefect_api_server
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from pypdf import PdfReader
 from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database
 from flows.audit import verify
 from tests.conftest import OCTOBER, ZONE
-from tests.integration.servers import PREFECT, PrefectServer, prefect_server, start, stop
+from tests.integration.servers import PREFECT, PrefectServer, start, stop
 
 pytestmark = pytest.mark.integration
 
@@ -32,10 +31,9 @@ RUN_SECONDS = 240  # the worker polls every second; the flow run itself takes ~3
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZONE)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    with prefect_server(tmp_path_factory.mktemp("prefect-worker-home")) as running:
-        yield running
+@pytest.fixture
+def server(prefect_api_server: PrefectServer) -> PrefectServer:
+    return prefect_api_server
 
 
 def demo_source(folder: Path) -> str:
