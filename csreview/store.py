@@ -38,7 +38,7 @@ class ReviewRun(Base):
     period: Mapped[str] = mapped_column(sa.String(20), index=True)
     reissue: Mapped[int]
     reason: Mapped[str | None] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(20))  # published, blocked
+    status: Mapped[str] = mapped_column(sa.String(20))  # published, blocked, interrupted
     started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     source: Mapped[str] = mapped_column(sa.Text)
     contract_version: Mapped[str] = mapped_column(sa.String(10))
@@ -240,6 +240,16 @@ def record_run(
         s.execute(sa.delete(KpiValue).where(KpiValue.run_id == run.run_id))
         if kpis:
             s.execute(sa.insert(KpiValue), [{**row, "run_id": run.run_id} for row in kpis])
+        s.commit()
+
+
+def mark_interrupted(url: str, run_ids: Sequence[str]) -> None:
+    """Runs recorded as published but stopped before the period folder showed them: kept
+    on record as `interrupted`, no longer read as the period's history."""
+    with session(url) as s:
+        s.execute(
+            sa.update(ReviewRun).where(ReviewRun.run_id.in_(run_ids)).values(status="interrupted")
+        )
         s.commit()
 
 

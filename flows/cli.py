@@ -170,7 +170,7 @@ def _settings(
 def _preflight(request: RunRequest) -> None:
     from csreview.store import StoreError, check_store
     from tasks.extract import SourceError, check_source
-    from tasks.publish import cadence_dir, published_runs
+    from tasks.publish import ReissueError, cadence_dir, check_reason, published_runs
 
     try:
         check_source(request.source)
@@ -188,11 +188,10 @@ def _preflight(request: RunRequest) -> None:
     earlier = published_runs(
         cadence_dir(request.out, request.tenant, request.cadence), request.period
     )
-    if earlier and not request.reason:
-        raise UserError(
-            f"{request.period} is already published (reissue {earlier[-1]['reissue']}); "
-            "pass --reason to reissue it"
-        )
+    try:
+        check_reason(request.period, earlier, request.reason)
+    except ReissueError as err:
+        raise UserError(str(err)) from err
 
 
 def _review(request: RunRequest) -> tuple[int, str]:
@@ -201,7 +200,7 @@ def _review(request: RunRequest) -> tuple[int, str]:
 
     from flows.review import ValidationBlockedError, review
     from tasks.extract import SourceError
-    from tasks.publish import cadence_dir, new_run_id
+    from tasks.publish import ReissueError, cadence_dir, new_run_id
 
     run_id = new_run_id(request.period, datetime.now(UTC))
     run_dir = cadence_dir(request.out, request.tenant, request.cadence) / "_runs" / run_id
@@ -219,6 +218,7 @@ def _review(request: RunRequest) -> tuple[int, str]:
             run_id=run_id,
             store_url=request.store,
             tenants_file=str(request.tenants_file) if request.tenants_file else None,
+            require_reason=True,
             return_state=True,
         )
         result = state.result(raise_on_failure=False)
@@ -230,7 +230,7 @@ def _review(request: RunRequest) -> tuple[int, str]:
             EXIT_BLOCKED,
             f"{request.period}: blocked by data validation: {result} (evidence in {run_dir})",
         )
-    if isinstance(result, (SourceError, ConfigError, PeriodError)):
+    if isinstance(result, (SourceError, ConfigError, PeriodError, ReissueError)):
         return EXIT_USAGE, f"{request.period}: {result}"
     if isinstance(result, BaseException) or not state.is_completed():
         return (

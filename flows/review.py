@@ -305,11 +305,21 @@ def render_task(
     return html, render_step.render_pdf(html, attachments)
 
 
-@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
-def publish_task(
+@task(name="write-outputs", cache_policy=NO_CACHE, persist_result=False)
+def write_outputs_task(
     plan: publish_step.RunPlan, files: dict[str, bytes], manifest: dict[str, Any]
-) -> Path:
-    return publish_step.publish(plan, files, manifest)
+) -> None:
+    publish_step.write_outputs(plan, files, manifest)
+
+
+@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+def publish_task(plan: publish_step.RunPlan) -> Path:
+    return publish_step.switch_period(plan)
+
+
+@task(name="interrupted", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def interrupted_task(store_url: str, run_ids: list[str]) -> None:
+    store.mark_interrupted(store_url, run_ids)
 
 
 # ---------------------------------------------------------------- the flow
@@ -351,9 +361,13 @@ def review(
     run_id: str | None = None,
     store_url: str | None = None,
     tenants_file: str | None = None,
+    require_reason: bool = False,
 ) -> dict[str, Any]:
     """Review one period: extract, validate, compute, draft, render, publish. Without a
-    source, the tenant's own from the tenants file."""
+    source, the tenant's own from the tenants file.
+
+    With `require_reason` (the command line's rule) a reissue without a reason is refused,
+    checked under the period lock so that a run started beside another cannot slip by."""
     settings = load_settings(
         Path(config) if config else None,
         tenant=tenant,
@@ -365,7 +379,23 @@ def review(
     source = source or tenants.source_of(settings.tenants_file, tenant)
     the_period = resolve_period(cadence, period, datetime.now(settings.zone))
     with publish_step.period_lock(settings.out_dir, tenant, the_period):
+        _set_aside_interrupted(settings, tenant, the_period)
+        if require_reason:
+            folder = publish_step.cadence_dir(settings.out_dir, tenant, the_period.cadence)
+            earlier = publish_step.published_runs(folder, the_period)
+            publish_step.check_reason(the_period, earlier, reason)
         return _review_period(settings, the_period, cadence, source, tenant, reason, run_id)
+
+
+def _set_aside_interrupted(settings: Settings, tenant: str | None, period: Period) -> None:
+    """Earlier runs of the period stopped between writing their review and publishing it:
+    marked in the results store first, then in their manifests (so a stop in between is
+    found again by the next run)."""
+    folder = publish_step.cadence_dir(settings.out_dir, tenant, period.cadence)
+    interrupted = publish_step.interrupted_runs(folder, period)
+    if interrupted:
+        interrupted_task(settings.resolved_store_url, interrupted)
+        publish_step.set_aside(folder, period, interrupted)
 
 
 def _review_period(
@@ -496,15 +526,14 @@ def _review_period(
             "fcr_provisional": facts.fcr_provisional,
             "crisis_level": crisis.level,
         }
-        link = publish_task(
-            plan,
-            tables | documents,
-            manifest | {"timings": timings},
-        )
+        # complete folder, then the store's record, then the switch: whatever moment a run
+        # is stopped at, the period shows a recorded review, never an unrecorded one
+        write_outputs_task(plan, tables | documents, manifest | {"timings": timings})
         record_task(settings.resolved_store_url, manifest, _rules(validation), _records(history))
         record_actions_task(
             settings.resolved_store_url, tenant or "default", the_period, plan.run_id, root_cause
         )
+        link = publish_task(plan)
         artifacts_task(
             f"{tenant or 'default'} {the_period.cadence} {the_period.label}",
             kpis,

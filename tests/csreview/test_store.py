@@ -96,6 +96,21 @@ def test_kpi_history_is_the_latest_published_run_of_a_period(url: str) -> None:
     assert kpi_history(url, "default", "monthly", "2026-08") == []
 
 
+def test_an_interrupted_run_is_kept_on_record_but_not_read_as_history(url: str) -> None:
+    from csreview.store import kpi_history, mark_interrupted
+
+    row = {"kpi": "fcr", "dimension": "all", "segment": "all", "value": 0.7,
+           "numerator": 70.0, "denominator": 100.0, "variance": None}  # fmt: skip
+    record_run(url, manifest("r1", "2026-09"), RULES, [row])
+    record_run(url, manifest("r2", "2026-09"), RULES, [{**row, "value": 0.75}])
+    mark_interrupted(url, ["r2", "never-recorded"])
+    assert [(r.run_id, r.status) for r in list_runs(url)] == [
+        ("r1", "published"),
+        ("r2", "interrupted"),
+    ]
+    assert [h["value"] for h in kpi_history(url, "default", "monthly", "2026-09")] == [0.7]
+
+
 def test_kpi_trend_reads_the_overall_rows_of_several_periods(url: str) -> None:
     from csreview.store import kpi_trend
 

@@ -11,15 +11,10 @@ that).
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,11 +28,10 @@ import yaml
 from csreview.settings import Settings, load_settings
 from flows import deploy
 from flows.deploy import DEFAULT_SCHEDULES, ScheduleSpec, deployments, tenants_deployments
+from tests.integration.servers import PREFECT, PrefectServer, free_port, prefect_server
 
 ROOT = Path(__file__).parents[2]
-PREFECT = Path(sys.executable).with_name("prefect")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-STARTUP_SECONDS = 60  # the first start migrates a new database: ~10 s
 SCHEDULE_SECONDS = 60  # the scheduler loop runs every second here: ~2 s
 SOURCE = "postgresql+psycopg2://review:${CC_DB_PASSWORD}@db.internal/contact_centre"
 
@@ -121,7 +115,7 @@ def test_serving_refuses_to_start_without_a_prefect_server() -> None:
     unset = temporary_settings(restore_defaults={PREFECT_API_URL})
     with unset, pytest.raises(deploy.ServeError, match="set PREFECT_API_URL"):
         deploy.check_server()
-    nobody = temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{_free_port()}/api"})
+    nobody = temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api"})
     with nobody, pytest.raises(deploy.ServeError, match="does not answer"):
         deploy.check_server()
 
@@ -199,72 +193,21 @@ def test_with_a_tenants_file_the_schedules_review_every_tenant() -> None:
 
 
 # ---------------------------------------------------------------- a real server
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_healthy(api_url: str, process: subprocess.Popen[bytes], log_file: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"prefect server exited ({process.returncode}):\n{log_file.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"prefect server not healthy after {STARTUP_SECONDS} s:\n{log_file.read_text()}")
-
-
 @pytest.fixture(scope="module")
-def scheduler_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """A real Prefect server with its scheduler (loop shortened to 1 s) on 127.0.0.1; yields
-    its API URL and its PREFECT_HOME."""
-    home = tmp_path_factory.mktemp("prefect-scheduler-home")
-    port = _free_port()
-    # nothing of the caller's Prefect profile (API URL, database URL) may leak in
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_UI_ENABLED": "false",
-        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
-        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",
-        "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1",
-    }
-    log_file = home / "server.log"
-    with log_file.open("wb") as log:
-        process = subprocess.Popen(
-            [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        api_url = f"http://127.0.0.1:{port}/api"
-        _wait_healthy(api_url, process, log_file)
-        yield api_url, home
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def scheduler_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """A real Prefect server with its scheduler (loop shortened to 1 s) on 127.0.0.1."""
+    with prefect_server(
+        tmp_path_factory.mktemp("prefect-scheduler-home"),
+        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1",
+        PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS="1",
+    ) as server:
+        yield server
 
 
 @pytest.fixture
-def api(scheduler_server: tuple[str, Path]) -> Iterator[str]:
+def api(scheduler_server: PrefectServer) -> Iterator[str]:
     """This process's Prefect client pointed at the real server for one test."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
-
-    api_url, home = scheduler_server
-    with temporary_settings(updates={PREFECT_API_URL: api_url, PREFECT_HOME: home}):
+    with scheduler_server.settings() as api_url:
         yield api_url
 
 
@@ -336,21 +279,16 @@ def test_the_server_schedules_runs_of_the_applied_monthly_deployment() -> None:
 
 @pytest.mark.integration
 @pytest.mark.timeout(150)
+@pytest.mark.usefixtures("api")
 def test_prefect_deploy_registers_prefect_yaml_on_the_work_pool(
-    api: str, scheduler_server: tuple[str, Path], tmp_path: Path
+    scheduler_server: PrefectServer, tmp_path: Path
 ) -> None:
     from prefect.client.orchestration import get_client
 
     # `prefect deploy` reads ./prefect.yaml: run it from a copy, never in the shared tree
     shutil.copy(ROOT / "prefect.yaml", tmp_path / "prefect.yaml")
     (tmp_path / "flows").symlink_to(ROOT / "flows", target_is_directory=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {
-        "PREFECT_API_URL": api,
-        "PREFECT_HOME": str(scheduler_server[1]),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "CSREVIEW_SOURCE": SOURCE,
-    }
+    env = scheduler_server.env(CSREVIEW_SOURCE=SOURCE)
     for command in (
         ["work-pool", "create", "csreview", "--type", "process", "--overwrite"],
         ["--no-prompt", "deploy", "--all"],
