@@ -31,9 +31,25 @@ RUN_SECONDS = 240  # the worker polls every second; the flow run itself takes ~3
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZONE)
 
 
-@pytest.fixture
-def server(prefect_api_server: PrefectServer) -> PrefectServer:
+@pytest.fixture(scope="module")
+def server(
+    prefect_api_server: PrefectServer, tmp_path_factory: pytest.TempPathFactory
+) -> PrefectServer:
+    """The session's server with the `csreview` process pool and every deployment of
+    `prefect.yaml` registered on it, CSREVIEW_SOURCE pointing at the demo centre."""
+    source = demo_source(tmp_path_factory.mktemp("worker-source"))
+    prefect_cli(prefect_api_server, "work-pool", "create", "csreview", "--type", "process", env={})
+    prefect_cli(
+        prefect_api_server, "--no-prompt", "deploy", "--all", env={"CSREVIEW_SOURCE": source}
+    )
     return prefect_api_server
+
+
+def source_of(deployment: str, server: PrefectServer) -> str:
+    from prefect.client.orchestration import get_client
+
+    with server.settings(), get_client(sync_client=True) as client:
+        return str(client.read_deployment_by_name(deployment).parameters["source"])
 
 
 def demo_source(folder: Path) -> str:
@@ -79,9 +95,7 @@ def test_a_worker_runs_the_monthly_deployment_triggered_through_the_api(
     from prefect.deployments import run_deployment
 
     out = tmp_path / "reviews"
-    source = demo_source(tmp_path)
-    prefect_cli(server, "work-pool", "create", "csreview", "--type", "process", env={})
-    prefect_cli(server, "--no-prompt", "deploy", "--all", env={"CSREVIEW_SOURCE": source})
+    source = source_of("service-quality-review/monthly", server)
     worker_env = server.env(
         CSREVIEW_OUT_DIR=str(out),
         CSREVIEW_STORE_URL=f"sqlite:///{tmp_path / 'store.sqlite'}",
@@ -144,3 +158,61 @@ def test_a_worker_runs_the_monthly_deployment_triggered_through_the_api(
     rows = json.loads(table) if isinstance(table, str) else table
     assert {r["kpi"] for r in rows} == overall
     assert (published / "review.pdf").absolute().as_uri() in str(artifacts["review-pdf"].data)
+
+
+@pytest.mark.timeout(RUN_SECONDS + 120)
+def test_two_workers_share_the_tenants_of_a_scheduled_run(
+    server: PrefectServer, tmp_path: Path
+) -> None:
+    """The scale-out topology: the tenants' run starts one `tenant` deployment run per
+    tenant, which the pool's workers take; each is a child of the tenants' run."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentTaskRunId
+    from prefect.deployments import run_deployment
+
+    out = tmp_path / "reviews"
+    database = source_of("service-quality-review/monthly", server)
+    tenants = tmp_path / "tenants.toml"
+    tenants.write_text(
+        "".join(f'[[tenant]]\nname = "{n}"\nsource = "{database}"\n' for n in ("north", "south"))
+    )
+    env = server.env(
+        CSREVIEW_OUT_DIR=str(out),
+        CSREVIEW_STORE_URL=f"sqlite:///{tmp_path / 'store.sqlite'}",
+        CSREVIEW_TENANTS_FILE=str(tenants),
+        CSREVIEW_TENANT_RUNNER="deployment",
+        PREFECT_WORKER_QUERY_SECONDS="1",
+    )
+    command = [str(PREFECT), "worker", "start", "--pool", "csreview", "--type", "process"]
+    workers = [
+        start([*command, "--name", f"w{i}"], tmp_path / f"w{i}.log", env, tmp_path) for i in (1, 2)
+    ]
+    try:
+        with server.settings():
+            run = run_deployment(
+                "service-quality-reviews/tenants-monthly",
+                parameters={"period": "2026-10"},
+                timeout=RUN_SECONDS,
+                poll_interval=1,
+            )
+            with get_client(sync_client=True) as client:
+                tenant_deployment = client.read_deployment_by_name("service-quality-review/tenant")
+                tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id={"any_": [run.id]}))
+                children = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        parent_task_run_id=FlowRunFilterParentTaskRunId(any_=[t.id for t in tasks])
+                    )
+                )
+    finally:
+        for worker in workers:
+            stop(worker)
+    logs = "\n".join((tmp_path / f"w{i}.log").read_text() for i in (1, 2))
+    assert run.state is not None and run.state.is_completed(), f"{run.state}:\n{logs}"
+
+    assert run.name == "tenants-monthly-2026-10"
+    assert sorted(c.name for c in children) == ["north-monthly-2026-10", "south-monthly-2026-10"]
+    assert {c.deployment_id for c in children} == {tenant_deployment.id}
+    assert all(c.state_name == "Completed" for c in children)
+    for name in ("north", "south"):
+        manifest = json.loads((out / name / "monthly/2026-10/manifest.json").read_text("utf-8"))
+        assert (manifest["tenant"], manifest["status"]) == (name, "published")
