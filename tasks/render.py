@@ -26,6 +26,7 @@ from babel.numbers import format_decimal, format_percent
 
 from csreview import schema as s
 from csreview.catalog import KPIS, KPIS_BY_KEY
+from csreview.frames import among
 from csreview.i18n import babel_locale, translations
 from csreview.periods import Period
 from csreview.settings import Language
@@ -198,16 +199,18 @@ def comparison_cells(
 
 
 def _breakdown(kpis: pd.DataFrame, dimension: str, f: Formatter) -> dict[str, Any]:
-    part = kpis[(kpis[k.DIMENSION] == dimension) & kpis[k.KPI].isin(BREAKDOWN_KPIS)]
-    wide = part.pivot(index=k.SEGMENT, columns=k.KPI)
+    part = kpis[(kpis[k.DIMENSION] == dimension) & among(kpis[k.KPI], BREAKDOWN_KPIS)]
+    found = {
+        (str(segment), str(kpi)): (value, status)
+        for segment, kpi, value, status in zip(
+            part[k.SEGMENT], part[k.KPI], part[k.VALUE], part[k.STATUS], strict=True
+        )
+    }
     rows = []
-    for segment in wide.index:
+    for segment in sorted({segment for segment, _ in found}):
         cells = []
         for kpi in BREAKDOWN_KPIS:
-            value = (
-                wide.loc[segment, (k.VALUE, kpi)] if (k.VALUE, kpi) in wide.columns else math.nan
-            )
-            status = wide.loc[segment, (k.STATUS, kpi)] if (k.STATUS, kpi) in wide.columns else "na"
+            value, status = found.get((segment, kpi), (math.nan, "na"))
             status = "na" if pd.isna(status) else str(status)
             cells.append(
                 {
@@ -216,7 +219,7 @@ def _breakdown(kpis: pd.DataFrame, dimension: str, f: Formatter) -> dict[str, An
                     "symbol": STATUS_SYMBOLS[status],
                 }
             )
-        rows.append({"segment": f.segment(dimension, str(segment)), "cells": cells})
+        rows.append({"segment": f.segment(dimension, segment), "cells": cells})
     return {
         "title": f._("By {dimension}").format(dimension=f._(k.DIMENSION_LABELS[dimension])),
         "dimension_label": f._(k.DIMENSION_LABELS[dimension]),
@@ -405,7 +408,7 @@ def build_context(
             ],
         },
         "balanced": _balanced(top, scorecard, f),
-        "trend": _trend(trend, f),
+        "trend": _trend(trend, f) if quarterly else None,
         "quarter": quarter_over_quarter(top, compared, months, period, f) if quarterly else None,
         "effectiveness": effectiveness_page(effectiveness, f) if quarterly else None,
         "crisis": _crisis(crisis, f),
@@ -1039,3 +1042,4 @@ def render_pdf(html: str, attachments: Mapping[str, bytes]) -> bytes:
     )
     pdf: bytes = document.write_pdf(pdf_variant="pdf/a-3b", attachments=files)
     return pdf
+
