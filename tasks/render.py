@@ -629,7 +629,7 @@ def effectiveness_page(review: pdca.Effectiveness | None, f: Formatter) -> dict[
         rows.append(
             {
                 "action_id": a["action_id"],
-                "action": a["action"],
+                "action": f._(str(a["action"])),  # the playbook's wording in this language
                 "opened_in": a["opened_in"],
                 "kpi": f.label(kpi),
                 "segment": _segment_words(str(a["segment"]), f),
@@ -1042,4 +1042,3 @@ def render_pdf(html: str, attachments: Mapping[str, bytes]) -> bytes:
     )
     pdf: bytes = document.write_pdf(pdf_variant="pdf/a-3b", attachments=files)
     return pdf
-

@@ -91,3 +91,22 @@ def test_effectiveness_page() -> None:
     )
     assert page["share"].startswith("Share effective: 100% of the actions")
     assert r.effectiveness_page(None, EN) is None
+
+
+def test_effectiveness_page_words_a_playbook_action_in_the_report_language() -> None:
+    roster = "Roster more agents in the hours of the problem segment so that staffing follows the arrival pattern"  # fmt: skip
+    actions = [
+        {"action_id": a, "cadence": "monthly", "opened_in": "2026-07", "action": text,
+         "kpi": "fcr", "segment": "category=billing", "baseline": 0.6, "target": 0.7}
+        for a, text in (("A1", roster), ("A2", "call back every billing complaint"))
+    ]  # fmt: skip
+    review = pdca.effectiveness_review(
+        actions, [], pd.DataFrame(columns=["action_id"]), ["2026-07"]
+    )
+    page = r.effectiveness_page(review, r.Formatter("zh-CN"))
+    assert page is not None
+    assert [row["action"] for row in page["rows"]] == [
+        "在问题时段增加排班坐席，使人力配置与来电规律相匹配",
+        "call back every billing complaint",  # a manager's own wording stays as written
+    ]
+    assert page["rows"][0]["verdict_label"] == "尚未测量"
