@@ -18,6 +18,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
+from csreview.periods import parse_period
+
 
 class StoreError(Exception):
     """The results store cannot be opened or written."""
@@ -415,12 +417,17 @@ def list_actions(
 
 
 def approved_before(url: str, tenant: str, cadence: str, period: str) -> list[dict[str, Any]]:
-    """Approved actions opened in an earlier period: the ones this period follows up."""
-    return [
-        a
-        for a in list_actions(url, tenant, "approved")
-        if a["cadence"] == cadence and a["opened_in"] < period
-    ]
+    """Approved actions opened in an earlier period: the ones this period follows up — of its
+    own cadence and, for a quarter, also the monthly actions opened before the quarter."""
+    this = parse_period(cadence, period)
+    first_month = this.months_to_end(this.months)[0]
+
+    def earlier(action: Mapping[str, Any]) -> bool:
+        if action["cadence"] == cadence:
+            return bool(action["opened_in"] < period)
+        return cadence == "quarterly" and bool(action["opened_in"] < first_month.label)
+
+    return [a for a in list_actions(url, tenant, "approved") if earlier(a)]
 
 
 def decide(
@@ -466,3 +473,36 @@ def record_followups(url: str, period: str, run_id: str, rows: Sequence[Mapping[
                 )
             )
         s.commit()
+
+
+def followups_checked_in(
+    url: str, tenant: str, cadence: str, periods: Sequence[str]
+) -> list[dict[str, Any]]:
+    """A tenant's follow-ups checked in some periods, as the latest published run of each
+    period recorded them: what a quarter's effectiveness review reads month by month."""
+    latest = (
+        sa.select(
+            ReviewRun.run_id,
+            sa.func.row_number()
+            .over(
+                partition_by=ReviewRun.period,
+                order_by=(ReviewRun.started_at.desc(), ReviewRun.run_id.desc()),
+            )
+            .label("newest"),
+        )
+        .where(
+            ReviewRun.tenant == tenant,
+            ReviewRun.cadence == cadence,
+            ReviewRun.period.in_(periods),
+            ReviewRun.status == "published",
+        )
+        .subquery()
+    )
+    query = (
+        sa.select(FollowUp.action_id, FollowUp.checked_in, FollowUp.current, FollowUp.verdict)
+        .join(latest, latest.c.run_id == FollowUp.run_id)
+        .where(latest.c.newest == 1)
+        .order_by(FollowUp.checked_in, FollowUp.action_id)
+    )
+    with session(url) as s:
+        return [dict(row._mapping) for row in s.execute(query)]

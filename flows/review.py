@@ -123,6 +123,35 @@ def trend_task(store_url: str, tenant: str, period: Period) -> list[dict[str, An
     return store.kpi_trend(store_url, tenant, "monthly", months, TREND_KPIS)
 
 
+@task(name="months", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def months_task(
+    store_url: str, tenant: str, period: Period, min_sample: int
+) -> compare_step.MonthByMonth:
+    """A quarter's months side by side, from the monthly reviews in the results store."""
+    months = {
+        month.label: pd.DataFrame(
+            store.kpi_history(store_url, tenant, "monthly", month.label),
+            columns=list(compare_step.HISTORY_COLUMNS),
+        )
+        for month in period.months_to_end(period.months)
+    }
+    return compare_step.month_by_month(months, min_sample)
+
+
+@task(name="effectiveness", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def effectiveness_task(
+    store_url: str, tenant: str, period: Period, followups: pd.DataFrame
+) -> pdca_step.Effectiveness:
+    """A quarter's actions with their monthly checks (results store) and its own follow-up."""
+    months = [month.label for month in period.months_to_end(period.months)]
+    return pdca_step.effectiveness_review(
+        store.list_actions(store_url, tenant, "approved"),
+        store.followups_checked_in(store_url, tenant, "monthly", months),
+        followups,
+        months,
+    )
+
+
 @task(name="followups", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def followup_task(
     store_url: str, tenant: str, period: Period, facts: kpi_step.Facts, settings: Settings
@@ -447,10 +476,18 @@ def _review_period(
             name: compare_step.compare(history, rows, settings.min_sample)
             for name, rows in earlier.items()
         }
+        quarterly = the_period.cadence == "quarterly"
         trend = (
             trend_task(settings.resolved_store_url, tenant or "default", the_period)
-            if the_period.cadence == "quarterly"
+            if quarterly
             else []
+        )
+        months = (
+            months_task(
+                settings.resolved_store_url, tenant or "default", the_period, settings.min_sample
+            )
+            if quarterly
+            else None
         )
     with _stage(timings, "surveys"):
         satisfaction = surveys_task(validation, facts)
@@ -476,6 +513,13 @@ def _review_period(
             settings.resolved_store_url, tenant or "default", the_period, facts, settings
         )
         root_cause = dataclasses.replace(root_cause, followups=followups)
+        effectiveness = (
+            effectiveness_task(
+                settings.resolved_store_url, tenant or "default", the_period, followups
+            )
+            if quarterly
+            else None
+        )
         crisis = crisis_task(root_cause, kpis, comparisons, settings)
     with _stage(timings, "render"):
         tables = publish_step.review_tables(kpis, root_cause, scorecard.agents)
@@ -516,6 +560,8 @@ def _review_period(
                 scorecard=scorecard,
                 trend=trend,
                 crisis=crisis,
+                months=months,
+                effectiveness=effectiveness,
             )
             html, pdf = render_task(context, cadence, language, attachments)
             name = "review" if language == settings.language else f"review.{language}"

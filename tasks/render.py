@@ -26,11 +26,12 @@ from babel.numbers import format_decimal, format_percent
 
 from csreview import schema as s
 from csreview.catalog import KPIS, KPIS_BY_KEY
+from csreview.frames import among
 from csreview.i18n import babel_locale, translations
 from csreview.i18n import mark as _n
 from csreview.periods import Period
 from csreview.settings import Language
-from tasks import charts, compare, qa
+from tasks import charts, compare, pdca, qa
 from tasks import kpis as k
 from tasks import scorecard as sc
 from tasks import staffing as st
@@ -175,7 +176,7 @@ VERDICT_LABELS: Final = {
 }  # fmt: skip
 
 
-def _comparison_cells(
+def comparison_cells(
     comparisons: Mapping[str, pd.DataFrame], f: Formatter
 ) -> dict[str, dict[str, dict[str, str]]]:
     """kpi → comparison name → the delta as shown, with its verdict."""
@@ -184,6 +185,7 @@ def _comparison_cells(
         for _, row in frame.iterrows():
             kpi, verdict = str(row[k.KPI]), str(row[compare.VERDICT])
             cells.setdefault(kpi, {})[name] = {
+                "previous": f.kpi_value(kpi, float(row[compare.PREVIOUS])),
                 "delta": f.delta(kpi, float(row[compare.DELTA])),
                 "verdict": verdict,
                 "symbol": VERDICT_SYMBOLS[verdict],
@@ -193,16 +195,18 @@ def _comparison_cells(
 
 
 def _breakdown(kpis: pd.DataFrame, dimension: str, f: Formatter) -> dict[str, Any]:
-    part = kpis[(kpis[k.DIMENSION] == dimension) & kpis[k.KPI].isin(BREAKDOWN_KPIS)]
-    wide = part.pivot(index=k.SEGMENT, columns=k.KPI)
+    part = kpis[(kpis[k.DIMENSION] == dimension) & among(kpis[k.KPI], BREAKDOWN_KPIS)]
+    found = {
+        (str(segment), str(kpi)): (value, status)
+        for segment, kpi, value, status in zip(
+            part[k.SEGMENT], part[k.KPI], part[k.VALUE], part[k.STATUS], strict=True
+        )
+    }
     rows = []
-    for segment in wide.index:
+    for segment in sorted({segment for segment, _ in found}):
         cells = []
         for kpi in BREAKDOWN_KPIS:
-            value = (
-                wide.loc[segment, (k.VALUE, kpi)] if (k.VALUE, kpi) in wide.columns else math.nan
-            )
-            status = wide.loc[segment, (k.STATUS, kpi)] if (k.STATUS, kpi) in wide.columns else "na"
+            value, status = found.get((segment, kpi), (math.nan, "na"))
             status = "na" if pd.isna(status) else str(status)
             cells.append(
                 {
@@ -211,7 +215,7 @@ def _breakdown(kpis: pd.DataFrame, dimension: str, f: Formatter) -> dict[str, An
                     "symbol": STATUS_SYMBOLS[status],
                 }
             )
-        rows.append({"segment": f.segment(dimension, str(segment)), "cells": cells})
+        rows.append({"segment": f.segment(dimension, segment), "cells": cells})
     return {
         "title": f._("By {dimension}").format(dimension=f._(k.DIMENSION_LABELS[dimension])),
         "dimension_label": f._(k.DIMENSION_LABELS[dimension]),
@@ -238,19 +242,23 @@ def build_context(
     scorecard: sc.Scorecard | None = None,
     trend: Sequence[Mapping[str, Any]] = (),
     crisis: Crisis | None = None,
+    months: compare.MonthByMonth | None = None,
+    effectiveness: pdca.Effectiveness | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, translated and formatted; no I/O."""
     f = Formatter(language)
-    compared = _comparison_cells(comparisons or {}, f)
+    compared = comparison_cells(comparisons or {}, f)
     loc = babel_locale(language)
     zone = ZoneInfo(zone_name)
     generated: datetime = meta["generated_at"]
     top = k.overall(kpis)
     title = f._(CADENCE_TITLES[period.cadence])
+    quarterly = period.cadence == "quarterly"
     sections = [
         ("summary", f._("Executive summary")),
         ("balanced", f._("Balanced scorecard")),
-        *([("trend", f._("Twelve-month trend"))] if period.cadence == "quarterly" else []),
+        *([("trend", f._("Twelve-month trend"))] if quarterly else []),
+        *([("quarter", f._("Quarter over quarter"))] if quarterly else []),
         ("service", f._("Service and efficiency")),
         ("satisfaction", f._("Customer satisfaction")),
         ("quality", f._("Quality assurance")),
@@ -259,6 +267,11 @@ def build_context(
         ("root-cause", f._("Root-cause analysis")),
         ("actions", f._("Improvement plan")),
         ("followups", f._("Follow-up of earlier actions")),
+        *(
+            [("effectiveness", f._("Effectiveness review of the quarter's actions"))]
+            if quarterly
+            else []
+        ),
         ("data-quality", f._("Appendix: data quality")),
         ("definitions", f._("Appendix: KPI definitions")),
     ]
@@ -342,7 +355,9 @@ def build_context(
             ],
         },
         "balanced": _balanced(top, scorecard, f),
-        "trend": _trend(trend, f),
+        "trend": _trend(trend, f) if quarterly else None,
+        "quarter": quarter_over_quarter(top, compared, months, period, f) if quarterly else None,
+        "effectiveness": effectiveness_page(effectiveness, f) if quarterly else None,
         "crisis": _crisis(crisis, f),
         "themes": _themes(themes, language, f),
         "calibration": _calibration(calibration, f),
@@ -556,6 +571,159 @@ def _trend(rows: Sequence[Mapping[str, Any]], f: Formatter) -> dict[str, Any]:
             }
             for kpi in kpis
         ],
+    }
+
+
+QUARTER_KPIS: Final = (
+    "contacts", "service_level", "asa_seconds", "abandon_rate", "aht_seconds", "fcr",
+    "complaint_rate", "csat", "nps", "qa_fail_rate",
+)  # fmt: skip
+
+
+def quarter_over_quarter(
+    top: pd.DataFrame,
+    compared: Mapping[str, Mapping[str, Mapping[str, str]]],
+    months: compare.MonthByMonth | None,
+    period: Period,
+    f: Formatter,
+) -> dict[str, Any]:
+    """The headline KPIs of the quarter against the previous quarter and the same quarter last
+    year (`compared`: kpi → comparison → cells), then the quarter's months side by side; a
+    period never reviewed is said in words, never shown as an empty column."""
+    previous, last_year = period.previous().label, period.same_period_last_year().label
+    reviewed = {name for changes in compared.values() for name in changes}
+    keys = [kpi for kpi in QUARTER_KPIS if kpi in top.index]
+    missing = []
+    if "previous" not in reviewed:
+        missing.append(
+            f._(
+                "The previous quarter, {period}, was never reviewed: there is no quarter to "
+                "compare this one with."
+            ).format(period=previous)
+        )
+    if "last_year" not in reviewed:
+        missing.append(
+            f._("The same quarter last year, {period}, was never reviewed.").format(
+                period=last_year
+            )
+        )
+    return {
+        "previous": previous if "previous" in reviewed else None,
+        "last_year": last_year if "last_year" in reviewed else None,
+        "missing": missing,
+        "rows": [
+            {
+                "label": f.label(kpi),
+                "value": f.kpi_value(kpi, float(top[k.VALUE].astype("float64")[kpi])),
+                "changes": compared.get(kpi, {}),
+            }
+            for kpi in keys
+        ]
+        if reviewed
+        else [],
+        "months": _months(months, period, keys, f),
+    }
+
+
+def _months(
+    months: compare.MonthByMonth | None, period: Period, keys: Sequence[str], f: Formatter
+) -> dict[str, Any]:
+    """The quarter's three months as columns (from the monthly reviews on record), with the
+    last reviewed month tested against the first."""
+    labels = [m.label for m in period.months_to_end(period.months)]
+    values = (
+        {(str(r[compare.MONTH]), str(r[k.KPI])): r[k.VALUE] for _, r in months.overall.iterrows()}
+        if months is not None
+        else {}
+    )
+    reviewed = [m for m in labels if any(month == m for month, _ in values)]
+    changes = comparison_cells({"months": months.change}, f) if months is not None else {}
+    rows = [
+        {
+            "label": f.label(kpi),
+            "cells": [
+                "–" if pd.isna(values.get((m, kpi))) else f.kpi_value(kpi, float(values[(m, kpi)]))
+                for m in labels
+            ],
+            "change": changes.get(kpi, {}).get("months"),
+        }
+        for kpi in keys
+        if any((m, kpi) in values for m in labels)
+    ]
+    unreviewed = [m for m in labels if m not in reviewed]
+    return {
+        "labels": labels,
+        "rows": rows,
+        "change_header": f._("{last} vs {first}").format(first=months.first, last=months.last)
+        if months is not None and months.first is not None
+        else None,
+        "unreviewed": f._("No monthly review is on record for {months}.").format(
+            months=", ".join(unreviewed)
+        )
+        if unreviewed and rows
+        else "",
+    }
+
+
+EFFECTIVENESS_LABELS: Final = {
+    "effective": _n("effective"), "not_effective": _n("not effective"),
+    "too_early": _n("too early"), pdca.NOT_MEASURED: _n("not yet measured"),
+}  # fmt: skip
+
+
+def effectiveness_page(review: pdca.Effectiveness | None, f: Formatter) -> dict[str, Any] | None:
+    """The quarter's actions with their checks month by month, the quarter's own measurement,
+    the verdict, and how many worked."""
+    if review is None:
+        return None
+    checks = {(str(c["action_id"]), str(c["checked_in"])): c for _, c in review.checks.iterrows()}
+
+    def cell(kpi: str, current: float, verdict: str | None) -> dict[str, str] | None:
+        if pd.isna(verdict):
+            return None
+        return {
+            "value": f.kpi_value(kpi, current),
+            "verdict": str(verdict),
+            "label": f._(EFFECTIVENESS_LABELS[str(verdict)]),
+        }
+
+    rows = []
+    for _, a in review.actions.iterrows():
+        kpi = str(a["kpi"])
+        monthly = [checks.get((str(a["action_id"]), m)) for m in review.months]
+        rows.append(
+            {
+                "action_id": a["action_id"],
+                "action": f._(str(a["action"])),  # the playbook's wording in this language
+                "opened_in": a["opened_in"],
+                "kpi": f.label(kpi),
+                "segment": _segment_words(str(a["segment"]), f),
+                "baseline": f.kpi_value(kpi, float(a["baseline"])),
+                "target": f.kpi_value(kpi, float(a["target"])),
+                "months": [
+                    None if c is None else cell(kpi, float(c["current"]), str(c["verdict"]))
+                    for c in monthly
+                ],
+                "quarter": cell(kpi, float(a["quarter_current"]), a["quarter_verdict"]),
+                "verdict": str(a["verdict"]),
+                "verdict_label": f._(EFFECTIVENESS_LABELS[str(a["verdict"])]),
+            }
+        )
+    summary = pdca.summarise_effectiveness(review.actions)
+    counts = {v: f.number(n, 0) for v, n in summary.counts.items()}
+    return {
+        "months": list(review.months),
+        "rows": rows,
+        "summary": f._(
+            "Actions reviewed: {n} — {effective} effective, {not_effective} not effective, "
+            "{too_early} too early to tell, {not_measured} not yet measured."
+        ).format(n=f.number(len(rows), 0), **counts),
+        "share": f._(
+            "Share effective: {share} of the actions that could be judged (effective or not "
+            "effective)."
+        ).format(share=f.percent(summary.share_effective, 0))
+        if not math.isnan(summary.share_effective)
+        else f._("No action could be judged yet."),
     }
 
 

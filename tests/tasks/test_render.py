@@ -1,5 +1,5 @@
-"""The root-cause part of the report context: the trend of a problem in words (both
-languages) and the hypotheses grouped by fishbone category."""
+"""The report's contexts: a problem's trend in words (both languages), the hypotheses
+grouped by fishbone category, and the quarterly pages, from tiny inline data."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 
 from csreview.periods import Period
-from tasks import render
+from tasks import compare as c
+from tasks import kpis as k
+from tasks import pdca, render
+from tasks import render as r
 from tasks import root_cause as rc
 from tests.tasks.test_charts import texts
 
@@ -76,3 +79,103 @@ def test_hypotheses_are_grouped_by_category_and_the_fishbone_skips_untestable_on
     assert "new hires" in shown_texts and "junior agents" not in shown_texts  # not tested
     assert "✓ contacts per agent-hour" in " ".join(shown_texts)
     assert {"people", "machine", "method", "measurement"} <= set(shown_texts)  # all six bones
+
+
+Q3 = Period("quarterly", 2026, 3)
+EN = r.Formatter("en")
+
+
+def history(value: float, numerator: float, denominator: float) -> pd.DataFrame:
+    """History rows of one period: the overall service level only."""
+    return pd.DataFrame(
+        [{k.KPI: "service_level", k.DIMENSION: "all", k.SEGMENT: "all", k.VALUE: value,
+          k.NUMERATOR: numerator, k.DENOMINATOR: denominator, c.VARIANCE: math.nan}]
+    )  # fmt: skip
+
+
+TOP = history(0.85, 850, 1000).set_index(k.KPI)
+
+
+def test_quarter_over_quarter_against_the_previous_quarter() -> None:
+    # 850/1000 vs 800/1000: z = 0.05 / √(0.825 × 0.175 × 2/1000) = 2.94, p = 0.003 → better
+    previous = c.compare(history(0.85, 850, 1000), history(0.80, 800, 1000), min_sample=30)
+    months = c.month_by_month(
+        {
+            "2026-07": history(0.80, 800, 1000),
+            "2026-08": pd.DataFrame(columns=list(c.HISTORY_COLUMNS)),
+            "2026-09": history(0.90, 900, 1000),
+        },
+        min_sample=30,
+    )
+    page = r.quarter_over_quarter(
+        TOP, r.comparison_cells({"previous": previous}, EN), months, Q3, EN
+    )
+    assert (page["previous"], page["last_year"]) == ("2026-Q2", None)
+    assert page["missing"] == ["The same quarter last year, 2025-Q3, was never reviewed."]
+    [row] = page["rows"]
+    assert (row["label"], row["value"]) == ("service level", "85.0%")
+    change = row["changes"]["previous"]
+    assert (change["previous"], change["delta"], change["symbol"]) == ("80.0%", "+5.0 pts", "▲")
+    assert page["months"]["labels"] == ["2026-07", "2026-08", "2026-09"]
+    [month_row] = page["months"]["rows"]
+    assert month_row["cells"] == ["80.0%", "–", "90.0%"]
+    assert (month_row["change"]["delta"], month_row["change"]["symbol"]) == ("+10.0 pts", "▲")
+    assert page["months"]["change_header"] == "2026-09 vs 2026-07"
+    assert page["months"]["unreviewed"] == "No monthly review is on record for 2026-08."
+
+
+def test_a_quarter_never_compared_says_so_in_words() -> None:
+    page = r.quarter_over_quarter(TOP, {}, c.month_by_month({}, 30), Q3, r.Formatter("zh-CN"))
+    assert page["rows"] == [] and page["months"]["rows"] == []
+    assert page["missing"] == [
+        "上季度（2026-Q2）未做过评审：本季度没有可比较的季度。",
+        "去年同季度（2025-Q3）未做过评审。",
+    ]
+
+
+def test_effectiveness_page() -> None:
+    action = {"action_id": "A1", "cadence": "monthly", "opened_in": "2026-07",
+              "action": "roster an evening agent", "kpi": "service_level",
+              "segment": "hour_band=20-24", "baseline": 0.5, "target": 0.8}  # fmt: skip
+    checks = [
+        {"action_id": "A1", "checked_in": "2026-08", "current": 0.70, "verdict": "too_early"},
+        {"action_id": "A1", "checked_in": "2026-09", "current": 0.85, "verdict": "effective"},
+    ]
+    review = pdca.effectiveness_review(
+        [action], checks, pd.DataFrame(columns=["action_id"]), ["2026-07", "2026-08", "2026-09"]
+    )
+    page = r.effectiveness_page(review, EN)
+    assert page is not None
+    [row] = page["rows"]
+    assert (row["kpi"], row["baseline"], row["target"]) == ("service level", "50.0%", "80.0%")
+    assert row["segment"] == "time band 20-24"
+    july, august, september = row["months"]
+    assert july is None and row["quarter"] is None
+    assert (august["value"], august["label"]) == ("70.0%", "too early")
+    assert (september["value"], september["label"]) == ("85.0%", "effective")
+    assert row["verdict_label"] == "effective"
+    assert page["summary"] == (
+        "Actions reviewed: 1 — 1 effective, 0 not effective, 0 too early to tell, "
+        "0 not yet measured."
+    )
+    assert page["share"].startswith("Share effective: 100% of the actions")
+    assert r.effectiveness_page(None, EN) is None
+
+
+def test_effectiveness_page_words_a_playbook_action_in_the_report_language() -> None:
+    roster = "Roster more agents in the hours of the problem segment so that staffing follows the arrival pattern"  # fmt: skip
+    actions = [
+        {"action_id": a, "cadence": "monthly", "opened_in": "2026-07", "action": text,
+         "kpi": "fcr", "segment": "category=billing", "baseline": 0.6, "target": 0.7}
+        for a, text in (("A1", roster), ("A2", "call back every billing complaint"))
+    ]  # fmt: skip
+    review = pdca.effectiveness_review(
+        actions, [], pd.DataFrame(columns=["action_id"]), ["2026-07"]
+    )
+    page = r.effectiveness_page(review, r.Formatter("zh-CN"))
+    assert page is not None
+    assert [row["action"] for row in page["rows"]] == [
+        "在问题时段增加排班坐席，使人力配置与来电规律相匹配",
+        "call back every billing complaint",  # a manager's own wording stays as written
+    ]
+    assert page["rows"][0]["verdict_label"] == "尚未测量"
