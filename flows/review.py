@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from csreview import store, tenants
 from csreview.frames import among
@@ -521,7 +522,7 @@ def _review_period(
             else None
         )
         crisis = crisis_task(root_cause, kpis, comparisons, settings)
-    with _stage(timings, "render"):
+    with _stage(timings, "render"), render_step.no_garbage_collection():
         tables = publish_step.review_tables(kpis, root_cause, scorecard.agents)
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
         documents: dict[str, bytes] = {}
@@ -563,7 +564,9 @@ def _review_period(
                 months=months,
                 effectiveness=effectiveness,
             )
-            html, pdf = render_task(context, cadence, language, attachments)
+            html, pdf = render_task(  # quoted: Prefect need not walk the large context
+                quote(context), cadence, language, quote(attachments), return_state=False
+            )
             name = "review" if language == settings.language else f"review.{language}"
             documents |= {f"{name}.html": html.encode("utf-8"), f"{name}.pdf": pdf}
     with _stage(timings, "publish"):

@@ -179,3 +179,18 @@ def test_effectiveness_page_words_a_playbook_action_in_the_report_language() -> 
         "call back every billing complaint",  # a manager's own wording stays as written
     ]
     assert page["rows"][0]["verdict_label"] == "尚未测量"
+
+
+def test_no_garbage_collection_while_rendering() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with r.no_garbage_collection():
+        assert not gc.isenabled()
+        with r.no_garbage_collection():  # nested: the outer block keeps it off
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), r.no_garbage_collection():
+        raise ValueError("a failed render")
+    assert gc.isenabled()
