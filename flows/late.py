@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from csreview.settings import Settings, expand_env
-from flows.alerts import alert_message
+from flows.alerts import alert_message, tenant_words
 from tasks import deliver
 
 log = logging.getLogger("csreview.late")
@@ -31,6 +31,7 @@ class LateRun:
     name: str
     due: datetime
     parameters: dict[str, Any] = field(default_factory=dict)
+    flow_name: str = ""
 
 
 def late_runs(now: datetime, allowed: timedelta) -> list[LateRun]:
@@ -54,8 +55,11 @@ def late_runs(now: datetime, allowed: timedelta) -> list[LateRun]:
                 expected_start_time=FlowRunFilterExpectedStartTime(before_=now - allowed),
             ),
         )
+        names = {r.flow_id: client.read_flow(r.flow_id).name for r in runs}
     return [
-        LateRun(str(r.id), r.name, r.expected_start_time, dict(r.parameters or {}))
+        LateRun(
+            str(r.id), r.name, r.expected_start_time, dict(r.parameters or {}), names[r.flow_id]
+        )
         for r in runs
         if r.expected_start_time is not None
     ]
@@ -70,8 +74,7 @@ def late_lines(runs: Iterable[LateRun], now: datetime) -> list[str]:
         lines += [
             "",
             f"{run.name}: due {run.due.astimezone(UTC):%Y-%m-%d %H:%M} UTC, {minutes} minutes ago",
-            f"tenant: {p.get('tenant') or ('every tenant' if 'tenants_file' in p else 'default')}"
-            f"  cadence: {p.get('cadence')}  period: {p.get('period')}",
+            f"tenant: {tenant_words(p, run.flow_name)}  cadence: {p.get('cadence')}  period: {p.get('period')}",
             "step: not started",
         ]
     lines += [
