@@ -224,12 +224,17 @@ def load_settings(
     return _settings(merged, settings.tenants_file, f" (tenant {tenant!r})")
 
 
+def _shipped_targets() -> dict[str, Any]:
+    """The shipped targets as plain tables, for a file's tables to replace per KPI."""
+    return {k: v.model_dump() for k, v in _default_targets().items()}
+
+
 def _config_values(config_file: Path | None) -> dict[str, Any]:
     if config_file is None:
         return {}
     values = read_toml(config_file, "config file")
     if "targets" in values:
-        merged = {k: v.model_dump() for k, v in _default_targets().items()}
+        merged = _shipped_targets()
         merged.update(values["targets"])
         values["targets"] = merged
     return values
@@ -252,11 +257,7 @@ def _merge(values: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         if key in ("targets", "recipients") and isinstance(value, dict):
-            base = out.get(key) or (
-                {k: v.model_dump() for k, v in _default_targets().items()}
-                if key == "targets"
-                else {}
-            )
+            base = out.get(key) or (_shipped_targets() if key == "targets" else {})
             out[key] = {**base, **value}
         else:
             out[key] = value

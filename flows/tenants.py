@@ -9,6 +9,7 @@ of docs/operations.md).
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,16 +80,10 @@ def _run_name() -> str:
     p = flow_run.parameters
     try:
         settings = load_settings(Path(p["config"]) if p.get("config") else None)
-        period = resolve_period(p["cadence"], p["period"], _now(settings))
+        period = resolve_period(p["cadence"], p["period"], datetime.now(settings.zone))
         return f"tenants-{p['cadence']}-{period.label}"
     except (ConfigError, ValueError):
         return f"tenants-{p.get('cadence')}-{p.get('period')}"
-
-
-def _now(settings: Settings) -> Any:
-    from datetime import datetime
-
-    return datetime.now(settings.zone)
 
 
 @flow(
@@ -115,7 +110,7 @@ def review_tenants(
     if settings.tenants_file is None:
         raise ConfigError("no tenants file: set tenants_file (or CSREVIEW_TENANTS_FILE)")
     tenants = load_tenants(settings.tenants_file)
-    label = resolve_period(cadence, period, _now(settings)).label
+    label = resolve_period(cadence, period, datetime.now(settings.zone)).label
     with task_runner(settings) as runner:
         futures = {
             t.name: _submit(runner, settings, t, cadence, label, config, out, store_url)
