@@ -82,9 +82,14 @@ _COMMENTS_MIXED: Final = (
 )
 
 
-PlantedProblem = Literal["evening_understaffing", "billing_transfers", "none"]
+PlantedProblem = Literal[
+    "evening_understaffing", "billing_transfers", "returns_outage", "weak_agents", "none"
+]
 """The planted problem: too few evening agents (environment), billing contacts bounced
-between agents until they complain (method), or a healthy centre."""
+between agents until they complain (method), the returns system down on a few days of each
+month so that handling drags and customers complain (machine), a few agents (one per team)
+who mishandle product contacts (people), or a healthy centre."""
+_OUTAGE_DAYS: Final = (9, 10, 11, 21)  # days of the month the returns system is down
 
 
 @dataclass(frozen=True)
@@ -239,6 +244,9 @@ def _contacts(
     )
     hold = np.where((channel == "phone") & (rng.random(n) < 0.3), rng.integers(10, 120, n), 0)
     wrap = rng.integers(15, 90, n)
+    down = (problem == "returns_outage") & (category == "returns")
+    down &= np.isin(days[day_of].day, _OUTAGE_DAYS)
+    talk = np.where(down, talk * 3, talk)  # the planted cause: a slow system on those days
     handle = talk + hold + wrap
     still_open = rng.random(n) < 0.02
     closed_at = answered_at + pd.to_timedelta(handle, unit="s")
@@ -253,6 +261,8 @@ def _contacts(
     transferred = handled & (rng.random(n) < np.where(bounced, transfer_share, 0.06))
     if problem == "billing_transfers":  # the planted cause: transfers end in complaints
         complaint |= transferred & bounced & (rng.random(n) < 0.3)
+    if problem == "returns_outage":
+        complaint |= handled & down & (rng.random(n) < 0.5)
     sales_offer = handled & np.isin(channel, ("phone", "chat")) & (rng.random(n) < 0.2)
     sale = sales_offer & (rng.random(n) < 0.16)
 
@@ -282,12 +292,22 @@ def _contacts(
         }
     )
     frame = frame.assign(**{s.AGENT_ID: _assign_agents(rng, frame, shifts)})
+    if problem == "weak_agents":  # the planted cause: a few agents mishandle product contacts
+        weak = frame[s.AGENT_ID].isin(_weak_agents(agents)) & (frame[s.CATEGORY] == "product")
+        angry = weak & frame[s.ANSWERED_AT].notna() & (rng.random(n) < 0.4)
+        frame = frame.assign(**{s.COMPLAINT: frame[s.COMPLAINT] | angry})
     repeats = _repeat_contacts(rng, frame, stop)
     return (
         pd.concat([frame, repeats], ignore_index=True)
         .sort_values([s.CREATED_AT, s.CONTACT_ID])
         .reset_index(drop=True)
     )
+
+
+def _weak_agents(agents: pd.DataFrame) -> tuple[str, ...]:
+    """One early-shift agent of each team: no team holds the problem."""
+    early = agents[_roster(len(agents)) == 0]
+    return tuple(str(a) for a in early.drop_duplicates(s.TEAM)[s.AGENT_ID])
 
 
 def _assign_agents(

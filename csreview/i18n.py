@@ -21,6 +21,11 @@ from csreview.settings import Language
 DOMAIN = "messages"
 
 
+def mark(message: str) -> str:
+    """Marks a msgid for extraction (import it as `_n`); translated where it is shown."""
+    return message
+
+
 def babel_locale(language: Language) -> Locale:
     return Locale.parse(language.replace("-", "_"))
 

@@ -128,6 +128,14 @@ class Settings(BaseSettings):
     delivery_retries: int = Field(default=2, ge=0)
     delivery_retry_seconds: float = Field(default=30.0, ge=0)
     scorecard_file: Path | None = None
+    tenants_file: Path | None = None  # every tenant of the scheduled runs (docs/operations.md)
+    tenant_concurrency: int = Field(default=2, ge=1)  # tenants reviewed at once
+    # where each tenant's review runs: child processes of the scheduled run, a Dask cluster
+    # (`dask_address`, or a local one), or runs of `tenant_deployment` picked up by workers
+    tenant_runner: Literal["processes", "dask", "deployment"] = "processes"
+    dask_address: str | None = None
+    tenant_deployment: str = "service-quality-review/tenant"
+    late_after_minutes: float = Field(default=30, gt=0)  # a scheduled run this late alerts
 
     @classmethod
     def settings_customise_sources(
@@ -198,28 +206,72 @@ class Settings(BaseSettings):
         return data
 
 
-def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Load the settings: defaults, then `config_file` (TOML), then `CSREVIEW_*` variables."""
-    values: dict[str, Any] = {}
-    if config_file is not None:
-        try:
-            values = tomllib.loads(config_file.read_text("utf-8"))
-        except OSError as err:
-            raise ConfigError(f"cannot read config file {config_file}: {err.strerror}") from err
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"config file {config_file} is not valid TOML: {err}") from err
-        if "targets" in values:
-            merged = {k: v.model_dump() for k, v in _default_targets().items()}
-            merged.update(values["targets"])
-            values["targets"] = merged
+def load_settings(
+    config_file: Path | None = None, *, tenant: str | None = None, **overrides: Any
+) -> Settings:
+    """Load the settings: defaults, then `config_file` (TOML), then the tenant's overrides
+    from the tenants file (when `tenant` is one of its tenants), then `overrides`, then
+    `CSREVIEW_*` variables."""
+    values = _config_values(config_file)
     values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = _settings(values, config_file)
+    if tenant is None or settings.tenants_file is None:
+        return settings
+    from csreview.tenants import find_tenant
+
+    found = find_tenant(settings.tenants_file, tenant)
+    merged = _merge(_merge(values, found.overrides()), overrides)
+    return _settings(merged, settings.tenants_file, f" (tenant {tenant!r})")
+
+
+def _shipped_targets() -> dict[str, Any]:
+    """The shipped targets as plain tables, for a file's tables to replace per KPI."""
+    return {k: v.model_dump() for k, v in _default_targets().items()}
+
+
+def _config_values(config_file: Path | None) -> dict[str, Any]:
+    if config_file is None:
+        return {}
+    values = read_toml(config_file, "config file")
+    if "targets" in values:
+        merged = _shipped_targets()
+        merged.update(values["targets"])
+        values["targets"] = merged
+    return values
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A TOML file's tables; an unreadable or invalid file fails with one clear line."""
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except OSError as err:
+        raise ConfigError(f"cannot read {what} {path}: {err.strerror}") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{what} {path} is not valid TOML: {err}") from err
+
+
+def _merge(values: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """`more` over `values`; a `targets` or `recipients` table replaces per KPI or tenant."""
+    out = dict(values)
+    for key, value in more.items():
+        if value is None:
+            continue
+        if key in ("targets", "recipients") and isinstance(value, dict):
+            base = out.get(key) or (_shipped_targets() if key == "targets" else {})
+            out[key] = {**base, **value}
+        else:
+            out[key] = value
+    return out
+
+
+def _settings(values: dict[str, Any], origin_file: Path | None, who: str = "") -> Settings:
     try:
         return Settings(**values)
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
-        origin = f" in {config_file}" if config_file else ""
-        raise ConfigError(f"invalid setting {where}{origin}: {first['msg']}") from err
+        origin = f" in {origin_file}" if origin_file else ""
+        raise ConfigError(f"invalid setting {where}{origin}{who}: {first['msg']}") from err
 
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

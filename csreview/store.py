@@ -18,6 +18,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
+from csreview.periods import parse_period
+
 
 class StoreError(Exception):
     """The results store cannot be opened or written."""
@@ -38,7 +40,7 @@ class ReviewRun(Base):
     period: Mapped[str] = mapped_column(sa.String(20), index=True)
     reissue: Mapped[int]
     reason: Mapped[str | None] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(20))  # published, blocked
+    status: Mapped[str] = mapped_column(sa.String(20))  # published, blocked, interrupted
     started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     source: Mapped[str] = mapped_column(sa.Text)
     contract_version: Mapped[str] = mapped_column(sa.String(10))
@@ -243,6 +245,16 @@ def record_run(
         s.commit()
 
 
+def mark_interrupted(url: str, run_ids: Sequence[str]) -> None:
+    """Runs recorded as published but stopped before the period folder showed them: kept
+    on record as `interrupted`, no longer read as the period's history."""
+    with session(url) as s:
+        s.execute(
+            sa.update(ReviewRun).where(ReviewRun.run_id.in_(run_ids)).values(status="interrupted")
+        )
+        s.commit()
+
+
 def kpi_trend(
     url: str, tenant: str, cadence: str, periods: Sequence[str], kpis: Sequence[str]
 ) -> list[dict[str, Any]]:
@@ -405,12 +417,17 @@ def list_actions(
 
 
 def approved_before(url: str, tenant: str, cadence: str, period: str) -> list[dict[str, Any]]:
-    """Approved actions opened in an earlier period: the ones this period follows up."""
-    return [
-        a
-        for a in list_actions(url, tenant, "approved")
-        if a["cadence"] == cadence and a["opened_in"] < period
-    ]
+    """Approved actions opened in an earlier period: the ones this period follows up — of its
+    own cadence and, for a quarter, also the monthly actions opened before the quarter."""
+    this = parse_period(cadence, period)
+    first_month = this.months_to_end(this.months)[0]
+
+    def earlier(action: Mapping[str, Any]) -> bool:
+        if action["cadence"] == cadence:
+            return bool(action["opened_in"] < period)
+        return cadence == "quarterly" and bool(action["opened_in"] < first_month.label)
+
+    return [a for a in list_actions(url, tenant, "approved") if earlier(a)]
 
 
 def decide(
@@ -456,3 +473,36 @@ def record_followups(url: str, period: str, run_id: str, rows: Sequence[Mapping[
                 )
             )
         s.commit()
+
+
+def followups_checked_in(
+    url: str, tenant: str, cadence: str, periods: Sequence[str]
+) -> list[dict[str, Any]]:
+    """A tenant's follow-ups checked in some periods, as the latest published run of each
+    period recorded them: what a quarter's effectiveness review reads month by month."""
+    latest = (
+        sa.select(
+            ReviewRun.run_id,
+            sa.func.row_number()
+            .over(
+                partition_by=ReviewRun.period,
+                order_by=(ReviewRun.started_at.desc(), ReviewRun.run_id.desc()),
+            )
+            .label("newest"),
+        )
+        .where(
+            ReviewRun.tenant == tenant,
+            ReviewRun.cadence == cadence,
+            ReviewRun.period.in_(periods),
+            ReviewRun.status == "published",
+        )
+        .subquery()
+    )
+    query = (
+        sa.select(FollowUp.action_id, FollowUp.checked_in, FollowUp.current, FollowUp.verdict)
+        .join(latest, latest.c.run_id == FollowUp.run_id)
+        .where(latest.c.newest == 1)
+        .order_by(FollowUp.checked_in, FollowUp.action_id)
+    )
+    with session(url) as s:
+        return [dict(row._mapping) for row in s.execute(query)]

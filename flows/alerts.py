@@ -30,10 +30,22 @@ def alert_message(
     return message
 
 
-def alert_lines(parameters: Mapping[str, Any], run_name: str, step: str, reason: str) -> list[str]:
+TENANTS_FLOW = "service-quality-reviews"  # flows/tenants.py: every tenant of the file
+
+
+def tenant_words(parameters: Mapping[str, Any], flow_name: str) -> str:
+    """Whom a run reviews: its tenant, every tenant (the tenants' flow), or the default."""
+    if parameters.get("tenant"):
+        return str(parameters["tenant"])
+    return "every tenant" if flow_name == TENANTS_FLOW else "default"
+
+
+def alert_lines(
+    parameters: Mapping[str, Any], run_name: str, step: str, reason: str, flow_name: str = ""
+) -> list[str]:
     return [
         f"The review run {run_name} failed.",
-        f"tenant: {parameters.get('tenant') or 'default'}",
+        f"tenant: {tenant_words(parameters, flow_name)}",
         f"cadence: {parameters.get('cadence')}  period: {parameters.get('period')}",
         f"step: {step}",
         f"reason: {reason}",
@@ -52,7 +64,7 @@ def on_failure(flow: Any, flow_run: Any, state: Any) -> None:
             return
         smtp = deliver.smtp_from_url(expand_env(settings.smtp_url), settings.smtp_sender)
         step = STAGES.pop(str(flow_run.id), "start")
-        lines = alert_lines(parameters, flow_run.name, step, str(state.message))
+        lines = alert_lines(parameters, flow_run.name, step, str(state.message), flow.name)
         subject = f"csreview: {flow_run.name} failed at {step}"
         deliver.send(alert_message(smtp.sender, settings.alert_to, subject, lines), smtp)
     except (ConfigError, ValueError, deliver.DeliveryError) as err:

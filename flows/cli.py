@@ -7,6 +7,7 @@ and exit 2; traces go to the run's log file, never to the terminal.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -50,6 +51,7 @@ class RunRequest:
     config: Path | None
     reason: str | None
     store: str | None = None
+    tenants_file: Path | None = None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,12 +72,20 @@ def _parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--cadence", choices=CADENCES, required=True)
         p.add_argument(
-            "--source", required=True, help="SQLAlchemy URL or folder of CSV/Parquet files"
+            "--source",
+            default=None,
+            help="SQLAlchemy URL or folder of CSV/Parquet files (default: each tenant's own)",
         )
         p.add_argument("--store", default=None, help="results store URL")
         p.add_argument("--out", type=Path, default=None)
         p.add_argument("--lang", choices=LANGUAGES, default=None)
         p.add_argument("--tenant", default=None)
+        p.add_argument(
+            "--tenants",
+            type=Path,
+            default=None,
+            help="tenants file: without --source, review every tenant (or --tenant) of it",
+        )
         p.add_argument("--config", type=Path, default=None)
         p.add_argument("--reason", default=None, help="why an already published period is reissued")
 
@@ -109,6 +119,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--store", default=None, help="results store URL")
     serve.add_argument("--out", type=Path, default=None)
     serve.add_argument("--tenant", default=None)
+    serve.add_argument(
+        "--tenants", type=Path, default=None, help="tenants file: without a source, serve them all"
+    )
+    watch = commands.add_parser(
+        "watch", help="e-mail alert_to about scheduled review runs that are late (worker mode)"
+    )
+    watch.add_argument("--config", type=Path, default=None)
+    watch.add_argument("--once", action="store_true", help="look once, then exit")
     from flows.actions import add_parser
 
     add_parser(commands)
@@ -135,10 +153,16 @@ def _log_to_file(log_file: Path) -> logging.Handler:
 
 # ---------------------------------------------------------------- checks
 def _settings(
-    config: Path | None, out: Path | None, language: str | None, store: str | None = None
+    config: Path | None,
+    out: Path | None,
+    language: str | None,
+    store: str | None = None,
+    tenants: Path | None = None,
 ) -> Settings:
     try:
-        return load_settings(config, out_dir=out, language=language, store_url=store)
+        return load_settings(
+            config, out_dir=out, language=language, store_url=store, tenants_file=tenants
+        )
     except ConfigError as err:
         raise UserError(str(err)) from err
 
@@ -146,11 +170,11 @@ def _settings(
 def _preflight(request: RunRequest) -> None:
     from csreview.store import StoreError, check_store
     from tasks.extract import SourceError, check_source
-    from tasks.publish import cadence_dir, published_runs
+    from tasks.publish import ReissueError, cadence_dir, check_reason, published_runs
 
     try:
         check_source(request.source)
-    except SourceError as err:
+    except (SourceError, ConfigError) as err:
         raise UserError(str(err)) from err
     try:
         request.out.mkdir(parents=True, exist_ok=True)
@@ -164,11 +188,10 @@ def _preflight(request: RunRequest) -> None:
     earlier = published_runs(
         cadence_dir(request.out, request.tenant, request.cadence), request.period
     )
-    if earlier and not request.reason:
-        raise UserError(
-            f"{request.period} is already published (reissue {earlier[-1]['reissue']}); "
-            "pass --reason to reissue it"
-        )
+    try:
+        check_reason(request.period, earlier, request.reason)
+    except ReissueError as err:
+        raise UserError(str(err)) from err
 
 
 def _review(request: RunRequest) -> tuple[int, str]:
@@ -177,7 +200,7 @@ def _review(request: RunRequest) -> tuple[int, str]:
 
     from flows.review import ValidationBlockedError, review
     from tasks.extract import SourceError
-    from tasks.publish import cadence_dir, new_run_id
+    from tasks.publish import ReissueError, cadence_dir, new_run_id
 
     run_id = new_run_id(request.period, datetime.now(UTC))
     run_dir = cadence_dir(request.out, request.tenant, request.cadence) / "_runs" / run_id
@@ -194,6 +217,8 @@ def _review(request: RunRequest) -> tuple[int, str]:
             reason=request.reason,
             run_id=run_id,
             store_url=request.store,
+            tenants_file=str(request.tenants_file) if request.tenants_file else None,
+            require_reason=True,
             return_state=True,
         )
         result = state.result(raise_on_failure=False)
@@ -205,7 +230,7 @@ def _review(request: RunRequest) -> tuple[int, str]:
             EXIT_BLOCKED,
             f"{request.period}: blocked by data validation: {result} (evidence in {run_dir})",
         )
-    if isinstance(result, (SourceError, ConfigError, PeriodError)):
+    if isinstance(result, (SourceError, ConfigError, PeriodError, ReissueError)):
         return EXIT_USAGE, f"{request.period}: {result}"
     if isinstance(result, BaseException) or not state.is_completed():
         return (
@@ -222,6 +247,8 @@ def _review(request: RunRequest) -> tuple[int, str]:
 
 
 def _requests(args: argparse.Namespace, settings: Settings) -> list[RunRequest]:
+    """The runs a `run` or `backfill` asks for: each tenant's periods in order (the PDCA
+    follow-up of a period reads the one before)."""
     try:
         if args.command == "run":
             periods = [parse_period(args.cadence, args.period)]
@@ -235,16 +262,36 @@ def _requests(args: argparse.Namespace, settings: Settings) -> list[RunRequest]:
         RunRequest(
             args.cadence,
             p,
-            args.source,
+            source,
             settings.out_dir,
-            settings.language,
-            args.tenant,
+            args.lang,
+            tenant,
             args.config,
             args.reason,
             settings.resolved_store_url,
+            settings.tenants_file,
         )
+        for tenant, source in _sources(args, settings)
         for p in periods
     ]
+
+
+def _sources(args: argparse.Namespace, settings: Settings) -> list[tuple[str | None, str]]:
+    """(tenant, source) of each review: the one given, or each tenant's from the file."""
+    from csreview.tenants import load_tenants
+
+    if args.source:
+        return [(args.tenant, args.source)]
+    if settings.tenants_file is None:
+        raise UserError("no source: pass --source, or --tenants FILE to review its tenants")
+    try:
+        tenants = load_tenants(settings.tenants_file)
+    except ConfigError as err:
+        raise UserError(str(err)) from err
+    chosen = [t for t in tenants if args.tenant in (None, t.name)]
+    if not chosen:
+        raise UserError(f"tenant {args.tenant!r} is not in tenants file {settings.tenants_file}")
+    return [(t.name, t.source) for t in chosen]
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -301,14 +348,18 @@ def _demo(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     """Serve the monthly and quarterly deployments until interrupted (blocks)."""
     from csreview.store import StoreError, check_store
+    from csreview.tenants import load_tenants
     from flows.deploy import ServeError, serve
     from tasks.extract import SourceError, check_source
 
-    if not args.source:
-        raise UserError("no source: pass --source or set CSREVIEW_SOURCE")
-    settings = _settings(args.config, args.out, None, args.store)
+    settings = _settings(args.config, args.out, None, args.store, args.tenants)
     try:
-        check_source(args.source)
+        if args.source:
+            check_source(args.source)
+        elif settings.tenants_file is not None:
+            load_tenants(settings.tenants_file)
+        else:
+            raise UserError("no source: pass --source (or set CSREVIEW_SOURCE) or --tenants FILE")
         if args.store:
             check_store(args.store)
     except (SourceError, StoreError, ConfigError) as err:
@@ -321,9 +372,35 @@ def _serve(args: argparse.Namespace) -> int:
             out=str(args.out) if args.out else None,
             store_url=args.store,
             tenant=args.tenant,
+            tenants_file=str(args.tenants) if args.tenants else None,
         )
     except ServeError as err:
         raise UserError(str(err)) from err
+    return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """Alert about late scheduled runs: once, or every minute until interrupted."""
+    import threading
+
+    from flows.deploy import ServeError, check_server
+    from flows.late import alert_late, watch
+
+    settings = _settings(args.config, None, None)
+    try:
+        check_server()
+    except ServeError as err:
+        raise UserError(str(err)) from err
+    if args.once:
+        late = alert_late(settings, datetime.now(UTC), set())
+        for run in late:
+            _report(EXIT_OK, f"late: {run.name} (due {run.due.isoformat(timespec='minutes')})")
+        return EXIT_OK
+    log.info(
+        "watching for review runs late by %s minutes; Ctrl-C stops", settings.late_after_minutes
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        watch(settings, threading.Event())
     return EXIT_OK
 
 
@@ -351,13 +428,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return audit(args, _settings(args.config, args.out, None, args.store))
         if args.command == "serve":
             return _serve(args)
+        if args.command == "watch":
+            return _watch(args)
         if args.command == "actions":
             from flows import actions
 
             config = Path(args.config) if args.config else None
             out = Path(args.out) if args.out else None
             return actions.run(args, _settings(config, out, None, args.store))
-        settings = _settings(args.config, args.out, args.lang, args.store)
+        settings = _settings(args.config, args.out, args.lang, args.store, args.tenants)
         worst = EXIT_OK
         for request in _requests(args, settings):
             try:
@@ -366,7 +445,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _report(EXIT_USAGE, f"{request.period}: {err}")
                 worst = max(worst, EXIT_USAGE, key=_severity)
                 continue
-            log.info("reviewing %s (%s)…", request.period, request.cadence)
+            log.info(
+                "reviewing %s (%s)%s…",
+                request.period,
+                request.cadence,
+                f" of {request.tenant}" if request.tenant else "",
+            )
             code, line = _review(request)
             _report(code, line)
             worst = max(worst, code, key=_severity)

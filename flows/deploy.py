@@ -2,7 +2,11 @@
 that has just ended ("previous", on the centre's clock).
 
 `csreview serve` serves them from this process (`prefect.serve`); worker mode registers the
-same two from `prefect.yaml` (`prefect --no-prompt deploy --all`). Keep both in step.
+same from `prefect.yaml` (`prefect --no-prompt deploy --name ...`). Keep both in step.
+
+With a tenants file the scheduled deployments run `service-quality-reviews` (every tenant,
+each as a child run) instead, beside an unscheduled `tenant` deployment of the review that
+the fan-out uses when `tenant_runner = "deployment"`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from prefect.types.entrypoint import EntrypointType
 
 from csreview.periods import PREVIOUS
 from csreview.settings import load_settings
+from flows import late
 from flows.review import review
+from flows.tenants import review_tenants
 
 
 class ServeError(Exception):
@@ -84,34 +90,101 @@ def deployments(
             # runs import `flows.review` (an installed package), whatever the cwd
             entrypoint_type=EntrypointType.MODULE_PATH,
         )
-        if not isinstance(deployment, RunnerDeployment):  # a coroutine inside an event loop
-            deployment.close()
-            raise TypeError("deployments() builds deployments outside an event loop only")
-        built.append(deployment)
+        built.append(_runner_deployment(deployment))
     return built
 
 
+TENANT_DEPLOYMENT = "tenant"  # of the review flow: `service-quality-review/tenant`
+
+
+def tenants_deployments(
+    tenants_file: str,
+    *,
+    out: str | None = None,
+    store_url: str | None = None,
+    config: str | None = None,
+    timezone: str,
+    schedules: tuple[ScheduleSpec, ...] = DEFAULT_SCHEDULES,
+) -> list[RunnerDeployment]:
+    """One scheduled deployment per cadence reviewing every tenant of the file, and the
+    unscheduled per-tenant review the fan-out may start on any worker."""
+    shared: dict[str, Any] = {"out": out, "store_url": store_url, "config": config}
+    built = [
+        _runner_deployment(
+            review_tenants.to_deployment(
+                name=f"tenants-{spec.cadence}",
+                schedules=[Cron(spec.cron, timezone=spec.timezone or timezone)],
+                parameters={
+                    "cadence": spec.cadence,
+                    "period": PREVIOUS,
+                    "tenants_file": tenants_file,
+                    **shared,
+                },
+                tags=["csreview", spec.cadence, "tenants"],
+                description=(
+                    f"The {spec.cadence} service-quality review of every tenant in "
+                    f"{tenants_file}: the previous {spec.cadence[:-2]} (cron {spec.cron!r})."
+                ),
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            )
+        )
+        for spec in schedules
+    ]
+    tenant = review.to_deployment(
+        name=TENANT_DEPLOYMENT,
+        parameters={"tenants_file": tenants_file, **shared},
+        tags=["csreview", "tenant"],
+        description="One tenant's review, started by the tenants' scheduled runs.",
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+    return [*built, _runner_deployment(tenant)]
+
+
+def _runner_deployment(deployment: Any) -> RunnerDeployment:
+    if not isinstance(deployment, RunnerDeployment):  # a coroutine inside an event loop
+        deployment.close()
+        raise TypeError("deployments are built outside an event loop only")
+    return deployment
+
+
 def serve(
-    source: str,
+    source: str | None,
     *,
     config: str | None = None,
     out: str | None = None,
     store_url: str | None = None,
     tenant: str | None = None,
+    tenants_file: str | None = None,
 ) -> None:
     """Serve the scheduled deployments until interrupted (blocks); the schedules follow the
-    settings' time zone. Paths are made absolute: the runs are kept on the server."""
-    settings = load_settings(Path(config) if config else None, out_dir=out, store_url=store_url)
-    check_server()
-    served = deployments(
-        _absolute(source) if "://" not in source else source,
-        out=_absolute(out) if out else None,
+    settings' time zone. Paths are made absolute: the runs are kept on the server. With a
+    tenants file (and no source), every tenant of it is reviewed."""
+    settings = load_settings(
+        Path(config) if config else None,
+        out_dir=out,
         store_url=store_url,
-        config=_absolute(config) if config else None,
-        tenant=tenant,
-        timezone=settings.timezone,
+        tenants_file=tenants_file,
     )
-    prefect.serve(*served)
+    check_server()
+    shared: dict[str, Any] = {
+        "out": _absolute(out) if out else None,
+        "store_url": store_url,
+        "config": _absolute(config) if config else None,
+        "timezone": settings.timezone,
+    }
+    if source is None:
+        if settings.tenants_file is None:
+            raise ServeError("nothing to serve: pass a source or a tenants file")
+        served = tenants_deployments(_absolute(str(settings.tenants_file)), **shared)
+    else:
+        served = deployments(
+            _absolute(source) if "://" not in source else source, tenant=tenant, **shared
+        )
+    stop = late.start_watching(settings)
+    try:
+        prefect.serve(*served, limit=settings.tenant_concurrency + 1)
+    finally:
+        stop.set()
 
 
 def check_server() -> str:

@@ -18,8 +18,9 @@ from typing import Any
 import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
-from csreview import store
+from csreview import store, tenants
 from csreview.frames import among
 from csreview.periods import Period, resolve_period
 from csreview.schema import (
@@ -103,16 +104,15 @@ def retention_task(cadence_folder: Path, days: int) -> list[str]:
 
 @task(name="history", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def history_task(
-    store_url: str, tenant: str, current: pd.DataFrame, earlier: dict[str, Period], min_sample: int
+    store_url: str, tenant: str, earlier: dict[str, Period]
 ) -> dict[str, pd.DataFrame]:
-    """This period against earlier ones held in the results store (previous period, same
+    """The KPI rows of earlier periods held in the results store (previous period, same
     period last year); an earlier period never reviewed is left out."""
     out = {}
     for name, period in earlier.items():
         rows = store.kpi_history(store_url, tenant, period.cadence, period.label)
         if rows:
-            previous = pd.DataFrame(rows, columns=list(compare_step.HISTORY_COLUMNS))
-            out[name] = compare_step.compare(current, previous, min_sample)
+            out[name] = pd.DataFrame(rows, columns=list(compare_step.HISTORY_COLUMNS))
     return out
 
 
@@ -124,6 +124,35 @@ def trend_task(store_url: str, tenant: str, period: Period) -> list[dict[str, An
     """Twelve months of the headline KPIs from the monthly reviews in the results store."""
     months = [m.label for m in period.months_to_end(12)]
     return store.kpi_trend(store_url, tenant, "monthly", months, TREND_KPIS)
+
+
+@task(name="months", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def months_task(
+    store_url: str, tenant: str, period: Period, min_sample: int
+) -> compare_step.MonthByMonth:
+    """A quarter's months side by side, from the monthly reviews in the results store."""
+    months = {
+        month.label: pd.DataFrame(
+            store.kpi_history(store_url, tenant, "monthly", month.label),
+            columns=list(compare_step.HISTORY_COLUMNS),
+        )
+        for month in period.months_to_end(period.months)
+    }
+    return compare_step.month_by_month(months, min_sample)
+
+
+@task(name="effectiveness", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def effectiveness_task(
+    store_url: str, tenant: str, period: Period, followups: pd.DataFrame
+) -> pdca_step.Effectiveness:
+    """A quarter's actions with their monthly checks (results store) and its own follow-up."""
+    months = [month.label for month in period.months_to_end(period.months)]
+    return pdca_step.effectiveness_review(
+        store.list_actions(store_url, tenant, "approved"),
+        store.followups_checked_in(store_url, tenant, "monthly", months),
+        followups,
+        months,
+    )
 
 
 @task(name="followups", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -284,9 +313,19 @@ def root_cause_task(
     tenant: str,
     settings: Settings,
     language: Language,
+    previous: pd.DataFrame | None,
+    staffing: staffing_step.StaffingPlan,
 ) -> RootCause:
     return root_cause_step.draft_root_cause(
-        facts, validation.clean, period, tenant, settings, render_step.Formatter(language)
+        facts,
+        validation.clean,
+        period,
+        tenant,
+        settings,
+        render_step.Formatter(language),
+        previous=previous,
+        staffing=staffing.summary,
+        quarantine=validation.quarantine,
     )
 
 
@@ -298,11 +337,21 @@ def render_task(
     return html, render_step.render_pdf(html, attachments)
 
 
-@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
-def publish_task(
+@task(name="write-outputs", cache_policy=NO_CACHE, persist_result=False)
+def write_outputs_task(
     plan: publish_step.RunPlan, files: dict[str, bytes], manifest: dict[str, Any]
-) -> Path:
-    return publish_step.publish(plan, files, manifest)
+) -> None:
+    publish_step.write_outputs(plan, files, manifest)
+
+
+@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+def publish_task(plan: publish_step.RunPlan) -> Path:
+    return publish_step.switch_period(plan)
+
+
+@task(name="interrupted", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def interrupted_task(store_url: str, run_ids: list[str]) -> None:
+    store.mark_interrupted(store_url, run_ids)
 
 
 # ---------------------------------------------------------------- the flow
@@ -347,7 +396,8 @@ def _run_name() -> str:
     from prefect.runtime import flow_run
 
     p = flow_run.parameters
-    zone = load_settings(Path(p["config"]) if p.get("config") else None).zone
+    config = Path(p["config"]) if p.get("config") else None
+    zone = load_settings(config, tenant=p.get("tenant"), tenants_file=p.get("tenants_file")).zone
     period = resolve_period(p["cadence"], p["period"], datetime.now(zone))
     return f"{p.get('tenant') or 'default'}-{p['cadence']}-{period.label}"
 
@@ -361,7 +411,7 @@ def _run_name() -> str:
 def review(
     cadence: str,
     period: str,
-    source: str,
+    source: str | None = None,
     out: str | None = None,
     language: Language | None = None,
     tenant: str | None = None,
@@ -369,14 +419,42 @@ def review(
     reason: str | None = None,
     run_id: str | None = None,
     store_url: str | None = None,
+    tenants_file: str | None = None,
+    require_reason: bool = False,
 ) -> dict[str, Any]:
-    """Review one period: extract, validate, compute, draft, render, publish."""
+    """Review one period: extract, validate, compute, draft, render, publish. Without a
+    source, the tenant's own from the tenants file.
+
+    With `require_reason` (the command line's rule) a reissue without a reason is refused,
+    checked under the period lock so that a run started beside another cannot slip by."""
     settings = load_settings(
-        Path(config) if config else None, out_dir=out, language=language, store_url=store_url
+        Path(config) if config else None,
+        tenant=tenant,
+        out_dir=out,
+        language=language,
+        store_url=store_url,
+        tenants_file=tenants_file,
     )
+    source = source or tenants.source_of(settings.tenants_file, tenant)
     the_period = resolve_period(cadence, period, datetime.now(settings.zone))
     with publish_step.period_lock(settings.out_dir, tenant, the_period):
+        _set_aside_interrupted(settings, tenant, the_period)
+        if require_reason:
+            folder = publish_step.cadence_dir(settings.out_dir, tenant, the_period.cadence)
+            earlier = publish_step.published_runs(folder, the_period)
+            publish_step.check_reason(the_period, earlier, reason)
         return _review_period(settings, the_period, cadence, source, tenant, reason, run_id)
+
+
+def _set_aside_interrupted(settings: Settings, tenant: str | None, period: Period) -> None:
+    """Earlier runs of the period stopped between writing their review and publishing it:
+    marked in the results store first, then in their manifests (so a stop in between is
+    found again by the next run)."""
+    folder = publish_step.cadence_dir(settings.out_dir, tenant, period.cadence)
+    interrupted = publish_step.interrupted_runs(folder, period)
+    if interrupted:
+        interrupted_task(settings.resolved_store_url, interrupted)
+        publish_step.set_aside(folder, period, interrupted)
 
 
 def _review_period(
@@ -425,17 +503,27 @@ def _review_period(
     with _stage(stages, "kpis"):
         facts, kpis = kpis_task(validation, the_period, settings)
         history = compare_step.history_rows(kpis, facts)
-        comparisons = history_task(
+        earlier = history_task(
             settings.resolved_store_url,
             tenant or "default",
-            history,
             {"previous": the_period.previous(), "last_year": the_period.same_period_last_year()},
-            settings.min_sample,
         )
+        comparisons = {
+            name: compare_step.compare(history, rows, settings.min_sample)
+            for name, rows in earlier.items()
+        }
+        quarterly = the_period.cadence == "quarterly"
         trend = (
             trend_task(settings.resolved_store_url, tenant or "default", the_period)
-            if the_period.cadence == "quarterly"
+            if quarterly
             else []
+        )
+        months = (
+            months_task(
+                settings.resolved_store_url, tenant or "default", the_period, settings.min_sample
+            )
+            if quarterly
+            else None
         )
     with _stage(stages, "surveys"):
         satisfaction = surveys_task(validation, facts)
@@ -448,14 +536,28 @@ def _review_period(
         scorecard = scorecard_task(kpis, facts, validation, the_period, settings)
     with _stage(stages, "root_cause"):
         root_cause = root_cause_task(
-            facts, validation, the_period, tenant or "default", settings, settings.language
+            facts,
+            validation,
+            the_period,
+            tenant or "default",
+            settings,
+            settings.language,
+            earlier.get("previous"),
+            staffing,
         )
         followups = followup_task(
             settings.resolved_store_url, tenant or "default", the_period, facts, settings
         )
         root_cause = dataclasses.replace(root_cause, followups=followups)
+        effectiveness = (
+            effectiveness_task(
+                settings.resolved_store_url, tenant or "default", the_period, followups
+            )
+            if quarterly
+            else None
+        )
         crisis = crisis_task(root_cause, kpis, comparisons, settings)
-    with _stage(stages, "render"):
+    with _stage(stages, "render"), render_step.no_garbage_collection():
         tables = publish_step.review_tables(kpis, root_cause, scorecard.agents)
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
         documents: dict[str, bytes] = {}
@@ -465,7 +567,14 @@ def _review_period(
                 if language == settings.language
                 else dataclasses.replace(
                     root_cause_task(
-                        facts, validation, the_period, tenant or "default", settings, language
+                        facts,
+                        validation,
+                        the_period,
+                        tenant or "default",
+                        settings,
+                        language,
+                        earlier.get("previous"),
+                        staffing,
                     ),
                     followups=root_cause.followups,
                 )
@@ -487,8 +596,12 @@ def _review_period(
                 scorecard=scorecard,
                 trend=trend,
                 crisis=crisis,
+                months=months,
+                effectiveness=effectiveness,
             )
-            html, pdf = render_task(context, cadence, language, attachments)
+            html, pdf = render_task(  # quoted: Prefect need not walk the large context
+                quote(context), cadence, language, quote(attachments), return_state=False
+            )
             name = "review" if language == settings.language else f"review.{language}"
             documents |= {f"{name}.html": html.encode("utf-8"), f"{name}.pdf": pdf}
     with _stage(stages, "publish"):
@@ -497,15 +610,14 @@ def _review_period(
             "fcr_provisional": facts.fcr_provisional,
             "crisis_level": crisis.level,
         }
-        link = publish_task(
-            plan,
-            tables | documents,
-            manifest | stages.record(),
-        )
+        # complete folder, then the store's record, then the switch: whatever moment a run
+        # is stopped at, the period shows a recorded review, never an unrecorded one
+        write_outputs_task(plan, tables | documents, manifest | stages.record())
         record_task(settings.resolved_store_url, manifest, _rules(validation), _records(history))
         record_actions_task(
             settings.resolved_store_url, tenant or "default", the_period, plan.run_id, root_cause
         )
+        link = publish_task(plan)
         artifacts_task(
             f"{tenant or 'default'} {the_period.cadence} {the_period.label}",
             kpis,

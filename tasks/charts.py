@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.artist import Artist
+from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
@@ -77,11 +78,14 @@ def _style() -> Iterator[None]:
 
 
 def _svg(draw: Callable[[], Figure]) -> str:
-    """The figure `draw` builds, saved as SVG text without external references."""
+    """The figure `draw` builds, saved as SVG text without external references.
+
+    Printed by the SVG canvas itself: `savefig` draws a figure with a layout engine twice
+    (once only to lay it out), the canvas once, laying it out as it draws."""
     with _style():
         figure = draw()
         buffer = io.StringIO()
-        figure.savefig(buffer, format="svg", metadata=_METADATA)
+        FigureCanvasSVG(figure).print_svg(buffer, metadata=_METADATA)  # type: ignore[no-untyped-call]
     return _DOCTYPE.sub("", buffer.getvalue(), count=1)
 
 

@@ -9,6 +9,8 @@ enough. Medians, percentiles and counts get a delta without a verdict.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
 
 import pandas as pd
@@ -153,3 +155,36 @@ def compare(current: pd.DataFrame, previous: pd.DataFrame, min_sample: int) -> p
             }
         )
     return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+# ---------------------------------------------------------------- a quarter month by month
+MONTH: Final = "month"
+
+
+@dataclass(frozen=True)
+class MonthByMonth:
+    """A quarter's reviewed months side by side: did the quarter improve as it went?"""
+
+    overall: pd.DataFrame  # MONTH, kpi, value: the overall KPIs of each reviewed month
+    change: pd.DataFrame  # COMPARISON_COLUMNS: the last reviewed month against the first
+    first: str | None
+    last: str | None
+
+
+def month_by_month(months: Mapping[str, pd.DataFrame], min_sample: int) -> MonthByMonth:
+    """The overall KPIs of a quarter's months (history rows by month label; a month never
+    reviewed is left out), and the last reviewed month tested against the first."""
+    reviewed = sorted(label for label, rows in months.items() if not rows.empty)
+    overall = [
+        months[m].loc[months[m][k.DIMENSION] == k.ALL, [k.KPI, k.VALUE]].assign(**{MONTH: m})
+        for m in reviewed
+    ]
+    values = (
+        pd.concat(overall, ignore_index=True).loc[:, [MONTH, k.KPI, k.VALUE]]
+        if overall
+        else pd.DataFrame(columns=[MONTH, k.KPI, k.VALUE])
+    )
+    if len(reviewed) < 2:
+        return MonthByMonth(values, pd.DataFrame(columns=list(COMPARISON_COLUMNS)), None, None)
+    first, last = reviewed[0], reviewed[-1]
+    return MonthByMonth(values, compare(months[last], months[first], min_sample), first, last)

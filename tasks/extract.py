@@ -54,6 +54,8 @@ def describe_source(source: str) -> str:
 def check_source(source: str) -> None:
     """Fail with SourceError, before any run starts, when the source cannot be opened."""
     if is_database_url(source):
+        if source.startswith("sqlite") and not _sqlite_file_exists(expand_env(source)):
+            raise SourceError(f"no SQLite database at {describe_source(source)}")
         try:
             engine = sa.create_engine(expand_env(source))
         except (sa.exc.ArgumentError, ImportError, ValueError) as err:
@@ -69,8 +71,6 @@ def check_source(source: str) -> None:
             ) from err
         finally:
             engine.dispose()
-        if source.startswith("sqlite") and not _sqlite_file_exists(source):
-            raise SourceError(f"no SQLite database at {describe_source(source)}")
         return
     path = Path(source)
     if not path.is_dir():
@@ -355,6 +355,7 @@ def select_period(
 def extract_period(source: str, period: Period, zone: ZoneInfo, read_at: datetime) -> Extract:
     """Read the source and keep the period's rows, both as read and typed. Rows are parsed
     and picked as stored, then taken once in the source's stable order."""
+    check_source(source)  # a missing SQLite file is an error, never a new empty database
     tables, orders, encodings = _read_source(source)
     typed_all = {
         name: parse_table(s.TABLES_BY_NAME[name], frame, zone) for name, frame in tables.items()

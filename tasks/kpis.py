@@ -209,7 +209,12 @@ def in_segment(frame: pd.DataFrame, segment: tuple[tuple[str, str], ...]) -> pd.
     """The rows of a facts frame inside a (possibly several-dimension) segment."""
     mask = pd.Series(True, index=frame.index)
     for dimension, value in segment:
-        mask &= (frame[dimension] == value).to_numpy(dtype=bool, na_value=False)
+        column = frame[dimension]
+        if not (
+            isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(column)
+        ):
+            column = column.astype(str)  # a segment names its value as text
+        mask &= (column == value).to_numpy(dtype=bool, na_value=False)
     return mask
 
 
@@ -358,7 +363,8 @@ def satisfaction_points(surveys: pd.DataFrame, weights: Mapping[str, float]) -> 
 def survey_facts(
     surveys: pd.DataFrame, contacts: pd.DataFrame, agents: pd.DataFrame, settings: Settings
 ) -> pd.DataFrame:
-    """One row per survey of a period contact, with the contact's segments."""
+    """One row per survey of a period contact, with the contact's segments (and its id, so a
+    survey can be put on its contact's day)."""
     v = _with_contact(
         surveys[[s.SURVEY_ID, s.CONTACT_ID, s.CSAT, s.NPS, s.EFFORT]],
         contacts,
@@ -372,6 +378,7 @@ def survey_facts(
     return pd.concat(
         [
             segments(v, agents, settings.hour_bands),
+            v[[s.CONTACT_ID]],
             pd.DataFrame(
                 {
                     N: 1,

@@ -8,13 +8,16 @@ early to tell (its due date has not passed and the target is not met yet).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
 from csreview.catalog import KPIS_BY_KEY
+from csreview.periods import parse_period
 from csreview.settings import Settings
 from tasks import kpis as k
 from tasks.root_cause import FOLLOWUP_COLUMNS
@@ -87,3 +90,100 @@ def follow_up(
             }
         )
     return pd.DataFrame(rows, columns=list(FOLLOWUP_COLUMNS))
+
+
+# ---------------------------------------------------------------- a quarter's effectiveness review
+NOT_MEASURED: Final = "not_measured"
+VERDICTS: Final = ("effective", "not_effective", "too_early", NOT_MEASURED)
+CHECK_COLUMNS: Final = ("action_id", "checked_in", "current", "verdict")
+EFFECTIVENESS_COLUMNS: Final = (
+    "action_id", "opened_in", "action", "kpi", "segment", "baseline", "target",
+    "quarter_current", "quarter_verdict", "verdict",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Effectiveness:
+    """A quarter's actions (one row each) and their monthly checks in the quarter's months."""
+
+    months: tuple[str, ...]
+    actions: pd.DataFrame  # EFFECTIVENESS_COLUMNS
+    checks: pd.DataFrame  # CHECK_COLUMNS
+
+
+def effectiveness_review(
+    approved: Sequence[Mapping[str, Any]],
+    checks: Sequence[Mapping[str, Any]],
+    quarter_followups: pd.DataFrame,
+    months: Sequence[str],
+) -> Effectiveness:
+    """The quarter's actions — approved in one of its monthly reviews, checked in one of its
+    months, or followed up by the quarterly review — each with its verdict: the quarter's own
+    measurement when there is one, else the latest monthly check, else not yet measured.
+
+    An action opened inside the quarter took effect part-way through it, so only the monthly
+    checks after it measure it; the quarter measures the actions opened before it."""
+    in_quarter = [c for c in checks if c["checked_in"] in months]
+    latest = {
+        str(c["action_id"]): str(c["verdict"])
+        for c in sorted(in_quarter, key=lambda c: str(c["checked_in"]))
+    }
+    quarter = {str(r["action_id"]): r for r in quarter_followups.to_dict("records")}
+
+    def of_quarter(action: Mapping[str, Any]) -> bool:
+        opened_here = action["cadence"] == "monthly" and action["opened_in"] in months
+        return opened_here or str(action["action_id"]) in latest.keys() | quarter.keys()
+
+    def opened(action: Mapping[str, Any]) -> tuple[int, int, str]:
+        period = parse_period(str(action["cadence"]), str(action["opened_in"]))
+        return period.year, period.first_month, str(action["action_id"])
+
+    rows = []
+    for action in sorted(filter(of_quarter, approved), key=opened):
+        action_id = str(action["action_id"])
+        measured = quarter.get(action_id)
+        rows.append(
+            {
+                "action_id": action_id,
+                "opened_in": str(action["opened_in"]),
+                "action": str(action["action"]),
+                "kpi": str(action["kpi"]),
+                "segment": str(action["segment"]),
+                "baseline": float(action["baseline"]),
+                "target": float(action["target"]),
+                "quarter_current": math.nan if measured is None else float(measured["current"]),
+                "quarter_verdict": None if measured is None else str(measured["verdict"]),
+                "verdict": str(measured["verdict"])
+                if measured is not None
+                else latest.get(action_id, NOT_MEASURED),
+            }
+        )
+    listed = {str(r["action_id"]) for r in rows}
+    return Effectiveness(
+        months=tuple(months),
+        actions=pd.DataFrame(rows, columns=list(EFFECTIVENESS_COLUMNS)),
+        checks=pd.DataFrame(
+            [
+                {c: check[c] for c in CHECK_COLUMNS}
+                for check in in_quarter
+                if str(check["action_id"]) in listed
+            ],
+            columns=list(CHECK_COLUMNS),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class EffectivenessSummary:
+    """How many of the quarter's actions worked."""
+
+    counts: dict[str, int]  # verdict → actions
+    share_effective: float  # effective ÷ (effective + not effective); NaN when none is judged
+
+
+def summarise_effectiveness(actions: pd.DataFrame) -> EffectivenessSummary:
+    """Actions per verdict and the share effective among the judged ones: an action too early
+    to judge, or not yet measured, neither helps nor hurts the share."""
+    counts = {v: int((actions["verdict"] == v).sum()) for v in VERDICTS}
+    judged = counts["effective"] + counts["not_effective"]
+    return EffectivenessSummary(counts, counts["effective"] / judged if judged else math.nan)

@@ -40,6 +40,8 @@ from tasks.validate import Validation
 
 RUNS: Final = "_runs"
 MANIFEST: Final = "manifest.json"
+PUBLISHED: Final = "published"
+INTERRUPTED: Final = "interrupted"
 KEY_LIBRARIES: Final = (
     "csreview", "prefect", "pandas", "numpy", "sqlalchemy", "great-expectations",
     "weasyprint", "jinja2", "babel",
@@ -75,14 +77,61 @@ def new_run_id(period: Period, now: datetime) -> str:
     return f"{period.label}_{stamp}_{uuid.uuid4().hex[:6]}"
 
 
-def published_runs(folder: Path, period: Period) -> list[dict[str, Any]]:
-    """Manifests of the runs that published this period, oldest first."""
+def _claimed(folder: Path, period: Period) -> list[tuple[Path, dict[str, Any]]]:
+    """The run folders and manifests of the runs that say they published this period,
+    oldest reissue first."""
     runs = []
     for manifest in sorted((folder / RUNS).glob(f"*/{MANIFEST}")):
         data = json.loads(manifest.read_text("utf-8"))
-        if data.get("period") == period.label and data.get("status") == "published":
-            runs.append(data)
-    return sorted(runs, key=lambda d: d["reissue"])
+        if data.get("period") == period.label and data.get("status") == PUBLISHED:
+            runs.append((manifest.parent, data))
+    return sorted(runs, key=lambda r: int(r[1]["reissue"]))
+
+
+def shown_run(folder: Path, period: Period) -> str | None:
+    """The run the period folder shows; None before the period's first publication."""
+    link = folder / period.label
+    return link.readlink().name if link.is_symlink() else None
+
+
+def published_runs(folder: Path, period: Period) -> list[dict[str, Any]]:
+    """Manifests of the runs that published this period, oldest first. A manifest says
+    `published` before the period folder is switched to its run, so a run after the one the
+    folder shows was stopped in between: it never published."""
+    runs = [data for _, data in _claimed(folder, period)]
+    shown = shown_run(folder, period)
+    last = next((i for i, r in enumerate(runs) if r["run_id"] == shown), None)
+    return [] if last is None else runs[: last + 1]
+
+
+def interrupted_runs(folder: Path, period: Period) -> list[str]:
+    """Runs that wrote their review and manifest but were stopped (killed, or the results
+    store failed) before the period folder was switched to them."""
+    published = {r["run_id"] for r in published_runs(folder, period)}
+    return [
+        data["run_id"] for _, data in _claimed(folder, period) if data["run_id"] not in published
+    ]
+
+
+def set_aside(folder: Path, period: Period, run_ids: Sequence[str]) -> None:
+    """Mark interrupted runs' manifests `interrupted` (under the period lock), so that no
+    later count takes them for published and their reissue number goes to the next run."""
+    for run_dir, data in _claimed(folder, period):
+        if data["run_id"] in run_ids:
+            write_manifest(run_dir, {**data, "status": INTERRUPTED})
+
+
+class ReissueError(Exception):
+    """A published period run again without saying why."""
+
+
+def check_reason(period: Period, earlier: Sequence[Mapping[str, Any]], reason: str | None) -> None:
+    """A reissue needs a reason: the report and the audit trail say why it was made."""
+    if earlier and not reason:
+        raise ReissueError(
+            f"{period} is already published (reissue {earlier[-1]['reissue']}); "
+            "pass --reason to reissue it"
+        )
 
 
 def plan_run(out: Path, tenant: str | None, period: Period, run_id: str) -> RunPlan:
@@ -301,16 +350,16 @@ def review_tables(
     }
 
 
-def publish(plan: RunPlan, files: Mapping[str, bytes], manifest: Mapping[str, Any]) -> Path:
-    """Write the outputs and the manifest into the run folder, then switch the period to it."""
+def write_outputs(plan: RunPlan, files: Mapping[str, bytes], manifest: Mapping[str, Any]) -> None:
+    """Write the outputs, then the manifest, into the run folder: a manifest saying
+    `published` means the folder is complete; `switch_period` then publishes it."""
     for name, data in files.items():
         write_file(plan.run_dir / name, data)
     outputs = {name: sha256(data) for name, data in files.items()}
     write_manifest(
         plan.run_dir,
-        {**manifest, "status": "published", "outputs": outputs | manifest.get("evidence", {})},
+        {**manifest, "status": PUBLISHED, "outputs": outputs | manifest.get("evidence", {})},
     )
-    return switch_period(plan)
 
 
 def versions() -> dict[str, str]:

@@ -7,9 +7,11 @@ locale), so templates carry layout and wording, never logic.
 from __future__ import annotations
 
 import base64
+import gc
 import gettext
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -26,10 +28,12 @@ from babel.numbers import format_decimal, format_percent
 
 from csreview import schema as s
 from csreview.catalog import KPIS, KPIS_BY_KEY
+from csreview.frames import among
 from csreview.i18n import babel_locale, translations
+from csreview.i18n import mark as _n
 from csreview.periods import Period
 from csreview.settings import Language
-from tasks import charts, compare, qa
+from tasks import charts, compare, pdca, qa
 from tasks import kpis as k
 from tasks import scorecard as sc
 from tasks import staffing as st
@@ -52,11 +56,6 @@ BREAKDOWN_KPIS: Final = (
 BREAKDOWN_DIMENSIONS: Final = (s.CHANNEL, s.CATEGORY, k.HOUR_BAND, s.TEAM, s.TIER)
 STATUS_SYMBOLS: Final = {"ok": "✓", "warn": "!", "breach": "✗", "na": "–", "low_sample": "·"}
 TEMPLATES: Final = Path(str(resources.files("report_templates")))
-
-
-def _n(message: str) -> str:
-    """Marks a msgid for extraction; translated where it is shown."""
-    return message
 
 
 STATUS_LABELS: Final = {
@@ -179,7 +178,7 @@ VERDICT_LABELS: Final = {
 }  # fmt: skip
 
 
-def _comparison_cells(
+def comparison_cells(
     comparisons: Mapping[str, pd.DataFrame], f: Formatter
 ) -> dict[str, dict[str, dict[str, str]]]:
     """kpi → comparison name → the delta as shown, with its verdict."""
@@ -188,6 +187,7 @@ def _comparison_cells(
         for _, row in frame.iterrows():
             kpi, verdict = str(row[k.KPI]), str(row[compare.VERDICT])
             cells.setdefault(kpi, {})[name] = {
+                "previous": f.kpi_value(kpi, float(row[compare.PREVIOUS])),
                 "delta": f.delta(kpi, float(row[compare.DELTA])),
                 "verdict": verdict,
                 "symbol": VERDICT_SYMBOLS[verdict],
@@ -197,16 +197,18 @@ def _comparison_cells(
 
 
 def _breakdown(kpis: pd.DataFrame, dimension: str, f: Formatter) -> dict[str, Any]:
-    part = kpis[(kpis[k.DIMENSION] == dimension) & kpis[k.KPI].isin(BREAKDOWN_KPIS)]
-    wide = part.pivot(index=k.SEGMENT, columns=k.KPI)
+    part = kpis[(kpis[k.DIMENSION] == dimension) & among(kpis[k.KPI], BREAKDOWN_KPIS)]
+    found = {
+        (str(segment), str(kpi)): (value, status)
+        for segment, kpi, value, status in zip(
+            part[k.SEGMENT], part[k.KPI], part[k.VALUE], part[k.STATUS], strict=True
+        )
+    }
     rows = []
-    for segment in wide.index:
+    for segment in sorted({segment for segment, _ in found}):
         cells = []
         for kpi in BREAKDOWN_KPIS:
-            value = (
-                wide.loc[segment, (k.VALUE, kpi)] if (k.VALUE, kpi) in wide.columns else math.nan
-            )
-            status = wide.loc[segment, (k.STATUS, kpi)] if (k.STATUS, kpi) in wide.columns else "na"
+            value, status = found.get((segment, kpi), (math.nan, "na"))
             status = "na" if pd.isna(status) else str(status)
             cells.append(
                 {
@@ -215,7 +217,7 @@ def _breakdown(kpis: pd.DataFrame, dimension: str, f: Formatter) -> dict[str, An
                     "symbol": STATUS_SYMBOLS[status],
                 }
             )
-        rows.append({"segment": f.segment(dimension, str(segment)), "cells": cells})
+        rows.append({"segment": f.segment(dimension, segment), "cells": cells})
     return {
         "title": f._("By {dimension}").format(dimension=f._(k.DIMENSION_LABELS[dimension])),
         "dimension_label": f._(k.DIMENSION_LABELS[dimension]),
@@ -242,19 +244,23 @@ def build_context(
     scorecard: sc.Scorecard | None = None,
     trend: Sequence[Mapping[str, Any]] = (),
     crisis: Crisis | None = None,
+    months: compare.MonthByMonth | None = None,
+    effectiveness: pdca.Effectiveness | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, translated and formatted; no I/O."""
     f = Formatter(language)
-    compared = _comparison_cells(comparisons or {}, f)
+    compared = comparison_cells(comparisons or {}, f)
     loc = babel_locale(language)
     zone = ZoneInfo(zone_name)
     generated: datetime = meta["generated_at"]
     top = k.overall(kpis)
     title = f._(CADENCE_TITLES[period.cadence])
+    quarterly = period.cadence == "quarterly"
     sections = [
         ("summary", f._("Executive summary")),
         ("balanced", f._("Balanced scorecard")),
-        *([("trend", f._("Twelve-month trend"))] if period.cadence == "quarterly" else []),
+        *([("trend", f._("Twelve-month trend"))] if quarterly else []),
+        *([("quarter", f._("Quarter over quarter"))] if quarterly else []),
         ("service", f._("Service and efficiency")),
         ("satisfaction", f._("Customer satisfaction")),
         ("quality", f._("Quality assurance")),
@@ -263,59 +269,15 @@ def build_context(
         ("root-cause", f._("Root-cause analysis")),
         ("actions", f._("Improvement plan")),
         ("followups", f._("Follow-up of earlier actions")),
+        *(
+            [("effectiveness", f._("Effectiveness review of the quarter's actions"))]
+            if quarterly
+            else []
+        ),
         ("data-quality", f._("Appendix: data quality")),
         ("definitions", f._("Appendix: KPI definitions")),
     ]
-    causes = root_cause.causes
-    problems = [
-        {
-            "fishbone": svg_uri(
-                charts.fishbone_chart(
-                    f"{_segment_words(str(p['segment']), f)}: {f.label(str(p['kpi']))} "
-                    f"{f.kpi_value(str(p['kpi']), float(p['value']))}",
-                    {
-                        f._(FISHBONE_LABELS[str(c)]): [
-                            (str(h["hypothesis"]), h["verified"] == "true")
-                            for _, h in group.iterrows()
-                        ]
-                        for c, group in causes[causes["problem_rank"] == p["rank"]].groupby(
-                            "category", sort=False
-                        )
-                    },
-                    no_data=f._("No hypothesis tested."),
-                )
-            ),
-            "rank": int(p["rank"]),
-            "title": p["title"],
-            "baseline": f.kpi_value(str(p["kpi"]), float(p["baseline"])),
-            "defects": f.number(p["defects"], 0),
-            "defect_share": f.percent(p["defect_share"], 0),
-            "cumulative_share": f.percent(p["cumulative_share"], 0),
-            "causes": [
-                {
-                    "category": f._(FISHBONE_LABELS[str(h["category"])]),
-                    "hypothesis": h["hypothesis"],
-                    "verified": h["verified"],
-                    "verified_label": f._("yes") if h["verified"] == "true" else f._("no"),
-                    "evidence": h["evidence"],
-                }
-                for _, h in causes[causes["problem_rank"] == p["rank"]].iterrows()
-            ],
-            "whys": [
-                {
-                    "category": f._(FISHBONE_LABELS[str(c)]),
-                    "steps": [
-                        {"why": w["why"], "because": w["because"]}
-                        for _, w in chain.sort_values("step").iterrows()
-                    ],
-                }
-                for c, chain in root_cause.whys[
-                    root_cause.whys["problem_rank"] == p["rank"]
-                ].groupby("category", sort=False)
-            ],
-        }
-        for _, p in root_cause.problems.iterrows()
-    ]
+    problems = _problems(root_cause, period, f)
     actions = [
         {
             **a.to_dict(),
@@ -395,12 +357,15 @@ def build_context(
             ],
         },
         "balanced": _balanced(top, scorecard, f),
-        "trend": _trend(trend, f),
+        "trend": _trend(trend, f) if quarterly else None,
+        "quarter": quarter_over_quarter(top, compared, months, period, f) if quarterly else None,
+        "effectiveness": effectiveness_page(effectiveness, f) if quarterly else None,
         "crisis": _crisis(crisis, f),
         "themes": _themes(themes, language, f),
         "calibration": _calibration(calibration, f),
         "staffing": _staffing(staffing, zone, f),
         "problems": problems,
+        "hypothesis_tests": _hypothesis_tests(root_cause.causes),
         "pareto": svg_uri(
             charts.pareto_chart(
                 root_cause.problems,
@@ -439,6 +404,123 @@ CRISIS_LABELS: Final = {
     "intermediate": _n("intermediate crisis (中级)"),
     "advanced": _n("advanced crisis (高级)"),
 }
+
+
+TREND_SYMBOLS: Final = {  # as the comparisons: ▲ better, ▼ worse
+    "worse": "▼", "better": "▲", "no_change": "—", "low_sample": "—", "na": "—",
+}  # fmt: skip
+TREND_LABELS: Final = {
+    "worse": _n("worse than the previous period"),
+    "better": _n("better than the previous period"),
+    "no_change": _n("no significant change"),
+    "low_sample": _n("too few to compare"),
+    "na": _n("no earlier figure"),
+}
+CAUSE_VERDICTS: Final = {
+    "verified": ("✓", _n("verified")),
+    "not_supported": ("✗", _n("not supported")),
+    "not_testable": ("–", _n("not testable")),
+}
+
+
+def _problem_trend(p: Any, previous: Period, f: Formatter) -> dict[str, Any]:
+    """A problem's trend as shown: symbol and words, the earlier value and what it did to
+    the priority (one line each)."""
+    verdict, kpi = str(p["trend"]), str(p["kpi"])
+    details = []
+    if not pd.isna(p["previous"]):
+        details.append(
+            f._("{value} in {period}").format(
+                value=f.kpi_value(kpi, float(p["previous"])), period=previous.label
+            )
+        )
+    if float(p["trend_factor"]) != 1.0:
+        details.append(
+            f._("priority × {factor}").format(factor=f.number(float(p["trend_factor"]), 2))
+        )
+    return {
+        "verdict": verdict,
+        "symbol": TREND_SYMBOLS[verdict],
+        "label": f._(TREND_LABELS[verdict]),
+        "details": details,
+    }
+
+
+def _fishbone(p: Any, causes: pd.DataFrame, f: Formatter) -> str:
+    """A problem's fishbone: the six bones, each with the hypotheses the data could test
+    (✓ on the verified ones)."""
+    branches = {
+        f._(FISHBONE_LABELS[category]): [
+            (str(h["label"]), h["verdict"] == "verified")
+            for _, h in causes[causes["category"] == category].iterrows()
+            if h["verdict"] != "not_testable"
+        ]
+        for category in FISHBONE_LABELS
+    }
+    return svg_uri(
+        charts.fishbone_chart(
+            f"{_segment_words(str(p['segment']), f)}: {f.label(str(p['kpi']))} "
+            f"{f.kpi_value(str(p['kpi']), float(p['value']))}",
+            branches if len(causes) else {},
+            no_data=f._("No hypothesis tested."),
+        )
+    )
+
+
+def _problems(root_cause: RootCause, period: Period, f: Formatter) -> list[dict[str, Any]]:
+    """The ranked problems with their trend, fishbone, hypotheses by category and 5 whys."""
+    out = []
+    for _, p in root_cause.problems.iterrows():
+        causes = root_cause.causes[root_cause.causes["problem_rank"] == p["rank"]]
+        whys = root_cause.whys[root_cause.whys["problem_rank"] == p["rank"]]
+        out.append(
+            {
+                "fishbone": _fishbone(p, causes, f),
+                "rank": int(p["rank"]),
+                "title": p["title"],
+                "baseline": f.kpi_value(str(p["kpi"]), float(p["baseline"])),
+                "defects": f.number(p["defects"], 0),
+                "defect_share": f.percent(p["defect_share"], 0),
+                "cumulative_share": f.percent(p["cumulative_share"], 0),
+                "trend": _problem_trend(p, period.previous(), f),
+                "categories": [
+                    {
+                        "name": f._(FISHBONE_LABELS[str(category)]),
+                        "rows": [
+                            {
+                                "label": h["label"],
+                                "verdict": h["verdict"],
+                                "symbol": CAUSE_VERDICTS[str(h["verdict"])][0],
+                                "verdict_label": f._(CAUSE_VERDICTS[str(h["verdict"])][1]),
+                                "evidence": h["evidence"],
+                            }
+                            for _, h in group.iterrows()
+                        ],
+                    }
+                    for category, group in causes.groupby("category", sort=False)
+                ],
+                "whys": [
+                    {
+                        "category": f._(FISHBONE_LABELS[str(c)]),
+                        "steps": [
+                            {"why": w["why"], "because": w["because"]}
+                            for _, w in chain.sort_values("step").iterrows()
+                        ],
+                    }
+                    for c, chain in whys.groupby("category", sort=False)
+                ],
+            }
+        )
+    return out
+
+
+def _hypothesis_tests(causes: pd.DataFrame) -> list[dict[str, str]]:
+    """Each hypothesis once, with the test that decides it (the same for every problem)."""
+    first = causes.drop_duplicates("hypothesis_id")
+    return [
+        {"label": h["label"], "hypothesis": h["hypothesis"], "test": h["test"]}
+        for _, h in first.iterrows()
+    ]
 
 
 def _segment_words(label: str, f: Formatter) -> str:
@@ -491,6 +573,159 @@ def _trend(rows: Sequence[Mapping[str, Any]], f: Formatter) -> dict[str, Any]:
             }
             for kpi in kpis
         ],
+    }
+
+
+QUARTER_KPIS: Final = (
+    "contacts", "service_level", "asa_seconds", "abandon_rate", "aht_seconds", "fcr",
+    "complaint_rate", "csat", "nps", "qa_fail_rate",
+)  # fmt: skip
+
+
+def quarter_over_quarter(
+    top: pd.DataFrame,
+    compared: Mapping[str, Mapping[str, Mapping[str, str]]],
+    months: compare.MonthByMonth | None,
+    period: Period,
+    f: Formatter,
+) -> dict[str, Any]:
+    """The headline KPIs of the quarter against the previous quarter and the same quarter last
+    year (`compared`: kpi → comparison → cells), then the quarter's months side by side; a
+    period never reviewed is said in words, never shown as an empty column."""
+    previous, last_year = period.previous().label, period.same_period_last_year().label
+    reviewed = {name for changes in compared.values() for name in changes}
+    keys = [kpi for kpi in QUARTER_KPIS if kpi in top.index]
+    missing = []
+    if "previous" not in reviewed:
+        missing.append(
+            f._(
+                "The previous quarter, {period}, was never reviewed: there is no quarter to "
+                "compare this one with."
+            ).format(period=previous)
+        )
+    if "last_year" not in reviewed:
+        missing.append(
+            f._("The same quarter last year, {period}, was never reviewed.").format(
+                period=last_year
+            )
+        )
+    return {
+        "previous": previous if "previous" in reviewed else None,
+        "last_year": last_year if "last_year" in reviewed else None,
+        "missing": missing,
+        "rows": [
+            {
+                "label": f.label(kpi),
+                "value": f.kpi_value(kpi, float(top[k.VALUE].astype("float64")[kpi])),
+                "changes": compared.get(kpi, {}),
+            }
+            for kpi in keys
+        ]
+        if reviewed
+        else [],
+        "months": _months(months, period, keys, f),
+    }
+
+
+def _months(
+    months: compare.MonthByMonth | None, period: Period, keys: Sequence[str], f: Formatter
+) -> dict[str, Any]:
+    """The quarter's three months as columns (from the monthly reviews on record), with the
+    last reviewed month tested against the first."""
+    labels = [m.label for m in period.months_to_end(period.months)]
+    values = (
+        {(str(r[compare.MONTH]), str(r[k.KPI])): r[k.VALUE] for _, r in months.overall.iterrows()}
+        if months is not None
+        else {}
+    )
+    reviewed = [m for m in labels if any(month == m for month, _ in values)]
+    changes = comparison_cells({"months": months.change}, f) if months is not None else {}
+    rows = [
+        {
+            "label": f.label(kpi),
+            "cells": [
+                "–" if pd.isna(values.get((m, kpi))) else f.kpi_value(kpi, float(values[(m, kpi)]))
+                for m in labels
+            ],
+            "change": changes.get(kpi, {}).get("months"),
+        }
+        for kpi in keys
+        if any((m, kpi) in values for m in labels)
+    ]
+    unreviewed = [m for m in labels if m not in reviewed]
+    return {
+        "labels": labels,
+        "rows": rows,
+        "change_header": f._("{last} vs {first}").format(first=months.first, last=months.last)
+        if months is not None and months.first is not None
+        else None,
+        "unreviewed": f._("No monthly review is on record for {months}.").format(
+            months=", ".join(unreviewed)
+        )
+        if unreviewed and rows
+        else "",
+    }
+
+
+EFFECTIVENESS_LABELS: Final = {
+    "effective": _n("effective"), "not_effective": _n("not effective"),
+    "too_early": _n("too early"), pdca.NOT_MEASURED: _n("not yet measured"),
+}  # fmt: skip
+
+
+def effectiveness_page(review: pdca.Effectiveness | None, f: Formatter) -> dict[str, Any] | None:
+    """The quarter's actions with their checks month by month, the quarter's own measurement,
+    the verdict, and how many worked."""
+    if review is None:
+        return None
+    checks = {(str(c["action_id"]), str(c["checked_in"])): c for _, c in review.checks.iterrows()}
+
+    def cell(kpi: str, current: float, verdict: str | None) -> dict[str, str] | None:
+        if pd.isna(verdict):
+            return None
+        return {
+            "value": f.kpi_value(kpi, current),
+            "verdict": str(verdict),
+            "label": f._(EFFECTIVENESS_LABELS[str(verdict)]),
+        }
+
+    rows = []
+    for _, a in review.actions.iterrows():
+        kpi = str(a["kpi"])
+        monthly = [checks.get((str(a["action_id"]), m)) for m in review.months]
+        rows.append(
+            {
+                "action_id": a["action_id"],
+                "action": f._(str(a["action"])),  # the playbook's wording in this language
+                "opened_in": a["opened_in"],
+                "kpi": f.label(kpi),
+                "segment": _segment_words(str(a["segment"]), f),
+                "baseline": f.kpi_value(kpi, float(a["baseline"])),
+                "target": f.kpi_value(kpi, float(a["target"])),
+                "months": [
+                    None if c is None else cell(kpi, float(c["current"]), str(c["verdict"]))
+                    for c in monthly
+                ],
+                "quarter": cell(kpi, float(a["quarter_current"]), a["quarter_verdict"]),
+                "verdict": str(a["verdict"]),
+                "verdict_label": f._(EFFECTIVENESS_LABELS[str(a["verdict"])]),
+            }
+        )
+    summary = pdca.summarise_effectiveness(review.actions)
+    counts = {v: f.number(n, 0) for v, n in summary.counts.items()}
+    return {
+        "months": list(review.months),
+        "rows": rows,
+        "summary": f._(
+            "Actions reviewed: {n} — {effective} effective, {not_effective} not effective, "
+            "{too_early} too early to tell, {not_measured} not yet measured."
+        ).format(n=f.number(len(rows), 0), **counts),
+        "share": f._(
+            "Share effective: {share} of the actions that could be judged (effective or not "
+            "effective)."
+        ).format(share=f.percent(summary.share_effective, 0))
+        if not math.isnan(summary.share_effective)
+        else f._("No action could be judged yet."),
     }
 
 
@@ -874,3 +1109,20 @@ def render_pdf(html: str, attachments: Mapping[str, bytes]) -> bytes:
     )
     pdf: bytes = document.write_pdf(pdf_variant="pdf/a-3b", attachments=files)
     return pdf
+
+
+@contextmanager
+def no_garbage_collection() -> Iterator[None]:
+    """No cyclic garbage collection inside the block; the collector runs again after it.
+
+    A review process holds half a million long-lived objects (frames, Prefect, Great
+    Expectations), and rendering allocates enough to trigger full collections that walk them
+    all (0.3–0.7 s each). Reference counting still frees what rendering drops; the few
+    reference cycles it leaves (about 10 MB for the demo review) wait for the next collection."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -21,29 +22,37 @@ import pandas as pd
 from csreview import schema as s
 from csreview.periods import Period
 from csreview.settings import Settings, config_text
+from tasks import compare
 from tasks import kpis as k
+from tasks.fishbone import (
+    DEFECT_KINDS,
+    FISHBONE,
+    DefectKind,
+    Hypothesis,
+    Segment,
+    Wording,
+    fishbone_hypotheses,
+    kpi_from_defect_rate,
+    review_data,
+    source_frame,
+    strongest,
+)
+
+__all__ = ["DEFECT_KINDS", "FISHBONE", "DefectKind", "Hypothesis", "Wording"]
 
 Gettext = Callable[[str], str]
 
-
-class Wording(Protocol):
-    """How the run's language words things (render.Formatter is one)."""
-
-    def _(self, message: str) -> str: ...
-    def label(self, kpi: str) -> str: ...
-    def kpi_value(self, kpi: str, value: float) -> str: ...
-    def segment(self, dimension: str, value: str) -> str: ...
-
-
-FISHBONE: Final = ("people", "machine", "material", "method", "environment", "measurement")
 DRILL_DIMENSIONS: Final = (s.CATEGORY, s.CHANNEL, k.HOUR_BAND, s.TEAM, s.TIER)
 AGENT_DIMENSIONS: Final = (s.TEAM, s.TIER)
 
 PROBLEM_COLUMNS: Final = (
     "rank", "title", "segment", "kpi", "value", "baseline", "defects",
-    "defect_share", "cumulative_share", "priority",
+    "defect_share", "cumulative_share", "priority", "trend",
 )  # fmt: skip
-ROOT_CAUSE_COLUMNS: Final = ("problem_rank", "category", "hypothesis", "verified", "evidence")
+ROOT_CAUSE_COLUMNS: Final = (
+    "problem_rank", "category", "hypothesis", "verified", "evidence",
+    "verdict", "test", "hypothesis_id",
+)  # fmt: skip
 ACTION_COLUMNS: Final = (
     "action_id", "problem_rank", "action", "kpi", "baseline", "target",
     "owner_role", "due_date", "status",
@@ -67,29 +76,14 @@ def playbook_text(path: Path | None) -> str:
 
 
 def load_playbook(path: Path | None) -> dict[str, Any]:
-    """The playbook as data."""
-    return tomllib.loads(playbook_text(path))
-
-
-@dataclass(frozen=True)
-class DefectKind:
-    """A KPI read as defects over a base, e.g. service-level misses over offered contacts."""
-
-    kpi: str
-    source: str
-    defects: Callable[[pd.DataFrame], pd.Series]
-    base: str
-    defect_rate_target: Callable[[float], float]
-
-
-DEFECT_KINDS: Final = (
-    DefectKind("service_level", "contacts", lambda f: f[k.COUNTED] - f[k.WITHIN_SL], k.COUNTED, lambda t: 1 - t),
-    DefectKind("abandon_rate", "contacts", lambda f: f[k.ABANDON_COUNTED], k.COUNTED, lambda t: t),
-    DefectKind("complaint_rate", "contacts", lambda f: f[k.HANDLED_COMPLAINT], k.ANSWERED, lambda t: t),
-    DefectKind("fcr", "contacts", lambda f: f[k.ANSWERED] - f[k.NOT_REPEATED], k.ANSWERED, lambda t: 1 - t),
-    DefectKind("csat_top2", "surveys", lambda f: f[k.CSAT_N] - f[k.CSAT_TOP2], k.CSAT_N, lambda t: 1 - t),
-    DefectKind("qa_fail_rate", "qa", lambda f: f[k.FAILED], k.N, lambda t: t),
-)  # fmt: skip
+    """The playbook as data. A centre's own playbook written before a threshold existed
+    gets the shipped value for it, so a new hypothesis never breaks an older playbook."""
+    playbook = tomllib.loads(playbook_text(path))
+    if path is not None:
+        shipped = tomllib.loads(playbook_text(None))
+        for table in ("thresholds", "trend"):
+            playbook[table] = {**shipped[table], **playbook.get(table, {})}
+    return playbook
 
 
 @dataclass(frozen=True)
@@ -108,21 +102,13 @@ class Problem:
     defect_share: float
     cumulative_share: float
     priority: float
+    trend: str = "na"
+    previous: float = math.nan
+    trend_factor: float = 1.0
 
     @property
     def segment_label(self) -> str:
         return ";".join(f"{d}={v}" for d, v in self.segment)
-
-
-@dataclass(frozen=True)
-class Hypothesis:
-    """One fishbone hypothesis for a problem, with the numbers that confirm or reject it."""
-
-    problem_rank: int
-    category: str
-    hypothesis: str
-    verified: bool
-    evidence: str
 
 
 @dataclass(frozen=True)
@@ -138,8 +124,49 @@ class RootCause:
 
 
 # ---------------------------------------------------------------- problem list
-def _source(facts: k.Facts, name: str) -> pd.DataFrame:
-    return {"contacts": facts.contacts, "surveys": facts.surveys, "qa": facts.qa}[name]
+@dataclass(frozen=True)
+class Trend:
+    """A problem's KPI in its segment against the previous period: the verdict, the earlier
+    value, and the factor it puts on the problem's priority."""
+
+    verdict: str  # worse, better, no_change, low_sample or na (no earlier figure)
+    previous: float = math.nan
+    factor: float = 1.0
+
+
+def segment_trend(
+    kind: DefectKind,
+    segment: Segment,
+    defects: float,
+    base: float,
+    previous: pd.DataFrame | None,
+    min_sample: int,
+    factors: Mapping[str, float],
+) -> Trend:
+    """The segment's defect rate against the previous period's (its KPI rows in the results
+    store, as `compare.HISTORY_COLUMNS`): worse or better only when a two-proportion z-test
+    says so at 5 %, as the report's comparisons do; neutral without an earlier figure."""
+    if previous is None or previous.empty or len(segment) != 1:
+        return Trend("na")
+    dimension, value = segment[0]
+    rows = previous[
+        (previous[k.KPI] == kind.kpi)
+        & (previous[k.DIMENSION] == dimension)
+        & (previous[k.SEGMENT].astype(str) == value)
+    ]
+    if rows.empty or not rows[k.DENOMINATOR].iloc[0] > 0:
+        return Trend("na")
+    n_before = float(rows[k.DENOMINATOR].iloc[0])
+    value_before = float(rows[k.NUMERATOR].iloc[0]) / n_before
+    defects_before = kpi_from_defect_rate(kind.kpi, value_before) * n_before
+    if min(base, n_before) < min_sample:
+        return Trend("low_sample", value_before)
+    p = compare.two_proportion_p(defects, base, defects_before, n_before)
+    rate, rate_before = defects / base, defects_before / n_before
+    if p >= compare.ALPHA or rate == rate_before:
+        return Trend("no_change", value_before)
+    verdict = "worse" if rate > rate_before else "better"
+    return Trend(verdict, value_before, float(factors[verdict]))
 
 
 def segment_excess(
@@ -170,14 +197,20 @@ def _best(table: pd.DataFrame) -> tuple[Any, pd.Series] | None:
     return ordered.index[0], ordered.iloc[0]
 
 
-def problem_list(facts: k.Facts, settings: Settings, playbook: dict[str, Any]) -> list[Problem]:
-    """The top problems: per KPI the segment holding most excess defects, ranked by priority."""
+def problem_list(
+    facts: k.Facts,
+    settings: Settings,
+    playbook: dict[str, Any],
+    previous: pd.DataFrame | None = None,
+) -> list[Problem]:
+    """The top problems: per KPI the segment holding most excess defects, ranked by priority
+    (excess defects × impact weight × trend against the previous period, when reviewed)."""
     weights: dict[str, float] = playbook["problem_weights"]
     limits = playbook["thresholds"]
     found: list[dict[str, Any]] = []
     for kind in DEFECT_KINDS:
         spec = settings.targets.get(kind.kpi)
-        frame = _source(facts, kind.source)
+        frame = source_frame(facts, kind.source)
         if spec is None or frame.empty:
             continue
         target_rate = kind.defect_rate_target(spec.target)
@@ -205,18 +238,31 @@ def problem_list(facts: k.Facts, settings: Settings, playbook: dict[str, Any]) -
         ):
             chosen = best_pair
         dims, values, row = chosen
+        segment = tuple(zip(dims, values, strict=True))
+        trend = segment_trend(
+            kind,
+            segment,
+            float(row["defects"]),
+            float(row["base"]),
+            previous,
+            settings.min_sample,
+            playbook["trend"],
+        )
         found.append(
             {
                 "kpi": kind.kpi,
-                "segment": tuple(zip(dims, values, strict=True)),
-                "value": _kpi_value(kind.kpi, float(row["rate"])),
-                "baseline": _kpi_value(kind.kpi, float(row["rest_rate"])),
+                "segment": segment,
+                "value": kpi_from_defect_rate(kind.kpi, float(row["rate"])),
+                "baseline": kpi_from_defect_rate(kind.kpi, float(row["rest_rate"])),
                 "target": spec.target,
                 "defects": int(row["defects"]),
                 "base": int(row["base"]),
                 "excess": float(row["excess"]),
                 "defect_share": float(row["share"]),
-                "priority": float(row["excess"]) * float(weights.get(kind.kpi, 1.0)),
+                "priority": float(row["excess"]) * float(weights.get(kind.kpi, 1.0)) * trend.factor,
+                "trend": trend.verdict,
+                "previous": trend.previous,
+                "trend_factor": trend.factor,
             }
         )
     found.sort(key=lambda p: (-p["priority"], p["kpi"]))
@@ -244,165 +290,6 @@ def _pick(
     return best
 
 
-def _kpi_value(kpi: str, defect_rate: float) -> float:
-    """A defect rate read back as the KPI's own value (e.g. misses → service level)."""
-    return 1 - defect_rate if kpi in ("service_level", "fcr", "csat_top2") else defect_rate
-
-
-# ---------------------------------------------------------------- fishbone tests
-def _mask(frame: pd.DataFrame, problem: Problem) -> pd.Series:
-    return k.in_segment(frame, problem.segment)
-
-
-def _rate(frame: pd.DataFrame, numerator: str, denominator: str) -> float:
-    d = frame[denominator].sum()
-    return float(frame[numerator].sum() / d) if d else float("nan")
-
-
-def hourly_load(
-    contacts: pd.DataFrame, shifts: pd.DataFrame, period: Period, settings: Settings
-) -> pd.Series:
-    """Contacts per scheduled agent-hour, by hour of day, over the period."""
-    zone = settings.zone
-    start, end = pd.Timestamp(period.start(zone)), pd.Timestamp(period.end(zone))
-    arrivals = contacts.groupby(k.HOUR).size().reindex(range(24), fill_value=0)
-    hours = pd.Series(0.0, index=range(24))
-    if not shifts.empty:
-        begin = shifts[s.STARTS_AT].where(shifts[s.STARTS_AT] > start, start)
-        finish = shifts[s.ENDS_AT].where(shifts[s.ENDS_AT] < end, end)
-        first_slot = begin.dt.floor("h")
-        for offset in range(s.MAX_SHIFT_HOURS + 2):
-            slot = first_slot + pd.Timedelta(hours=offset)
-            overlap = (
-                finish.where(finish < slot + pd.Timedelta(hours=1), slot + pd.Timedelta(hours=1))
-                - begin.where(begin > slot, slot)
-            ).dt.total_seconds().clip(lower=0) / 3600
-            hours = hours.add(overlap.groupby(slot.dt.hour).sum(), fill_value=0.0)
-    return arrivals / hours.where(hours > 0)
-
-
-def fishbone_hypotheses(
-    problem: Problem,
-    facts: k.Facts,
-    clean: dict[str, pd.DataFrame],
-    period: Period,
-    settings: Settings,
-    playbook: dict[str, Any],
-    _: Gettext,
-    load: pd.Series,
-) -> list[Hypothesis]:
-    """The six fishbone categories tested for one problem: segment against the rest."""
-    limits = playbook["thresholds"]
-    c = facts.contacts
-    inside = _mask(c, problem)
-    seg, rest = c[inside], c[~inside]
-    out: list[Hypothesis] = []
-
-    def add(category: str, hypothesis: str, verified: bool, evidence: str) -> None:
-        out.append(Hypothesis(problem.rank, category, _(hypothesis), bool(verified), evidence))
-
-    # environment: staffing against arrivals
-    seg_load = float(seg[k.HOUR].map(load).mean()) if len(seg) else float("nan")
-    rest_load = float(rest[k.HOUR].map(load).mean()) if len(rest) else float("nan")
-    ratio = seg_load / rest_load if rest_load else float("nan")
-    add(
-        "environment",
-        "Too few agents are scheduled for the segment's arrival volume",
-        bool(ratio >= limits["load_ratio"]),
-        _(
-            "{seg:.1f} contacts per scheduled agent-hour in the segment vs {rest:.1f} elsewhere ({ratio:.1f}×)"
-        ).format(seg=seg_load, rest=rest_load, ratio=ratio),
-    )
-    # people: junior share of handled contacts
-    handled_seg, handled_rest = seg[seg[k.ANSWERED] == 1], rest[rest[k.ANSWERED] == 1]
-    j_seg = float((handled_seg[s.TIER] == "junior").mean()) if len(handled_seg) else float("nan")
-    j_rest = float((handled_rest[s.TIER] == "junior").mean()) if len(handled_rest) else float("nan")
-    by_tier = any(dimension == s.TIER for dimension, _value in problem.segment)
-    add(
-        "people",
-        "The segment is handled mostly by junior agents",
-        not by_tier and bool(j_seg - j_rest >= limits["junior_share_gap"]),
-        _("the segment is defined by agent tier, so its junior share cannot explain it")
-        if by_tier
-        else _(
-            "junior agents handled {seg:.0%} of the segment's contacts vs {rest:.0%} elsewhere"
-        ).format(seg=j_seg, rest=j_rest),
-    )
-    # material: repeat contacts (knowledge gaps)
-    rep_seg = 1 - _rate(seg, k.NOT_REPEATED, k.ANSWERED)
-    rep_rest = 1 - _rate(rest, k.NOT_REPEATED, k.ANSWERED)
-    add(
-        "material",
-        "Customers of the segment must contact again: information or knowledge is missing",
-        bool(rep_seg >= limits["repeat_ratio"] * rep_rest and rep_seg - rep_rest >= 0.05),
-        _("{seg:.1%} of handled contacts repeated within 7 days vs {rest:.1%} elsewhere").format(
-            seg=rep_seg, rest=rep_rest
-        ),
-    )
-    # method: transfers (routing)
-    tr_seg, tr_rest = (
-        _rate(seg, k.HANDLED_TRANSFERRED, k.ANSWERED),
-        _rate(rest, k.HANDLED_TRANSFERRED, k.ANSWERED),
-    )
-    add(
-        "method",
-        "Contacts of the segment are routed to agents who must transfer them",
-        bool(tr_seg >= limits["transfer_ratio"] * tr_rest and tr_seg - tr_rest >= 0.03),
-        _("transfer rate {seg:.1%} in the segment vs {rest:.1%} elsewhere").format(
-            seg=tr_seg, rest=tr_rest
-        ),
-    )
-    # machine: handle time
-    aht_seg, aht_rest = _rate(seg, k.HANDLE, k.ANSWERED), _rate(rest, k.HANDLE, k.ANSWERED)
-    add(
-        "machine",
-        "Systems or tools slow down the handling of the segment's contacts",
-        bool(aht_seg >= limits["handle_ratio"] * aht_rest),
-        _("average handle time {seg:.0f} s in the segment vs {rest:.0f} s elsewhere").format(
-            seg=aht_seg, rest=aht_rest
-        ),
-    )
-    # measurement: survey coverage (or reviewer agreement for QA problems)
-    if problem.kpi == "qa_fail_rate":
-        spread = _qa_spread(facts.qa)
-        target = (
-            settings.targets["qa_reviewer_spread"].target
-            if "qa_reviewer_spread" in settings.targets
-            else 9.0
-        )
-        add(
-            "measurement",
-            "QA reviewers disagree, so QA failures partly reflect who scored",
-            bool(spread > target),
-            _(
-                "reviewers scoring the same contact differ by {spread:.1f} points on average (target ≤ {target:.0f})"
-            ).format(spread=spread, target=target),
-        )
-    else:
-        surveyed = facts.surveys
-        sv_seg = _mask(surveyed, problem).sum() / max(int(seg[k.ANSWERED].sum()), 1)
-        sv_rest = (~_mask(surveyed, problem)).sum() / max(int(rest[k.ANSWERED].sum()), 1)
-        add(
-            "measurement",
-            "The segment is poorly measured: few customers answer the survey",
-            bool(sv_seg < limits["response_ratio"] * sv_rest),
-            _("survey response {seg:.1%} in the segment vs {rest:.1%} elsewhere").format(
-                seg=sv_seg, rest=sv_rest
-            ),
-        )
-    return out
-
-
-def _qa_spread(qa: pd.DataFrame) -> float:
-    per_contact = qa.groupby(s.CONTACT_ID).agg(
-        reviewers=(s.REVIEWER_ID, "nunique"), high=(s.SCORE, "max"), low=(s.SCORE, "min")
-    )
-    calibrated = per_contact[per_contact["reviewers"] >= 2]
-    return (
-        float((calibrated["high"] - calibrated["low"]).mean()) if len(calibrated) else float("nan")
-    )
-
-
 # ---------------------------------------------------------------- actions
 def action_id(tenant: str, period: Period, problem: Problem, category: str) -> str:
     """Stable across reissues of the same period: a digest of what the action is about."""
@@ -410,6 +297,15 @@ def action_id(tenant: str, period: Period, problem: Problem, category: str) -> s
         f"{tenant}|{period.cadence}|{period.label}|{problem.kpi}|{problem.segment_label}|{category}"
     )
     return "ACT-" + hashlib.sha256(key.encode()).hexdigest()[:10]
+
+
+def cause_template(playbook: Mapping[str, Any], cause: Hypothesis) -> dict[str, Any] | None:
+    """The playbook's texts for a cause: its category's, with what the hypothesis itself
+    words differently (`[hypotheses.KEY]`) in their place; None when the category has none."""
+    template = playbook["actions"].get(cause.category)
+    if template is None:
+        return None
+    return {**template, **playbook.get("hypotheses", {}).get(cause.key, {})}
 
 
 def draft_actions(
@@ -421,13 +317,14 @@ def draft_actions(
     playbook: dict[str, Any],
     _: Gettext,
 ) -> pd.DataFrame:
-    """One SMART draft per verified cause, from the playbook: owner, target, due date."""
+    """One SMART draft per problem and category with a verified cause (its strongest one),
+    from the playbook: owner, target, due date."""
     by_rank = {p.rank: p for p in problems}
     end = period.end(settings.zone).date()
     rows = []
-    for cause in causes:
-        template = playbook["actions"].get(cause.category)
-        if not cause.verified or template is None:
+    for cause in strongest(causes):
+        template = cause_template(playbook, cause)
+        if template is None:
             continue
         problem = by_rank[cause.problem_rank]
         rows.append(
@@ -456,13 +353,14 @@ def five_whys(
     playbook: dict[str, Any],
     words: Wording,
 ) -> pd.DataFrame:
-    """A why-chain per verified cause: the symptom, the cause the data verified (with its
-    numbers), the mechanism behind it, and a root the organisation can act on."""
+    """A why-chain per problem and category with a verified cause (its strongest one): the
+    symptom, the cause the data verified (with its numbers), the mechanism behind it, and a
+    root the organisation can act on."""
     by_rank = {p.rank: p for p in problems}
     rows = []
-    for cause in causes:
-        template = playbook["actions"].get(cause.category)
-        if not cause.verified or template is None or "root" not in template:
+    for cause in strongest(causes):
+        template = cause_template(playbook, cause)
+        if template is None or "root" not in template:
             continue
         title = problem_title(by_rank[cause.problem_rank], words)
         chain = [
@@ -508,15 +406,25 @@ def draft_root_cause(
     tenant: str,
     settings: Settings,
     words: Wording,
+    *,
+    previous: pd.DataFrame | None = None,
+    staffing: pd.DataFrame | None = None,
+    quarantine: Mapping[str, pd.DataFrame] | None = None,
 ) -> RootCause:
-    """Problem list → fishbone tests → SMART drafts, deterministic for the same input."""
+    """Problem list → fishbone tests → 5 whys and SMART drafts, deterministic for the same
+    input. `previous` (the previous period's KPI rows from the results store), `staffing`
+    (the Erlang C staffing summary) and `quarantine` (validation's rejected rows) feed the
+    trend and the hypotheses that need them; without them those are not testable."""
     playbook = load_playbook(settings.playbook_file)
-    problems = problem_list(facts, settings, playbook)
-    load = hourly_load(facts.contacts, clean[s.SHIFTS.name], period, settings)
+    problems = problem_list(facts, settings, playbook, previous)
+    data = review_data(
+        facts, clean, period, settings, previous=previous, staffing=staffing, quarantine=quarantine
+    )
+    limits = playbook["thresholds"]
     causes = [
         h
         for p in problems
-        for h in fishbone_hypotheses(p, facts, clean, period, settings, playbook, words._, load)
+        for h in fishbone_hypotheses(p.rank, p.kpi, p.segment, data, limits, words)
     ]
     problems_frame = pd.DataFrame(
         [
@@ -531,12 +439,16 @@ def draft_root_cause(
                 "defect_share": p.defect_share,
                 "cumulative_share": p.cumulative_share,
                 "priority": p.priority,
+                "trend": p.trend,
                 "target": p.target,
                 "base": p.base,
+                "previous": p.previous,
+                "trend_factor": p.trend_factor,
             }
             for p in problems
         ],
-        columns=[*PROBLEM_COLUMNS, "target", "base"],  # the last two for crisis grading
+        # target and base for crisis grading; previous and trend_factor for the report
+        columns=[*PROBLEM_COLUMNS, "target", "base", "previous", "trend_factor"],
     )
     causes_frame = pd.DataFrame(
         [
@@ -546,10 +458,14 @@ def draft_root_cause(
                 "hypothesis": h.hypothesis,
                 "verified": "true" if h.verified else "false",
                 "evidence": h.evidence,
+                "verdict": h.verdict,
+                "test": h.test,
+                "hypothesis_id": h.key,
+                "label": h.label,
             }
             for h in causes
         ],
-        columns=list(ROOT_CAUSE_COLUMNS),
+        columns=[*ROOT_CAUSE_COLUMNS, "label"],  # label: what the fishbone drawing shows
     )
     return RootCause(
         problems=problems_frame,

@@ -14,7 +14,8 @@ from csreview.i18n import translations
 ROOT = Path(__file__).parents[1]
 
 
-KEYWORDS = {"_": None, "_n": None, "add": (2,)}  # add(category, hypothesis, …) in root_cause
+KEYWORDS = {"_": None, "_n": None}
+PLAYBOOK_TEXTS = ("action", "owner_role", "why", "root", "resource", "risk")
 
 
 def used_msgids() -> set[str]:
@@ -31,9 +32,9 @@ def used_msgids() -> set[str]:
     }
     playbook = tomllib.loads((ROOT / "csreview/config/playbook.toml").read_text("utf-8"))
     for action in playbook["actions"].values():
-        found |= {
-            action[key] for key in ("action", "owner_role", "why", "root", "resource", "risk")
-        }
+        found |= {action[key] for key in PLAYBOOK_TEXTS}
+    for override in playbook["hypotheses"].values():
+        found |= {override[key] for key in PLAYBOOK_TEXTS if key in override}
     return found | {k.label for k in KPIS}
 
 

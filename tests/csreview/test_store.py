@@ -96,6 +96,21 @@ def test_kpi_history_is_the_latest_published_run_of_a_period(url: str) -> None:
     assert kpi_history(url, "default", "monthly", "2026-08") == []
 
 
+def test_an_interrupted_run_is_kept_on_record_but_not_read_as_history(url: str) -> None:
+    from csreview.store import kpi_history, mark_interrupted
+
+    row = {"kpi": "fcr", "dimension": "all", "segment": "all", "value": 0.7,
+           "numerator": 70.0, "denominator": 100.0, "variance": None}  # fmt: skip
+    record_run(url, manifest("r1", "2026-09"), RULES, [row])
+    record_run(url, manifest("r2", "2026-09"), RULES, [{**row, "value": 0.75}])
+    mark_interrupted(url, ["r2", "never-recorded"])
+    assert [(r.run_id, r.status) for r in list_runs(url)] == [
+        ("r1", "published"),
+        ("r2", "interrupted"),
+    ]
+    assert [h["value"] for h in kpi_history(url, "default", "monthly", "2026-09")] == [0.7]
+
+
 def test_kpi_trend_reads_the_overall_rows_of_several_periods(url: str) -> None:
     from csreview.store import kpi_trend
 
@@ -153,3 +168,47 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_a_quarter_also_follows_up_the_monthly_actions_opened_before_it(url: str) -> None:
+    from csreview.store import approved_before, decide, record_drafts
+
+    record_drafts(url, "default", "monthly", "2026-06", "r6", [draft("M-jun")])
+    record_drafts(url, "default", "monthly", "2026-07", "r7", [draft("M-jul")])
+    record_drafts(url, "default", "quarterly", "2026-Q2", "rq2", [draft("Q-2")])
+    record_drafts(url, "default", "quarterly", "2026-Q3", "rq3", [draft("Q-3")])
+    for action_id in ("M-jun", "M-jul", "Q-2", "Q-3"):
+        decide(url, action_id, "approved", "Li Lei", {})
+    quarter = approved_before(url, "default", "quarterly", "2026-Q3")
+    assert sorted(a["action_id"] for a in quarter) == ["M-jun", "Q-2"]  # not July's: inside Q3
+    month = approved_before(url, "default", "monthly", "2026-08")
+    assert sorted(a["action_id"] for a in month) == ["M-jul", "M-jun"]  # never a quarter's
+
+
+def test_followups_of_a_quarter_are_the_latest_published_run_of_each_month(url: str) -> None:
+    from csreview.store import decide, followups_checked_in, record_drafts, record_followups
+
+    record_drafts(url, "default", "monthly", "2026-07", "r7", [draft("A1")])
+    record_drafts(url, "north", "monthly", "2026-07", "n7", [draft("N1")])
+    decide(url, "A1", "approved", "Li Lei", {})
+    decide(url, "N1", "approved", "Li Lei", {})
+    runs = {  # run id → (period, tenant, follow-ups recorded)
+        "r8": ("2026-08", None, [("A1", 0.70, "too_early")]),
+        "r8b": ("2026-08", None, [("A1", 0.72, "too_early")]),  # a reissue of August: it wins
+        "r9": ("2026-09", None, [("A1", 0.85, "effective")]),
+        "r10": ("2026-10", None, [("A1", 0.90, "effective")]),  # after the quarter
+        "n8": ("2026-08", "north", [("N1", 0.10, "not_effective")]),  # another tenant
+    }
+    for day, (run_id, (period, tenant, rows)) in enumerate(runs.items(), start=1):
+        record_run(
+            url,
+            manifest(run_id, period, tenant=tenant)
+            | {"started_at": f"2026-11-{day:02d}T01:00:00+00:00"},
+            RULES,
+        )
+        record_followups(url, period, run_id, [{"action_id": a, "current": v, "verdict": w} for a, v, w in rows])  # fmt: skip
+    found = followups_checked_in(url, "default", "monthly", ["2026-07", "2026-08", "2026-09"])
+    assert found == [
+        {"action_id": "A1", "checked_in": "2026-08", "current": 0.72, "verdict": "too_early"},
+        {"action_id": "A1", "checked_in": "2026-09", "current": 0.85, "verdict": "effective"},
+    ]

@@ -28,7 +28,7 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZONE)
 @pytest.fixture(scope="module")
 def centre(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, pd.DataFrame], str]:
     """A messy export in the database; the clean frames, for checking by hand."""
-    frames = generate(DemoSpec(SEPTEMBER, months=2, contacts_per_day=120, seed=11), now=NOW)
+    frames = generate(DemoSpec(SEPTEMBER, months=3, contacts_per_day=120, seed=11), now=NOW)
     messy, _ = plant_bad_rows(frames, SEPTEMBER, ZONE)
     path = tmp_path_factory.mktemp("source") / "centre.sqlite"
     to_database(messy, f"sqlite:///{path}")
@@ -181,10 +181,21 @@ def test_planted_problem_is_rank_one(published: Path) -> None:
     problems = pd.read_csv(published / "problems.csv")
     assert problems.loc[0, "segment"] == "hour_band=20-24"
     causes = pd.read_csv(published / "root_causes.csv")
-    first = causes[causes.problem_rank == 1].set_index("category")["verified"]
-    assert bool(first["environment"]) is True
+    assert list(causes.columns[:5]) == [
+        "problem_rank",
+        "category",
+        "hypothesis",
+        "verified",
+        "evidence",
+    ]
+    first = causes[causes.problem_rank == 1]
+    verified = first[first["verified"]]
+    assert "environment" in set(verified["category"])
+    assert set(first["verdict"]) <= {"verified", "not_supported", "not_testable"}
+    assert first.groupby("category").size().min() >= 2  # several hypotheses per category
     text = "\n".join(p.extract_text() for p in PdfReader(published / "review.pdf").pages)
     assert "Five whys: environment" in text and "Erlang C staffing plan" in text
+    assert "How the hypotheses are tested" in text
     manifest = json.loads((published / "manifest.json").read_text())
     assert manifest["crisis_level"] is not None  # the evening band is far off its targets
     assert text.count(" crisis (") >= 2  # on the cover and at the top of the summary
@@ -239,7 +250,7 @@ def test_reissue_needs_a_reason(
         (["--period", "2026-13"], 2, "YYYY-MM"),
         (["--period", "2026-Q3"], 2, "YYYY-MM"),
         (["--period", "2026-09", "--source", "/no/such/folder"], 2, "does not exist"),
-        (["--period", "2026-09", "--source", "sqlite:////no/such.db"], 2, "cannot"),
+        (["--period", "2026-09", "--source", "sqlite:////no/such.db"], 2, "no SQLite database at"),
         (
             ["--period", "2026-09", "--source", "postgresql://u:secret@127.0.0.1:1/x"],
             2,
@@ -374,6 +385,8 @@ def test_pdca_loop_follows_up_approved_actions_next_month(
     with (tmp_path / "monthly/2026-09/followups.csv").open(encoding="utf-8") as handle:
         followed = list(csv.DictReader(handle))
     assert [f["action_id"] for f in followed] == [chosen]
+    problems = pd.read_csv(tmp_path / "monthly/2026-09/problems.csv")
+    assert problems.loc[0, "trend"] != "na"  # August was reviewed: the trend is known
     assert followed[0]["opened_in"] == "2026-08"
     assert followed[0]["verdict"] in {"effective", "not_effective", "too_early"}
     assert float(followed[0]["current"]) >= 0
@@ -381,6 +394,57 @@ def test_pdca_loop_follows_up_approved_actions_next_month(
         p.extract_text() for p in PdfReader(tmp_path / "monthly/2026-09/review.pdf").pages
     )
     assert chosen in text
+
+
+def test_quarter_compares_its_months_and_reviews_the_actions_approved_in_them(
+    centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path
+) -> None:
+    from markupsafe import escape
+
+    from tasks.render import Formatter
+
+    assert review(centre[1], tmp_path, period="2026-07") == 0
+    with (tmp_path / "monthly/2026-07/actions.csv").open(encoding="utf-8") as handle:
+        chosen = next(csv.DictReader(handle))
+    assert main(["actions", "--out", str(tmp_path), "approve", chosen["action_id"], "--by", "Li Lei"]) == 0  # fmt: skip
+    for month in ("2026-08", "2026-09"):
+        assert review(centre[1], tmp_path, period=month) == 0
+    assert review(centre[1], tmp_path, cadence="quarterly", period="2026-Q3") == 0
+
+    folder = tmp_path / "quarterly/2026-Q3"
+    titles = [i.title for i in PdfReader(folder / "review.pdf").outline if not isinstance(i, list)]
+    assert {"Quarter over quarter", "Effectiveness review of the quarter's actions"} <= set(titles)
+    html = (folder / "review.html").read_text(encoding="utf-8")
+    quarter = html[html.index('<section id="quarter">') :].split("</section>")[0]
+    assert "The previous quarter, 2026-Q2, was never reviewed" in quarter
+    f = Formatter("en")
+    levels = []
+    for month in ("2026-07", "2026-08", "2026-09"):
+        kpis = pd.read_csv(tmp_path / "monthly" / month / "kpis.csv")
+        levels.append(kpis[(kpis.kpi == "service_level") & (kpis.dimension == "all")].value.iloc[0])
+    cells = "".join(f'<td class="num">{f.kpi_value("service_level", v)}</td>' for v in levels)
+    assert f"<tr><td>service level</td>{cells}" in quarter
+    assert f.delta("service_level", levels[2] - levels[0]) in quarter  # September vs July
+
+    effectiveness = html[html.index('<section id="effectiveness">') :].split("</section>")[0]
+    assert chosen["action_id"] in effectiveness and escape(chosen["action"]) in effectiveness
+    checks = {}
+    for month in ("2026-08", "2026-09"):
+        followups = pd.read_csv(tmp_path / "monthly" / month / "followups.csv").set_index(
+            "action_id"
+        )
+        checks[month] = followups.loc[chosen["action_id"]]
+        value = f.kpi_value(chosen["kpi"], float(checks[month]["current"]))
+        assert f'{value}<br><span class="verdict-{checks[month]["verdict"]}">' in effectiveness
+    final = checks["2026-09"]["verdict"]  # opened inside the quarter: its latest monthly check
+    counts = {v: int(v == final) for v in ("effective", "not_effective", "too_early")}
+    assert (
+        f"Actions reviewed: 1 — {counts['effective']} effective, {counts['not_effective']} not "
+        f"effective, {counts['too_early']} too early to tell, 0 not yet measured."
+    ) in effectiveness
+    assert pd.read_csv(
+        folder / "followups.csv"
+    ).empty  # July's action is not the quarter's to measure
 
 
 def test_prefect_artifacts_summarise_the_run(published: Path) -> None:

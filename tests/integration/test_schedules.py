@@ -11,14 +11,10 @@ that).
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
+import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,14 +25,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from csreview.settings import Settings
+from csreview.settings import Settings, load_settings
 from flows import deploy
-from flows.deploy import DEFAULT_SCHEDULES, ScheduleSpec, deployments
+from flows.deploy import DEFAULT_SCHEDULES, ScheduleSpec, deployments, tenants_deployments
+from tests.integration.servers import PREFECT, PrefectServer, free_port, prefect_server
 
 ROOT = Path(__file__).parents[2]
-PREFECT = Path(sys.executable).with_name("prefect")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-STARTUP_SECONDS = 60  # the first start migrates a new database: ~10 s
 SCHEDULE_SECONDS = 60  # the scheduler loop runs every second here: ~2 s
 SOURCE = "postgresql+psycopg2://review:${CC_DB_PASSWORD}@db.internal/contact_centre"
 
@@ -95,7 +90,11 @@ def test_serve_uses_the_settings_zone_and_absolute_paths(
 ) -> None:
     served: list[Any] = []
     monkeypatch.setattr(deploy, "check_server", lambda: "http://127.0.0.1:4200/api")
-    monkeypatch.setattr(deploy.prefect, "serve", lambda *ds: served.extend(ds))
+    monkeypatch.setattr(deploy.prefect, "serve", lambda *ds, **_: served.extend(ds))
+    watching: list[threading.Event] = []
+    monkeypatch.setattr(
+        deploy.late, "start_watching", lambda _: watching.append(threading.Event()) or watching[-1]
+    )
     monkeypatch.setenv("CSREVIEW_TIMEZONE", "Europe/London")
     monkeypatch.chdir(tmp_path)
 
@@ -106,6 +105,7 @@ def test_serve_uses_the_settings_zone_and_absolute_paths(
     assert served[0].parameters["source"] == str(tmp_path.resolve() / "csv-folder")
     assert served[0].parameters["out"] == str(tmp_path.resolve() / "reviews")
     assert served[0].parameters["store_url"] == "sqlite:///store.sqlite"  # a URL: as given
+    assert len(watching) == 1 and watching[0].is_set()  # late runs were watched while serving
 
 
 def test_serving_refuses_to_start_without_a_prefect_server() -> None:
@@ -115,7 +115,7 @@ def test_serving_refuses_to_start_without_a_prefect_server() -> None:
     unset = temporary_settings(restore_defaults={PREFECT_API_URL})
     with unset, pytest.raises(deploy.ServeError, match="set PREFECT_API_URL"):
         deploy.check_server()
-    nobody = temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{_free_port()}/api"})
+    nobody = temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{free_port()}/api"})
     with nobody, pytest.raises(deploy.ServeError, match="does not answer"):
         deploy.check_server()
 
@@ -131,88 +131,83 @@ def test_prefect_yaml_registers_the_same_schedules_on_the_work_pool() -> None:
     assert not config.pull  # `prefect deploy` records set_working_directory to the project
     default_zone = Settings.model_fields["timezone"].default
     want = {s.cadence: (s.cron, s.timezone or default_zone) for s in DEFAULT_SCHEDULES}
-    got = {}
+    by_name = {d.name: d for d in config.deployments}
+    assert sorted(by_name) == sorted(
+        ["monthly", "quarterly", "tenants-monthly", "tenants-quarterly", "tenant"]
+    )
     for d in config.deployments:
-        assert d.entrypoint == "flows/review.py:review"
         assert d.work_pool is not None
         assert d.work_pool.name == "csreview"
-        assert d.parameters["cadence"] == d.name
-        assert d.parameters["period"] == "previous"
-        assert d.parameters["source"] == "{{ $CSREVIEW_SOURCE }}"
-        assert d.tags == ["csreview", d.name]
-        (schedule,) = d.schedules or []
+    got, got_tenants = {}, {}
+    for cadence in want:
+        one, every = by_name[cadence], by_name[f"tenants-{cadence}"]
+        assert one.entrypoint == "flows/review.py:review"
+        assert every.entrypoint == "flows/tenants.py:review_tenants"
+        assert one.parameters == {
+            "cadence": cadence,
+            "period": "previous",
+            "source": "{{ $CSREVIEW_SOURCE }}",
+        }
+        assert every.parameters == {"cadence": cadence, "period": "previous"}
+        assert one.tags == ["csreview", cadence]
+        assert every.tags == ["csreview", cadence, "tenants"]
+        (schedule,) = one.schedules or []
+        (tenants_schedule,) = every.schedules or []
         assert isinstance(schedule, RawScheduleConfig)
-        got[d.name] = (schedule.cron, schedule.timezone)
-    assert got == want
+        assert isinstance(tenants_schedule, RawScheduleConfig)
+        got[cadence] = (schedule.cron, schedule.timezone)
+        got_tenants[cadence] = (tenants_schedule.cron, tenants_schedule.timezone)
+    assert got == got_tenants == want
+    tenant = by_name["tenant"]  # the per-tenant runs the fan-out starts: never scheduled
+    assert tenant.entrypoint == "flows/review.py:review" and not tenant.schedules
+    assert f"service-quality-review/{tenant.name}" == Settings().tenant_deployment
+
+
+def test_with_a_tenants_file_the_schedules_review_every_tenant() -> None:
+    built = tenants_deployments(
+        "/etc/csreview/tenants.toml",
+        out="/srv/reviews",
+        store_url=None,
+        config=None,
+        timezone="UTC",
+    )
+
+    assert [(d.name, d.flow_name) for d in built] == [
+        ("tenants-monthly", "service-quality-reviews"),
+        ("tenants-quarterly", "service-quality-reviews"),
+        ("tenant", "service-quality-review"),
+    ]
+    monthly, quarterly, tenant = built
+    assert monthly.entrypoint == "flows.tenants.review_tenants"
+    assert monthly.parameters == {
+        "cadence": "monthly",
+        "period": "previous",
+        "tenants_file": "/etc/csreview/tenants.toml",
+        "out": "/srv/reviews",
+        "store_url": None,
+        "config": None,
+    }
+    assert quarterly.schedules[0].schedule.cron == "0 7 8 1,4,7,10 *"
+    assert not tenant.schedules
+    assert tenant.parameters["tenants_file"] == "/etc/csreview/tenants.toml"
 
 
 # ---------------------------------------------------------------- a real server
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_healthy(api_url: str, process: subprocess.Popen[bytes], log_file: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"prefect server exited ({process.returncode}):\n{log_file.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"prefect server not healthy after {STARTUP_SECONDS} s:\n{log_file.read_text()}")
-
-
 @pytest.fixture(scope="module")
-def scheduler_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """A real Prefect server with its scheduler (loop shortened to 1 s) on 127.0.0.1; yields
-    its API URL and its PREFECT_HOME."""
-    home = tmp_path_factory.mktemp("prefect-scheduler-home")
-    port = _free_port()
-    # nothing of the caller's Prefect profile (API URL, database URL) may leak in
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_UI_ENABLED": "false",
-        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
-        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",
-        "PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS": "1",
-    }
-    log_file = home / "server.log"
-    with log_file.open("wb") as log:
-        process = subprocess.Popen(
-            [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        api_url = f"http://127.0.0.1:{port}/api"
-        _wait_healthy(api_url, process, log_file)
-        yield api_url, home
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def scheduler_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """A real Prefect server with its scheduler (loop shortened to 1 s) on 127.0.0.1."""
+    with prefect_server(
+        tmp_path_factory.mktemp("prefect-scheduler-home"),
+        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1",
+        PREFECT_SERVER_SERVICES_SCHEDULER_RECENT_DEPLOYMENTS_LOOP_SECONDS="1",
+    ) as server:
+        yield server
 
 
 @pytest.fixture
-def api(scheduler_server: tuple[str, Path]) -> Iterator[str]:
+def api(scheduler_server: PrefectServer) -> Iterator[str]:
     """This process's Prefect client pointed at the real server for one test."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
-
-    api_url, home = scheduler_server
-    with temporary_settings(updates={PREFECT_API_URL: api_url, PREFECT_HOME: home}):
+    with scheduler_server.settings() as api_url:
         yield api_url
 
 
@@ -284,21 +279,16 @@ def test_the_server_schedules_runs_of_the_applied_monthly_deployment() -> None:
 
 @pytest.mark.integration
 @pytest.mark.timeout(150)
+@pytest.mark.usefixtures("api")
 def test_prefect_deploy_registers_prefect_yaml_on_the_work_pool(
-    api: str, scheduler_server: tuple[str, Path], tmp_path: Path
+    scheduler_server: PrefectServer, tmp_path: Path
 ) -> None:
     from prefect.client.orchestration import get_client
 
     # `prefect deploy` reads ./prefect.yaml: run it from a copy, never in the shared tree
     shutil.copy(ROOT / "prefect.yaml", tmp_path / "prefect.yaml")
     (tmp_path / "flows").symlink_to(ROOT / "flows", target_is_directory=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= {
-        "PREFECT_API_URL": api,
-        "PREFECT_HOME": str(scheduler_server[1]),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "CSREVIEW_SOURCE": SOURCE,
-    }
+    env = scheduler_server.env(CSREVIEW_SOURCE=SOURCE)
     for command in (
         ["work-pool", "create", "csreview", "--type", "process", "--overwrite"],
         ["--no-prompt", "deploy", "--all"],
@@ -328,3 +318,55 @@ def test_prefect_deploy_registers_prefect_yaml_on_the_work_pool(
     _assert_on_schedule(
         _scheduled_runs(found["quarterly"].id), 7, {1, 4, 7, 10}, timedelta(days=92)
     )
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(120)
+@pytest.mark.usefixtures("api")
+def test_a_run_that_never_starts_alerts_the_data_engineers_once(tmp_path: Path) -> None:
+    from email import policy
+    from email.parser import BytesParser
+
+    from prefect.client.orchestration import get_client
+    from prefect.states import Scheduled
+
+    from flows.late import alert_late, late_runs
+    from tests.tasks.test_deliver import smtp_server
+
+    (monthly, _) = deployments(
+        SOURCE, out=None, store_url=None, config=None, tenant="late-test", timezone="UTC"
+    )
+    deployment_id = monthly.apply()
+    now = datetime.now(SHANGHAI)
+    with get_client(sync_client=True) as client:  # due 45 minutes ago; no worker takes it
+        run = client.create_flow_run_from_deployment(
+            deployment_id, state=Scheduled(scheduled_time=now - timedelta(minutes=45))
+        )
+        on_time = client.create_flow_run_from_deployment(
+            deployment_id, state=Scheduled(scheduled_time=now - timedelta(minutes=5))
+        )
+
+    late = {r.id for r in late_runs(now, timedelta(minutes=30))}
+    assert str(run.id) in late and str(on_time.id) not in late
+
+    with smtp_server() as (port, inbox):
+        config = tmp_path / "c.toml"
+        config.write_text(
+            f'smtp_url = "smtp://127.0.0.1:{port}"\nalert_to = ["de@example.com"]\n'
+            "late_after_minutes = 30\n"
+        )
+        settings = load_settings(config)
+        alerted: set[str] = set()
+        first = alert_late(settings, now, alerted)
+        again = alert_late(settings, now, alerted)
+
+    assert str(run.id) in {r.id for r in first} and again == []
+    received = [
+        BytesParser(policy=policy.default).parsebytes(e.content)  # type: ignore[arg-type]
+        for e in inbox.envelopes
+    ]
+    mine = [m for m in received if run.name in str(m["Subject"])]
+    assert len(mine) == 1
+    body = mine[0].get_body().get_content()  # type: ignore[union-attr]
+    assert "tenant: late-test  cadence: monthly  period: previous" in body
+    assert "45 minutes ago" in body and "step: not started" in body

@@ -71,6 +71,7 @@ def problems_frame(priority: list[float], cumulative: list[float]) -> pd.DataFra
             "defect_share": [0.2] * n,
             "cumulative_share": cumulative,
             "priority": priority,
+            "trend": ["na"] * n,
         }
     ).loc[:, list(rc.PROBLEM_COLUMNS)]
 

@@ -67,3 +67,28 @@ def test_verdicts(
 def test_kpis_missing_from_the_earlier_period_are_left_out() -> None:
     result = c.compare(rows({"fcr": (0.7, 70, 100, math.nan)}), rows({}), min_sample=30)
     assert result.empty
+
+
+def test_a_quarter_month_by_month_tests_the_last_reviewed_month_against_the_first() -> None:
+    months = {
+        "2026-07": rows({"service_level": (0.80, 800, 1000, math.nan)}),
+        "2026-08": pd.DataFrame(columns=list(c.HISTORY_COLUMNS)),  # never reviewed
+        "2026-09": rows({"service_level": (0.90, 900, 1000, math.nan)}),
+    }
+    result = c.month_by_month(months, min_sample=30)
+    assert result.overall.to_dict("records") == [
+        {c.MONTH: "2026-07", k.KPI: "service_level", k.VALUE: 0.80},
+        {c.MONTH: "2026-09", k.KPI: "service_level", k.VALUE: 0.90},
+    ]
+    assert (result.first, result.last) == ("2026-07", "2026-09")
+    change = result.change.set_index(k.KPI).loc["service_level"]
+    # 900/1000 vs 800/1000: z = 0.1 / √(0.85 × 0.15 × 2/1000) = 6.26, far below 0.05
+    assert change[c.DELTA] == pytest.approx(0.10)
+    assert change[c.VERDICT] == "better"
+
+
+def test_a_quarter_with_one_reviewed_month_has_no_change() -> None:
+    result = c.month_by_month({"2026-09": rows({"fcr": (0.7, 70, 100, math.nan)})}, 30)
+    assert len(result.overall) == 1 and result.change.empty
+    assert result.first is None and result.last is None
+    assert c.month_by_month({}, 30).overall.empty

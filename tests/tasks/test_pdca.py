@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from csreview.settings import load_settings
@@ -41,3 +43,64 @@ def test_segment_value_uses_the_contract_definition() -> None:
 )
 def test_verdicts(kpi: str, current: float, target: float, due: date, verdict: str) -> None:
     assert pdca.verdict(kpi, current, target, due, period_end=date(2026, 12, 1)) == verdict
+
+
+def approved(action_id: str, opened_in: str, cadence: str = "monthly") -> dict[str, object]:
+    return {"action_id": action_id, "cadence": cadence, "opened_in": opened_in,
+            "action": f"do {action_id}", "kpi": "service_level", "segment": "hour_band=20-24",
+            "baseline": 0.5, "target": 0.8}  # fmt: skip
+
+
+def check(action_id: str, month: str, current: float, verdict: str) -> dict[str, object]:
+    return {"action_id": action_id, "checked_in": month, "current": current, "verdict": verdict}
+
+
+Q3 = ("2026-07", "2026-08", "2026-09")
+
+
+def test_effectiveness_review_of_a_quarter() -> None:
+    actions = [
+        approved("A-jul", "2026-07"),  # opened in the quarter, checked in August and September
+        approved("A-sep", "2026-09"),  # opened in the quarter's last month: never checked yet
+        approved("A-may", "2026-05"),  # opened before: the quarter measures it
+        approved("A-q2", "2026-Q2", "quarterly"),  # an earlier quarter's action, measured too
+        approved("A-jan", "2026-01"),  # opened before, not followed up in this quarter
+    ]
+    checks = [
+        check("A-jul", "2026-08", 0.70, "too_early"),
+        check("A-jul", "2026-09", 0.85, "effective"),
+        check("A-may", "2026-07", 0.60, "not_effective"),
+        check("A-gone", "2026-08", 0.90, "effective"),  # no longer approved: not listed
+    ]
+    quarter = pd.DataFrame(
+        [
+            {"action_id": "A-may", "opened_in": "2026-05", "kpi": "service_level",
+             "baseline": 0.5, "target": 0.8, "current": 0.75, "verdict": "not_effective"},
+            {"action_id": "A-q2", "opened_in": "2026-Q2", "kpi": "service_level",
+             "baseline": 0.5, "target": 0.8, "current": 0.81, "verdict": "effective"},
+        ]
+    )  # fmt: skip
+    review = pdca.effectiveness_review(actions, checks, quarter, Q3)
+    table = review.actions.set_index("action_id")
+    assert list(table.index) == ["A-q2", "A-may", "A-jul", "A-sep"]  # by start: April, May…
+    assert table["verdict"].to_dict() == {
+        "A-may": "not_effective",  # the quarter's own measurement wins over July's check
+        "A-q2": "effective",
+        "A-jul": "effective",  # its latest monthly check (September)
+        "A-sep": "not_measured",
+    }
+    assert table.loc["A-may", "quarter_current"] == 0.75
+    assert pd.isna(table.loc["A-jul", "quarter_verdict"])
+    assert list(review.checks["action_id"]) == ["A-jul", "A-jul", "A-may"]
+
+    summary = pdca.summarise_effectiveness(review.actions)
+    assert summary.counts == {"effective": 2, "not_effective": 1, "too_early": 0, "not_measured": 1}
+    assert summary.share_effective == pytest.approx(2 / 3)  # 2 effective of 3 judged
+
+
+def test_a_quarter_without_actions_has_no_share() -> None:
+    empty = pd.DataFrame(columns=["action_id", "current", "verdict"])
+    review = pdca.effectiveness_review([approved("A-jan", "2026-01")], [], empty, Q3)
+    assert review.actions.empty and review.checks.empty
+    summary = pdca.summarise_effectiveness(review.actions)
+    assert sum(summary.counts.values()) == 0 and math.isnan(summary.share_effective)

@@ -1,0 +1,127 @@
+"""Real processes the integration tests start on 127.0.0.1 and always stop: a Prefect server
+with its own PREFECT_HOME, and the clients (prefect CLI, worker, `csreview`) pointed at it.
+
+Nothing of the caller's Prefect profile (API URL, database URL) may leak into them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+PREFECT = BIN / "prefect"
+STARTUP_SECONDS = 60  # the first start migrates a new database: ~10 s
+STOP_SECONDS = 15
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any PREFECT_ setting, plus EXTRA."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    return env | {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", **extra}
+
+
+@dataclass(frozen=True)
+class PrefectServer:
+    """A running `prefect server start`: its API URL and PREFECT_HOME."""
+
+    api_url: str
+    home: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment of a process that talks to this server (and no other)."""
+        return clean_env(PREFECT_API_URL=self.api_url, PREFECT_HOME=str(self.home), **extra)
+
+    @contextmanager
+    def settings(self) -> Iterator[str]:
+        """This process's Prefect client pointed at the server; yields the API URL."""
+        from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: self.api_url, PREFECT_HOME: self.home}):
+            yield self.api_url
+
+
+def start(
+    command: list[str], log_file: Path, env: dict[str, str], cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start COMMAND in its own process group, its output into LOG_FILE; stop it with
+    `stop`, which ends the whole group (children included)."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        return subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Send SIG to the process group started by `start`, then SIGKILL what is left."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # children that outlived their parent
+
+
+def wait_healthy(api_url: str, process: subprocess.Popen[bytes], log_file: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"prefect server exited ({process.returncode}):\n{log_file.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"prefect server not healthy after {STARTUP_SECONDS} s:\n{log_file.read_text()}")
+
+
+@contextmanager
+def prefect_server(home: Path, **settings: str) -> Iterator[PrefectServer]:
+    """A real `prefect server start` on 127.0.0.1 and a free port, with HOME as its
+    PREFECT_HOME and extra PREFECT_ SETTINGS; stopped on exit, whatever happened."""
+    port = free_port()
+    env = clean_env(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_UI_ENABLED="false",
+        PREFECT_SERVER_LOGGING_LEVEL="WARNING",
+        **settings,
+    )
+    log_file = home / "server.log"
+    command = [str(PREFECT), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    process = start(command, log_file, env=env)
+    try:
+        api_url = f"http://127.0.0.1:{port}/api"
+        wait_healthy(api_url, process, log_file)
+        yield PrefectServer(api_url, home)
+    finally:
+        stop(process)
