@@ -3,8 +3,9 @@
 back its result.
 
 For CPU-bound Python the flow would otherwise wait for (the GX record of the validation),
-which threads cannot run in parallel. Where processes cannot be forked, the call simply runs
-when its result is asked for.
+which threads cannot run in parallel. Where processes cannot be forked (or the process is
+daemonic, as a Dask worker's is, and may not have children), the call simply runs when its
+result is asked for.
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ class Worker(Generic[T]):
     def __init__(self, prepare: Callable[[], object]) -> None:
         self._call: tuple[Callable[..., T], tuple[Any, ...]] | None = None
         self._process: Any = None
-        if "fork" in multiprocessing.get_all_start_methods():
+        # a daemonic process (a Dask worker's, a pool's) may not have children: run inline
+        if (
+            "fork" in multiprocessing.get_all_start_methods()
+            and not multiprocessing.current_process().daemon
+        ):
             context = multiprocessing.get_context("fork")
             self._connection, theirs = context.Pipe()
             self._process = context.Process(

@@ -5,6 +5,7 @@ asked for; a worker sent nothing ends when closed."""
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 from collections.abc import Callable
 
@@ -60,3 +61,22 @@ def test_a_worker_sent_nothing_ends_when_closed() -> None:
     process = worker._process
     worker.close()
     assert process is not None and not process.is_alive()
+
+
+def _in_a_daemon(connection: multiprocessing.connection.Connection) -> None:
+    with Worker[tuple[int, int, int]](_get_ready) as worker:
+        worker.submit(_rows_and_readiness, pd.DataFrame({"x": [1]}))
+        _, pid, _ = worker.result()
+    connection.send((pid, os.getpid()))
+
+
+def test_a_daemonic_process_runs_the_call_itself() -> None:
+    """A Dask worker's process is daemonic and may not have children."""
+    context = multiprocessing.get_context("fork")
+    theirs, ours = context.Pipe()
+    daemon = context.Process(target=_in_a_daemon, args=(theirs,), daemon=True)
+    daemon.start()
+    assert ours.poll(20), "the daemon did not answer"
+    ran_in, daemon_pid = ours.recv()
+    daemon.join(10)
+    assert ran_in == daemon_pid
