@@ -85,7 +85,9 @@ def references(scale: Scale, url: str, run: Run, repeat: int) -> dict[str, Any]:
     )
 
     def product_kpis() -> pd.DataFrame:
-        facts = k.build_facts(clean, period, settings, read_at)
+        facts = k.build_facts(
+            clean, period, settings, k.fcr_is_provisional(period, settings, read_at)
+        )
         return k.compute_kpis(facts, settings)
 
     out["kpis_in_process"], _ = best_of(repeat, product_kpis)

@@ -44,7 +44,13 @@ def main() -> None:
     clean = extract_of(frames, OCTOBER, zone, now).typed
     start, end = pd.Timestamp(OCTOBER.start(zone)), pd.Timestamp(OCTOBER.end(zone))
     t: dict[str, float] = {}
-    facts = timed("facts", lambda: k.build_facts(clean, OCTOBER, settings, now), t)
+    facts = timed(
+        "facts",
+        lambda: k.build_facts(
+            clean, OCTOBER, settings, k.fcr_is_provisional(OCTOBER, settings, now)
+        ),
+        t,
+    )
     table = timed("kpis (every KPI × segment)", lambda: k.compute_kpis(facts, settings), t)
     timed("history rows (variances)", lambda: compare.history_rows(table, facts), t)
     timed("satisfaction", lambda: surveys.summarise_satisfaction(clean, facts.contacts), t)

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     hour_bands: tuple[int, ...] = (0, 8, 12, 18, 20, 24)
     max_bad_row_share: float = Field(default=0.2, ge=0, le=1)
     quarantine_retention_days: int = Field(default=90, ge=1)
+    # finished steps kept for a retried or re-run review on the same inputs (flows/caching.py)
+    step_cache: bool = True
+    step_cache_days: int = Field(default=7, ge=1)
     chat_concurrency: float = Field(default=2.0, gt=0)
     staffing_interval_minutes: int = Field(default=30, ge=5, le=120)
     satisfaction_weights: dict[str, float] = Field(

@@ -31,7 +31,7 @@ from csreview.schema import (
     SHIFTS,
 )
 from csreview.settings import Language, Settings, expand_env, load_settings
-from flows import alerts, artifacts
+from flows import alerts, artifacts, caching
 from flows.background import Worker
 from tasks import compare as compare_step
 from tasks import crisis as crisis_step
@@ -70,8 +70,11 @@ def extract_task(source: str, period: Period, settings: Settings) -> Extract:
 
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
-def validate_task(extract: Extract, settings: Settings) -> Validation:
-    return validate_step.check_rules(extract, settings)
+def validate_task(
+    extract: Extract, settings: Settings, gx: Worker[validate_step.GxRun]
+) -> Validation:
+    """The rules' quarantine, with GX's record of the same rules made by GX's worker."""
+    return validate_step.with_gx(validate_step.check_rules(extract, settings), gx.result())
 
 
 @task(name="evidence", cache_policy=NO_CACHE, persist_result=False)
@@ -243,9 +246,9 @@ def _deliver(
 
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
 def kpis_task(
-    validation: Validation, period: Period, settings: Settings
+    validation: Validation, period: Period, settings: Settings, fcr_provisional: bool
 ) -> tuple[kpi_step.Facts, pd.DataFrame]:
-    facts = kpi_step.build_facts(validation.clean, period, settings, datetime.now(settings.zone))
+    facts = kpi_step.build_facts(validation.clean, period, settings, fcr_provisional)
     return facts, kpi_step.compute_kpis(facts, settings)
 
 
@@ -474,6 +477,7 @@ def _review_period(
     stages = _Stages()
     retention_task(plan.cadence_dir, settings.quarantine_retention_days)
     manifest = _manifest(plan, settings, source, tenant, reason, started)
+    cache = caching.StepCache.open(plan.cadence_dir, settings)
 
     # GX's record is made on the other core: it imports and builds its suites while the
     # source is read, then checks the rows while the rules pick them
@@ -481,10 +485,11 @@ def _review_period(
         with _stage(stages, "extract"):
             extract = extract_task(source, the_period, settings)
         with _stage(stages, "validate"):
+            # sent before the cache is asked: a validation served from it discards the work
             gx.submit(validate_step.run_suites, validate_step.gx_inputs(extract, settings))
-            checked = validate_task(extract, settings)
             fingerprints = publish_step.input_fingerprints(extract.raw)
-            validation = validate_step.with_gx(checked, gx.result())
+            cache.made_from(extract, caching.digest(fingerprints))
+            validation = cache.run(validate_task, extract, settings, gx)
             evidence = evidence_task(
                 plan.run_dir,
                 validation,
@@ -498,10 +503,13 @@ def _review_period(
         blocked = manifest | {"status": "blocked"} | stages.record()
         publish_step.write_manifest(plan.run_dir, blocked)
         record_task(settings.resolved_store_url, blocked, _rules(validation))
+        cache.clear()
         raise ValidationBlockedError("; ".join(validation.blocking))
 
+    provisional = kpi_step.fcr_is_provisional(the_period, settings, datetime.now(settings.zone))
     with _stage(stages, "kpis"):
-        facts, kpis = kpis_task(validation, the_period, settings)
+        facts, kpis = cache.run(kpis_task, validation, the_period, settings, provisional)
+    with _stage(stages, "compare"):
         history = compare_step.history_rows(kpis, facts)
         earlier = history_task(
             settings.resolved_store_url,
@@ -526,16 +534,17 @@ def _review_period(
             else None
         )
     with _stage(stages, "surveys"):
-        satisfaction = surveys_task(validation, facts)
-        themes = themes_task(validation, facts)
+        satisfaction = cache.run(surveys_task, validation, facts)
+        themes = cache.run(themes_task, validation, facts)
     with _stage(stages, "calibration"):
-        calibration = calibration_task(validation, facts, settings)
+        calibration = cache.run(calibration_task, validation, facts, settings)
     with _stage(stages, "staffing"):
-        staffing = staffing_task(validation, the_period, settings)
+        staffing = cache.run(staffing_task, validation, the_period, settings)
     with _stage(stages, "scorecard"):
-        scorecard = scorecard_task(kpis, facts, validation, the_period, settings)
+        scorecard = cache.run(scorecard_task, kpis, facts, validation, the_period, settings)
     with _stage(stages, "root_cause"):
-        root_cause = root_cause_task(
+        root_cause = cache.run(
+            root_cause_task,
             facts,
             validation,
             the_period,
@@ -566,7 +575,8 @@ def _review_period(
                 root_cause
                 if language == settings.language
                 else dataclasses.replace(
-                    root_cause_task(
+                    cache.run(
+                        root_cause_task,
                         facts,
                         validation,
                         the_period,
@@ -609,6 +619,7 @@ def _review_period(
             "status": "published",
             "fcr_provisional": facts.fcr_provisional,
             "crisis_level": crisis.level,
+            "reused_steps": cache.reused,
         }
         # complete folder, then the store's record, then the switch: whatever moment a run
         # is stopped at, the period shows a recorded review, never an unrecorded one
@@ -618,6 +629,7 @@ def _review_period(
             settings.resolved_store_url, tenant or "default", the_period, plan.run_id, root_cause
         )
         link = publish_task(plan)
+        cache.clear()
         artifacts_task(
             f"{tenant or 'default'} {the_period.cadence} {the_period.label}",
             kpis,

@@ -404,10 +404,16 @@ def survey_facts(
     )
 
 
+def fcr_is_provisional(period: Period, settings: Settings, now: datetime) -> bool:
+    """Whether FCR is still provisional at NOW: the period's last contacts may yet repeat."""
+    return now < period.end(settings.zone) + REPEAT_WINDOW
+
+
 def build_facts(
-    clean: dict[str, pd.DataFrame], period: Period, settings: Settings, now: datetime
+    clean: dict[str, pd.DataFrame], period: Period, settings: Settings, fcr_provisional: bool
 ) -> Facts:
-    """All facts frames of a period, from validated input."""
+    """All facts frames of a period, from validated input (FCR_PROVISIONAL: see
+    `fcr_is_provisional`; passed in so the facts depend on their inputs only)."""
     contacts, agents = clean[s.CONTACTS.name], clean[s.AGENTS.name]
     period_contacts = contact_facts(contacts, agents, period, settings)
     in_period = contacts[among(contacts[s.CONTACT_ID], period_contacts[s.CONTACT_ID])]
@@ -418,7 +424,7 @@ def build_facts(
         qa=qa,
         calibration=qa,
         surveys=survey_facts(clean[s.SURVEYS.name], in_period, agents, settings),
-        fcr_provisional=now < period.end(settings.zone) + REPEAT_WINDOW,
+        fcr_provisional=fcr_provisional,
         months=period.calendar_months,
     )
 

@@ -31,7 +31,7 @@ def clean() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def product(clean: dict[str, pd.DataFrame]) -> pd.DataFrame:
     settings = load_settings()
-    return k.compute_kpis(k.build_facts(clean, OCTOBER, settings, NOW), settings)
+    return k.compute_kpis(k.build_facts(clean, OCTOBER, settings, fcr_provisional=False), settings)
 
 
 def test_duckdb_computes_every_kpi_of_every_segment_as_the_product(

@@ -18,7 +18,7 @@ from tasks import kpis as k
 from tasks import root_cause as rc
 from tasks import staffing as st
 from tasks.validate import REASON
-from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE, typed_frames
+from tests.conftest import OCTOBER, ZONE, typed_frames
 
 EN = render.Formatter("en")
 LIMITS = rc.load_playbook(None)["thresholds"]
@@ -629,7 +629,7 @@ def test_contact_details_of_the_tiny_centre() -> None:
     # A2 (junior, hired 2026-03-01): 214 days, QA 85. c5 and c9 are not resolved.
     settings = load_settings()
     clean = typed_frames()
-    facts = k.build_facts(clean, OCTOBER, settings, AFTER_WINDOW)
+    facts = k.build_facts(clean, OCTOBER, settings, fcr_provisional=False)
     found = fb.contact_details(facts, clean, OCTOBER, settings, None)
     found.index = facts.contacts[s.CONTACT_ID].to_numpy()
     assert found.loc[["c1", "c5", "c2", "c9"], fb.TENURE].tolist() == [2465, 2465, 214, 214]

@@ -21,7 +21,7 @@ from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE, typed_frames
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
     settings = load_settings()
-    facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
     return k.compute_kpis(facts, settings)
 
 
@@ -141,8 +141,9 @@ def test_fcr_provisional_until_window_closes(settings: Settings) -> None:
     from tests.conftest import ZONE
 
     early = datetime(2026, 11, 3, tzinfo=ZONE)
-    assert k.build_facts(typed_frames(), OCTOBER, settings, early).fcr_provisional
-    assert not k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW).fcr_provisional
+    assert k.fcr_is_provisional(OCTOBER, settings, early)
+    assert not k.fcr_is_provisional(OCTOBER, settings, AFTER_WINDOW)
+    assert k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=True).fcr_provisional
 
 
 def test_repeat_needs_strictly_later_contact() -> None:
@@ -162,7 +163,7 @@ def test_repeat_needs_strictly_later_contact() -> None:
 def test_inputs_are_not_mutated(settings: Settings) -> None:
     frames = typed_frames()
     before = {n: f.copy() for n, f in frames.items()}
-    k.compute_kpis(k.build_facts(frames, OCTOBER, settings, AFTER_WINDOW), settings)
+    k.compute_kpis(k.build_facts(frames, OCTOBER, settings, fcr_provisional=False), settings)
     for name, frame in frames.items():
         pd.testing.assert_frame_equal(frame, before[name])
 
@@ -174,7 +175,7 @@ def test_effort_score_is_the_mean_effort_and_na_without_answers(table: pd.DataFr
     surveys = frames["surveys"]
     efforts = [2.0, 5.0] + [float("nan")] * (len(surveys) - 2)
     frames["surveys"] = surveys.assign(effort=pd.Series(efforts, index=surveys.index))
-    facts = k.build_facts(frames, OCTOBER, settings, AFTER_WINDOW)
+    facts = k.build_facts(frames, OCTOBER, settings, fcr_provisional=False)
     row = value(k.compute_kpis(facts, settings), "effort_score")
     assert (row.value, row.numerator, row.denominator) == (3.5, 7, 2)
 
@@ -184,7 +185,7 @@ def test_targets_follow_tier_and_season(table: pd.DataFrame) -> None:
     assert value(table, "qa_score", "tier", "junior").target == 80.0
     assert value(table, "service_level").target == 0.80  # October: no promotion season
     settings = load_settings()
-    facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
     november = k.compute_kpis(dataclasses.replace(facts, months=(11,)), settings)
     assert value(november, "service_level").target == 0.75
 
@@ -223,7 +224,7 @@ def test_repeats_on_random_contacts_match_the_definition() -> None:
 
 
 def test_segments_are_categories_in_text_order(settings: Settings) -> None:
-    facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
     for dimension in k.DIMENSIONS:
         categories = list(facts.contacts[dimension].cat.categories)
         assert categories == sorted(categories), dimension

@@ -11,7 +11,7 @@ import pytest
 from csreview.settings import load_settings
 from tasks import kpis as k
 from tasks import pdca
-from tests.conftest import AFTER_WINDOW, OCTOBER, typed_frames
+from tests.conftest import OCTOBER, typed_frames
 
 
 def test_segments_parse_back_from_their_labels() -> None:
@@ -24,7 +24,7 @@ def test_segments_parse_back_from_their_labels() -> None:
 
 def test_segment_value_uses_the_contract_definition() -> None:
     settings = load_settings()
-    facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
     # phone contacts of October: c1 (10 s), c2 (30 s), c9 (5 s), c3 a short abandon:
     # 2 within 20 s of 3 counted
     assert pdca.segment_value(facts, "service_level", "channel=phone", settings) == 2 / 3

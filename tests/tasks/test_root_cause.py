@@ -134,7 +134,7 @@ def drafted(
     spec = demo.DemoSpec(SEPTEMBER, months=2, contacts_per_day=120, seed=11, problem=problem)
     demo.to_folder(demo.generate(spec, now=NOW), str(folder))
     validation = validate(extract_period(str(folder), SEPTEMBER, ZONE, NOW), settings, False)
-    facts = k.build_facts(validation.clean, SEPTEMBER, settings, NOW)
+    facts = k.build_facts(validation.clean, SEPTEMBER, settings, fcr_provisional=False)
     kpis = k.compute_kpis(facts, settings)
     staffing = st.plan_staffing(
         validation.clean[s.CONTACTS.name],

@@ -9,14 +9,14 @@ from csreview import schema as s
 from csreview.settings import load_settings
 from tasks import kpis as k
 from tasks import scorecard as sc
-from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE, typed_frames
+from tests.conftest import OCTOBER, ZONE, typed_frames
 
 
 @pytest.fixture(scope="module")
 def scores() -> pd.DataFrame:
     settings = load_settings(min_sample=1)
     frames = typed_frames()
-    facts = k.build_facts(frames, OCTOBER, settings, AFTER_WINDOW)
+    facts = k.build_facts(frames, OCTOBER, settings, fcr_provisional=False)
     kpis = k.compute_kpis(facts, settings)
     weights = sc.load_scorecard(None)["weights"]
     return sc.agent_scorecard(kpis, frames["agents"], settings, (10,), weights).set_index(
@@ -50,7 +50,7 @@ def test_tier_summary(scores: pd.DataFrame) -> None:
 
 def test_cost_per_contact_and_cost_of_repeats() -> None:
     settings = load_settings()
-    facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
     shifts = typed_frames()["shifts"]  # two 9-hour shifts on 5 October
     start, end = pd.Timestamp("2026-10-01", tz=ZONE), pd.Timestamp("2026-11-01", tz=ZONE)
     money = sc.finance(facts, shifts, start, end, {"currency": "CNY", "agent_hour": 60.0})
@@ -61,7 +61,7 @@ def test_cost_per_contact_and_cost_of_repeats() -> None:
 
 def test_sales_balance_sets_offered_against_not_offered() -> None:
     settings = load_settings()
-    facts = k.build_facts(typed_frames(), OCTOBER, settings, AFTER_WINDOW)
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
     table = sc.sales_balance(facts).set_index(sc.OFFER)
     # handled: c2 (offer, sale, no complaint), c5 (offer, no sale); c1 (complaint), c9
     assert table.loc[True, sc.HANDLED] == 2 and table.loc[True, "conversion_rate"] == 0.5

@@ -64,11 +64,12 @@ def test_the_review_of_a_messy_export_equals_the_clean_one(
     centre: tuple[Validation, Validation, tuple[demo.Planted, ...]], settings: Settings
 ) -> None:
     clean, messy, _ = centre
-    now = datetime(2026, 11, 20, tzinfo=ZONE)
     expected = kpi_step.compute_kpis(
-        kpi_step.build_facts(clean.clean, OCTOBER, settings, now), settings
+        kpi_step.build_facts(clean.clean, OCTOBER, settings, fcr_provisional=False), settings
     )
-    got = kpi_step.compute_kpis(kpi_step.build_facts(messy.clean, OCTOBER, settings, now), settings)
+    got = kpi_step.compute_kpis(
+        kpi_step.build_facts(messy.clean, OCTOBER, settings, fcr_provisional=False), settings
+    )
     pd.testing.assert_frame_equal(got, expected)
 
 
