@@ -1,22 +1,26 @@
-"""Real processes the integration tests start on 127.0.0.1 and always stop: a Prefect server
-with its own PREFECT_HOME, and the clients (prefect CLI, worker, `csreview`) pointed at it.
+"""Real processes the integration tests start on 127.0.0.1 and always stop: a PostgreSQL
+server, a Prefect server with its own PREFECT_HOME (its database on that PostgreSQL server
+when there is one), and the clients (prefect CLI, worker, `csreview`) pointed at it.
 
 Nothing of the caller's Prefect profile (API URL, database URL) may leak into them.
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -46,6 +50,7 @@ class PrefectServer:
 
     api_url: str
     home: Path
+    database_url: str | None = None  # PostgreSQL's; None: Prefect's default SQLite file
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment of a process that talks to this server (and no other)."""
@@ -122,6 +127,93 @@ def prefect_server(home: Path, **settings: str) -> Iterator[PrefectServer]:
     try:
         api_url = f"http://127.0.0.1:{port}/api"
         wait_healthy(api_url, process, log_file)
-        yield PrefectServer(api_url, home)
+        yield PrefectServer(api_url, home, settings.get("PREFECT_API_DATABASE_CONNECTION_URL"))
     finally:
         stop(process)
+
+
+# ---------------------------------------------------------------- PostgreSQL
+def _pg_bin() -> Path | None:
+    """The folder of PostgreSQL's server binaries (PATH first, then Debian's layout)."""
+    on_path = shutil.which("initdb")
+    if on_path and shutil.which("pg_ctl"):
+        return Path(on_path).parent
+    folders = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: Path(p).parent.name)
+    for folder in reversed(folders):
+        if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
+            return Path(folder)
+    return None
+
+
+PG_BIN = _pg_bin()
+AS_ROOT = os.geteuid() == 0
+RUNUSER = shutil.which("runuser")
+
+
+def postgres_skip_reason() -> str | None:
+    """Why no PostgreSQL server can be started here, or None."""
+    if PG_BIN is None:
+        return "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+    if AS_ROOT and RUNUSER is None:
+        return "running as root and `runuser` is unavailable to start PostgreSQL as postgres"
+    return None
+
+
+def _as_postgres(*command: str | Path) -> list[str]:
+    prefix = [str(RUNUSER), "-u", "postgres", "--"] if AS_ROOT else []
+    return [*prefix, *(str(c) for c in command)]
+
+
+def _run(command: list[str], timeout: float = 60) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
+
+
+@dataclass
+class PostgresServer:
+    """A running PostgreSQL server (user `postgres`, trust authentication on 127.0.0.1)."""
+
+    port: int
+    databases: set[str] = field(default_factory=set)
+
+    def database(self, name: str, driver: str = "psycopg2") -> str:
+        """The URL of database NAME, created on first use."""
+        if name not in self.databases:
+            import psycopg2
+
+            conn = psycopg2.connect(
+                host="127.0.0.1", port=self.port, user="postgres", dbname="postgres"
+            )
+            try:
+                conn.autocommit = True
+                with conn.cursor() as cur:
+                    cur.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                conn.close()
+            self.databases.add(name)
+        return f"postgresql+{driver}://postgres@127.0.0.1:{self.port}/{name}"
+
+
+@contextmanager
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server (initdb, pg_ctl) on 127.0.0.1 and a free port, run as the
+    `postgres` OS user when the tests run as root (the server refuses root); stopped and its
+    files removed on exit."""
+    assert PG_BIN is not None, postgres_skip_reason()
+    base = Path(tempfile.mkdtemp(prefix="csreview-pg-", dir="/tmp"))
+    base.chmod(0o700)
+    if AS_ROOT:
+        shutil.chown(base, "postgres", "postgres")
+    data, log = base / "data", base / "server.log"
+    port = free_port()
+    initdb = [PG_BIN / "initdb", "-D", data, "--auth=trust", "-U", "postgres", "-E", "UTF8"]
+    try:
+        _run(_as_postgres(*initdb, "--locale=C", "--no-sync"))
+        options = f"-h 127.0.0.1 -p {port} -k {base} -c fsync=off -c full_page_writes=off"
+        _run(_as_postgres(PG_BIN / "pg_ctl", "-D", data, "-o", options, "-l", log, "-w", "start"))
+        yield PostgresServer(port)
+    finally:
+        if (data / "postmaster.pid").exists():  # started, even if `start` timed out
+            _run(_as_postgres(PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop"))
+        shutil.rmtree(base, ignore_errors=True)

@@ -1,8 +1,8 @@
 """The review on PostgreSQL: a real server as the source and as the results store.
 
-A PostgreSQL 15 server is started for this module (initdb, pg_ctl) on 127.0.0.1 and a free
-port, as the `postgres` OS user when the tests run as root (the server refuses to run as
-root). The demo contact centre is written into its `centre` database, with the types
+The session's PostgreSQL server (`tests/integration/servers.py`: initdb, pg_ctl on 127.0.0.1
+and a free port, as the `postgres` OS user when the tests run as root) holds the `centre`
+and `store` databases. The demo contact centre is written into its `centre` database, with the types
 pandas gives it there (booleans, bigints, timestamps) rather than SQLite's loose ones, and
 the same review is run from an SQLite copy: the KPIs and quarantine counts must agree.
 """
@@ -10,14 +10,7 @@ the same review is run from an SQLite copy: the KPIs and quarantine counts must 
 from __future__ import annotations
 
 import csv
-import glob
 import json
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -30,39 +23,9 @@ from csreview.periods import Period
 from csreview.store import VERSION_TABLE
 from flows.cli import main
 from tests.conftest import ZONE
+from tests.integration.servers import PostgresServer, free_port
 
-
-def _pg_bin() -> Path | None:
-    """The folder of PostgreSQL's server binaries (PATH first, then Debian's layout)."""
-    on_path = shutil.which("initdb")
-    if on_path and shutil.which("pg_ctl"):
-        return Path(on_path).parent
-    folders = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: Path(p).parent.name)
-    for folder in reversed(folders):
-        if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
-            return Path(folder)
-    return None
-
-
-PG_BIN = _pg_bin()
-AS_ROOT = os.geteuid() == 0
-RUNUSER = shutil.which("runuser")
-
-
-def _skip_reason() -> str | None:
-    if PG_BIN is None:
-        return "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
-    if AS_ROOT and RUNUSER is None:
-        return "running as root and `runuser` is unavailable to start PostgreSQL as postgres"
-    return None
-
-
-SKIP_REASON = _skip_reason()
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.slow,
-    pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or ""),
-]
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SEPTEMBER = Period("monthly", 2026, 9)
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZONE)
@@ -78,66 +41,10 @@ STORE_TABLES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _as_postgres(*command: str | Path) -> list[str]:
-    prefix = [str(RUNUSER), "-u", "postgres", "--"] if AS_ROOT else []
-    return [*prefix, *(str(c) for c in command)]
-
-
-def _run(command: list[str], timeout: float = 60) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
-
-
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[tuple[str, str]]:
-    """A PostgreSQL server with the databases `centre` and `store`; yields their URLs."""
-    assert PG_BIN is not None
-    base = Path(tempfile.mkdtemp(prefix="csreview-pg-", dir="/tmp"))
-    base.chmod(0o700)
-    if AS_ROOT:
-        shutil.chown(base, "postgres", "postgres")
-    data, log = base / "data", base / "server.log"
-    port = _free_port()
-    try:
-        _run(
-            _as_postgres(
-                PG_BIN / "initdb",
-                "-D",
-                data,
-                "--auth=trust",
-                "-U",
-                "postgres",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-            )
-        )
-        options = f"-h 127.0.0.1 -p {port} -k {base} -c fsync=off -c full_page_writes=off"
-        _run(_as_postgres(PG_BIN / "pg_ctl", "-D", data, "-o", options, "-l", log, "-w", "start"))
-        import psycopg2
-
-        conn = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute("CREATE DATABASE centre")
-                cur.execute("CREATE DATABASE store")
-        finally:
-            conn.close()
-        root = f"postgresql+psycopg2://postgres@127.0.0.1:{port}"
-        yield f"{root}/centre", f"{root}/store"
-    finally:
-        if (data / "postmaster.pid").exists():  # started, even if `start` timed out
-            _run(_as_postgres(PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop"))
-        shutil.rmtree(base, ignore_errors=True)
+def databases(postgres: PostgresServer) -> tuple[str, str]:
+    """The URLs of the `centre` and `store` databases on the session's PostgreSQL server."""
+    return postgres.database("centre"), postgres.database("store")
 
 
 @pytest.fixture(scope="module")
@@ -160,13 +67,13 @@ def published_folder(out: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def pg_run(
-    postgres: tuple[str, str],
+    databases: tuple[str, str],
     messy_centre: dict[str, pd.DataFrame],
     prefect_server: None,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, Path]:
     """The review run from the `centre` database into the `store` database."""
-    centre_url, store_url = postgres
+    centre_url, store_url = databases
     to_database(messy_centre, centre_url)
     out = tmp_path_factory.mktemp("pg-out")
     assert review(centre_url, store_url, out) == 0
@@ -216,9 +123,9 @@ def column_types(url: str, table: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------- the source on PostgreSQL
 def test_a_postgresql_source_gives_the_same_kpis_as_sqlite(
-    postgres: tuple[str, str], pg_run: tuple[Path, Path], sqlite_run: Path
+    databases: tuple[str, str], pg_run: tuple[Path, Path], sqlite_run: Path
 ) -> None:
-    types = column_types(postgres[0], "contacts")
+    types = column_types(databases[0], "contacts")
     assert types["abandoned"] == "boolean"
     assert types["hold_seconds"] == "bigint"
     assert types["answered_at"].startswith("timestamp")
@@ -249,12 +156,12 @@ def test_a_postgresql_source_gives_the_same_kpis_as_sqlite(
 
 # ---------------------------------------------------------------- the store on PostgreSQL
 def test_the_results_store_lives_in_postgresql(
-    postgres: tuple[str, str],
+    databases: tuple[str, str],
     pg_run: tuple[Path, Path],
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    _, store_url = postgres
+    _, store_url = databases
     out, first_folder = pg_run
     first_id = manifest(first_folder)["run_id"]
     assert isinstance(first_id, str)
@@ -277,7 +184,7 @@ def test_the_results_store_lives_in_postgresql(
     finally:
         engine.dispose()
 
-    assert review(postgres[0], store_url, out, "--reason", "rerun") == 0
+    assert review(databases[0], store_url, out, "--reason", "rerun") == 0
     second = manifest(published_folder(out))
     assert second["run_id"] != first_id and second["reissue"] == 1
 
@@ -302,14 +209,14 @@ def test_the_results_store_lives_in_postgresql(
 @pytest.mark.parametrize("where", ["closed port", "missing database"])
 def test_an_unreachable_postgresql_source_is_one_clear_line(
     where: str,
-    postgres: tuple[str, str],
+    databases: tuple[str, str],
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     if where == "closed port":
-        source = f"postgresql+psycopg2://nobody@127.0.0.1:{_free_port()}/x"
+        source = f"postgresql+psycopg2://nobody@127.0.0.1:{free_port()}/x"
     else:
-        source = postgres[0].rsplit("/", 1)[0] + "/no_such_database"
+        source = databases[0].rsplit("/", 1)[0] + "/no_such_database"
     capsys.readouterr()
     args = ["run", "--cadence", "monthly", "--period", "2026-09", "--source", source]
     assert main([*args, "--out", str(tmp_path / "out")]) == 2

@@ -1,5 +1,6 @@
-"""Worker mode end to end: a real Prefect server and a process worker on 127.0.0.1, the
-deployments registered from `prefect.yaml`, the monthly one triggered through the API.
+"""Worker mode end to end: a real Prefect server (its database on PostgreSQL) and process
+workers on 127.0.0.1, the deployments registered from `prefect.yaml`, the monthly one
+triggered through the API.
 
 What a data engineer does (docs/operations.md): create the `csreview` process work pool,
 `prefect --no-prompt deploy --all` from the project root with CSREVIEW_SOURCE set, start
@@ -216,3 +217,16 @@ def test_two_workers_share_the_tenants_of_a_scheduled_run(
     for name in ("north", "south"):
         manifest = json.loads((out / name / "monthly/2026-10/manifest.json").read_text("utf-8"))
         assert (manifest["tenant"], manifest["status"]) == (name, "published")
+    if server.database_url:  # the server keeps its runs on PostgreSQL, as in production
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(server.database_url.replace("+asyncpg", "+psycopg2"))
+        try:
+            with engine.connect() as conn:
+                names = conn.execute(
+                    sa.text("SELECT name FROM flow_run WHERE name LIKE '%-monthly-2026-10'")
+                ).scalars()
+                stored = set(names)
+        finally:
+            engine.dispose()
+        assert {"tenants-monthly-2026-10", "north-monthly-2026-10"} <= stored
