@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentTaskRunId
 from prefect.client.schemas.objects import State
 
 from csreview.demo import DemoSpec, generate, to_database
@@ -17,6 +16,7 @@ from csreview.periods import Period
 from flows.cli import EXIT_USAGE, main
 from flows.tenants import review_tenants
 from tests.conftest import ZONE
+from tests.integration.servers import child_flow_runs
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 SEPTEMBER = Period("monthly", 2026, 9)
@@ -99,12 +99,7 @@ def test_the_scheduled_run_reviews_every_tenant_as_a_child_run(
     assert manifest(tmp_path / "out", "north")["status"] == "published"
     with get_client(sync_client=True) as client:
         parent = client.read_flow_run(state.state_details.flow_run_id)  # type: ignore[arg-type]
-        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id={"any_": [parent.id]}))
-        children = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                parent_task_run_id=FlowRunFilterParentTaskRunId(any_=[t.id for t in tasks])
-            )
-        )
+    children = child_flow_runs(parent.id)
     assert parent.name == "tenants-monthly-2026-09"
     assert sorted((c.name, c.state_name) for c in children) == [
         ("broken-monthly-2026-09", "Failed"),

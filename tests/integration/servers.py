@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,6 +131,23 @@ def prefect_server(home: Path, **settings: str) -> Iterator[PrefectServer]:
         yield PrefectServer(api_url, home, settings.get("PREFECT_API_DATABASE_CONNECTION_URL"))
     finally:
         stop(process)
+
+
+def child_flow_runs(flow_run_id: Any) -> list[Any]:
+    """The flow runs started by a flow run's tasks (subflows and deployment runs), read from
+    the Prefect API this process is pointed at."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentTaskRunId
+
+    with get_client(sync_client=True) as client:
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id={"any_": [flow_run_id]}))
+        return list(
+            client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    parent_task_run_id=FlowRunFilterParentTaskRunId(any_=[t.id for t in tasks])
+                )
+            )
+        )
 
 
 # ---------------------------------------------------------------- PostgreSQL

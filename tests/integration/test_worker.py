@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database
 from flows.audit import verify
 from tests.conftest import OCTOBER, ZONE
-from tests.integration.servers import PREFECT, PrefectServer, start, stop
+from tests.integration.servers import PREFECT, PrefectServer, child_flow_runs, start, stop
 
 pytestmark = pytest.mark.integration
 
@@ -88,43 +88,50 @@ def artifacts_of(flow_run_id: Any) -> dict[str, Any]:
     return {a.key: a for a in found}
 
 
+def run_on_workers(
+    server: PrefectServer, deployment: str, folder: Path, workers: int = 1, **settings: str
+) -> Any:
+    """Start WORKERS process workers on the `csreview` pool with SETTINGS in their
+    environment, run DEPLOYMENT for October 2026 through the API, wait for it to end, stop
+    the workers; the flow run, which must have completed."""
+    from prefect.deployments import run_deployment
+
+    command = [str(PREFECT), "worker", "start", "--pool", "csreview", "--type", "process"]
+    env = server.env(PREFECT_WORKER_QUERY_SECONDS="1", **settings)
+    logs = [folder / f"worker-{i}.log" for i in range(1, workers + 1)]
+    # cwd: the deployment's pull step moves the flow run to the project root
+    started = [start([*command, "--name", log.stem], log, env, folder) for log in logs]
+    try:
+        with server.settings():
+            run = run_deployment(
+                deployment, parameters={"period": "2026-10"}, timeout=RUN_SECONDS, poll_interval=1
+            )
+    finally:
+        for worker in started:
+            stop(worker)
+    text = "\n".join(log.read_text() for log in logs)
+    assert run.state is not None and run.state.is_completed(), f"{run.name} {run.state}:\n{text}"
+    return run
+
+
 @pytest.mark.timeout(RUN_SECONDS + 120)
 def test_a_worker_runs_the_monthly_deployment_triggered_through_the_api(
     server: PrefectServer, tmp_path: Path
 ) -> None:
     from prefect.client.orchestration import get_client
-    from prefect.deployments import run_deployment
 
     out = tmp_path / "reviews"
     source = source_of("service-quality-review/monthly", server)
-    worker_env = server.env(
+    run = run_on_workers(
+        server,
+        "service-quality-review/monthly",
+        tmp_path,
         CSREVIEW_OUT_DIR=str(out),
         CSREVIEW_STORE_URL=f"sqlite:///{tmp_path / 'store.sqlite'}",
-        PREFECT_WORKER_QUERY_SECONDS="1",
     )
-    worker_log = tmp_path / "worker.log"
-    worker = start(
-        [str(PREFECT), "worker", "start", "--pool", "csreview", "--type", "process"],
-        worker_log,
-        env=worker_env,
-        cwd=tmp_path,  # the deployment's pull step moves the flow run to the project root
-    )
-    try:
-        with server.settings():
-            run = run_deployment(
-                "service-quality-review/monthly",
-                parameters={"period": "2026-10"},
-                timeout=RUN_SECONDS,
-                poll_interval=1,
-            )
-            with get_client(sync_client=True) as client:
-                deployment = client.read_deployment_by_name("service-quality-review/monthly")
-            artifacts = artifacts_of(run.id)
-    finally:
-        stop(worker)
-    assert run.state is not None and run.state.is_completed(), (
-        f"flow run {run.name} ended {run.state}:\n{worker_log.read_text()}"
-    )
+    with server.settings(), get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("service-quality-review/monthly")
+        artifacts = artifacts_of(run.id)
 
     assert run.name == "default-monthly-2026-10"
     assert run.parameters["source"] == source
@@ -168,8 +175,6 @@ def test_two_workers_share_the_tenants_of_a_scheduled_run(
     """The scale-out topology: the tenants' run starts one `tenant` deployment run per
     tenant, which the pool's workers take; each is a child of the tenants' run."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentTaskRunId
-    from prefect.deployments import run_deployment
 
     out = tmp_path / "reviews"
     database = source_of("service-quality-review/monthly", server)
@@ -177,38 +182,19 @@ def test_two_workers_share_the_tenants_of_a_scheduled_run(
     tenants.write_text(
         "".join(f'[[tenant]]\nname = "{n}"\nsource = "{database}"\n' for n in ("north", "south"))
     )
-    env = server.env(
+    run = run_on_workers(
+        server,
+        "service-quality-reviews/tenants-monthly",
+        tmp_path,
+        workers=2,
         CSREVIEW_OUT_DIR=str(out),
         CSREVIEW_STORE_URL=f"sqlite:///{tmp_path / 'store.sqlite'}",
         CSREVIEW_TENANTS_FILE=str(tenants),
         CSREVIEW_TENANT_RUNNER="deployment",
-        PREFECT_WORKER_QUERY_SECONDS="1",
     )
-    command = [str(PREFECT), "worker", "start", "--pool", "csreview", "--type", "process"]
-    workers = [
-        start([*command, "--name", f"w{i}"], tmp_path / f"w{i}.log", env, tmp_path) for i in (1, 2)
-    ]
-    try:
-        with server.settings():
-            run = run_deployment(
-                "service-quality-reviews/tenants-monthly",
-                parameters={"period": "2026-10"},
-                timeout=RUN_SECONDS,
-                poll_interval=1,
-            )
-            with get_client(sync_client=True) as client:
-                tenant_deployment = client.read_deployment_by_name("service-quality-review/tenant")
-                tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id={"any_": [run.id]}))
-                children = client.read_flow_runs(
-                    flow_run_filter=FlowRunFilter(
-                        parent_task_run_id=FlowRunFilterParentTaskRunId(any_=[t.id for t in tasks])
-                    )
-                )
-    finally:
-        for worker in workers:
-            stop(worker)
-    logs = "\n".join((tmp_path / f"w{i}.log").read_text() for i in (1, 2))
-    assert run.state is not None and run.state.is_completed(), f"{run.state}:\n{logs}"
+    with server.settings(), get_client(sync_client=True) as client:
+        tenant_deployment = client.read_deployment_by_name("service-quality-review/tenant")
+        children = child_flow_runs(run.id)
 
     assert run.name == "tenants-monthly-2026-10"
     assert sorted(c.name for c in children) == ["north-monthly-2026-10", "south-monthly-2026-10"]
