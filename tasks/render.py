@@ -77,7 +77,6 @@ CHANNEL_LABELS: Final = (_n("phone"), _n("chat"), _n("email"), _n("app"), _n("so
 TIER_LABELS: Final = (_n("junior"), _n("intermediate"), _n("senior"), _n("unassigned"))
 WORD_LABELS: Final = (
     _n("blocking"), _n("quarantine"), _n("warn"), _n("proposed"), _n("approved"), _n("rejected"),
-    _n("effective"), _n("not_effective"), _n("too_early"),
 )  # fmt: skip
 CADENCE_TITLES: Final = {
     "monthly": _n("Monthly service-quality review"),
@@ -295,7 +294,7 @@ def build_context(
             "baseline": f.kpi_value(str(r["kpi"]), float(r["baseline"])),
             "target": f.kpi_value(str(r["kpi"]), float(r["target"])),
             "current": f.kpi_value(str(r["kpi"]), float(r["current"])),
-            "verdict": f._(str(r["verdict"])),
+            "verdict": f._(EFFECTIVENESS_LABELS[str(r["verdict"])]),
         }
         for _, r in root_cause.followups.iterrows()
     ]

@@ -394,6 +394,9 @@ def test_pdca_loop_follows_up_approved_actions_next_month(
         p.extract_text() for p in PdfReader(tmp_path / "monthly/2026-09/review.pdf").pages
     )
     assert chosen in text
+    words = {"effective": "effective", "not_effective": "not effective", "too_early": "too early"}
+    assert words[followed[0]["verdict"]] in text  # the verdict in words, not its key
+    assert followed[0]["verdict"] == "effective" or followed[0]["verdict"] not in text
 
 
 def test_quarter_compares_its_months_and_reviews_the_actions_approved_in_them(
