@@ -34,6 +34,13 @@ EXIT_BLOCKED: Final = 3
 EXIT_DELIVERY: Final = 4
 
 log = logging.getLogger("csreview")
+EPHEMERAL_TIMEOUT: Final = "Timed out while attempting to connect to ephemeral Prefect API server"
+STARTUP_SECONDS: Final = "90"  # Prefect's own default, 20 s, is too short on a busy machine
+NO_PREFECT_SERVER: Final = (
+    "Prefect's temporary server did not start in time (is the machine overloaded?); set "
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher, or PREFECT_API_URL to a running "
+    "Prefect server"
+)
 
 
 class UserError(Exception):
@@ -222,6 +229,11 @@ def _review(request: RunRequest) -> tuple[int, str]:
             return_state=True,
         )
         result = state.result(raise_on_failure=False)
+    except RuntimeError as err:
+        if not str(err).startswith(EPHEMERAL_TIMEOUT):
+            raise
+        log.debug("Prefect's temporary server did not start", exc_info=True)
+        return EXIT_USAGE, f"{request.period}: {NO_PREFECT_SERVER}"
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
@@ -414,6 +426,7 @@ def _report(code: int, line: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `csreview` command."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", STARTUP_SECONDS)
     os.environ.setdefault(
         "PREFECT_LOGGING_SETTINGS_PATH", str(Path(__file__).with_name("logging.yml"))
     )
