@@ -41,7 +41,8 @@ from flows.background import Worker
 R = TypeVar("R")
 CACHE = "_cache"
 KEYS, RESULTS = "keys", "results"
-PACKAGES = ("csreview", "tasks", "flows")
+PACKAGES = ("csreview", "tasks", "flows", "expectations", "report_templates")
+CODE_SUFFIXES = (".py", ".html", ".css", ".toml", ".json", ".yml", ".po", ".mo")
 
 
 class FramePickle(Serializer):  # unparametrised: `Serializer[Any]` has no dispatch key
@@ -74,7 +75,7 @@ def code_digest() -> str:
     digest = hashlib.sha256()
     for package in PACKAGES:
         for path in sorted((root / package).rglob("*")):
-            if path.suffix in (".py", ".html", ".css", ".toml", ".json") and path.is_file():
+            if path.suffix in CODE_SUFFIXES and path.is_file():
                 digest.update(str(path.relative_to(root)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
