@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from csreview import schema as s
+from csreview.frames import among, positions
 from csreview.i18n import mark as _n
 from csreview.periods import Period
 from csreview.settings import Settings
@@ -158,7 +159,7 @@ def understaffed_arrivals(
     moments = _utc_ns(created)
     position = np.searchsorted(edges, moments, side="right") - 1
     inside = (position >= 0) & (moments < edges[-1] + step.value)
-    live = contacts[s.CHANNEL].astype(str).isin(st.LIVE_CHANNELS).to_numpy()
+    live = contacts[s.CHANNEL].isin(st.LIVE_CHANNELS).to_numpy(dtype=bool)
     flagged = pd.Series(flags[np.clip(position, 0, len(flags) - 1)], index=contacts.index)
     return flagged.astype("boolean").where(pd.Series(inside & live, index=contacts.index))
 
@@ -173,11 +174,14 @@ def contact_details(
     """What the facts of a contact do not hold but hypotheses need: its day, resolution, the
     handling agent's tenure and QA score, and whether it arrived understaffed."""
     c = facts.contacts
-    contacts = clean[s.CONTACTS.name].drop_duplicates(s.CONTACT_ID)
-    joined = c[[s.CONTACT_ID]].merge(
-        contacts[[s.CONTACT_ID, s.CREATED_AT, s.RESOLVED]], on=s.CONTACT_ID, how="left"
+    contacts = clean[s.CONTACTS.name]  # validated: one row per contact id
+    at = positions(c[s.CONTACT_ID], contacts[s.CONTACT_ID])
+    joined = (
+        contacts[[s.CREATED_AT, s.RESOLVED]]
+        .iloc[np.maximum(at, 0)]
+        .set_axis(c.index)
+        .where(pd.Series(at >= 0, index=c.index), axis=0)
     )
-    joined.index = c.index
     created = joined[s.CREATED_AT]
     agents = clean[s.AGENTS.name].drop_duplicates(s.AGENT_ID).set_index(s.AGENT_ID)
     hired = c[k.AGENT].map(agents[s.HIRED_ON]) if len(agents) else pd.Series(pd.NaT, c.index)
@@ -218,10 +222,18 @@ def rejected_rows(
         return parse_table(table, raw.drop(columns=[REASON], errors="ignore"), zone)
 
     bad_contacts = typed(s.CONTACTS)
-    known = pd.concat(
-        [clean[s.CONTACTS.name], bad_contacts.dropna(subset=[s.CONTACT_ID])], ignore_index=True
-    ).drop_duplicates(s.CONTACT_ID)
-    of_contact = known[[s.CONTACT_ID, s.CREATED_AT, s.CHANNEL, s.CATEGORY, s.AGENT_ID]]
+    surveys = typed(s.SURVEYS).drop(columns=[s.CHANNEL, s.CATEGORY, s.AGENT_ID], errors="ignore")
+    evaluations = typed(s.QA_EVALUATIONS).drop(columns=[s.CHANNEL, s.CATEGORY], errors="ignore")
+    columns = [s.CONTACT_ID, s.CREATED_AT, s.CHANNEL, s.CATEGORY, s.AGENT_ID]
+    contacts = clean[s.CONTACTS.name][columns]
+    asked = pd.concat([surveys[s.CONTACT_ID], evaluations[s.CONTACT_ID]], ignore_index=True)
+    of_contact = pd.concat(
+        [
+            contacts[among(contacts[s.CONTACT_ID], asked)],
+            bad_contacts.dropna(subset=[s.CONTACT_ID]),
+        ],
+        ignore_index=True,
+    ).drop_duplicates(s.CONTACT_ID)[columns]
 
     def placed(rows: pd.DataFrame) -> pd.DataFrame:
         created = rows[s.CREATED_AT]
@@ -232,8 +244,6 @@ def rejected_rows(
         seg = k.segments(kept[readable_kept], agents, settings.hour_bands)
         return seg.reindex(kept.index).assign(**{PLACED: readable_kept.to_numpy()})
 
-    surveys = typed(s.SURVEYS).drop(columns=[s.CHANNEL, s.CATEGORY, s.AGENT_ID], errors="ignore")
-    evaluations = typed(s.QA_EVALUATIONS).drop(columns=[s.CHANNEL, s.CATEGORY], errors="ignore")
     return {
         "contacts": placed(bad_contacts),
         "surveys": placed(surveys.merge(of_contact, on=s.CONTACT_ID, how="left")),
@@ -285,6 +295,11 @@ def review_data(
 
 
 # ---------------------------------------------------------------- one problem's case
+REST_COLUMNS: Final = (  # what the tests read of the contacts outside the segment
+    s.CHANNEL, k.HOUR, k.ANSWERED, k.HANDLE, k.NOT_REPEATED, k.HANDLED_TRANSFERRED,
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Case:
     """One problem segment against the rest of the centre, with the review's data."""
@@ -309,7 +324,9 @@ class Case:
 
     @cached_property
     def rest(self) -> pd.DataFrame:
-        return self.data.facts.contacts[~self.inside]
+        """The other contacts, over the columns the tests read of them (nearly every row of
+        the period: copying all the facts' columns for each problem took seconds)."""
+        return self.data.facts.contacts.loc[~self.inside, list(REST_COLUMNS)]
 
     @property
     def handled(self) -> pd.Series:
@@ -407,10 +424,11 @@ def junior_share(case: Case, limits: Limits, words: Wording) -> Result:
         return _untestable(
             words._("the segment is defined by agent tier, so its junior share cannot explain it")
         )
-    handled = case.data.facts.contacts[case.handled]
-    inside = case.inside[case.handled]
-    j_seg = float((handled[inside][s.TIER] == "junior").mean()) if inside.any() else math.nan
-    j_rest = float((handled[~inside][s.TIER] == "junior").mean()) if (~inside).any() else math.nan
+    handled = case.handled
+    junior = case.data.facts.contacts[s.TIER] == "junior"
+    inside, outside = handled & case.inside, handled & ~case.inside
+    j_seg = float(junior[inside].mean()) if inside.any() else math.nan
+    j_rest = float(junior[outside].mean()) if outside.any() else math.nan
     if math.isnan(j_seg) or math.isnan(j_rest):
         return _untestable(words._("no handled contacts to compare"))
     return _gap(
@@ -549,7 +567,7 @@ def handle_time(case: Case, limits: Limits, words: Wording) -> Result:
         )
     rest = case.rest
     if channel is not None:
-        rest = rest[rest[s.CHANNEL].astype(str) == channel]
+        rest = rest[k.in_segment(rest, ((s.CHANNEL, channel),))]
     aht_seg = _rate(case.seg, k.HANDLE, k.ANSWERED)
     aht_rest = _rate(rest, k.HANDLE, k.ANSWERED)
     if math.isnan(aht_seg) or math.isnan(aht_rest) or aht_rest == 0:
@@ -591,10 +609,9 @@ def _days_of(case: Case, frame: pd.DataFrame) -> pd.Series:
     if case.kind.source == "contacts":
         days: pd.Series = details.loc[frame.index, DAY]
         return days
-    by_contact = pd.Series(
-        details[DAY].to_numpy(), index=case.data.facts.contacts[s.CONTACT_ID].astype(str)
-    )
-    return frame[s.CONTACT_ID].astype(str).map(by_contact)
+    at = positions(frame[s.CONTACT_ID], case.data.facts.contacts[s.CONTACT_ID])
+    by_contact: pd.Series = details[DAY].iloc[np.maximum(at, 0)].set_axis(frame.index)
+    return by_contact.where(at >= 0)
 
 
 def day_spikes(case: Case, limits: Limits, words: Wording) -> Result:
@@ -743,7 +760,8 @@ def escalations(case: Case, limits: Limits, words: Wording) -> Result:
     contacts that were not complaints, since complaints are escalated because they are ones."""
     c = case.data.facts.contacts
     keep = c[k.HANDLED_COMPLAINT] == 0 if case.kpi == "complaint_rate" else c[k.N] == 1
-    seg, rest = c[keep & case.inside], c[keep & ~case.inside]
+    columns = [k.HANDLED_ESCALATED, k.ANSWERED]
+    seg, rest = c.loc[keep & case.inside, columns], c.loc[keep & ~case.inside, columns]
     return _rates(
         _rate(seg, k.HANDLED_ESCALATED, k.ANSWERED),
         _rate(rest, k.HANDLED_ESCALATED, k.ANSWERED),

@@ -42,6 +42,60 @@ def history(kpi: str, numerator: float, denominator: float, segment: str = "20-2
     return pd.DataFrame([row], columns=list(compare.HISTORY_COLUMNS))
 
 
+# ---------------------------------------------------------------- segment excess
+def _counted(channel: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            s.CHANNEL: channel,
+            k.HOUR_BAND: pd.Categorical(
+                ["08-12", "20-24", "20-24", "20-24", None, "08-12"],
+                categories=["00-08", "08-12", "20-24"],  # "00-08" never met
+            ),
+            k.COUNTED: [1, 1, 1, 1, 1, 0],
+            k.WITHIN_SL: [1, 0, 0, 1, 1, 0],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "channel",
+    [
+        pd.Series(["voice", "voice", "chat", "voice", "chat", None]),
+        pd.Series(["voice", "voice", "chat", "voice", "chat", None], dtype="category"),
+    ],
+)
+@pytest.mark.parametrize("dims", [(s.CHANNEL,), (k.HOUR_BAND,), (k.HOUR_BAND, s.CHANNEL)])
+def test_segment_excess_is_the_grouped_sum_of_defects(
+    channel: pd.Series, dims: tuple[str, ...]
+) -> None:
+    """Counted with codes and bincount, as a groupby counts it: segments met in the data,
+    in groupby's order, a row without a segment in the totals only."""
+    frame = _counted(channel)
+    counts = rc.defect_counts(frame, SERVICE_LEVEL, [s.CHANNEL, k.HOUR_BAND])
+    found = rc.segment_excess(counts, 0.2, dims, min_base=0)
+    grouped = (
+        frame.assign(d=frame[k.COUNTED] - frame[k.WITHIN_SL])
+        .groupby(list(dims), observed=True)[["d", k.COUNTED]]
+        .sum()
+    )
+    assert [tuple(map(str, i)) if len(dims) > 1 else (str(i),) for i in found.index] == [
+        tuple(map(str, i)) if len(dims) > 1 else (str(i),) for i in grouped.index
+    ]
+    assert found["defects"].tolist() == grouped["d"].tolist()
+    assert found["base"].tolist() == grouped[k.COUNTED].tolist()
+    # 2 misses in 5 counted contacts, both in the evening's 3; none in the other 2
+    if dims == (k.HOUR_BAND,):
+        evening = found.loc["20-24"]
+        assert (evening["defects"], evening["base"], evening["rest_rate"]) == (2, 3, 0.0)
+        assert evening["excess"] == pytest.approx(2 - 0.2 * 3)
+        assert evening["share"] == 1.0
+
+
+def test_segment_excess_keeps_segments_with_the_minimum_base_only() -> None:
+    counts = rc.defect_counts(_counted(pd.Series(["v"] * 6)), SERVICE_LEVEL, [k.HOUR_BAND])
+    assert list(rc.segment_excess(counts, 0.2, (k.HOUR_BAND,), min_base=2).index) == ["20-24"]
+
+
 # ---------------------------------------------------------------- trend
 @pytest.mark.parametrize(
     ("numerator", "denominator", "expected"),
