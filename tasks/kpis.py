@@ -549,6 +549,9 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- status
+EDGE_TOLERANCE: Final = 1e-9  # relative to the band edge (absolute below 1)
+
+
 def status_of(
     value: float, denominator: float, band: Band | None, direction: str, min_sample: int
 ) -> str:
@@ -560,11 +563,18 @@ def status_of(
     if band is None or direction == "none":
         return "na"
     sign = 1 if direction == "higher" else -1
-    if sign * (value - band.target) >= 0:
+    if reaches(sign * (value - band.target), band.target):
         return "ok"
-    if sign * (value - band.warn) >= 0:
+    if reaches(sign * (value - band.warn), band.warn):
         return "warn"
     return "breach"
+
+
+def reaches(margin: float, edge: float) -> bool:
+    """Whether a value MARGIN beyond a band EDGE (negative: short of it) reaches the edge,
+    to within `EDGE_TOLERANCE`: a mean of one-decimal scores that is exactly the target
+    sums, in one order of its rows, to a last bit below it."""
+    return margin >= -EDGE_TOLERANCE * max(abs(edge), 1.0)
 
 
 def _band(

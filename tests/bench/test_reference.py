@@ -51,3 +51,17 @@ def test_the_comparison_sees_a_changed_figure_and_a_missing_row(product: pd.Data
     assert not check["equal"]
     assert len(check["only_in_reference"]) == 1
     assert any(k.VALUE in m for m in check["mismatches"])
+
+
+def test_a_differing_status_is_shown_with_both_values_and_the_target(
+    product: pd.DataFrame,
+) -> None:
+    changed = product.copy()
+    row = product.index[product[k.STATUS] == "ok"][0]
+    changed.loc[row, k.STATUS] = "warn"
+    check = reference.compare(changed, product)
+    assert not check["equal"]
+    assert check["max_relative_difference"] == 0
+    (mismatch,) = check["mismatches"]
+    assert "status: warn vs ok" in mismatch
+    assert f"target {product.loc[row, k.TARGET]!r}" in mismatch
