@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
 from pypdf import PdfReader
 
 from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database, to_folder
@@ -161,6 +162,14 @@ def test_auditor_evidence_lists_every_rule(published: Path) -> None:
     assert "http://" not in report and "https://" not in report
     for rule in results["rules"]:
         assert rule["rule"] in report
+    # the failing values GX reported, each in its rule's row (not a method's repr)
+    assert "built-in method" not in report
+    shown = [r for r in checked if r["gx_values"]]
+    assert shown
+    for rule in shown:
+        row = report.split(f"<code>{rule['rule']}</code>", 1)[1].split("</tr>", 1)[0]
+        first = str(rule["gx_values"][0])
+        assert escape("(empty)" if first in {"<NA>", "None", "NaT", "nan"} else first) in row
 
 
 def test_pdf_reports_the_numbers(published: Path) -> None:
