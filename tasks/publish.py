@@ -418,6 +418,8 @@ def _csv_text(values: pd.Series) -> pa.Array | None:
         text = (text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text).cast(
             pa.large_string()
         )
+        if not _may_need_quotes(text):
+            return text.fill_null("")
         quote = _text('"')
         quoted = pc.binary_join_element_wise(
             quote, pc.replace_substring(text, '"', '""'), quote, _text("")
@@ -430,12 +432,40 @@ def _csv_text(values: pd.Series) -> pa.Array | None:
         return pa.array(np.where(array, "True", "False"), type=pa.large_string())
     if dtype.kind in "iu":
         return pa.array(array).cast(pa.large_string())
-    if dtype.kind == "f":  # numpy's shortest repr, as pandas writes floats; NaN empty
-        text = np.where(np.isnan(array), "", array.astype(str))
-        return pa.array(text, type=pa.large_string())
+    if dtype.kind == "f":
+        return _float_text(array)
     if dtype.kind == "O" and values.isna().all():
         return pa.array([""] * len(array), type=pa.large_string())
     return None
+
+
+def _may_need_quotes(text: pa.Array) -> bool:
+    """Whether any value holds a character csv quotes: one search of the column's bytes
+    (in C), so columns of ids, codes and dates skip the regex value by value."""
+    chars = bytes(_text_bytes(text))
+    return any(char in chars for char in (b",", b'"', b"\n"))
+
+
+def _float_text(array: np.ndarray) -> pa.Array:
+    """Floats as pandas writes them, numpy's shortest repr (NaN empty): whole numbers below
+    10^15 read "384.0" and are written through an integer cast, the others (and −0.0) one
+    by one."""
+    missing = np.isnan(array)
+    whole = (
+        ~missing
+        & (np.abs(array) < 1e15)
+        & (array == np.trunc(array))
+        & ~((array == 0) & np.signbit(array))
+    )
+    integers = pa.array(np.where(whole, array, 0).astype(np.int64)).cast(pa.large_string())
+    text = pc.binary_join_element_wise(integers, _text(".0"), _text(""))
+    other = ~whole & ~missing
+    for where, values in ((other, array[other].astype(str)), (missing, [""] * missing.sum())):
+        if where.any():
+            text = pc.replace_with_mask(
+                text, pa.array(where), pa.array(values, type=pa.large_string())
+            )
+    return text
 
 
 def _text(value: str) -> pa.Scalar:

@@ -81,6 +81,10 @@ TRICKY = pd.DataFrame(
         "flag": [True, False, True, False, True, False, True, False, True],
         "nothing": [None] * 9,
         "count": np.arange(9) - 4,
+        # nothing to quote: written as they are, missing empty
+        "id": pd.array(["C1", None, "C3", "", "C-5", "C 6", "七", "C8", "C9"], dtype="str"),
+        # whole numbers go through an integer cast, up to 10^15
+        "seconds": [384.0, -5.0, 0.0, 999_999_999_999_999.0, 1e15, 2.0**53, np.nan, -1e300, 7.0],
     }
 )
 
