@@ -17,7 +17,7 @@ import pandas as pd
 
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
-from csreview.frames import among, positions
+from csreview.frames import positions
 from csreview.periods import REPEAT_WINDOW, Period
 from csreview.settings import Band, Settings
 
@@ -247,14 +247,20 @@ def repeated_contacts(contacts: pd.DataFrame) -> pd.Series:
     return pd.Series(repeated, index=contacts.index)
 
 
+def created_in(contacts: pd.DataFrame, period: Period, settings: Settings) -> np.ndarray:
+    """Which contacts were created in the period (the period's contacts, C)."""
+    start, end = pd.Timestamp(period.start(settings.zone)), pd.Timestamp(period.end(settings.zone))
+    created = contacts[s.CREATED_AT]
+    in_period: np.ndarray = ((created >= start) & (created < end)).to_numpy(dtype=bool)
+    return in_period
+
+
 def contact_facts(
     contacts: pd.DataFrame, agents: pd.DataFrame, period: Period, settings: Settings
 ) -> pd.DataFrame:
     """One row per contact of the period (C), with the measures every contact KPI sums."""
-    zone = settings.zone
     repeated = repeated_contacts(contacts)
-    start, end = pd.Timestamp(period.start(zone)), pd.Timestamp(period.end(zone))
-    in_period = ((contacts[s.CREATED_AT] >= start) & (contacts[s.CREATED_AT] < end)).to_numpy()
+    in_period = created_in(contacts, period, settings)
     c = contacts[in_period]
     answered = c[s.ANSWERED_AT].notna()
     abandoned = _flag(c, s.ABANDONED)
@@ -416,7 +422,7 @@ def build_facts(
     `fcr_is_provisional`; passed in so the facts depend on their inputs only)."""
     contacts, agents = clean[s.CONTACTS.name], clean[s.AGENTS.name]
     period_contacts = contact_facts(contacts, agents, period, settings)
-    in_period = contacts[among(contacts[s.CONTACT_ID], period_contacts[s.CONTACT_ID])]
+    in_period = contacts[created_in(contacts, period, settings)]
     qa = qa_facts(clean[s.QA_EVALUATIONS.name], in_period, agents, settings)
     return Facts(
         contacts=period_contacts,
