@@ -82,7 +82,8 @@ def csat_distribution(scores: pd.Series) -> pd.DataFrame:
 def verbatims(surveys: pd.DataFrame, contacts: pd.DataFrame, limit: int = 6) -> pd.DataFrame:
     """A few comments of unhappy customers (CSAT ≤ 2 first), masked, in a stable order."""
     with_comment = surveys[surveys[s.COMMENT].notna() & (surveys[s.COMMENT].str.strip() != "")]
-    joined = with_comment.merge(contacts[[s.CONTACT_ID, s.CATEGORY, s.CHANNEL]], on=s.CONTACT_ID)
+    theirs = contacts[among(contacts[s.CONTACT_ID], with_comment[s.CONTACT_ID])]
+    joined = with_comment.merge(theirs[[s.CONTACT_ID, s.CATEGORY, s.CHANNEL]], on=s.CONTACT_ID)
     ranked = joined.assign(_low=joined[s.CSAT].fillna(3)).sort_values(["_low", s.SURVEY_ID])
     picked = ranked.drop_duplicates(s.COMMENT).head(limit)
     quotes = picked[s.COMMENT].map(lambda t: mask_personal_data(str(t))[:MAX_QUOTE_CHARS])
@@ -117,12 +118,10 @@ def summarise_satisfaction(
 ) -> Satisfaction:
     """Satisfaction of the period's contacts (rows with a contact_id): distribution, NPS split,
     masked verbatims."""
-    contacts = clean[s.CONTACTS.name]
-    in_period = contacts[among(contacts[s.CONTACT_ID], period_contacts[s.CONTACT_ID])]
     mine = period_surveys(clean, period_contacts)
     return Satisfaction(
         distribution=csat_distribution(mine[s.CSAT]),
         nps=nps_split(mine[s.NPS]),
-        verbatims=verbatims(mine, in_period),
+        verbatims=verbatims(mine, clean[s.CONTACTS.name]),  # their contacts: of the period
         comments=int(mine[s.COMMENT].notna().sum()),
     )
