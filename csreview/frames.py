@@ -62,6 +62,12 @@ def positions(values: pd.Series, ids: pd.Series) -> np.ndarray:
     return looked_up
 
 
+def positions_in(ids: pd.Series, *values: pd.Series) -> list[np.ndarray]:
+    """`positions(v, ids)` for each of VALUES, with the ids hashed once for all of them."""
+    at = positions(pd.concat(values, ignore_index=True), ids)
+    return list(np.split(at, np.cumsum([len(v) for v in values])[:-1]))
+
+
 def exact_copies(frame: pd.DataFrame, key: str | None = None) -> np.ndarray:
     """Rows equal in every column to an earlier row. With a key column, only rows whose key
     is missing or shared can be copies: only those are compared column by column."""

@@ -17,7 +17,7 @@ import pandas as pd
 
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
-from csreview.frames import positions
+from csreview.frames import positions, positions_in
 from csreview.periods import REPEAT_WINDOW, Period
 from csreview.settings import Band, Settings
 
@@ -313,10 +313,14 @@ def backlog_facts(
     return segments(b, agents, settings.hour_bands).assign(**{N: 1})
 
 
-def _with_contact(rows: pd.DataFrame, contacts: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def _with_contact(
+    rows: pd.DataFrame, contacts: pd.DataFrame, columns: list[str], position: np.ndarray | None
+) -> pd.DataFrame:
     """The rows whose contact is among `contacts` (validated: one row per contact_id), in
-    their order, with the contact's columns: an inner merge on contact_id, hashed once."""
-    position = positions(rows[s.CONTACT_ID], contacts[s.CONTACT_ID])
+    their order, with the contact's columns: an inner merge on contact_id, hashed once
+    (POSITION: each row's contact in `contacts`, when already looked up)."""
+    if position is None:
+        position = positions(rows[s.CONTACT_ID], contacts[s.CONTACT_ID])
     found = position >= 0
     return pd.concat(
         [
@@ -332,12 +336,14 @@ def qa_facts(
     contacts: pd.DataFrame,
     agents: pd.DataFrame,
     settings: Settings,
+    position: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per evaluation of a period contact; agent segments from the evaluation's agent."""
     e = _with_contact(
         evaluations.drop(columns=[c for c in (s.CHANNEL, s.CATEGORY) if c in evaluations]),
         contacts,
         [s.CHANNEL, s.CATEGORY, s.CREATED_AT],
+        position,
     )
     failed = (e[s.SCORE] < settings.qa_pass_mark) | _flag(e, s.CRITICAL_ERROR)
     return pd.concat(
@@ -367,7 +373,11 @@ def satisfaction_points(surveys: pd.DataFrame, weights: Mapping[str, float]) -> 
 
 
 def survey_facts(
-    surveys: pd.DataFrame, contacts: pd.DataFrame, agents: pd.DataFrame, settings: Settings
+    surveys: pd.DataFrame,
+    contacts: pd.DataFrame,
+    agents: pd.DataFrame,
+    settings: Settings,
+    position: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per survey of a period contact, with the contact's segments (and its id, so a
     survey can be put on its contact's day)."""
@@ -375,6 +385,7 @@ def survey_facts(
         surveys[[s.SURVEY_ID, s.CONTACT_ID, s.CSAT, s.NPS, s.EFFORT]],
         contacts,
         [s.CHANNEL, s.CATEGORY, s.CREATED_AT, s.AGENT_ID, s.SALES_OFFER],
+        position,
     )
     has_csat = v[s.CSAT].notna()
     has_nps = v[s.NPS].notna()
@@ -423,13 +434,18 @@ def build_facts(
     contacts, agents = clean[s.CONTACTS.name], clean[s.AGENTS.name]
     period_contacts = contact_facts(contacts, agents, period, settings)
     in_period = contacts[created_in(contacts, period, settings)]
-    qa = qa_facts(clean[s.QA_EVALUATIONS.name], in_period, agents, settings)
+    evaluations, surveys = clean[s.QA_EVALUATIONS.name], clean[s.SURVEYS.name]
+    # one hash of the period's contact ids for both lookups (0.8 s each at 3 M contacts)
+    evaluated, surveyed = positions_in(
+        in_period[s.CONTACT_ID], evaluations[s.CONTACT_ID], surveys[s.CONTACT_ID]
+    )
+    qa = qa_facts(evaluations, in_period, agents, settings, evaluated)
     return Facts(
         contacts=period_contacts,
         backlog=backlog_facts(contacts, agents, period, settings),
         qa=qa,
         calibration=qa,
-        surveys=survey_facts(clean[s.SURVEYS.name], in_period, agents, settings),
+        surveys=survey_facts(surveys, in_period, agents, settings, surveyed),
         fcr_provisional=fcr_provisional,
         months=period.calendar_months,
     )

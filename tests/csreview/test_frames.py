@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csreview.frames import among, exact_copies, positions, shared_codes
+from csreview.frames import among, exact_copies, positions, positions_in, shared_codes
 
 
 @pytest.mark.parametrize("dtype", ["string", "str", "object"])
@@ -33,6 +33,16 @@ def test_positions_find_each_value_in_the_ids_or_minus_one() -> None:
     ids = pd.Series(["c1", "c2", "c3"], dtype="string")
     values = pd.Series(["c3", "nope", None, "c1"], dtype="string")
     assert positions(values, ids).tolist() == [2, -1, -1, 0]
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "object"])
+def test_positions_in_looks_up_several_columns_as_one_at_a_time(dtype: str) -> None:
+    ids = pd.Series(["C1", "C2", "C3"], dtype=dtype)
+    first = pd.Series(["C3", None, "C1"], dtype=dtype)
+    second = pd.Series(["C9", "C2"], dtype=dtype)
+    found = positions_in(ids, first, second, first.iloc[:0])
+    assert [a.tolist() for a in found] == [[2, -1, 0], [-1, 1], []]
+    assert found[0].tolist() == positions(first, ids).tolist()
 
 
 @pytest.mark.parametrize("key", ["id", None])
