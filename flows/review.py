@@ -480,8 +480,9 @@ def _review_period(
     cache = caching.StepCache.open(plan.cadence_dir, settings)
 
     # GX's record is made on the other core: it imports and builds its suites while the
-    # source is read, then checks the rows while the rules pick them
-    with Worker[validate_step.GxRun](validate_step.prepare_gx) as gx:
+    # source is read (from the command's start, when `csreview` forked it early), then
+    # checks the rows while the rules pick them
+    with Worker.take(validate_step.prepare_gx) as gx:
         with _stage(stages, "extract"):
             extract = extract_task(source, the_period, settings)
         with _stage(stages, "validate"):
