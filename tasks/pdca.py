@@ -55,8 +55,8 @@ def segment_value(facts: k.Facts, kpi: str, segment: str, settings: Settings) ->
 def verdict(kpi: str, current: float, target: float, due: date, period_end: date) -> str:
     """effective: the target is met; not_effective: due and not met; too_early: otherwise."""
     if pd.notna(current):
-        higher = KPIS_BY_KEY[kpi].direction == "higher"
-        if (current >= target) if higher else (current <= target):
+        sign = 1 if KPIS_BY_KEY[kpi].direction == "higher" else -1
+        if k.reaches(sign * (current - target), target):  # as the KPI status reads it
             return "effective"
     return "not_effective" if period_end > due else "too_early"
 

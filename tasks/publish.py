@@ -432,8 +432,11 @@ def _csv_text(values: pd.Series) -> pa.Array | None:
         return pa.array(np.where(array, "True", "False"), type=pa.large_string())
     if dtype.kind in "iu":
         return pa.array(array).cast(pa.large_string())
-    if dtype.kind == "f":
+    if dtype == np.float64:
         return _float_text(array)
+    if dtype.kind == "f":  # numpy's shortest repr of its own width, as pandas writes it
+        text = np.where(np.isnan(array), "", array.astype(str))
+        return pa.array(text, type=pa.large_string())
     if dtype.kind == "O" and values.isna().all():
         return pa.array([""] * len(array), type=pa.large_string())
     return None
@@ -447,7 +450,7 @@ def _may_need_quotes(text: pa.Array) -> bool:
 
 
 def _float_text(array: np.ndarray) -> pa.Array:
-    """Floats as pandas writes them, numpy's shortest repr (NaN empty): whole numbers below
+    """Float64s as pandas writes them, numpy's shortest repr (NaN empty): whole numbers below
     10^15 read "384.0" and are written through an integer cast, the others (and −0.0) one
     by one."""
     missing = np.isnan(array)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -417,12 +418,13 @@ def _definitions(per_table_only: bool) -> dict[str, Any]:
         import great_expectations as gx
         import great_expectations.expectations as gxe
         from great_expectations.data_context.types.base import ProgressBarsConfig
-        from great_expectations.execution_engine import pandas_execution_engine
 
     # GX hashes every frame below 1 GB for a batch marker nothing here reads (a third of a
     # second at a million contacts); the module constant is GX's own switch for it, and if
-    # a release drops it this only costs that time again
-    pandas_execution_engine.HASH_THRESHOLD = 0
+    # a release moves or drops it this only costs that time again
+    engine = sys.modules.get("great_expectations.execution_engine.pandas_execution_engine")
+    if engine is not None and hasattr(engine, "HASH_THRESHOLD"):
+        vars(engine)["HASH_THRESHOLD"] = 0  # its typing does not declare the constant
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

@@ -39,6 +39,10 @@ def test_segment_value_uses_the_contract_definition() -> None:
         ("service_level", 0.70, 0.80, date(2026, 11, 15), "not_effective"),
         ("abandon_rate", 0.04, 0.05, date(2026, 11, 15), "effective"),
         ("abandon_rate", float("nan"), 0.05, date(2026, 12, 30), "too_early"),
+        # exactly on target, summed in an order a last bit short: met, as the KPI status says
+        ("qa_score", (90.3 + 80.1 + 84.6) / 3, 85.0, date(2026, 11, 15), "effective"),
+        ("abandon_rate", 0.05 + 1e-12, 0.05, date(2026, 11, 15), "effective"),
+        ("abandon_rate", 0.0501, 0.05, date(2026, 11, 15), "not_effective"),
     ],
 )
 def test_verdicts(kpi: str, current: float, target: float, due: date, verdict: str) -> None:

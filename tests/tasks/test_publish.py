@@ -85,6 +85,9 @@ TRICKY = pd.DataFrame(
         "id": pd.array(["C1", None, "C3", "", "C-5", "C 6", "七", "C8", "C9"], dtype="str"),
         # whole numbers go through an integer cast, up to 10^15
         "seconds": [384.0, -5.0, 0.0, 999_999_999_999_999.0, 1e15, 2.0**53, np.nan, -1e300, 7.0],
+        # narrower floats: numpy writes their own shortest repr (1e+08, not 100000000.0)
+        "single": np.array([1e8, 3.0, 123456.0, 1e6, 1234567.0, np.nan, -0.0, 0.5, 7.0], "f4"),
+        "half": np.array([2048, 65504, 1, 0.5, np.nan, 3, 1000, -2, 9], "f2"),
     }
 )
 
