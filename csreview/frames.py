@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+Rows = TypeVar("Rows", pd.DataFrame, pd.Series)
 
 
 def _arrow_text(values: pd.Series) -> bool:
@@ -60,6 +63,14 @@ def positions(values: pd.Series, ids: pd.Series) -> np.ndarray:
     where[id_codes[valid]] = np.flatnonzero(valid)
     looked_up: np.ndarray = where[value_codes]
     return looked_up
+
+
+def rows_at(values: Rows, at: np.ndarray, index: pd.Index) -> Rows:
+    """The rows of VALUES at the positions AT (as `positions` gives them), labelled INDEX;
+    missing where a position is −1: a left join by position."""
+    picked: Rows = values.iloc[np.maximum(at, 0)].set_axis(index)
+    joined: Rows = picked.where(pd.Series(at >= 0, index=index), axis=0)
+    return joined
 
 
 def positions_in(ids: pd.Series, *values: pd.Series) -> list[np.ndarray]:

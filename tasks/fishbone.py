@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from csreview import schema as s
-from csreview.frames import among, positions
+from csreview.frames import among, positions, rows_at
 from csreview.i18n import mark as _n
 from csreview.periods import Period
 from csreview.settings import Settings
@@ -176,12 +176,7 @@ def contact_details(
     c = facts.contacts
     contacts = clean[s.CONTACTS.name]  # validated: one row per contact id
     at = positions(c[s.CONTACT_ID], contacts[s.CONTACT_ID])
-    joined = (
-        contacts[[s.CREATED_AT, s.RESOLVED]]
-        .iloc[np.maximum(at, 0)]
-        .set_axis(c.index)
-        .where(pd.Series(at >= 0, index=c.index), axis=0)
-    )
+    joined = rows_at(contacts[[s.CREATED_AT, s.RESOLVED]], at, c.index)
     created = joined[s.CREATED_AT]
     agents = clean[s.AGENTS.name].drop_duplicates(s.AGENT_ID).set_index(s.AGENT_ID)
     hired = c[k.AGENT].map(agents[s.HIRED_ON]) if len(agents) else pd.Series(pd.NaT, c.index)
@@ -610,8 +605,7 @@ def _days_of(case: Case, frame: pd.DataFrame) -> pd.Series:
         days: pd.Series = details.loc[frame.index, DAY]
         return days
     at = positions(frame[s.CONTACT_ID], case.data.facts.contacts[s.CONTACT_ID])
-    by_contact: pd.Series = details[DAY].iloc[np.maximum(at, 0)].set_axis(frame.index)
-    return by_contact.where(at >= 0)
+    return rows_at(details[DAY], at, frame.index)
 
 
 def day_spikes(case: Case, limits: Limits, words: Wording) -> Result:

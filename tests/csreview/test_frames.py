@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csreview.frames import among, exact_copies, positions, positions_in, shared_codes
+from csreview.frames import among, exact_copies, positions, positions_in, rows_at, shared_codes
 
 
 @pytest.mark.parametrize("dtype", ["string", "str", "object"])
@@ -70,3 +70,14 @@ def test_exact_copies_on_random_frames_equal_pandas() -> None:
             }
         )
         assert exact_copies(frame, "id").tolist() == frame.duplicated(keep="first").tolist()
+
+
+def test_rows_at_positions_are_a_left_join_by_position() -> None:
+    frame = pd.DataFrame({"day": pd.to_datetime(["2026-10-01", "2026-10-02"]), "n": [1, 2]})
+    at = np.array([1, -1, 0])
+    index = pd.Index([10, 11, 12])
+    picked = rows_at(frame, at, index)
+    assert picked.index.tolist() == [10, 11, 12]
+    assert picked["n"].tolist()[0::2] == [2, 1] and pd.isna(picked["n"].iloc[1])
+    assert pd.isna(picked["day"].iloc[1]) and picked["day"].iloc[2] == frame["day"].iloc[0]
+    assert rows_at(frame["n"], at, index).iloc[[0, 2]].tolist() == [2, 1]
