@@ -14,7 +14,7 @@ BEGIN: Final = "<!-- bench:results:begin (written by `make bench`) -->"
 END: Final = "<!-- bench:results:end -->"
 STAGES: Final = (
     "extract", "validate", "kpis", "compare", "surveys", "calibration", "staffing",
-    "scorecard", "root_cause", "render", "publish", "deliver",
+    "scorecard", "root_cause", "evidence", "render", "publish", "deliver",
 )  # fmt: skip
 REFERENCES: Final = {  # stage → (reference, what it is)
     "extract": ("read_once", "reading every table once (pandas, SQLite)"),

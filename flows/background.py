@@ -101,9 +101,12 @@ class Worker(Generic[T]):
         return result
 
     def close(self) -> None:
-        """Stop the process: with nothing submitted it sees the pipe close and ends."""
+        """Stop the process. Its outcome was taken, or will never be (the flow failed, or
+        found the result in its cache): nothing it still does is wanted, so it is ended
+        rather than waited for."""
         if self._process is not None:
             self._connection.close()
+            self._process.terminate()
             self._process.join()
             self._process = None
 

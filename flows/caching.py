@@ -21,10 +21,11 @@ import json
 import pickle
 import shutil
 import time
-from collections.abc import Iterable
+import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
@@ -139,7 +140,7 @@ class StepCache:
     expires_after: timedelta = timedelta(days=7)
     reused: list[str] = field(default_factory=list)
     _keys: list[str] = field(default_factory=list)
-    _made_by: dict[int, tuple[Any, str]] = field(default_factory=dict)
+    _made_by: dict[int, tuple[Callable[[], object], str]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, cadence_dir: Path, settings: Settings) -> StepCache:
@@ -155,12 +156,18 @@ class StepCache:
         return cls(folder, expires)
 
     def made_from(self, value: object, key: str) -> None:
-        """Record that VALUE is determined by KEY (its token in the keys of later steps)."""
-        self._made_by[id(value)] = (value, key)
+        """Record that VALUE is determined by KEY (its token in the keys of later steps).
+        Held weakly where it can be: the cache must not keep the extract's million rows
+        alive after the flow drops them."""
+        try:
+            held: Callable[[], object] = weakref.ref(value)
+        except TypeError:  # tuples, ints…
+            held = partial(_same, value)
+        self._made_by[id(value)] = (held, key)
 
     def token(self, value: object) -> str:
         made = self._made_by.get(id(value))
-        if made is not None and made[0] is value:
+        if made is not None and made[0]() is value:
             return made[1]
         if isinstance(value, Worker):
             return "worker"  # how a step runs, not what it is computed from
@@ -202,6 +209,10 @@ class StepCache:
             for part in (KEYS, RESULTS):
                 (self.folder / part / key).unlink(missing_ok=True)
         self._keys.clear()
+
+
+def _same(value: object) -> object:
+    return value
 
 
 def _remove_older(folder: Path, before: float) -> None:

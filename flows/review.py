@@ -70,11 +70,17 @@ def extract_task(source: str, period: Period, settings: Settings) -> Extract:
 
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
-def validate_task(
-    extract: Extract, settings: Settings, gx: Worker[validate_step.GxRun]
-) -> Validation:
-    """The rules' quarantine, with GX's record of the same rules made by GX's worker."""
-    return validate_step.with_gx(validate_step.check_rules(extract, settings), gx.result())
+def validate_task(extract: Extract, settings: Settings) -> Validation:
+    """The gate: every rule as a pandas mask picks the rows used and quarantined, and says
+    what blocks the run."""
+    return validate_step.check_rules(extract, settings)
+
+
+@task(name="gx-record", cache_policy=NO_CACHE, persist_result=False)
+def gx_record_task(validation: Validation, gx: Worker[validate_step.GxRun]) -> Validation:
+    """The gate's rules with GX's verdict beside each, made by GX's worker on the rows the
+    rules saw."""
+    return validate_step.with_gx(validation, gx.result())
 
 
 @task(name="evidence", cache_policy=NO_CACHE, persist_result=False)
@@ -446,7 +452,12 @@ def review(
             folder = publish_step.cadence_dir(settings.out_dir, tenant, the_period.cadence)
             earlier = publish_step.published_runs(folder, the_period)
             publish_step.check_reason(the_period, earlier, reason)
-        return _review_period(settings, the_period, cadence, source, tenant, reason, run_id)
+        # GX's record of the validation is made on the other core, beside the review: its
+        # worker imports GX and builds the suites while the source is read (from the
+        # command's start, when `csreview` forked it early), then checks the rows the rules
+        # saw while the review computes its KPIs
+        with Worker.take(validate_step.prepare_gx) as gx:
+            return _review_period(settings, the_period, cadence, source, tenant, reason, run_id, gx)
 
 
 def _set_aside_interrupted(settings: Settings, tenant: str | None, period: Period) -> None:
@@ -468,6 +479,7 @@ def _review_period(
     tenant: str | None,
     reason: str | None,
     run_id: str | None,
+    gx: Worker[validate_step.GxRun],
 ) -> dict[str, Any]:
     """The review's steps, run while the period is locked: a table of contents."""
     started = datetime.now(UTC)
@@ -479,28 +491,22 @@ def _review_period(
     manifest = _manifest(plan, settings, source, tenant, reason, started)
     cache = caching.StepCache.open(plan.cadence_dir, settings)
 
-    # GX's record is made on the other core: it imports and builds its suites while the
-    # source is read (from the command's start, when `csreview` forked it early), then
-    # checks the rows while the rules pick them
-    with Worker.take(validate_step.prepare_gx) as gx:
-        with _stage(stages, "extract"):
-            extract = extract_task(source, the_period, settings)
-        with _stage(stages, "validate"):
-            # sent before the cache is asked: a validation served from it discards the work
-            gx.submit(validate_step.run_suites, validate_step.gx_inputs(extract, settings))
-            fingerprints = publish_step.input_fingerprints(extract.raw)
-            cache.made_from(extract, caching.digest(fingerprints))
-            validation = cache.run(validate_task, extract, settings, gx)
-            evidence = evidence_task(
-                plan.run_dir,
-                validation,
-                fingerprints,
-                _audit_header(manifest, extract),
-                settings.language,
+    with _stage(stages, "extract"):
+        extract = extract_task(source, the_period, settings)
+    with _stage(stages, "validate"):
+        # sent before the cache is asked: a record served from it discards the work
+        gx.submit(validate_step.run_suites, validate_step.gx_inputs(extract, settings))
+        fingerprints = publish_step.input_fingerprints(extract.raw)
+        cache.made_from(extract, caching.digest(fingerprints))
+        checked = cache.run(validate_task, extract, settings)
+        audit = _audit_header(manifest, extract)
+        if checked.blocked:  # nothing is computed: the auditors' evidence says why, now
+            validation, manifest["evidence"] = _record_validation(
+                cache, checked, gx, plan.run_dir, fingerprints, audit, settings.language
             )
-    manifest |= _input_record(extract, validation, fingerprints, evidence)
+    manifest |= _input_record(extract, checked, fingerprints)
     del extract  # the rows as read are recorded; from here on the validated rows are used
-    if validation.blocked:
+    if checked.blocked:
         blocked = manifest | {"status": "blocked"} | stages.record()
         publish_step.write_manifest(plan.run_dir, blocked)
         record_task(settings.resolved_store_url, blocked, _rules(validation))
@@ -509,7 +515,7 @@ def _review_period(
 
     provisional = kpi_step.fcr_is_provisional(the_period, settings, datetime.now(settings.zone))
     with _stage(stages, "kpis"):
-        facts, kpis = cache.run(kpis_task, validation, the_period, settings, provisional)
+        facts, kpis = cache.run(kpis_task, checked, the_period, settings, provisional)
     with _stage(stages, "compare"):
         history = compare_step.history_rows(kpis, facts)
         earlier = history_task(
@@ -535,19 +541,19 @@ def _review_period(
             else None
         )
     with _stage(stages, "surveys"):
-        satisfaction = cache.run(surveys_task, validation, facts)
-        themes = cache.run(themes_task, validation, facts)
+        satisfaction = cache.run(surveys_task, checked, facts)
+        themes = cache.run(themes_task, checked, facts)
     with _stage(stages, "calibration"):
-        calibration = cache.run(calibration_task, validation, facts, settings)
+        calibration = cache.run(calibration_task, checked, facts, settings)
     with _stage(stages, "staffing"):
-        staffing = cache.run(staffing_task, validation, the_period, settings)
+        staffing = cache.run(staffing_task, checked, the_period, settings)
     with _stage(stages, "scorecard"):
-        scorecard = cache.run(scorecard_task, kpis, facts, validation, the_period, settings)
+        scorecard = cache.run(scorecard_task, kpis, facts, checked, the_period, settings)
     with _stage(stages, "root_cause"):
         root_cause = cache.run(
             root_cause_task,
             facts,
-            validation,
+            checked,
             the_period,
             tenant or "default",
             settings,
@@ -567,6 +573,10 @@ def _review_period(
             else None
         )
         crisis = crisis_task(root_cause, kpis, comparisons, settings)
+    with _stage(stages, "evidence"):
+        validation, manifest["evidence"] = _record_validation(
+            cache, checked, gx, plan.run_dir, fingerprints, audit, settings.language
+        )
     with _stage(stages, "render"), render_step.no_garbage_collection():
         tables = publish_step.review_tables(kpis, root_cause, scorecard.agents)
         attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
@@ -579,7 +589,7 @@ def _review_period(
                     cache.run(
                         root_cause_task,
                         facts,
-                        validation,
+                        checked,
                         the_period,
                         tenant or "default",
                         settings,
@@ -659,6 +669,21 @@ def _review_period(
     }
 
 
+def _record_validation(
+    cache: caching.StepCache,
+    checked: Validation,
+    gx: Worker[validate_step.GxRun],
+    run_dir: Path,
+    fingerprints: dict[str, str],
+    audit: dict[str, Any],
+    language: Language,
+) -> tuple[Validation, dict[str, str]]:
+    """The gate's rules with GX's record beside them (made by GX's worker while the review
+    went on), and the auditors' evidence written from it."""
+    validation = cache.run(gx_record_task, checked, gx)
+    return validation, evidence_task(run_dir, validation, fingerprints, audit, language)
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain records, missing values as None (what the store takes)."""
     return [
@@ -712,10 +737,7 @@ def _audit_header(manifest: dict[str, Any], extract: Extract) -> dict[str, Any]:
 
 
 def _input_record(
-    extract: Extract,
-    validation: Validation,
-    fingerprints: dict[str, str],
-    evidence: dict[str, str],
+    extract: Extract, validation: Validation, fingerprints: dict[str, str]
 ) -> dict[str, Any]:
     return {
         "tables": {
@@ -729,7 +751,6 @@ def _input_record(
         "missing_tables": list(extract.missing_tables),
         "blocking": list(validation.blocking),
         "quarantine_holds_personal_data": True,
-        "evidence": evidence,
     }
 
 

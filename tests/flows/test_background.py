@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import time
 from collections.abc import Callable
 
 import pandas as pd
@@ -61,6 +62,15 @@ def test_a_worker_sent_nothing_ends_when_closed() -> None:
     process = worker._process
     worker.close()
     assert process is not None and not process.is_alive()
+
+
+def test_a_call_whose_result_is_not_wanted_is_stopped_not_waited_for() -> None:
+    """A flow that failed, or found the result in its cache, does not wait for the call."""
+    worker = Worker[None](_get_ready)
+    worker.submit(time.sleep, 60)
+    started = time.perf_counter()
+    worker.close()
+    assert time.perf_counter() - started < 5
 
 
 def _in_a_daemon(connection: multiprocessing.connection.Connection) -> None:

@@ -3,10 +3,12 @@ from (never of pickled frames), kept in a 0700 folder, removed once the run comp
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import stat
 import time
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -73,6 +75,19 @@ def test_a_result_is_known_by_the_key_of_the_step_that_made_it(settings: Setting
     assert cache.key("kpis", (made, settings)) != key
 
 
+def test_the_cache_does_not_keep_what_the_flow_dropped() -> None:
+    """The extract's rows are freed once validated, though they key every later step."""
+    cache = caching.StepCache(None)
+    made, pair = FRAME.copy(), (FRAME, 1)
+    cache.made_from(made, "k1")
+    cache.made_from(pair, "k2")  # a tuple holds no weak reference: kept, and still known
+    dropped = weakref.ref(made)
+    del made
+    gc.collect()
+    assert dropped() is None
+    assert cache.token(pair) == "k2"
+
+
 def test_the_worker_a_step_runs_on_is_not_part_of_its_key() -> None:
     from flows.background import Worker
 
@@ -135,8 +150,8 @@ def test_a_rerun_after_a_failure_reuses_the_finished_steps(
         patched.setattr(publish, "switch_period", disk_full)
         assert _review(source, out) != 0
     kept = sorted(p.name for p in (out / "monthly" / "_cache" / "results").iterdir())
-    assert len(kept) == 8  # validate, kpis, surveys, themes, calibration, staffing, scorecard,
-    # root cause
+    assert len(kept) == 9  # validate, kpis, surveys, themes, calibration, staffing, scorecard,
+    # root cause, GX's record
 
     assert _review(source, out) == 0
     manifest = json.loads((out / "monthly" / "2026-09" / "manifest.json").read_text())
@@ -149,6 +164,7 @@ def test_a_rerun_after_a_failure_reuses_the_finished_steps(
         "staffing",
         "scorecard",
         "root_cause",
+        "gx-record",
     ]
     assert not any((out / "monthly" / "_cache" / "results").iterdir())  # completed: removed
 
