@@ -144,7 +144,7 @@ class Facts:
     contacts: pd.DataFrame
     backlog: pd.DataFrame
     qa: pd.DataFrame
-    calibration: pd.DataFrame
+    calibration: pd.DataFrame  # the evaluations of contacts evaluated more than once
     surveys: pd.DataFrame
     fcr_provisional: bool
     months: tuple[int, ...] = ()  # calendar months of the period: seasonal targets
@@ -227,15 +227,20 @@ def repeated_contacts(contacts: pd.DataFrame) -> pd.Series:
     """Whether the same customer has another contact of the same category created strictly
     after this one and at most 7 × 24 h later (any contact of `contacts`).
 
-    Rows are ordered by customer and category, then time; each run of equal times looks at
-    the first later time of its customer and category."""
+    Rows are ordered by customer and category, then time (one sort of a single integer key:
+    customer and category, then the rank of the time); each run of equal times looks at the
+    first later time of its customer and category."""
     customer, _ = contacts[s.CUSTOMER_ID].factorize()
     category, _ = contacts[s.CATEGORY].factorize()
     times = contacts[s.CREATED_AT]
     created = (times.dt.tz_convert(None) if times.dt.tz is not None else times).to_numpy()
     usable = np.flatnonzero((customer >= 0) & (category >= 0) & ~np.isnat(created))
-    order = usable[np.lexsort((created[usable], category[usable], customer[usable]))]
-    who = customer[order].astype(np.int64) * (int(category.max(initial=0)) + 1) + category[order]
+    who_usable = customer[usable].astype(np.int64) * (int(category.max(initial=0)) + 1)
+    who_usable += category[usable]
+    stamps, rank = np.unique(created[usable], return_inverse=True)
+    sorted_by = np.argsort(who_usable * len(stamps) + rank.reshape(-1), kind="stable")
+    order = usable[sorted_by]
+    who = who_usable[sorted_by]
     when = created[order]
     same_who = who[1:] == who[:-1]
     run_ends = np.append(~same_who | (when[1:] != when[:-1]), True)
@@ -444,7 +449,8 @@ def build_facts(
         contacts=period_contacts,
         backlog=backlog_facts(contacts, agents, period, settings),
         qa=qa,
-        calibration=qa,
+        # only a contact evaluated more than once can have two reviewers in a segment
+        calibration=qa[qa[s.CONTACT_ID].duplicated(keep=False).to_numpy(dtype=bool)],
         surveys=survey_facts(surveys, in_period, agents, settings, surveyed),
         fcr_provisional=fcr_provisional,
         months=period.calendar_months,
@@ -559,7 +565,7 @@ def _rule_rows(rule: KpiRule, segments: _Segments) -> pd.DataFrame:
             }
         )
     if rule.source == "calibration":
-        spread = _calibration_spread(segments.facts.qa, segments.dimension)
+        spread = _calibration_spread(segments.facts.calibration, segments.dimension)
         return _ratio(spread[SPREAD], spread[N])
     sums = segments.sums(rule.source)
     return _ratio(sums[rule.numerator], sums[rule.denominator])
@@ -639,13 +645,18 @@ def compute_kpis(
             known[key] = _band(settings, kpi, dimension, segment, facts.months)
         return known[key]
 
-    bands = [
-        band(k, d, g) for k, d, g in zip(table[KPI], table[DIMENSION], table[SEGMENT], strict=True)
-    ]
+    labels = zip(*(table[c].tolist() for c in (KPI, DIMENSION, SEGMENT)), strict=True)
+    bands = [band(k, d, g) for k, d, g in labels]  # lists: iterating Arrow text is slower
     targets = [np.nan if b is None else b.target for b in bands]
     statuses = [
         status_of(v, n, b, dr, settings.min_sample)
-        for v, n, b, dr in zip(table[VALUE], table[DENOMINATOR], bands, direction, strict=True)
+        for v, n, b, dr in zip(
+            table[VALUE].tolist(),
+            table[DENOMINATOR].tolist(),
+            bands,
+            direction.tolist(),
+            strict=True,
+        )
     ]
     return (
         table.assign(

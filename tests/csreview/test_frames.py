@@ -35,6 +35,18 @@ def test_positions_find_each_value_in_the_ids_or_minus_one() -> None:
     assert positions(values, ids).tolist() == [2, -1, -1, 0]
 
 
+@pytest.mark.parametrize("values", [["c3", None, "c1", "c3"], ["c9"], []])
+def test_positions_are_the_same_whichever_side_is_hashed(values: list[str | None]) -> None:
+    """Fewer values than ids hashes the values, more hashes the ids; either way a value finds
+    the first of equal ids."""
+    ids = pd.Series(["c1", "c2", "c3", "c1", None, "c4", "c5", "c6"], dtype="string[pyarrow]")
+    expected = [{"c1": 0, "c3": 2}.get(v, -1) if v else -1 for v in values]
+    few = pd.Series(values, dtype="string[pyarrow]")
+    assert positions(few, ids).tolist() == expected
+    many = pd.concat([few] * 9, ignore_index=True)
+    assert positions(many, ids).tolist() == expected * 9
+
+
 @pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "object"])
 def test_positions_in_looks_up_several_columns_as_one_at_a_time(dtype: str) -> None:
     ids = pd.Series(["C1", "C2", "C3"], dtype=dtype)
