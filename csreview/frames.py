@@ -74,8 +74,9 @@ def _positions_by_the_values(values: pa.Array, ids: pa.Array) -> np.ndarray:
     encoded = values.dictionary_encode()
     slot = pc.index_in(ids, value_set=encoded.dictionary).fill_null(-1).to_numpy()
     first_id = np.full(len(encoded.dictionary) + 1, -1, dtype=np.int64)  # last slot: missing
-    found = np.flatnonzero(slot >= 0)[::-1]  # in reverse: of equal ids, the first is kept
-    first_id[slot[found]] = found
+    found = np.flatnonzero(slot >= 0)
+    distinct, first = np.unique(slot[found], return_index=True)  # of equal ids, the first
+    first_id[distinct] = found[first]
     at: np.ndarray = first_id[encoded.indices.fill_null(-1).to_numpy()]
     return at
 

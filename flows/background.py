@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -27,6 +28,10 @@ class BackgroundError(RuntimeError):
 
 def _serve(connection: Connection, parents: Connection, prepare: Callable[[], object]) -> None:
     """The worker: get ready, then run the one call sent (none when the flow stopped)."""
+    # a flow run's SIGTERM handler (Prefect's) raises instead of ending: `close` must end
+    # us; SIGTERM was blocked across the fork, so one sent already ends us here
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     parents.close()  # inherited by the fork: only the parent may hold its end open
     logging.disable(logging.CRITICAL)  # the parent's handlers (files, Prefect's API) are not ours
     failure = None
@@ -69,7 +74,11 @@ class Worker(Generic[T]):
                 name="background worker",
                 daemon=True,
             )
-            self._process.start()
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+            try:
+                self._process.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)  # one sent meanwhile comes now
             theirs.close()
 
     @classmethod
@@ -79,9 +88,11 @@ class Worker(Generic[T]):
         return early if early is not None else cls(prepare)
 
     def submit(self, call: Callable[..., T], *args: Any) -> None:
-        self._call = (call, args)
-        if self._process is not None:
-            self._connection.send(self._call)
+        if self._process is None:
+            self._call = (call, args)  # run when its result is asked for
+            return
+        self._connection.send((call, args))
+        self._call = (call, ())  # sent: the arguments (a million rows) are not kept here
 
     def result(self) -> T:
         if self._call is None:

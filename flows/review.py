@@ -77,10 +77,10 @@ def validate_task(extract: Extract, settings: Settings) -> Validation:
 
 
 @task(name="gx-record", cache_policy=NO_CACHE, persist_result=False)
-def gx_record_task(validation: Validation, gx: Worker[validate_step.GxRun]) -> Validation:
-    """The gate's rules with GX's verdict beside each, made by GX's worker on the rows the
-    rules saw."""
-    return validate_step.with_gx(validation, gx.result())
+def gx_record_task(validation: Validation, gx: Worker[validate_step.GxRun]) -> validate_step.GxRun:
+    """GX's record of the rules, made by GX's worker on the rows the gate (VALIDATION, which
+    keys the record in the step cache) saw, at its clock."""
+    return gx.result()
 
 
 @task(name="evidence", cache_policy=NO_CACHE, persist_result=False)
@@ -494,11 +494,15 @@ def _review_period(
     with _stage(stages, "extract"):
         extract = extract_task(source, the_period, settings)
     with _stage(stages, "validate"):
-        # sent before the cache is asked: a record served from it discards the work
-        gx.submit(validate_step.run_suites, validate_step.gx_inputs(extract, settings))
         fingerprints = publish_step.input_fingerprints(extract.raw)
         cache.made_from(extract, caching.digest(fingerprints))
         checked = cache.run(validate_task, extract, settings)
+        # GX checks what the gate saw at the gate's clock (one kept from an earlier attempt
+        # has its own), beside the review; a record found in the cache discards the work
+        gx.submit(
+            validate_step.run_suites,
+            validate_step.gx_inputs(extract, settings, checked.read_at),
+        )
         audit = _audit_header(manifest, extract)
         if checked.blocked:  # nothing is computed: the auditors' evidence says why, now
             validation, manifest["evidence"] = _record_validation(
@@ -680,7 +684,7 @@ def _record_validation(
 ) -> tuple[Validation, dict[str, str]]:
     """The gate's rules with GX's record beside them (made by GX's worker while the review
     went on), and the auditors' evidence written from it."""
-    validation = cache.run(gx_record_task, checked, gx)
+    validation = validate_step.with_gx(checked, cache.run(gx_record_task, checked, gx))
     return validation, evidence_task(run_dir, validation, fingerprints, audit, language)
 
 

@@ -238,7 +238,7 @@ def repeated_contacts(contacts: pd.DataFrame) -> pd.Series:
     who_usable = customer[usable].astype(np.int64) * (int(category.max(initial=0)) + 1)
     who_usable += category[usable]
     stamps, rank = np.unique(created[usable], return_inverse=True)
-    sorted_by = np.argsort(who_usable * len(stamps) + rank.reshape(-1), kind="stable")
+    sorted_by = by_who_then_time(who_usable, rank.reshape(-1), len(stamps))
     order = usable[sorted_by]
     who = who_usable[sorted_by]
     when = created[order]
@@ -250,6 +250,15 @@ def repeated_contacts(contacts: pd.DataFrame) -> pd.Series:
     repeated = np.zeros(len(contacts), dtype=bool)
     repeated[order] = (following - when) <= np.timedelta64(REPEAT_WINDOW)
     return pd.Series(repeated, index=contacts.index)
+
+
+def by_who_then_time(who: np.ndarray, rank: np.ndarray, ranks: int) -> np.ndarray:
+    """The order of rows by WHO, then by RANK (of RANKS values): one sort of a single
+    integer key, or two keys where that key would not fit in 64 bits."""
+    if (int(who.max(initial=0)) + 1) * max(ranks, 1) <= np.iinfo(np.int64).max:
+        order: np.ndarray = np.argsort(who * ranks + rank, kind="stable")
+        return order
+    return np.lexsort((rank, who))
 
 
 def created_in(contacts: pd.DataFrame, period: Period, settings: Settings) -> np.ndarray:
@@ -515,7 +524,9 @@ class _Segments:
     def quantile(self, q: float) -> pd.Series:
         """A quantile of the waits per segment (the median and the 90th in one pass)."""
         if self._quantiles is None:
-            self._quantiles = self.waits().quantile(list(QUANTILES.values())).unstack()
+            qs = list(QUANTILES.values())
+            # no answered contact in any segment: no column, and every value missing
+            self._quantiles = self.waits().quantile(qs).unstack().reindex(columns=qs)
         return self._quantiles[q]
 
 

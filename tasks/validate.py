@@ -72,6 +72,7 @@ class Validation:
     blocking: tuple[str, ...] = ()
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     gx_results: dict[str, Any] = field(default_factory=dict)
+    read_at: pd.Timestamp | None = None  # the run's clock the rules were checked against
 
     @property
     def blocked(self) -> bool:
@@ -198,8 +199,14 @@ class GxInputs:
     per_table_only: bool
 
 
-def gx_inputs(extract: Extract, settings: Settings) -> GxInputs:
-    read_at = pd.Timestamp(extract.read_at).tz_convert(settings.zone)
+def gx_inputs(
+    extract: Extract, settings: Settings, read_at: pd.Timestamp | None = None
+) -> GxInputs:
+    """GX's inputs from the extract, on READ_AT: the clock the rules were checked against
+    (default: when the extract was read; a check kept from an earlier attempt has its own)."""
+    read_at = pd.Timestamp(extract.read_at if read_at is None else read_at).tz_convert(
+        settings.zone
+    )
     per_table_only = bool(_table_checks(extract, read_at)[1])
     frames, seen = {}, {}
     for name, typed in extract.typed.items():
@@ -222,7 +229,9 @@ def check_rules(extract: Extract, settings: Settings) -> Validation:
     read_at = pd.Timestamp(extract.read_at).tz_convert(settings.zone)
     results, blocking = _table_checks(extract, read_at)
     if blocking:
-        return Validation({}, {}, tuple(results), tuple(blocking), _counts(extract, {}))
+        return Validation(
+            {}, {}, tuple(results), tuple(blocking), _counts(extract, {}), read_at=read_at
+        )
     return _row_checks(extract, read_at, settings, results, blocking)
 
 
@@ -336,7 +345,12 @@ def _row_checks(
         blocking.append("agents: no usable agent")
         results[-1] = dataclasses.replace(results[-1], failed=1)
     return Validation(
-        clean, quarantine, tuple(results), tuple(blocking), _counts(extract, quarantine)
+        clean,
+        quarantine,
+        tuple(results),
+        tuple(blocking),
+        _counts(extract, quarantine),
+        read_at=read_at,
     )
 
 

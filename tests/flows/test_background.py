@@ -4,10 +4,13 @@ asked for; a worker sent nothing ends when closed."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import time
+import weakref
 from collections.abc import Callable
 
 import pandas as pd
@@ -64,13 +67,39 @@ def test_a_worker_sent_nothing_ends_when_closed() -> None:
     assert process is not None and not process.is_alive()
 
 
-def test_a_call_whose_result_is_not_wanted_is_stopped_not_waited_for() -> None:
-    """A flow that failed, or found the result in its cache, does not wait for the call."""
-    worker = Worker[None](_get_ready)
+def _raises(signum: int, frame: object) -> None:
+    raise RuntimeError("terminated")  # as a Prefect flow run's SIGTERM handler does
+
+
+@pytest.mark.parametrize("flow_handler", [False, True])
+def test_a_call_whose_result_is_not_wanted_is_stopped_not_waited_for(
+    flow_handler: bool, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A flow that failed, or found the result in its cache, does not wait for the call; a
+    worker forked inside a flow run ends too, without a traceback."""
+    before = signal.signal(signal.SIGTERM, _raises) if flow_handler else None
+    try:
+        worker = Worker[None](_get_ready)
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGTERM, before)
     worker.submit(time.sleep, 60)
     started = time.perf_counter()
     worker.close()
     assert time.perf_counter() - started < 5
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_what_a_worker_is_sent_is_not_kept_here() -> None:
+    """The rows sent to the worker are not held by the flow's process once sent."""
+    frame = pd.DataFrame({"x": range(1000)})
+    with Worker[tuple[int, int, int]](_get_ready) as worker:
+        worker.submit(_rows_and_readiness, frame)
+        sent = weakref.ref(frame)
+        del frame
+        gc.collect()
+        assert sent() is None
+        assert worker.result()[0] == 1000
 
 
 def _in_a_daemon(connection: multiprocessing.connection.Connection) -> None:

@@ -245,6 +245,23 @@ def test_repeats_on_random_contacts_match_the_definition() -> None:
         assert k.repeated_contacts(frame).tolist() == expected
 
 
+def test_segments_with_no_answered_contact_have_no_wait_quantiles(settings: Settings) -> None:
+    """A follow-up on an agent who answered nothing this period reads missing, not fails."""
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
+    unanswered = dataclasses.replace(facts, contacts=facts.contacts.assign(**{k.ANSWERED: 0}))
+    table = k.compute_kpis(unanswered, settings)
+    waits = table[table[k.KPI].isin(["frt_median_seconds", "frt_p90_seconds"])]
+    assert len(waits) and waits[k.VALUE].isna().all() and (waits[k.DENOMINATOR] == 0).all()
+
+
+@pytest.mark.parametrize("largest", [5, 2**62])  # one key; two where one would overflow
+def test_rows_are_ordered_by_customer_and_category_then_time(largest: int) -> None:
+    who = np.array([largest, 0, largest, 3, 0], dtype=np.int64)
+    rank = np.array([1, 2, 0, 0, 2], dtype=np.int64)
+    order = k.by_who_then_time(who, rank, 3)
+    assert order.tolist() == np.lexsort((rank, who)).tolist() == [1, 4, 3, 2, 0]
+
+
 def test_segments_are_categories_in_text_order(settings: Settings) -> None:
     facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
     for dimension in k.DIMENSIONS:

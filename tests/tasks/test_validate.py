@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import pandas as pd
@@ -8,7 +9,7 @@ import pytest
 from csreview import schema as s
 from csreview.settings import Settings
 from tasks.extract import Extract, parse_table
-from tasks.validate import prepare_gx, validate
+from tasks.validate import check_rules, gx_inputs, prepare_gx, run_suites, validate, with_gx
 from tests.conftest import OCTOBER, ZONE, raw_frames
 
 READ_AT = datetime(2026, 11, 20, tzinfo=ZONE)
@@ -187,3 +188,24 @@ def test_gx_skips_hashing_each_frame_for_a_marker_nothing_reads() -> None:
     from great_expectations.execution_engine import pandas_execution_engine
 
     assert vars(pandas_execution_engine)["HASH_THRESHOLD"] == 0
+
+
+def test_gx_records_a_gate_at_the_clock_it_was_checked_at(settings: Settings) -> None:
+    """A retry reads the source again but may keep the gate of the attempt before: GX then
+    checks "not after the run's start" at that attempt's clock, and agrees with it."""
+    frames = with_rows("contacts", contact_id="x3", created_at="2026-11-21 10:00:00")
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
+    first = Extract(OCTOBER, READ_AT, frames, typed, ())
+    gate = check_rules(first, settings)
+    again = dataclasses.replace(first, read_at=datetime(2026, 11, 25, tzinfo=ZONE))
+    recorded = with_gx(gate, run_suites(gx_inputs(again, settings, gate.read_at)))
+    rule = next(
+        r for r in recorded.rules if (r.table, r.rule) == ("contacts", "created_at_not_future")
+    )
+    assert rule.failed == 1 and rule.gx_agrees
+    at_its_own_clock = with_gx(gate, run_suites(gx_inputs(again, settings)))
+    assert not next(
+        r
+        for r in at_its_own_clock.rules
+        if (r.table, r.rule) == ("contacts", "created_at_not_future")
+    ).gx_agrees
