@@ -19,7 +19,13 @@ RESULTS = {
             "peak_rss_mib": 2048.0,
             "peak_tree_mib": 2560.0,
             "load_before": [1.5, 1.0, 1.0],
-            "stages": {"extract": 12.0, "validate": 9.0, "kpis": 4.0, "render": 5.0},
+            "stages": {
+                "extract": 12.0,
+                "validate": 9.0,
+                "kpis": 4.0,
+                "evidence": 0.9,
+                "render": 5.0,
+            },
             "stage_peak_mib": {"extract": 1024.0, "validate": 2048.0},
             "references": {
                 "read_once": 8.0,
@@ -39,9 +45,10 @@ def test_the_tables_show_times_ratios_and_memory() -> None:
     assert "| peak memory, review process | 2.00 GiB |" in text
     assert "| seconds per 100 000 contacts | 5.0 |" in text
     assert "| extract | 12.0 s · 1.00 GiB |" in text
-    # 50 s in all, 30 s in the stages listed
-    assert "task bookkeeping; exit) | 20.0 s |" in text
+    # 50 s in all, 30.9 s in the stages listed
+    assert "task bookkeeping; exit) | 19.1 s |" in text
     assert "9.00 s / 4.50 s = 2.00×" in text  # validate against the pandas masks
+    assert "9.90 s / 4.50 s = 2.20×" in text  # with GX's wait and the evidence
     assert "4.00 s / 2.50 s = 1.60×" in text  # kpis against DuckDB
     assert "29,147 rows, equal, 4e-14" in text
     assert "| surveys | — · — |" in text  # a stage the run did not time
