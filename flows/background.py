@@ -40,7 +40,9 @@ def _serve(connection: Connection, parents: Connection, prepare: Callable[[], ob
     except BaseException:
         failure = traceback.format_exc()
     try:
-        call, args = connection.recv()
+        call, args, held = connection.recv()
+        if held:
+            connection.recv()  # the word to start
     except EOFError:
         return
     if failure is None:
@@ -55,11 +57,13 @@ def _serve(connection: Connection, parents: Connection, prepare: Callable[[], ob
 
 
 class Worker(Generic[T]):
-    """A forked process getting ready for one call; `submit` sends it the call, `result`
-    waits for the outcome. Use it as a context manager: leaving stops the process."""
+    """A forked process getting ready for one call; `submit` sends it the call (to run now,
+    or once `start` says so), `result` waits for the outcome. Use it as a context manager:
+    leaving stops the process."""
 
     def __init__(self, prepare: Callable[[], object]) -> None:
         self._call: tuple[Callable[..., T], tuple[Any, ...]] | None = None
+        self._held = False
         self._process: Any = None
         # a daemonic process (a Dask worker's, a pool's) may not have children: run inline
         if (
@@ -87,12 +91,21 @@ class Worker(Generic[T]):
         early = _EARLY.pop(prepare, None)
         return early if early is not None else cls(prepare)
 
-    def submit(self, call: Callable[..., T], *args: Any) -> None:
+    def submit(self, call: Callable[..., T], *args: Any, start: bool = True) -> None:
+        """Send the call and its arguments; with START false it waits for `start`, so its
+        arguments can be handed over (and freed here) before the work should begin."""
         if self._process is None:
             self._call = (call, args)  # run when its result is asked for
             return
-        self._connection.send((call, args))
+        self._connection.send((call, args, not start))
         self._call = (call, ())  # sent: the arguments (a million rows) are not kept here
+        self._held = not start
+
+    def start(self) -> None:
+        """Let a call sent with `start=False` run (inline, it runs when its result is asked)."""
+        if self._held and self._process is not None:
+            self._connection.send("start")
+        self._held = False
 
     def result(self) -> T:
         if self._call is None:
@@ -100,6 +113,7 @@ class Worker(Generic[T]):
         call, args = self._call
         if self._process is None:
             return call(*args)
+        self.start()  # a call still held would never answer
         try:
             status, value = self._connection.recv()
         except EOFError:

@@ -67,6 +67,23 @@ def test_a_worker_sent_nothing_ends_when_closed() -> None:
     assert process is not None and not process.is_alive()
 
 
+def _started_at(frame: pd.DataFrame) -> float:
+    return time.perf_counter()
+
+
+def test_a_call_sent_held_starts_when_told() -> None:
+    """Its rows are handed over at once; the work begins at `start` (or at `result`)."""
+    with Worker[float](_get_ready) as worker:
+        worker.submit(_started_at, pd.DataFrame({"x": [1]}), start=False)
+        time.sleep(0.3)
+        told = time.perf_counter()
+        worker.start()
+        assert worker.result() >= told
+    with Worker[float](_get_ready) as worker:
+        worker.submit(_started_at, pd.DataFrame({"x": [1]}), start=False)
+        assert worker.result() > 0  # asked for without `start`: started then
+
+
 def _raises(signum: int, frame: object) -> None:
     raise RuntimeError("terminated")  # as a Prefect flow run's SIGTERM handler does
 
