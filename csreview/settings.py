@@ -9,12 +9,22 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from csreview.catalog import KPIS_BY_KEY
@@ -183,6 +193,30 @@ class Settings(BaseSettings):
             raise ValueError("hour_bands must rise strictly from 0 to 24")
         return value
 
+    @field_validator("store_url", "smtp_url", "dask_address")
+    @classmethod
+    def _no_literal_secret(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            try:
+                check_no_literal_secret(value, info.field_name or "URL")
+            except ConfigError as err:
+                raise ValueError(str(err)) from None
+        return value
+
+    @field_validator("smtp_sender", "alert_to", "recipients")
+    @classmethod
+    def _no_header_injection(cls, value: Any, info: ValidationInfo) -> Any:
+        """An address (or any text of the recipients tables) with a line break or control
+        character could add headers to an e-mail: refused when the settings are loaded."""
+        for text in _strings(value):
+            if _CONTROL.search(text):
+                raise ValueError(f"{text!r} holds a line break or control character")
+        if info.field_name != "recipients":
+            for text in _strings(value):
+                if not _ADDRESS.match(text):
+                    raise ValueError(f"{text!r} is not an e-mail address")
+        return value
+
     @model_validator(mode="after")
     def _targets_name_kpis(self) -> Settings:
         unknown = sorted(set(self.targets) - set(KPIS_BY_KEY))
@@ -196,17 +230,36 @@ class Settings(BaseSettings):
 
     @property
     def resolved_store_url(self) -> str:
-        """The results store; by default an SQLite file beside the published reviews."""
+        """The results store as given, `${ENV}` references unexpanded (they are expanded
+        where the store is opened); by default an SQLite file beside the published reviews."""
         if self.store_url:
-            return expand_env(self.store_url)
+            return self.store_url
         return f"sqlite:///{(self.out_dir / 'store.sqlite').resolve()}"
 
     def public_dump(self) -> dict[str, Any]:
         """The settings as recorded in a manifest: no credentials."""
         data = self.model_dump(mode="json")
-        if self.store_url:
-            data["store_url"] = redact_url(self.store_url)
+        for key in ("store_url", "smtp_url", "dask_address"):
+            if data.get(key):
+                data[key] = redact_url(data[key])
         return data
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ADDRESS = re.compile(r"^[^@\s,;<>()\[\]\"\\]+@[^@\s,;<>()\[\]\"\\]+$")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string inside a value of nested tables and lists."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
 
 
 def load_settings(
@@ -274,14 +327,27 @@ def _settings(values: dict[str, Any], origin_file: Path | None, who: str = "") -
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
         origin = f" in {origin_file}" if origin_file else ""
-        raise ConfigError(f"invalid setting {where}{origin}{who}: {first['msg']}") from err
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"invalid setting {where}{origin}{who}: {message}") from err
 
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ONLY_ENV_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
+# `scheme://[user[:password]@]rest`; the password runs to the last `@` before the query, so
+# one holding an unescaped `@` is masked whole
+_USERINFO = re.compile(r"^(?P<head>[A-Za-z][\w+.-]*://)(?P<user>[^:/@?#]*):(?P<password>[^?]*)@")
+# query keys whose value is a credential, whatever the driver
+_SECRET_KEYS = frozenset(
+    {"password", "passwd", "pwd", "pass", "sslpassword", "secret", "token", "access_token",
+     "auth_token", "api_key", "apikey", "client_secret"}
+)  # fmt: skip
+REDACTED: Final = "***"
 
 
 def expand_env(text: str) -> str:
-    """Replace `${NAME}` with the environment variable; a missing one fails loudly."""
+    """Replace `${NAME}` with the environment variable; a missing one fails loudly.
+
+    Called only where a connection is opened, so an expanded secret is never passed on."""
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -292,6 +358,73 @@ def expand_env(text: str) -> str:
     return _ENV_REF.sub(value, text)
 
 
+def _secret_key(key: str) -> bool:
+    return unquote(key).strip().lower() in _SECRET_KEYS
+
+
+def _query_parts(url: str) -> tuple[str, list[str]] | None:
+    """The URL before its query and the query's `key=value` parts; None without a query."""
+    head, mark, query = url.partition("?")
+    if not mark:
+        return None
+    query, hash_mark, fragment = query.partition("#")
+    return head, [*query.split("&"), *([f"#{fragment}"] if hash_mark else [])]
+
+
 def redact_url(url: str) -> str:
-    """A URL safe to log or record: any password replaced by `***`."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    """A URL safe to log or record: every password or other credential replaced by `***`.
+
+    `${ENV}` references are kept: they name where the secret lives, not the secret."""
+    match = _USERINFO.match(url)
+    if match and not _ONLY_ENV_REF.match(match["password"]):
+        url = f"{match['head']}{match['user']}:{REDACTED}@{url[match.end() :]}"
+    split = _query_parts(url)
+    if split is None:
+        return url
+    head, parts = split
+    query = []
+    for part in parts:
+        key, equals, value = part.partition("=")
+        if equals and _secret_key(key) and not _ONLY_ENV_REF.match(value):
+            part = f"{key}={REDACTED}"
+        query.append(part)
+    text = "&".join(p for p in query if not p.startswith("#"))
+    fragment = "".join(p for p in query if p.startswith("#"))
+    return f"{head}?{text}{fragment}"
+
+
+def literal_secrets(url: str) -> list[str]:
+    """Where a URL holds a password written out (not a `${ENV}` reference): `user:pw@` or a
+    credential in its query. Such a URL is refused, so a secret never reaches a file."""
+    found = []
+    match = _USERINFO.match(url)
+    if match and match["password"] and not _ONLY_ENV_REF.match(match["password"]):
+        found.append("user:password@")
+    split = _query_parts(url)
+    for part in split[1] if split else []:
+        key, equals, value = part.partition("=")
+        if equals and value and _secret_key(key) and not _ONLY_ENV_REF.match(value):
+            found.append(f"{unquote(key)}=")
+    return found
+
+
+def check_no_literal_secret(url: str, what: str) -> None:
+    """Refuse a URL that carries a password in clear, pointing to the ways that keep it out."""
+    found = literal_secrets(url)
+    if not found:
+        return
+    if url.lower().startswith("smtp"):
+        how = (
+            "write smtp://USER@HOST?password_env=NAME and set NAME in the environment of "
+            "whoever runs the review"
+        )
+    else:
+        how = (
+            "write the password as an environment reference such as ${PGPASSWORD} (in single "
+            "quotes, so that the shell does not expand it), or leave it out and let libpq read "
+            "PGPASSWORD or ~/.pgpass"
+        )
+    raise ConfigError(
+        f"the {what} {redact_url(url)} holds a password in clear ({', '.join(found)}); "
+        f"it would be written to manifests and Prefect's records: {how}"
+    )

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from csreview.periods import parse_period
+from csreview.settings import ConfigError, expand_env
 
 
 class StoreError(Exception):
@@ -172,7 +173,9 @@ def upgrade(engine: sa.Engine) -> None:
 def session(url: str) -> Iterator[Session]:
     """A session on the store, its tables created if missing; the engine is closed after."""
     try:
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(expand_env(url))  # `${ENV}` expanded here, nowhere earlier
+    except ConfigError as err:
+        raise StoreError(f"the results store cannot be opened: {err}") from err
     except (sa.exc.ArgumentError, ImportError) as err:
         raise StoreError(f"the results store URL is not valid: {err}") from err
     try:

@@ -19,7 +19,7 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from csreview.periods import resolve_period
-from csreview.settings import ConfigError, Settings, load_settings
+from csreview.settings import ConfigError, Settings, expand_env, load_settings
 from csreview.tenants import Tenant, load_tenants
 from flows import alerts
 
@@ -65,7 +65,7 @@ def task_runner(settings: Settings) -> TaskRunner[Any]:
         from prefect_dask.task_runners import DaskTaskRunner
 
         if settings.dask_address:
-            return DaskTaskRunner(address=settings.dask_address)
+            return DaskTaskRunner(address=expand_env(settings.dask_address))
         return DaskTaskRunner(
             cluster_kwargs={"n_workers": limit, "threads_per_worker": 1, "processes": True}
         )

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from csreview import schema as s
 from csreview.frames import shared_codes
 from csreview.periods import REPEAT_WINDOW, Period
-from csreview.settings import expand_env, redact_url
+from csreview.settings import check_no_literal_secret, expand_env, redact_url
 
 ROW = s.ROW
 
@@ -52,8 +52,10 @@ def describe_source(source: str) -> str:
 
 
 def check_source(source: str) -> None:
-    """Fail with SourceError, before any run starts, when the source cannot be opened."""
+    """Fail with SourceError, before any run starts, when the source cannot be opened (and
+    with ConfigError when its URL holds a password in clear)."""
     if is_database_url(source):
+        check_no_literal_secret(source, "source")
         if source.startswith("sqlite") and not _sqlite_file_exists(expand_env(source)):
             raise SourceError(f"no SQLite database at {describe_source(source)}")
         try:
@@ -95,6 +97,7 @@ def _read_source(
     """The tables as stored, with for each the positions that put its rows in a stable
     order (a folder's files are read in file order), and the encodings of CSV files."""
     if is_database_url(source):
+        check_no_literal_secret(source, "source")
         tables = _read_database(expand_env(source))
         return tables, {n: _stable_order(s.TABLES_BY_NAME[n], f) for n, f in tables.items()}, {}
     tables, encodings = _read_folder(Path(source))

@@ -4,7 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from csreview.settings import ConfigError, expand_env, load_settings, redact_url
+from csreview.settings import (
+    ConfigError,
+    check_no_literal_secret,
+    expand_env,
+    literal_secrets,
+    load_settings,
+    redact_url,
+)
 
 
 def test_defaults_follow_the_contract() -> None:
@@ -86,3 +93,108 @@ def test_a_season_needs_calendar_months(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="season months"):
         load_settings(config)
+
+
+# ---------------------------------------------------------------- secrets in URLs
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:s3cret@h/db", "postgresql://u:***@h/db"),
+        ("postgresql://:s3cret@h/db", "postgresql://:***@h/db"),
+        ("postgresql://u:p@ss/w:rd@h:5432/db", "postgresql://u:***@h:5432/db"),
+        ("postgresql://review@h/cs?password=s3cret", "postgresql://review@h/cs?password=***"),
+        (
+            "postgresql://review@h/cs?sslmode=require&PASSWORD=s3cret&application_name=x",
+            "postgresql://review@h/cs?sslmode=require&PASSWORD=***&application_name=x",
+        ),
+        ("postgresql://review@h/cs?pass%77ord=s3cret", "postgresql://review@h/cs?pass%77ord=***"),
+        ("mssql://h/db?pwd=s3cret#x", "mssql://h/db?pwd=***#x"),
+        ("smtp://bot:s3cret@mail:587?starttls=true", "smtp://bot:***@mail:587?starttls=true"),
+        ("tcp://dask:token@scheduler:8786", "tcp://dask:***@scheduler:8786"),
+        # references name where a secret lives, not the secret: they stay readable
+        ("postgresql://u:${PW}@h/db", "postgresql://u:${PW}@h/db"),
+        (
+            "postgresql://u@h/db?password=${PGPASSWORD}",
+            "postgresql://u@h/db?password=${PGPASSWORD}",
+        ),
+        ("sqlite:////data/centre@2026.db", "sqlite:////data/centre@2026.db"),
+        ("postgresql://review@h/cs?sslmode=require", "postgresql://review@h/cs?sslmode=require"),
+    ],
+)
+def test_redaction_hides_every_credential_of_a_url(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+    assert "s3cret" not in redact_url(url) and "ss/w" not in redact_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "found"),
+    [
+        ("postgresql://u:s3cret@h/db", ["user:password@"]),
+        ("postgresql://u@h/db?password=s3cret", ["password="]),
+        ("postgresql://u@h/db?x=1&Pwd=s3cret", ["Pwd="]),
+        ("postgresql://u:pre${PW}@h/db", ["user:password@"]),  # only a whole reference is kept
+        ("postgresql://u:${PW}@h/db", []),
+        ("postgresql://u@h/db?password=${PGPASSWORD}", []),
+        ("postgresql://u:@h/db?password=", []),  # empty: no secret written
+        ("postgresql://u@h/db", []),
+        ("sqlite:///centre.db", []),
+    ],
+)
+def test_a_password_written_out_is_found(url: str, found: list[str]) -> None:
+    assert literal_secrets(url) == found
+
+
+def test_a_literal_password_is_refused_with_the_ways_that_keep_it_out() -> None:
+    with pytest.raises(ConfigError, match=r"\$\{PGPASSWORD\}.*PGPASSWORD or ~/.pgpass") as err:
+        check_no_literal_secret("postgresql://u@h/db?password=s3cret", "source")
+    assert "s3cret" not in str(err.value)
+    with pytest.raises(ConfigError, match="password_env=NAME") as err:
+        check_no_literal_secret("smtp://bot:s3cret@mail", "smtp_url")
+    assert "s3cret" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"store_url": "postgresql://review:s3cret@db/store"},
+        {"store_url": "postgresql://review@db/store?password=s3cret"},
+        {"smtp_url": "smtp://bot:s3cret@mail:587"},
+        {"smtp_url": "smtp://bot@mail:587?password=s3cret"},
+        {"dask_address": "tcp://u:s3cret@scheduler:8786"},
+    ],
+)
+def test_settings_refuse_a_url_with_a_password_in_clear(setting: dict[str, str]) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(**setting)
+    assert "in clear" in str(err.value) and "s3cret" not in str(err.value)
+
+
+def test_the_store_url_is_kept_unexpanded_and_recorded_redacted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("STORE_PW", "s3cret")
+    settings = load_settings(
+        store_url="postgresql://review@db/store?password=${STORE_PW}",
+        smtp_url="smtp://bot@mail:587?password_env=SMTP_PW",
+    )
+    assert settings.resolved_store_url == "postgresql://review@db/store?password=${STORE_PW}"
+    dumped = settings.public_dump()
+    assert dumped["store_url"] == "postgresql://review@db/store?password=${STORE_PW}"
+    assert "s3cret" not in repr(dumped)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"alert_to": ["ops@example.com\r\nBcc: spy@example.com"]},
+        {"alert_to": ["not an address"]},
+        {"smtp_sender": "csreview@example.com\nX-Evil: 1"},
+        {"recipients": {"default": {"all": {"to": ["ops@example.com\nBcc: spy@example.com"]}}}},
+        {"recipients": {"default": {"all": {"to": ["ops@example.com"], "cc": ["a@b\x00c"]}}}},
+    ],
+)
+def test_addresses_with_line_breaks_are_refused_when_the_settings_load(
+    setting: dict[str, object],
+) -> None:
+    with pytest.raises(ConfigError, match=r"line break or control character|not an e-mail"):
+        load_settings(**setting)
