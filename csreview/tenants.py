@@ -8,12 +8,68 @@ expanded where the run reads the source.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from csreview.settings import ConfigError, Language, read_toml
+from csreview.settings import ConfigError, Language, check_no_literal_secret, read_toml
+
+MAX_NAME: Final = 64
+# folder names the product itself uses beside tenants' folders, and the store's name for the
+# runs of no tenant
+RESERVED_NAMES: Final = frozenset({"_runs", "_cache", "monthly", "quarterly", "default"})
+NAME_RULE: Final = (
+    "a tenant name is 1–64 letters (any script) or digits, with _ . - allowed, not starting "
+    "with '.', and not " + ", ".join(sorted(RESERVED_NAMES))
+)
+
+
+def _allowed(char: str) -> bool:
+    """A letter (with its combining marks) or a digit of any script, or `_`, `.`, `-`."""
+    category = unicodedata.category(char)
+    return char in "_.-" or category[0] in "LM" or category == "Nd"
+
+
+def tenant_name_problem(name: str) -> str | None:
+    """What is wrong with a tenant name, or None: it becomes a folder under --out and a key of
+    the results store, so it must be one safe path segment that no other folder uses."""
+    if not name:
+        return "it is empty"
+    if len(name) > MAX_NAME:
+        return f"it is longer than {MAX_NAME} characters"
+    if name != unicodedata.normalize("NFC", name):
+        return "it is not in Unicode's composed form (NFC)"
+    if name.startswith("."):
+        return "it starts with '.'"
+    if name.lower() in RESERVED_NAMES:
+        return "the product uses that name for its own folders or records"
+    bad = sorted({c for c in name if not _allowed(c)})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad[:5])
+        return f"it holds {shown} (separators, spaces and control characters are not allowed)"
+    return None
+
+
+def suggest_name(name: str) -> str:
+    """A name that keeps the rule, close to a rejected one."""
+    text = unicodedata.normalize("NFC", name)
+    slug = re.sub(r"-{2,}", "-", "".join(c if _allowed(c) else "-" for c in text))
+    slug = slug.lstrip(".-")[:MAX_NAME].rstrip("-") or "tenant"
+    return f"{slug}-1" if slug.lower() in RESERVED_NAMES else slug
+
+
+def check_tenant_name(name: str) -> str:
+    """The name, or ConfigError saying what is wrong and how to rename it."""
+    problem = tenant_name_problem(name)
+    if problem is not None:
+        raise ConfigError(
+            f"tenant name {name!r} cannot be used: {problem}; rename it, e.g. to "
+            f"{suggest_name(name)!r} ({NAME_RULE})"
+        )
+    return name
 
 
 class Tenant(BaseModel):
@@ -21,11 +77,29 @@ class Tenant(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)
+    name: str
     source: str = Field(min_length=1)
     languages: tuple[Language, ...] = ()  # the first is review.pdf's, each other review.LANG.pdf
     recipients: dict[str, Any] = Field(default_factory=dict)  # [tenant.recipients.CADENCE]
     settings: dict[str, Any] = Field(default_factory=dict)  # any setting, e.g. qa_pass_mark
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        try:
+            return check_tenant_name(value)
+        except ConfigError as err:
+            raise ValueError(str(err)) from None
+
+    @field_validator("source")
+    @classmethod
+    def _no_literal_secret(cls, value: str) -> str:
+        if "://" in value:
+            try:
+                check_no_literal_secret(value, "source")
+            except ConfigError as err:
+                raise ValueError(str(err)) from None
+        return value
 
     @field_validator("settings")
     @classmethod
@@ -67,12 +141,30 @@ def load_tenants(path: Path) -> list[Tenant]:
     data = read_toml(path, "tenants file")
     if not data.get("tenant"):
         raise ConfigError(f"tenants file {path} lists no tenant (a [[tenant]] table each)")
+    _check_names(path, data)
     try:
         return list(_TenantsFile.model_validate(data).tenant)
     except ValidationError as err:
         first = err.errors()[0]
         where = _place(data, first["loc"])
         raise ConfigError(f"invalid tenants file {path}: {where}{first['msg']}") from err
+
+
+def _check_names(path: Path, data: dict[str, Any]) -> None:
+    """Every tenant name of a file that breaks the rule, each with a name to use instead."""
+    entries = data["tenant"] if isinstance(data["tenant"], list) else []
+    names = [e.get("name") for e in entries if isinstance(e, dict)]
+    bad = [(n, tenant_name_problem(n)) for n in names if isinstance(n, str)]
+    listed = [
+        f"{name!r} ({problem}; rename it, e.g. to {suggest_name(name)!r})"
+        for name, problem in bad
+        if problem is not None
+    ]
+    if listed:
+        raise ConfigError(
+            f"tenants file {path}: {len(listed)} tenant name(s) cannot be used: "
+            f"{'; '.join(listed)}. {NAME_RULE[0].upper()}{NAME_RULE[1:]}"
+        )
 
 
 def find_tenant(path: Path, name: str) -> Tenant:

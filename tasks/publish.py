@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -25,7 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from csreview import schema as s
-from csreview.periods import Period
+from csreview.periods import CADENCES, Period
+from csreview.settings import ConfigError
+from csreview.tenants import check_tenant_name
 from expectations import suite_json
 from tasks import kpis as k
 from tasks.root_cause import (
@@ -48,6 +51,7 @@ KEY_LIBRARIES: Final = (
 )  # fmt: skip
 PRIVATE_FILE: Final = 0o600
 PRIVATE_DIR: Final = 0o700
+RUN_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,24 @@ class RunPlan:
         return self.cadence_dir / self.period.label
 
 
+class OutsideOutError(ConfigError):
+    """A path the product would write lies outside the output folder."""
+
+
+def inside(out: Path, path: Path) -> Path:
+    """`path`, once checked to resolve (symlinks followed) to a place inside `out`."""
+    if not path.resolve().is_relative_to(out.resolve()):
+        raise OutsideOutError(f"{path} lies outside the output folder {out}: nothing is written")
+    return path
+
+
 def cadence_dir(out: Path, tenant: str | None, cadence: str) -> Path:
-    return (out / tenant / cadence) if tenant else (out / cadence)
+    """`OUT/[TENANT/]CADENCE`: a tenant name is one safe folder name, and the folder must
+    resolve inside `out` (a symlink planted in its place is refused)."""
+    if cadence not in CADENCES:
+        raise ValueError(f"unknown cadence {cadence!r}")
+    folder = (out / check_tenant_name(tenant) / cadence) if tenant is not None else (out / cadence)
+    return inside(out, folder)
 
 
 def new_run_id(period: Period, now: datetime) -> str:
@@ -136,7 +156,10 @@ def check_reason(period: Period, earlier: Sequence[Mapping[str, Any]], reason: s
 
 def plan_run(out: Path, tenant: str | None, period: Period, run_id: str) -> RunPlan:
     """The next run of a period: a reissue when the period has been published before."""
+    if not RUN_ID.match(run_id):
+        raise ValueError(f"run id {run_id!r} is not a folder name the product makes")
     folder = cadence_dir(out, tenant, period.cadence)
+    inside(out, folder / RUNS / run_id)
     earlier = published_runs(folder, period)
     reissue = earlier[-1]["reissue"] + 1 if earlier else 0
     return RunPlan(run_id, reissue, folder, period)

@@ -5,7 +5,14 @@ from pathlib import Path
 import pytest
 
 from csreview.settings import ConfigError, load_settings
-from csreview.tenants import find_tenant, load_tenants, source_of
+from csreview.tenants import (
+    check_tenant_name,
+    find_tenant,
+    load_tenants,
+    source_of,
+    suggest_name,
+    tenant_name_problem,
+)
 
 TENANTS = """
 [[tenant]]
@@ -90,7 +97,10 @@ def test_a_tenant_is_only_looked_up_when_a_tenants_file_is_set(tenants_file: Pat
     [
         ("", r"lists no tenant \(a \[\[tenant\]\] table each"),
         ('[[tenant]]\nname = "a"\n', "tenant 'a' source: Field required"),
-        ('[[tenant]]\nname = "../x"\nsource = "s"\n', "tenant '../x' name: String should match"),
+        (
+            '[[tenant]]\nname = "../x"\nsource = "s"\n',
+            r"'\.\./x' \(it starts with '\.'; rename it, e\.g\. to 'x'\)",
+        ),
         (
             '[[tenant]]\nname = "a"\nsource = "s"\n[[tenant]]\nname = "A"\nsource = "t"\n',
             "tenant 'A' is listed twice",
@@ -120,3 +130,71 @@ def test_an_invalid_setting_of_a_tenant_names_the_tenant(tmp_path: Path) -> None
         load_settings(tenants_file=path, tenant="a")
     with pytest.raises(ConfigError, match="cannot read tenants file"):
         load_tenants(tmp_path / "missing.toml")
+
+
+# ---------------------------------------------------------------- tenant names
+@pytest.mark.parametrize(
+    "name", ["north", "华东", "east-2", "team_1.b", "Ünïcödé", "हिन्दी", "٣٤", "a" * 64, "-x"]
+)
+def test_safe_tenant_names_pass(name: str) -> None:
+    assert tenant_name_problem(name) is None
+    assert check_tenant_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("", "empty"),
+        ("/abs", "'/'"),
+        ("../..", "starts with '.'"),
+        (".", "starts with '.'"),
+        (".hidden", "starts with '.'"),
+        ("a/b", "'/'"),
+        ("a\\b", "'\\\\'"),
+        ("monthly", "own folders"),
+        ("Quarterly", "own folders"),
+        ("_runs", "own folders"),
+        ("_cache", "own folders"),
+        ("default", "own folders"),
+        ("a\x01b", "control"),
+        ("a\nb", "control"),
+        ("a b", "' '"),
+        ("a\u202eb", "control"),
+        ("a:b", "':'"),
+        ("a" * 65, "longer than 64"),
+        ("e\u0301", "NFC"),
+    ],
+)
+def test_unsafe_tenant_names_are_refused_with_a_name_to_use(name: str, problem: str) -> None:
+    found = tenant_name_problem(name)
+    assert found is not None and problem in found
+    suggestion = suggest_name(name)
+    assert tenant_name_problem(suggestion) is None
+    with pytest.raises(ConfigError, match=r"rename it, e\.g\. to"):
+        check_tenant_name(name)
+
+
+def test_a_tenants_file_lists_every_bad_name_with_how_to_rename_it(tmp_path: Path) -> None:
+    path = tmp_path / "tenants.toml"
+    entries = ["good", "../up", "monthly", "华东", "a b"]
+    path.write_text(
+        "".join(f'[[tenant]]\nname = "{n}"\nsource = "/data/{i}"\n' for i, n in enumerate(entries)),
+        "utf-8",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_tenants(path)
+    message = str(err.value)
+    assert "3 tenant name(s)" in message
+    for bad, better in (("../up", "up"), ("monthly", "monthly-1"), ("a b", "a-b")):
+        assert f"{bad!r}" in message and f"e.g. to {better!r}" in message
+    assert "'good'" not in message and "'华东'" not in message
+
+
+def test_a_tenants_file_refuses_a_source_with_a_password_in_clear(tmp_path: Path) -> None:
+    path = tmp_path / "tenants.toml"
+    path.write_text(
+        '[[tenant]]\nname = "north"\nsource = "postgresql://r:s3cret@db/north"\n', "utf-8"
+    )
+    with pytest.raises(ConfigError, match="in clear") as err:
+        load_tenants(path)
+    assert "s3cret" not in str(err.value)
