@@ -100,6 +100,23 @@ def parse_period(cadence: str, text: str) -> Period:
     raise PeriodError(f"cadence must be monthly or quarterly, got {cadence!r}")
 
 
+FIRST_YEAR = 1970
+
+
+def check_reviewable(period: Period, now: datetime) -> Period:
+    """The period, when it can be reviewed at the local moment `now`: from 1970 up to the
+    period holding `now` (still open: its FCR is provisional); a later one has no data yet."""
+    if period.year < FIRST_YEAR:
+        raise PeriodError(f"{period} is before {FIRST_YEAR}: no review period starts that early")
+    current = period_containing(period.cadence, now)
+    if period > current:
+        raise PeriodError(
+            f"{period} has not started yet (the latest {period.cadence} period that can be "
+            f"reviewed is {current}, still open)"
+        )
+    return period
+
+
 def period_containing(cadence: Cadence, moment: datetime) -> Period:
     """The period of a cadence that holds a local moment."""
     if cadence == "monthly":
@@ -121,7 +138,7 @@ def resolve_period(cadence: str, label: str, now: datetime) -> Period:
         if cadence not in ("monthly", "quarterly"):
             raise PeriodError(f"cadence must be monthly or quarterly, got {cadence!r}")
         return latest_complete("monthly" if cadence == "monthly" else "quarterly", now)
-    return parse_period(cadence, label)
+    return check_reviewable(parse_period(cadence, label), now)
 
 
 def periods_between(first: Period, last: Period) -> list[Period]:

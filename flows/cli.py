@@ -21,11 +21,12 @@ from csreview.periods import (
     CADENCES,
     Period,
     PeriodError,
+    check_reviewable,
     latest_complete,
     parse_period,
     periods_between,
 )
-from csreview.settings import LANGUAGES, ConfigError, Settings, load_settings
+from csreview.settings import LANGUAGES, ConfigError, Settings, expand_env, load_settings
 
 EXIT_OK: Final = 0
 EXIT_BUG: Final = 1
@@ -175,30 +176,62 @@ def _settings(
 
 
 def _preflight(request: RunRequest) -> None:
+    """Everything that can be checked before a run starts: its settings, source, output
+    folder, store, recipients and reissue reason. A failure is one line and exit 2, and
+    nothing is written or published."""
     from csreview.store import StoreError, check_store
     from tasks.extract import SourceError, check_source
     from tasks.publish import ReissueError, cadence_dir, check_reason, published_runs
 
     try:
+        settings = load_settings(
+            request.config,
+            tenant=request.tenant,
+            out_dir=request.out,
+            language=request.language,
+            store_url=request.store,
+            tenants_file=request.tenants_file,
+        )
         check_source(request.source)
-    except (SourceError, ConfigError) as err:
+        _check_delivery(settings, request.tenant, request.cadence)
+        _check_writable(request.out)
+        folder = cadence_dir(request.out, request.tenant, request.cadence)
+        check_store(settings.resolved_store_url)
+        check_reason(request.period, published_runs(folder, request.period), request.reason)
+    except (SourceError, ConfigError, StoreError, ReissueError) as err:
         raise UserError(str(err)) from err
+
+
+def _check_writable(out: Path) -> None:
+    """The output folder exists, or can be made, and takes a file."""
+    import tempfile
+
     try:
-        request.out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out, prefix=".csreview-check-"):
+            pass
     except OSError as err:
-        raise UserError(f"cannot create the output folder {request.out}: {err.strerror}") from err
-    if request.store:
-        try:
-            check_store(request.store)
-        except StoreError as err:
-            raise UserError(str(err)) from err
-    earlier = published_runs(
-        cadence_dir(request.out, request.tenant, request.cadence), request.period
-    )
+        reason = err.strerror or type(err).__name__
+        raise UserError(f"the output folder {out} cannot be written: {reason}") from err
+
+
+def _check_delivery(settings: Settings, tenant: str | None, cadence: str) -> None:
+    """The recipients, the SMTP URL and its password variable, read as the run will read
+    them after publishing, so that a mistake stops the run before anything is published."""
+    from tasks import deliver
+
     try:
-        check_reason(request.period, earlier, request.reason)
-    except ReissueError as err:
-        raise UserError(str(err)) from err
+        recipients = deliver.recipients_for({"recipients": settings.recipients}, tenant, cadence)
+        if not settings.smtp_url or not (recipients.to or settings.alert_to):
+            return
+        smtp = deliver.smtp_from_url(expand_env(settings.smtp_url), settings.smtp_sender)
+    except ValueError as err:
+        raise ConfigError(f"smtp_url: {err}") from err
+    if smtp.password_env is not None and smtp.password_env not in os.environ:
+        raise ConfigError(
+            f"environment variable {smtp.password_env} is not set (the SMTP password, named "
+            "by password_env in smtp_url)"
+        )
 
 
 def _review(request: RunRequest) -> tuple[int, str]:
@@ -265,12 +298,14 @@ def _review(request: RunRequest) -> tuple[int, str]:
 def _requests(args: argparse.Namespace, settings: Settings) -> list[RunRequest]:
     """The runs a `run` or `backfill` asks for: each tenant's periods in order (the PDCA
     follow-up of a period reads the one before)."""
+    now = datetime.now(settings.zone)
     try:
         if args.command == "run":
-            periods = [parse_period(args.cadence, args.period)]
+            periods = [check_reviewable(parse_period(args.cadence, args.period), now)]
         else:
             periods = periods_between(
-                parse_period(args.cadence, args.first), parse_period(args.cadence, args.last)
+                check_reviewable(parse_period(args.cadence, args.first), now),
+                check_reviewable(parse_period(args.cadence, args.last), now),
             )
     except PeriodError as err:
         raise UserError(str(err)) from err
@@ -437,6 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _console()
     args = _parser().parse_args(argv)
     try:
+        _check_tenant(getattr(args, "tenant", None))
         if args.command == "demo":
             return _demo(args)
         if args.command == "audit":
@@ -475,6 +511,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as err:
         log.error("error: %s", err)
         return EXIT_USAGE
+
+
+def _check_tenant(name: str | None) -> None:
+    """A tenant name from the command line is one safe folder name (or exit 2)."""
+    from csreview.tenants import check_tenant_name
+
+    if name is not None:
+        try:
+            check_tenant_name(name)
+        except ConfigError as err:
+            raise UserError(str(err)) from err
 
 
 def _severity(code: int) -> int:

@@ -5,7 +5,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from csreview.periods import Period, PeriodError, latest_complete, parse_period, periods_between
+from csreview.periods import (
+    Period,
+    PeriodError,
+    check_reviewable,
+    latest_complete,
+    parse_period,
+    periods_between,
+    resolve_period,
+)
 from tests.conftest import ZONE
 
 
@@ -93,3 +101,32 @@ def test_previous_is_the_last_complete_period() -> None:
     assert resolve_period("monthly", "previous", now).label == "2026-10"
     assert resolve_period("quarterly", "previous", now).label == "2026-Q3"
     assert resolve_period("monthly", "2026-09", now).label == "2026-09"
+
+
+@pytest.mark.parametrize(
+    ("cadence", "label", "reviewable"),
+    [
+        ("monthly", "2026-12", True),  # the current month: its FCR is provisional
+        ("monthly", "2026-11", True),
+        ("monthly", "1970-01", True),
+        ("monthly", "2027-01", False),
+        ("monthly", "9999-12", False),
+        ("monthly", "1969-12", False),
+        ("quarterly", "2026-Q4", True),
+        ("quarterly", "2027-Q1", False),
+        ("quarterly", "1969-Q4", False),
+    ],
+)
+def test_periods_from_1970_to_the_current_one_can_be_reviewed(
+    cadence: str, label: str, reviewable: bool
+) -> None:
+    now = datetime(2026, 12, 6, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    period = parse_period(cadence, label)
+    if reviewable:
+        assert check_reviewable(period, now) == period
+        assert resolve_period(cadence, label, now) == period
+    else:
+        with pytest.raises(PeriodError, match=r"not started yet|before 1970"):
+            check_reviewable(period, now)
+        with pytest.raises(PeriodError):
+            resolve_period(cadence, label, now)
