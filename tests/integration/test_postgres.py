@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -65,19 +67,34 @@ def published_folder(out: Path) -> Path:
     return (out / "monthly" / "2026-09").resolve()
 
 
+PASSWORD_VARIABLE = "CSREVIEW_TEST_PG_PASSWORD"
+PASSWORD = "pg-pass-7f3a9c-never-written"  # the server trusts 127.0.0.1, so any password works
+
+
+def with_password_reference(url: str) -> str:
+    """The URL in the documented form: the password as an `${ENV}` reference."""
+    return f"{url}?password=${{{PASSWORD_VARIABLE}}}"
+
+
 @pytest.fixture(scope="module")
 def pg_run(
     databases: tuple[str, str],
     messy_centre: dict[str, pd.DataFrame],
     prefect_server: None,
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, Path]:
-    """The review run from the `centre` database into the `store` database."""
+) -> Iterator[tuple[Path, Path]]:
+    """The review run from the `centre` database into the `store` database, both named with
+    the password as an `${ENV}` reference (as the docs recommend)."""
     centre_url, store_url = databases
     to_database(messy_centre, centre_url)
     out = tmp_path_factory.mktemp("pg-out")
-    assert review(centre_url, store_url, out) == 0
-    return out, published_folder(out)
+    os.environ[PASSWORD_VARIABLE] = PASSWORD
+    try:
+        code = review(with_password_reference(centre_url), with_password_reference(store_url), out)
+        assert code == 0
+        yield out, published_folder(out)
+    finally:
+        os.environ.pop(PASSWORD_VARIABLE, None)
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +220,38 @@ def test_the_results_store_lives_in_postgresql(
         (first_id, 0, None, "published"),
         (second["run_id"], 1, "rerun", "published"),
     ]
+
+
+# ---------------------------------------------------------------- secrets
+def test_a_password_given_as_a_reference_is_written_nowhere(
+    databases: tuple[str, str], pg_run: tuple[Path, Path]
+) -> None:
+    """Not in the run's files (manifest, settings copy, log, evidence), not in the results
+    store, not in Prefect's database (flow-run parameters, task inputs, logs, artifacts)."""
+    import prefect.settings
+
+    out, folder = pg_run
+    secret = PASSWORD.encode()
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert any(p.name == "run.log" for p in written)
+    assert [p for p in written if secret in p.read_bytes()] == []
+    recorded = json.loads((folder / "config" / "settings.json").read_text("utf-8"))
+    assert recorded["store_url"] == with_password_reference(databases[1])
+    assert manifest(folder)["source"] == with_password_reference(databases[0])
+
+    engine = sa.create_engine(databases[1])
+    try:
+        with engine.connect() as conn:
+            sources = conn.execute(sa.text("SELECT source FROM review_runs")).scalars().all()
+    finally:
+        engine.dispose()
+    assert sources and all(PASSWORD not in s for s in sources)
+
+    database = prefect.settings.PREFECT_SERVER_DATABASE_CONNECTION_URL.value()
+    prefect_db = Path(sa.make_url(database).database or "")
+    files = [p for p in prefect_db.parent.glob(prefect_db.name + "*") if p.is_file()]
+    assert files and all(secret not in p.read_bytes() for p in files)
+    assert any(f"${{{PASSWORD_VARIABLE}}}".encode() in p.read_bytes() for p in files)
 
 
 # ---------------------------------------------------------------- a source that is not there
