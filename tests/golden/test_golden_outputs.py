@@ -1,0 +1,143 @@
+"""Golden outputs: what four generated centres' reviews publish, pinned byte for byte.
+
+The demo centre (evening understaffing, with the demo's messy export) and three centres with
+other planted problems are reviewed for October 2026, in English with a Chinese copy. Their
+CSV files and the text of their reports (PDF and HTML, both languages) must equal the files
+under `tests/golden/CENTRE/`, but for run ids and the moment of the run. A change of
+structure changes none of it; a change of behaviour updates the files on purpose:
+
+    CSREVIEW_UPDATE_GOLDEN=1 .venv/bin/pytest tests/golden
+
+and the diff of `tests/golden/` shows what a reader of the review will see differently.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from csreview.demo import DemoSpec, PlantedProblem, generate, plant_bad_rows, to_database
+from flows.cli import main
+from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+
+GOLDEN = Path(__file__).parent
+UPDATE = os.environ.get("CSREVIEW_UPDATE_GOLDEN") == "1"
+CSV_FILES = (
+    "kpis.csv",
+    "problems.csv",
+    "root_causes.csv",
+    "actions.csv",
+    "followups.csv",
+    "scorecard.csv",
+)
+CENTRES: dict[str, tuple[PlantedProblem, int, bool]] = {
+    # name: planted problem, seed, the demo's messy export planted and September reviewed
+    # first (so that October is compared with it and shows the trend)
+    "demo": ("evening_understaffing", 20261001, True),
+    "billing": ("billing_transfers", 7, False),
+    "outage": ("returns_outage", 8, False),
+    "weak-agents": ("weak_agents", 9, False),
+}
+# what differs from run to run: the run's id and the moment it ran
+RUN_ID = re.compile(r"\d{4}-(?:\d{2}|Q\d)_\d{8}T\d{6}Z_[0-9a-f]{6}")
+RUN_MOMENT = re.compile(
+    r"\b2\d{3}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?: ?UTC|Z|[+-]\d{2}:?\d{2})?"
+    r"|\b[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2}\s?[AP]M"
+    r"|\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}"
+)
+
+
+class _Text(html.parser.HTMLParser):
+    """The text a reader sees in an HTML page: no scripts, styles or embedded images."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.parts.append(" ".join(data.split()))
+
+
+def html_text(path: Path) -> str:
+    parser = _Text()
+    parser.feed(path.read_text("utf-8"))
+    return "\n".join(parser.parts) + "\n"
+
+
+def pdf_text(path: Path) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        check=True,
+    )
+    # columns are aligned with spaces whose count follows the widest cell: one space is kept
+    lines = [" ".join(line.split()) for line in done.stdout.decode("utf-8").splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def normalised(text: str, run_id: str) -> str:
+    """The text with the run's id and the moments of the run replaced by placeholders."""
+    text = text.replace(run_id, "RUN_ID")
+    return RUN_MOMENT.sub("MOMENT", RUN_ID.sub("RUN_ID", text))
+
+
+def outputs(folder: Path) -> dict[str, str]:
+    """The pinned outputs of a published folder, as text."""
+    run_id = folder.resolve().name
+    files = {name: (folder / name).read_text("utf-8") for name in CSV_FILES}
+    for language, suffix in (("en", ""), ("zh-CN", ".zh-CN")):
+        files[f"review.{language}.pdf.txt"] = pdf_text(folder / f"review{suffix}.pdf")
+        files[f"review.{language}.html.txt"] = html_text(folder / f"review{suffix}.html")
+    return {name: normalised(text, run_id) for name, text in files.items()}
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("golden-config") / "bilingual.toml"
+    path.write_text('extra_languages = ["zh-CN"]\n', "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("centre", sorted(CENTRES))
+def test_published_outputs_equal_the_golden_files(
+    centre: str, config: Path, tmp_path: Path
+) -> None:
+    problem, seed, messy = CENTRES[centre]
+    spec = DemoSpec(OCTOBER, months=2, contacts_per_day=100, seed=seed, problem=problem)
+    frames = generate(spec, now=AFTER_WINDOW)
+    if messy:
+        frames, _ = plant_bad_rows(frames, OCTOBER, ZONE)
+    source = f"sqlite:///{tmp_path / 'centre.sqlite'}"
+    to_database(frames, source)
+    out = tmp_path / "out"
+    for period in (OCTOBER.previous(), OCTOBER) if messy else (OCTOBER,):
+        args = ["run", "--cadence", "monthly", "--period", period.label, "--source", source]
+        assert main([*args, "--out", str(out), "--config", str(config)]) == 0
+
+    got = outputs(out / "monthly" / OCTOBER.label)
+    folder = GOLDEN / centre
+    if UPDATE:
+        folder.mkdir(exist_ok=True)
+        for name, text in got.items():
+            (folder / name).write_text(text, "utf-8")
+    expected = {p.name: p.read_text("utf-8") for p in sorted(folder.iterdir())}
+    assert sorted(got) == sorted(expected)
+    for name, text in got.items():
+        assert text == expected[name], f"{centre}/{name} differs from the golden file"
