@@ -205,19 +205,36 @@ def column_rules(table: s.Table) -> list[Rule]:
 
 
 def too_long(table: str, column: str) -> Rule:
-    """A text value longer than its setting allows: ids and categories are short, so a long
-    one is an error or an attack (a megabyte category would make every output unreadable)."""
-    limit = COMMENT_LIMIT if column in s.FREE_TEXT else TEXT_LIMIT
+    """A text value longer than its setting allows. An id or a category is short, so a long
+    one is an error or an attack (a megabyte category would make every output unreadable):
+    its row is quarantined. Free text (a survey comment) is used cut to the limit, with a
+    warning: the survey's scores are sound, and a long complaint is still a complaint."""
+    if column in s.FREE_TEXT:
+        return Rule(
+            table,
+            f"{column}_length",
+            "warn",
+            f"{column} is longer than {{limit}} characters: its first {{limit}} are used",
+            lambda i: longer(i.typed[column], i.limits[COMMENT_LIMIT]),
+            expect(
+                "ExpectColumnValueLengthsToBeBetween",
+                column=column,
+                max_value={"$PARAMETER": COMMENT_LIMIT},
+            ),
+            limit=COMMENT_LIMIT,
+        )
     return Rule(
         table,
         f"{column}_length",
         "quarantine",
         f"{column} is longer than {{limit}} characters",
-        lambda i: longer(i.typed[column], i.limits[limit]),
+        lambda i: longer(i.typed[column], i.limits[TEXT_LIMIT]),
         expect(
-            "ExpectColumnValueLengthsToBeBetween", column=column, max_value={"$PARAMETER": limit}
+            "ExpectColumnValueLengthsToBeBetween",
+            column=column,
+            max_value={"$PARAMETER": TEXT_LIMIT},
         ),
-        limit=limit,
+        limit=TEXT_LIMIT,
     )
 
 

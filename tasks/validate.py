@@ -33,6 +33,7 @@ from expectations import (
     RuleInputs,
     Severity,
 )
+from expectations.rules import longer
 from tasks.extract import Extract
 
 REASON = "reason"
@@ -154,8 +155,8 @@ class _Table:
     def inputs(self, read_at: pd.Timestamp, limits: dict[str, int], **upstream: Any) -> RuleInputs:
         return RuleInputs(self.typed, self.raw, read_at, limits=limits, **upstream)
 
-    def used(self) -> pd.DataFrame:
-        return self.typed[~self.bad].reset_index(drop=True)
+    def used(self, limits: dict[str, int]) -> pd.DataFrame:
+        return cut_free_text(self.typed[~self.bad].reset_index(drop=True), limits[COMMENT_LIMIT])
 
     def rejected(self) -> pd.DataFrame:
         """Rows as read, plus their reasons joined: exact copies say `duplicate row`."""
@@ -336,7 +337,7 @@ def _row_checks(
                 f"{t.table.name}: {bad} of {read} rows broke a rule "
                 f"({share:.1%} > the {settings.max_bad_row_share:.0%} allowed)"
             )
-    clean = {n: t.used() for n, t in tables.items()}
+    clean = {n: t.used(limits) for n, t in tables.items()}
     quarantine = {n: t.rejected().reset_index(drop=True) for n, t in tables.items()}
     in_period = _in_period(clean[s.CONTACTS.name], extract, settings)
     results.append(
@@ -370,6 +371,17 @@ def _row_checks(
 def text_limits(settings: Settings) -> dict[str, int]:
     """The longest text a value may hold, per suite parameter, as the settings say."""
     return {TEXT_LIMIT: settings.max_text_length, COMMENT_LIMIT: settings.max_comment_length}
+
+
+def cut_free_text(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Free text (a survey comment) cut to LIMIT characters, as its length warning says: the
+    row is sound, and nothing downstream needs more of a comment than that."""
+    cuts = {
+        c: frame[c].str.slice(0, limit)
+        for c in s.FREE_TEXT
+        if c in frame.columns and longer(frame[c], limit).any()
+    }
+    return frame.assign(**cuts) if cuts else frame
 
 
 def shortened(text: str) -> str:

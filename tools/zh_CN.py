@@ -489,6 +489,7 @@ ZH_CN = {
     "No action was approved in this quarter's monthly reviews, and no earlier action was followed up during it.": "本季度的月度评审没有批准任何措施，本季度也没有跟踪更早的措施。",
     # validation: the reason of a value longer than its setting allows (rules.too_long)
     "{column} is longer than {limit} characters": "{column} 超过 {limit} 个字符",
+    "{column} is longer than {limit} characters: its first {limit} are used": "{column} 超过 {limit} 个字符：仅使用前 {limit} 个字符",
 }
 
 

@@ -229,11 +229,6 @@ HOSTILE_ROWS: list[tuple[str, dict[str, object], str]] = [
     ("qa_evaluations", {"evaluation_id": LONG}, "evaluation_id is longer than 200"),
     ("qa_evaluations", {"evaluation_id": "e9", "reviewer_id": LONG}, "reviewer_id is longer"),
     ("surveys", {"survey_id": LONG, "contact_id": "c6"}, "survey_id is longer than 200"),
-    (
-        "surveys",
-        {"survey_id": "s8", "contact_id": "c6", "comment": "!" * 5_001},
-        "comment is longer than 5000 characters",
-    ),
     ("shifts", {"agent_id": LONG}, "agent_id is longer than 200"),
 ]
 
@@ -276,7 +271,6 @@ def test_great_expectations_counts_the_long_values_the_masks_quarantine(
     result = run(frames, settings)
     failing = {(r.table, r.rule): r for r in result.rules if r.expectation == LENGTHS}
     assert failing[("contacts", "category_length")].failed == 2
-    assert failing[("surveys", "comment_length")].failed == 1
     assert all(r.gx_agrees for r in failing.values()), [
         (r.rule, r.failed, r.gx_unexpected) for r in failing.values() if not r.gx_agrees
     ]
@@ -285,12 +279,31 @@ def test_great_expectations_counts_the_long_values_the_masks_quarantine(
     assert MEGABYTE not in json.dumps(result.gx_results, ensure_ascii=False)
 
 
+def test_a_long_comment_is_cut_with_a_warning_and_its_survey_used(settings: Settings) -> None:
+    """Free text is not an id: the survey's scores are sound, so it is used, its comment cut."""
+    frames = with_rows(
+        "surveys",
+        survey_id="s8",
+        contact_id="c6",
+        submitted_at="2026-10-09 12:00:00",
+        comment="好" * 5_001,
+    )
+    result = run(frames, settings)
+    assert len(result.quarantine["surveys"]) == 0
+    used = result.clean["surveys"].set_index("survey_id")["comment"]
+    assert used.loc["s8"] == "好" * 5_000 and used.loc["s1"] == "很好"
+    (warning,) = [r for r in result.warnings if r.rule == "comment_length"]
+    assert warning.failed == 1 and warning.gx_agrees and warning.examples == ("s8",)
+    assert warning.description == "comment is longer than 5000 characters: its first 5000 are used"
+    assert frames["surveys"]["comment"].iloc[-1] == "好" * 5_001  # the input is not changed
+
+
 def test_the_limits_are_settings(settings: Settings) -> None:
     roomy = settings.model_copy(update={"max_text_length": 300, "max_comment_length": 10})
-    frames = with_rows("contacts", contact_id="x1", category=LONG)
-    result = run(frames, roomy)
-    assert len(result.quarantine["contacts"]) == 0
-    reasons = result.quarantine["surveys"].set_index("survey_id")["reason"]
-    assert reasons.to_dict() == {"s2": "comment is longer than 10 characters"}
+    result = run(with_rows("contacts", contact_id="x1", category=LONG), roomy)
+    assert all(len(q) == 0 for q in result.quarantine.values())
+    comments = result.clean["surveys"].set_index("survey_id")["comment"]
+    assert comments.loc["s2"] == "call me on" and comments.loc["s1"] == "很好"
     rule = next(r for r in result.rules if r.rule == "comment_length")
-    assert rule.description == "comment is longer than 10 characters" and rule.gx_agrees
+    assert rule.failed == 1 and rule.gx_agrees
+    assert rule.description == "comment is longer than 10 characters: its first 10 are used"
