@@ -66,6 +66,11 @@ TRUE_WORDS: Final = frozenset({"true", "1", "t", "y", "yes", "是"})
 FALSE_WORDS: Final = frozenset({"false", "0", "f", "n", "no", "否"})
 MAX_DURATION_SECONDS: Final = 86_400
 MAX_SHIFT_HOURS: Final = 16
+# the longest text a row may hold, in characters (defaults of the settings of the same names):
+# ids and categories, and free text; a longer value is quarantined before it reaches an output
+MAX_TEXT_LENGTH: Final = 200
+MAX_COMMENT_LENGTH: Final = 5_000
+FREE_TEXT: Final = (COMMENT,)  # text columns capped at MAX_COMMENT_LENGTH, not MAX_TEXT_LENGTH
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from csreview.catalog import KPIS_BY_KEY
-from csreview.schema import CHANNELS
+from csreview.schema import CHANNELS, MAX_COMMENT_LENGTH, MAX_TEXT_LENGTH
 
 Language = Literal["en", "zh-CN"]
 LANGUAGES: tuple[Language, ...] = ("en", "zh-CN")
@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     min_sample: int = 30
     hour_bands: tuple[int, ...] = (0, 8, 12, 18, 20, 24)
     max_bad_row_share: float = Field(default=0.2, ge=0, le=1)
+    max_text_length: int = Field(default=MAX_TEXT_LENGTH, ge=1)  # ids, categories, teams, sites
+    max_comment_length: int = Field(default=MAX_COMMENT_LENGTH, ge=1)  # survey comments
     quarantine_retention_days: int = Field(default=90, ge=1)
     # finished steps kept for a retried or re-run review on the same inputs (flows/caching.py)
     step_cache: bool = True

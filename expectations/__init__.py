@@ -8,13 +8,31 @@ from __future__ import annotations
 from typing import Any, Final
 
 from expectations import agents, contacts, qa_evaluations, shifts, surveys
-from expectations.rules import READ_AT, Rule, RuleInputs, Severity
+from expectations.rules import (
+    COMMENT_LIMIT,
+    LIMITS,
+    READ_AT,
+    TEXT_LIMIT,
+    Rule,
+    RuleInputs,
+    Severity,
+)
 
 SUITES: Final[dict[str, tuple[Rule, ...]]] = {
     m.TABLE.name: m.RULES for m in (agents, contacts, qa_evaluations, surveys, shifts)
 }
 
-__all__ = ["READ_AT", "SUITES", "Rule", "RuleInputs", "Severity", "suite_json"]
+__all__ = [
+    "COMMENT_LIMIT",
+    "LIMITS",
+    "READ_AT",
+    "SUITES",
+    "TEXT_LIMIT",
+    "Rule",
+    "RuleInputs",
+    "Severity",
+    "suite_json",
+]
 
 
 def suite_json(table: str) -> dict[str, Any]:
@@ -26,6 +44,7 @@ def suite_json(table: str) -> dict[str, Any]:
                 "rule": r.name,
                 "severity": r.severity,
                 "reason": r.reason,
+                "limit": r.limit,
                 "engine": r.engine,
                 "expectation": r.expectation.as_json() if r.expectation else None,
                 "why_not_gx": r.why_not_gx or None,

@@ -20,6 +20,10 @@ from csreview.frames import among, positions
 
 Severity = Literal["blocking", "quarantine", "warn"]
 READ_AT = "read_at"  # suite parameter: the run's start, on the clock GX sees (naive UTC)
+# suite parameters and settings of the same names: the longest text a value may hold
+TEXT_LIMIT = "max_text_length"
+COMMENT_LIMIT = "max_comment_length"
+LIMITS: Mapping[str, int] = {TEXT_LIMIT: s.MAX_TEXT_LENGTH, COMMENT_LIMIT: s.MAX_COMMENT_LENGTH}
 
 
 def _no_ids() -> pd.Series:
@@ -39,6 +43,7 @@ class RuleInputs:
     bad_contact_ids: pd.Series = field(default_factory=lambda: _no_ids())
     bad_agent_ids: pd.Series = field(default_factory=lambda: _no_ids())
     bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    limits: Mapping[str, int] = field(default_factory=lambda: dict(LIMITS))
 
 
 Mask = pd.Series
@@ -71,10 +76,15 @@ class Rule:
     why_not_gx: str = ""
     per_table: bool = False  # a table-level check: one verdict, not one per row
     culprits: Callable[[RuleInputs], tuple[str, ...]] | None = None  # what a table check names
+    limit: str | None = None  # the suite parameter `{limit}` in the reason stands for
 
     @property
     def engine(self) -> str:
         return "great_expectations" if self.expectation else "pandas"
+
+    def described(self, limits: Mapping[str, int]) -> str:
+        """The reason a failing row carries, with its limit's value where it names one."""
+        return self.reason.format(limit=limits[self.limit]) if self.limit else self.reason
 
 
 # ---------------------------------------------------------------- GX row conditions
@@ -122,6 +132,11 @@ def flag(i: RuleInputs, column: str) -> pd.Series:
 
 def outside(values: pd.Series, low: float, high: float) -> Mask:
     return values.notna() & ((values < low) | (values > high))
+
+
+def longer(values: pd.Series, limit: int) -> Mask:
+    """Text of more than LIMIT characters (not bytes: 汉字 counts one, as in GX)."""
+    return (values.str.len() > limit).fillna(False).astype(bool)
 
 
 def not_in(values: pd.Series, allowed: Sequence[str]) -> Mask:
@@ -172,6 +187,8 @@ def column_rules(table: s.Table) -> list[Rule]:
                     quiet_when=(f"{name}_type",) if column.kind != "text" else (),
                 )
             )
+        if column.kind == "text":
+            rules.append(too_long(table.name, name))
     if table.key:
         key = table.key
         rules.append(
@@ -185,6 +202,40 @@ def column_rules(table: s.Table) -> list[Rule]:
             )
         )
     return rules
+
+
+def too_long(table: str, column: str) -> Rule:
+    """A text value longer than its setting allows. An id or a category is short, so a long
+    one is an error or an attack (a megabyte category would make every output unreadable):
+    its row is quarantined. Free text (a survey comment) is used cut to the limit, with a
+    warning: the survey's scores are sound, and a long complaint is still a complaint."""
+    if column in s.FREE_TEXT:
+        return Rule(
+            table,
+            f"{column}_length",
+            "warn",
+            f"{column} is longer than {{limit}} characters: its first {{limit}} are used",
+            lambda i: longer(i.typed[column], i.limits[COMMENT_LIMIT]),
+            expect(
+                "ExpectColumnValueLengthsToBeBetween",
+                column=column,
+                max_value={"$PARAMETER": COMMENT_LIMIT},
+            ),
+            limit=COMMENT_LIMIT,
+        )
+    return Rule(
+        table,
+        f"{column}_length",
+        "quarantine",
+        f"{column} is longer than {{limit}} characters",
+        lambda i: longer(i.typed[column], i.limits[TEXT_LIMIT]),
+        expect(
+            "ExpectColumnValueLengthsToBeBetween",
+            column=column,
+            max_value={"$PARAMETER": TEXT_LIMIT},
+        ),
+        limit=TEXT_LIMIT,
+    )
 
 
 def structure_rules(table: s.Table) -> list[Rule]:

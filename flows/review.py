@@ -587,7 +587,10 @@ def _review_period(
         )
     with _stage(stages, "render"), render_step.no_garbage_collection():
         tables = publish_step.review_tables(kpis, root_cause, scorecard.agents)
-        attachments = {name: tables[name] for name in publish_step.ATTACHED_TO_PDF}
+        # the PDF's copies of the tables open in a spreadsheet: formula-like cells neutralised
+        attachments = {
+            n: deliver_step.spreadsheet_safe(tables[n]) for n in publish_step.ATTACHED_TO_PDF
+        }
         documents: dict[str, bytes] = {}
         for language in (settings.language, *settings.extra_languages):
             drafted = (

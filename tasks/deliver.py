@@ -14,6 +14,10 @@ SMTP URL (`smtp_from_url`), no password allowed in it:
 encoded: `reviews%40example.com`) means log in, with the password read from the environment
 variable named by `password_env`. Logging in without TLS is refused except on loopback.
 
+CSV files attached to the message are made safe for spreadsheet apps (`spreadsheet_safe`):
+a text cell that a spreadsheet would run as a formula gets a leading `'`. The published
+files are never changed; only the copies that travel to a manager's spreadsheet are.
+
 Recipients (`recipients_for`), in the config file:
 
     [recipients.default.monthly]
@@ -34,6 +38,7 @@ import os
 import re
 import smtplib
 import ssl
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -306,7 +311,8 @@ def build_message(
     extra_attachments: Mapping[str, bytes] = _NO_ATTACHMENTS,
 ) -> EmailMessage:
     """The e-mail of a review: the summary lines as a UTF-8 plain-text body, the PDF and any
-    extra files (e.g. `kpis.csv`) attached byte for byte.
+    extra files (e.g. `kpis.csv`) attached byte for byte, but CSV files spreadsheet-safe
+    (`spreadsheet_safe`: they are opened by a manager's spreadsheet app).
 
     No I/O (only the clock for Date and a random Message-ID): build it once, so every retry
     sends the same message and a mail client can drop a duplicate by its Message-ID."""
@@ -334,6 +340,8 @@ def build_message(
             PurePosixPath(name).suffix.lower(), ("application", "octet-stream")
         )
         params = {"charset": "utf-8"} if maintype == "text" else {}
+        if subtype == "csv":
+            data = spreadsheet_safe(data)
         message.add_attachment(
             data, maintype=maintype, subtype=subtype, filename=name, params=params
         )
@@ -345,6 +353,53 @@ def build_message(
 def _check_file_name(name: str) -> None:
     if not name or name in (".", "..") or any(c in name for c in "/\\") or not name.isprintable():
         raise ValueError(f"{name!r} is not a plain file name for an attachment")
+
+
+# ---------------------------------------------------------------- spreadsheet-safe CSV
+# a cell a spreadsheet app may run as a formula starts with one of these (ASCII, or the
+# full-width and small forms some apps also read as operators, which NFKC maps to ASCII)
+_FORMULA_SIGNS: Final = frozenset("=+-@\u2212")  # U+2212: the minus sign
+_CONTROL_STARTS: Final = frozenset("\t\r\n")  # a cell starting with one is always suspect
+_NUMBER = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|-?inf")
+# one field of a CSV as `csv.writer` writes it: quoted (group 1, quotes doubled inside) or
+# plain at the start of the text, after a comma or after a line break (group 2: a bare CR
+# too, where a spreadsheet starts a row); scanning left to right, a quoted field is consumed
+# whole, so its commas and line breaks are never read as separators
+_FIELD = re.compile(r'"([^"]*(?:""[^"]*)*)"|(?:\A|(?<=[,\r\n]))([^,"\r\n]+)')
+
+
+def spreadsheet_safe(data: bytes) -> bytes:
+    """CSV bytes with every text cell a spreadsheet would run as a formula prefixed by `'`
+    (OWASP's advice against CSV injection); numbers and every other byte are unchanged.
+
+    For the copies a manager opens (e-mail, PDF attachments), never the published files,
+    which the contract keeps exact. Works on bytes, not `csv.reader`, so a field of any size
+    is read; idempotent (a neutralised cell starts with `'`)."""
+    text = data.decode("utf-8", errors="surrogateescape")
+
+    def safe(field: re.Match[str]) -> str:
+        quoted, plain = field.group(1), field.group(2)
+        if quoted is not None:
+            value = quoted.replace('""', '"')
+            return f'"\'{quoted}"' if runs_as_formula(value) else field.group(0)
+        return f"'{plain}" if runs_as_formula(plain) else plain
+
+    return _FIELD.sub(safe, text).encode("utf-8", errors="surrogateescape")
+
+
+def runs_as_formula(cell: str) -> bool:
+    """Whether a spreadsheet app might evaluate the cell: it starts with `=`, `+`, `-`, `@`
+    (or a full-width or small form of one), after any blanks or invisible characters, or with
+    a tab or line break; a plain number (`-0.5`, `-1e-05`) is a number, not a formula."""
+    if not cell or _NUMBER.fullmatch(cell):
+        return False
+    if cell[0] in _CONTROL_STARTS:
+        return True
+    for char in cell:
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
+            continue
+        return char in _FORMULA_SIGNS or unicodedata.normalize("NFKC", char) in _FORMULA_SIGNS
+    return False
 
 
 # ---------------------------------------------------------------- sending

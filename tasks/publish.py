@@ -196,11 +196,22 @@ def csv_value(value: object) -> str:
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Rows as CSV, one `\\n` per row; a text holding a carriage return is quoted too (Python
+    3.11's writer quotes only the line terminator's characters), so a reader sees one row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    with_cr = io.StringIO()
+    quotes_cr = csv.writer(with_cr, lineterminator="\r\n")  # the same, quoting \r as well
     writer.writerow(header)
     for row in rows:
-        writer.writerow([csv_value(v) for v in row])
+        cells = [csv_value(v) for v in row]
+        if "\r" in "".join(cells):
+            quotes_cr.writerow(cells)
+            buffer.write(with_cr.getvalue()[:-2] + "\n")
+            with_cr.seek(0)
+            with_cr.truncate()
+        else:
+            writer.writerow(cells)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -23,11 +23,22 @@ from pandas.errors import OutOfBoundsDatetime
 from csreview import schema as s
 from csreview.frames import among, exact_copies
 from csreview.settings import Settings
-from expectations import READ_AT, SUITES, Rule, RuleInputs, Severity
+from expectations import (
+    COMMENT_LIMIT,
+    LIMITS,
+    READ_AT,
+    SUITES,
+    TEXT_LIMIT,
+    Rule,
+    RuleInputs,
+    Severity,
+)
+from expectations.rules import longer
 from tasks.extract import Extract
 
 REASON = "reason"
 _EXAMPLES = 5
+_SHOWN = 80  # characters of a failing id or value the evidence shows (a value may be huge)
 _TABLE_ORDER = (s.AGENTS, s.CONTACTS, s.QA_EVALUATIONS, s.SURVEYS, s.SHIFTS)
 
 
@@ -113,12 +124,13 @@ class _Table:
         mask = rule.failing(dataclasses.replace(inputs, bad=self.bad.copy()))
         failing = mask.fillna(False).to_numpy(dtype=bool)
         self.failing[rule.name] = failing
+        reason = rule.described(inputs.limits)
         self.results.append(
             RuleResult(
                 self.table.name,
                 rule.name,
                 rule.severity,
-                rule.reason,
+                reason,
                 len(failing),
                 int(failing.sum()),
                 self._examples(self.raw, failing),
@@ -130,21 +142,21 @@ class _Table:
             shown = failing.copy()
             for other in rule.quiet_when:
                 shown &= ~self.failing.get(other, np.zeros_like(failing))
-            self.reasons.append((rule.reason, shown))
+            self.reasons.append((reason, shown))
             self.bad |= failing
 
     def _examples(self, raw: pd.DataFrame, mask: np.ndarray) -> tuple[str, ...]:
         positions = np.flatnonzero(mask)[:_EXAMPLES]
         key = self.table.key
         if key and key in raw.columns:
-            return tuple(str(v) for v in raw[key].iloc[positions])
+            return tuple(shortened(str(v)) for v in raw[key].iloc[positions])
         return tuple(f"row {p + 1}" for p in positions)
 
-    def inputs(self, read_at: pd.Timestamp, **upstream: Any) -> RuleInputs:
-        return RuleInputs(self.typed, self.raw, read_at, **upstream)
+    def inputs(self, read_at: pd.Timestamp, limits: dict[str, int], **upstream: Any) -> RuleInputs:
+        return RuleInputs(self.typed, self.raw, read_at, limits=limits, **upstream)
 
-    def used(self) -> pd.DataFrame:
-        return self.typed[~self.bad].reset_index(drop=True)
+    def used(self, limits: dict[str, int]) -> pd.DataFrame:
+        return cut_free_text(self.typed[~self.bad].reset_index(drop=True), limits[COMMENT_LIMIT])
 
     def rejected(self) -> pd.DataFrame:
         """Rows as read, plus their reasons joined: exact copies say `duplicate row`."""
@@ -197,6 +209,7 @@ class GxInputs:
     seen: dict[str, np.ndarray]
     read_at: pd.Timestamp
     per_table_only: bool
+    limits: dict[str, int] = field(default_factory=lambda: dict(LIMITS))
 
 
 def gx_inputs(
@@ -215,7 +228,7 @@ def gx_inputs(
         seen[name] = (
             np.ones(len(raw), dtype=bool) if per_table_only else ~exact_copies(raw, table.key)
         )
-    return GxInputs(frames, seen, read_at, per_table_only)
+    return GxInputs(frames, seen, read_at, per_table_only, text_limits(settings))
 
 
 def prepare_gx() -> None:
@@ -284,13 +297,14 @@ def _row_checks(
                 tables[name].run(rule, inputs)
 
     agents = tables[s.AGENTS.name]
-    row_rules(s.AGENTS.name, agents.inputs(read_at))
+    limits = text_limits(settings)
+    row_rules(s.AGENTS.name, agents.inputs(read_at, limits))
     agent_ids = agents.ids(~agents.bad)
     bad_agents = _only_in(agents.ids(agents.bad), agent_ids)
     contacts = tables[s.CONTACTS.name]
     row_rules(
         s.CONTACTS.name,
-        contacts.inputs(read_at, agent_ids=agent_ids, bad_agent_ids=bad_agents),
+        contacts.inputs(read_at, limits, agent_ids=agent_ids, bad_agent_ids=bad_agents),
     )
     upstream = {
         "contacts": contacts.typed.loc[~contacts.bad, [s.CONTACT_ID, s.CREATED_AT]],
@@ -300,7 +314,7 @@ def _row_checks(
         "bad_contact_ids": _only_in(contacts.ids(contacts.bad), contacts.ids(~contacts.bad)),
     }
     for table in (s.QA_EVALUATIONS, s.SURVEYS, s.SHIFTS):
-        row_rules(table.name, tables[table.name].inputs(read_at, **upstream))
+        row_rules(table.name, tables[table.name].inputs(read_at, limits, **upstream))
 
     for t in tables.values():
         results.extend(t.results)
@@ -323,7 +337,7 @@ def _row_checks(
                 f"{t.table.name}: {bad} of {read} rows broke a rule "
                 f"({share:.1%} > the {settings.max_bad_row_share:.0%} allowed)"
             )
-    clean = {n: t.used() for n, t in tables.items()}
+    clean = {n: t.used(limits) for n, t in tables.items()}
     quarantine = {n: t.rejected().reset_index(drop=True) for n, t in tables.items()}
     in_period = _in_period(clean[s.CONTACTS.name], extract, settings)
     results.append(
@@ -352,6 +366,28 @@ def _row_checks(
         _counts(extract, quarantine),
         read_at=read_at,
     )
+
+
+def text_limits(settings: Settings) -> dict[str, int]:
+    """The longest text a value may hold, per suite parameter, as the settings say."""
+    return {TEXT_LIMIT: settings.max_text_length, COMMENT_LIMIT: settings.max_comment_length}
+
+
+def cut_free_text(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Free text (a survey comment) cut to LIMIT characters, as its length warning says: the
+    row is sound, and nothing downstream needs more of a comment than that."""
+    cuts = {
+        c: frame[c].str.slice(0, limit)
+        for c in s.FREE_TEXT
+        if c in frame.columns and longer(frame[c], limit).any()
+    }
+    return frame.assign(**cuts) if cuts else frame
+
+
+def shortened(text: str) -> str:
+    """A failing id or value as the evidence shows it: cut, so a megabyte value that was
+    quarantined for its length is not copied into every report that names it."""
+    return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 1]}… ({len(text)} characters)"
 
 
 def _only_in(ids: pd.Series, others: pd.Series) -> pd.Series:
@@ -470,7 +506,7 @@ def run_suites(inputs: GxInputs) -> GxRun:
         frame = gx_view(s.TABLES_BY_NAME[name], typed[inputs.seen[name]])
         result = definitions[name].run(
             batch_parameters={"dataframe": frame},
-            expectation_parameters={READ_AT: read_at},
+            expectation_parameters={READ_AT: read_at, **inputs.limits},
             result_format="SUMMARY",
         )
         for one in result.results:
@@ -485,10 +521,23 @@ def run_suites(inputs: GxInputs) -> GxRun:
             outcomes[(name, str(meta.get("rule")))] = GxOutcome(
                 bool(one.success),
                 None if unexpected is None else int(unexpected),
-                tuple(dict.fromkeys(str(_plain(v)) for v in values))[:_EXAMPLES],
+                tuple(dict.fromkeys(shortened(str(_plain(v))) for v in values))[:_EXAMPLES],
             )
-        summary[name] = json.loads(json.dumps(result.describe_dict(), default=_plain))
+        summary[name] = _shortened_all(
+            json.loads(json.dumps(result.describe_dict(), default=_plain))
+        )
     return GxRun(outcomes, summary)
+
+
+def _shortened_all(value: Any) -> Any:
+    """GX's results with every long text cut (its failing values are the rows' own)."""
+    if isinstance(value, str):
+        return shortened(value)
+    if isinstance(value, list):
+        return [_shortened_all(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shortened_all(v) for k, v in value.items()}
+    return value
 
 
 def _plain(value: object) -> object:

@@ -487,6 +487,9 @@ ZH_CN = {
     "No action could be judged yet.": "尚无可判定的措施。",
     "A month's cell is the action's metric in its segment as that month's review measured it, with its verdict. The quarter measures, over the whole quarter, the actions opened before it; an action opened during the quarter took effect part-way through it, so its verdict is its latest monthly check, and one opened in the quarter's last month is not yet measured.": "每月单元格为当月评审在该措施所针对的细分群体中测得的指标值及结论。季度列在整个季度范围内测量季度开始前提出的措施；季度内提出的措施在季度中途才生效，因此以其最近一次月度跟踪结论为准，季度最后一个月提出的措施尚未测量。",
     "No action was approved in this quarter's monthly reviews, and no earlier action was followed up during it.": "本季度的月度评审没有批准任何措施，本季度也没有跟踪更早的措施。",
+    # validation: the reason of a value longer than its setting allows (rules.too_long)
+    "{column} is longer than {limit} characters": "{column} 超过 {limit} 个字符",
+    "{column} is longer than {limit} characters: its first {limit} are used": "{column} 超过 {limit} 个字符：仅使用前 {limit} 个字符",
 }
 
 

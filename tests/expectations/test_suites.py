@@ -7,7 +7,8 @@ import json
 import pytest
 
 from csreview import schema as s
-from expectations import SUITES, suite_json
+from expectations import COMMENT_LIMIT, LIMITS, SUITES, TEXT_LIMIT, suite_json
+from expectations.rules import RuleInputs
 
 
 @pytest.mark.parametrize("table", s.TABLES, ids=lambda t: t.name)
@@ -60,3 +61,40 @@ def test_suite_prints_as_json_and_explains_what_gx_cannot_check(table: str) -> N
     for rule in suite["rules"]:
         assert rule["severity"] in {"blocking", "quarantine", "warn"}
         assert rule["expectation"] or rule["why_not_gx"], rule["rule"]
+
+
+@pytest.mark.parametrize("table", s.TABLES, ids=lambda t: t.name)
+def test_every_text_column_has_a_length_limit_that_gx_reads_as_a_parameter(
+    table: s.Table,
+) -> None:
+    rules = {r.name: r for r in SUITES[table.name]}
+    for column in table.kinds("text"):
+        rule = rules[f"{column}_length"]
+        limit = COMMENT_LIMIT if column in s.FREE_TEXT else TEXT_LIMIT
+        assert rule.limit == limit and rule.expectation is not None
+        assert rule.expectation.kwargs == {"column": column, "max_value": {"$PARAMETER": limit}}
+        reason = f"{column} is longer than {LIMITS[limit]} characters"
+        if column in s.FREE_TEXT:  # free text is cut, its row used
+            assert rule.severity == "warn"
+            assert rule.described(LIMITS) == f"{reason}: its first {LIMITS[limit]} are used"
+        else:
+            assert rule.severity == "quarantine" and rule.described(LIMITS) == reason
+
+
+@pytest.mark.parametrize(
+    ("values", "limit", "failing"),
+    [
+        (["a" * 200, "a" * 201, None, ""], 200, [False, True, False, False]),
+        (["汉" * 200, "汉" * 201], 200, [False, True]),  # characters, not UTF-8 bytes
+        (["😀" * 3, "e\u0301" * 2], 3, [False, True]),  # code points, as GX counts them
+    ],
+)
+def test_length_is_counted_in_characters(
+    values: list[str | None], limit: int, failing: list[bool]
+) -> None:
+    import pandas as pd
+
+    typed = pd.DataFrame({s.CATEGORY: pd.Series(values, dtype="string")})
+    inputs = RuleInputs(typed, typed, pd.Timestamp(0), limits={TEXT_LIMIT: limit})
+    rule = next(r for r in SUITES["contacts"] if r.name == "category_length")
+    assert rule.failing(inputs).tolist() == failing

@@ -19,11 +19,13 @@ from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database, to_fo
 from csreview.periods import Period
 from csreview.schema import AGENT_ID, TABLES_BY_NAME
 from flows.cli import main
+from tasks.deliver import spreadsheet_safe
 from tests.conftest import ZONE
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 SEPTEMBER = Period("monthly", 2026, 9)
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZONE)
+FORMULA = '=HYPERLINK("http://evil.example","x")'
 
 
 @pytest.fixture(scope="module")
@@ -494,10 +496,31 @@ def test_review_is_delivered_by_email_and_a_failure_is_exit_4(
         )
         return path
 
+    # hostile categories: spreadsheet formulas, and a megabyte one
+    frames = dict(centre[0])
+    contacts = frames["contacts"].astype("object")
+    september = contacts.index[pd.to_datetime(contacts["created_at"]) >= "2026-09-01"]
+    category = contacts["category"].copy()
+    category[september[:60]] = FORMULA
+    category[september[60]] = "c" * 1_000_000
+    frames["contacts"] = contacts.assign(category=category)
+    hostile = f"sqlite:///{tmp_path / 'hostile.sqlite'}"
+    to_database(frames, hostile)
     with smtp_server() as (port, inbox):
-        assert review(centre[1], tmp_path / "ok", "--config", str(config(port))) == 0
+        assert review(hostile, tmp_path / "ok", "--config", str(config(port))) == 0
     assert len(inbox.envelopes) == 1
     mail = message_from_bytes(inbox.envelopes[0].original_content or b"", policy=policy.default)
+    folder = tmp_path / "ok/monthly/2026-09"
+    exact = (folder / "kpis.csv").read_bytes()
+    assert b',"=HYPERLINK(""http://evil.example"",""x"")",' in exact and len(exact) < 10**6
+    assert (
+        json.loads((folder / "manifest.json").read_text())["tables"]["contacts"]["quarantined"] == 1
+    )
+    emailed = next(p for p in mail.iter_attachments() if p.get_filename() == "kpis.csv")
+    assert emailed.get_payload(decode=True) == spreadsheet_safe(exact)
+    assert b',"\'=HYPERLINK(""http://evil.example' in spreadsheet_safe(exact)
+    embedded = PdfReader(folder / "review.pdf").attachments["kpis.csv"][0]
+    assert embedded == spreadsheet_safe(exact)
     assert inbox.envelopes[0].rcpt_tos == ["ops@example.com"]
     assert "2026-09" in str(mail["subject"])
     body = mail.get_body(preferencelist=("plain",))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import gc
+import io
 import re
 import socket
 from collections.abc import Iterator
@@ -12,19 +14,23 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
+import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from csreview.settings import ConfigError
+from tasks import publish
 from tasks.deliver import (
     DeliveryError,
     Recipients,
     Smtp,
     build_message,
     recipients_for,
+    runs_as_formula,
     send,
     smtp_from_url,
+    spreadsheet_safe,
 )
 
 SENDER = "reviews@example.com"
@@ -34,6 +40,16 @@ PASSWORD_ENV = "CSREVIEW_TEST_SMTP_PASSWORD"
 PDF = b"%PDF-1.7\n" + bytes(range(256)) + b"\n%%EOF\n"
 PDF_NAME = "客服质量月报-2026-10.pdf"
 KPIS_CSV = "kpi,segment,value\nfcr,全部,0.5\n".encode()
+KPI_HEADER = [
+    "kpi",
+    "dimension",
+    "segment",
+    "value",
+    "numerator",
+    "denominator",
+    "target",
+    "status",
+]
 SUBJECT = "客服质量月报 2026-10 / Service-quality review October 2026"
 SUMMARY = (
     "2026-10 客服质量月报：首次解决率 50.0%（目标 70%）。",
@@ -259,6 +275,99 @@ def test_message_needs_recipients_and_plain_file_names() -> None:
     plain = review_message(extra_attachments={}, pdf_name="review.pdf")
     assert [p.get_filename() for p in plain.iter_attachments()] == ["review.pdf"]
     assert plain["Cc"] == "qa@example.com" and plain["Date"]
+
+
+# ---------------------------------------------------------------- spreadsheet-safe CSV
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '=HYPERLINK("http://evil.example","click")',
+        "+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\tplain",
+        "\rplain",
+        "\nplain",
+        "  =1+1",
+        "\u3000=1+1",  # ideographic space
+        "\u200b=1+1",  # zero-width space
+        "\ufeff@x",  # byte-order mark
+        "\xa0+x",  # no-break space
+        "＝1+1",
+        "＋cmd",
+        "－1＋2",
+        "＠SUM(A1)",
+        "﹦1",
+        "−1",  # U+2212 minus sign
+        "-",
+        "- 1",
+        "-1,5",
+        "-1e",
+        "--1",
+        "-0x10",
+        "=",
+    ],
+)
+def test_formula_cells_are_neutralised(cell: str) -> None:
+    assert runs_as_formula(cell)
+    data = publish.csv_bytes(["segment", "value"], [[cell, -0.5]])
+    row = list(csv.reader(io.StringIO(spreadsheet_safe(data).decode(), newline="")))[1]
+    assert row == ["'" + cell, "-0.5"]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["", "billing", "0.5", "-0.5", "-1", "-0", "-1e-05", "-1.5E+20", "-.5", "-inf", "12-34",
+     "a=b", "'=already safe", "客服=投诉", "上海", " ", "\u3000", "😀", "e-mail"],
+)  # fmt: skip
+def test_numbers_and_plain_text_are_left_alone(cell: str) -> None:
+    assert not runs_as_formula(cell)
+    data = publish.csv_bytes(["segment", "value"], [[cell, 1], [cell, -2.5e-07]])
+    assert spreadsheet_safe(data) == data
+
+
+def test_only_the_cells_that_run_change_and_the_rest_is_byte_for_byte() -> None:
+    rows = [
+        ["fcr", "category", "=1+1", -0.5, None, 3, 0.7, "breach"],
+        ["fcr", "category", "a,\n=b", -1, 2.0, 3, 0.7, "ok"],  # quoted: comma, line break
+        ["fcr", "category", '"quoted" =x', 0.5, 1.0, 2, None, "ok"],
+        ["fcr", "category", '=a,"b"\r\n', 0.5, 1.0, 2, None, "ok"],
+        ["fcr", "category", "x" * 200_000, 0.5, 1.0, 2, None, "ok"],  # beyond csv's field limit
+        ["fcr", "category", "@" + "x" * 200_000, 0.5, 1.0, 2, None, "ok"],
+        ["fcr", "category", "bill\r=cmd", 0.5, 1.0, 2, None, "ok"],  # one cell, CR quoted
+    ]
+    data = publish.csv_bytes(KPI_HEADER, rows)
+    readable = [r for r in rows if len(str(r[2])) < 100]
+    small = publish.csv_bytes(KPI_HEADER, readable)
+    read = list(csv.reader(io.StringIO(small.decode(), newline="")))
+    assert [r[2] for r in read[1:]] == [r[2] for r in readable]  # exact, row by row
+    safe = spreadsheet_safe(data)
+    expected = [KPI_HEADER, *([publish.csv_value(v) for v in r] for r in rows)]
+    expected[1][2], expected[4][2], expected[6][2] = "'=1+1", '\'=a,"b"\r\n', "'@" + "x" * 200_000
+    assert safe == publish.csv_bytes(expected[0], expected[1:])
+    assert spreadsheet_safe(safe) == safe  # idempotent
+    assert spreadsheet_safe(b"a,b\nbill\r=cmd,1\r\n@x,2") == b"a,b\nbill\r'=cmd,1\r\n'@x,2"
+
+
+def test_emailed_csvs_are_neutralised_and_the_published_ones_exact() -> None:
+    kpis = pd.DataFrame(
+        [
+            ("fcr", "category", '=HYPERLINK("http://x")', -0.5, None, 40, 0.7, "breach"),
+            ("fcr", "category", "＋cmd", 0.25, 10.0, 40, 0.7, "breach"),
+            ("fcr", "all", "all", 0.5, 20.0, 40, 0.7, "breach"),
+        ],
+        columns=KPI_HEADER,
+    )
+    published = publish.kpis_csv(kpis)
+    assert b"\n=HYPERLINK" not in published and b',"=HYPERLINK' in published  # exact
+    message = review_message(extra_attachments={"kpis.csv": published, "notes.txt": b"=1+1"})
+    attached = {p.get_filename(): p.get_payload(decode=True) for p in message.iter_attachments()}
+    rows = list(csv.reader(io.StringIO(attached["kpis.csv"].decode(), newline="")))
+    assert [r[2] for r in rows[1:]] == ["all", '\'=HYPERLINK("http://x")', "'＋cmd"]
+    assert [r[3] for r in rows[1:]] == ["0.5", "-0.5", "0.25"]  # numbers stay numbers
+    assert attached["notes.txt"] == b"=1+1"  # only CSV files are for spreadsheets
+    assert publish.kpis_csv(kpis) == published
 
 
 # ---------------------------------------------------------------- the SMTP URL

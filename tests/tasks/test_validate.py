@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import datetime
 
 import pandas as pd
@@ -209,3 +210,100 @@ def test_gx_records_a_gate_at_the_clock_it_was_checked_at(settings: Settings) ->
         for r in at_its_own_clock.rules
         if (r.table, r.rule) == ("contacts", "created_at_not_future")
     ).gx_agrees
+
+
+# ---------------------------------------------------------------- text lengths
+LONG = "x" * 201
+MEGABYTE = "类" * 1_000_000  # a million characters, three megabytes in UTF-8
+LENGTHS = "ExpectColumnValueLengthsToBeBetween"
+
+HOSTILE_ROWS: list[tuple[str, dict[str, object], str]] = [
+    ("contacts", {"contact_id": "x1", "category": LONG}, "category is longer than 200"),
+    ("contacts", {"contact_id": "x2", "category": MEGABYTE}, "category is longer than 200"),
+    ("contacts", {"contact_id": "x" * 300}, "contact_id is longer than 200"),
+    ("contacts", {"contact_id": "x3", "customer_id": LONG}, "customer_id is longer than 200"),
+    ("contacts", {"contact_id": "x4", "agent_id": LONG}, "agent_id is longer than 200"),
+    ("agents", {"agent_id": LONG}, "agent_id is longer than 200"),
+    ("agents", {"agent_id": "A8", "team": MEGABYTE}, "team is longer than 200"),
+    ("agents", {"agent_id": "A9", "site": "上海" * 101}, "site is longer than 200"),
+    ("qa_evaluations", {"evaluation_id": LONG}, "evaluation_id is longer than 200"),
+    ("qa_evaluations", {"evaluation_id": "e9", "reviewer_id": LONG}, "reviewer_id is longer"),
+    ("surveys", {"survey_id": LONG, "contact_id": "c6"}, "survey_id is longer than 200"),
+    ("shifts", {"agent_id": LONG}, "agent_id is longer than 200"),
+]
+
+
+@pytest.mark.parametrize(("table", "changes", "reason"), HOSTILE_ROWS)
+def test_text_longer_than_its_limit_is_quarantined(
+    settings: Settings, table: str, changes: dict[str, object], reason: str
+) -> None:
+    frames = with_rows(table, **changes)
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
+    result = check_rules(Extract(OCTOBER, READ_AT, frames, typed, ()), settings)
+    quarantined = result.quarantine[table]
+    assert len(quarantined) == 1
+    assert reason in quarantined["reason"].iloc[0]
+    assert len(result.clean[table]) == len(raw_frames()[table])
+    shown = [e for r in result.rules for e in r.examples] + list(quarantined["reason"])
+    assert max(len(e) for e in shown) < 200  # the evidence names a long id, cut
+
+
+def test_text_up_to_its_limit_is_used(settings: Settings) -> None:
+    frames = with_rows("contacts", contact_id="y" * 200, category="类" * 200, customer_id="U" * 200)
+    frames = {
+        **frames,
+        "surveys": frames["surveys"].assign(comment=["好" * 5_000, "x", None, "y"]),
+        "agents": frames["agents"].assign(team=["t" * 200, "Bravo"]),
+    }
+    result = run(frames, settings)
+    assert all(len(q) == 0 for q in result.quarantine.values())
+    length_rules = [r for r in result.rules if r.expectation == LENGTHS]
+    assert len(length_rules) == 18 and all(r.gx_agrees for r in length_rules)
+
+
+def test_great_expectations_counts_the_long_values_the_masks_quarantine(
+    settings: Settings,
+) -> None:
+    frames = raw_frames()
+    for table, changes, _ in HOSTILE_ROWS:
+        extra = frames[table].iloc[[0]].assign(**changes)
+        frames[table] = pd.concat([frames[table], extra], ignore_index=True)
+    result = run(frames, settings)
+    failing = {(r.table, r.rule): r for r in result.rules if r.expectation == LENGTHS}
+    assert failing[("contacts", "category_length")].failed == 2
+    assert all(r.gx_agrees for r in failing.values()), [
+        (r.rule, r.failed, r.gx_unexpected) for r in failing.values() if not r.gx_agrees
+    ]
+    values = [v for r in failing.values() for v in r.gx_values]
+    assert values and max(len(v) for v in values) < 200
+    assert MEGABYTE not in json.dumps(result.gx_results, ensure_ascii=False)
+
+
+def test_a_long_comment_is_cut_with_a_warning_and_its_survey_used(settings: Settings) -> None:
+    """Free text is not an id: the survey's scores are sound, so it is used, its comment cut."""
+    frames = with_rows(
+        "surveys",
+        survey_id="s8",
+        contact_id="c6",
+        submitted_at="2026-10-09 12:00:00",
+        comment="好" * 5_001,
+    )
+    result = run(frames, settings)
+    assert len(result.quarantine["surveys"]) == 0
+    used = result.clean["surveys"].set_index("survey_id")["comment"]
+    assert used.loc["s8"] == "好" * 5_000 and used.loc["s1"] == "很好"
+    (warning,) = [r for r in result.warnings if r.rule == "comment_length"]
+    assert warning.failed == 1 and warning.gx_agrees and warning.examples == ("s8",)
+    assert warning.description == "comment is longer than 5000 characters: its first 5000 are used"
+    assert frames["surveys"]["comment"].iloc[-1] == "好" * 5_001  # the input is not changed
+
+
+def test_the_limits_are_settings(settings: Settings) -> None:
+    roomy = settings.model_copy(update={"max_text_length": 300, "max_comment_length": 10})
+    result = run(with_rows("contacts", contact_id="x1", category=LONG), roomy)
+    assert all(len(q) == 0 for q in result.quarantine.values())
+    comments = result.clean["surveys"].set_index("survey_id")["comment"]
+    assert comments.loc["s2"] == "call me on" and comments.loc["s1"] == "很好"
+    rule = next(r for r in result.rules if r.rule == "comment_length")
+    assert rule.failed == 1 and rule.gx_agrees
+    assert rule.description == "comment is longer than 10 characters: its first 10 are used"
