@@ -362,11 +362,12 @@ def _removed_by_retention(
         removed_at = datetime.fromisoformat(str(data["removed_at"]))
         files = [str(name) for name in data["files"]]
         started = record.started_at if record else datetime.fromisoformat(manifest["started_at"])
+        config = manifest.get("config")
+        configured = config.get("quarantine_retention_days") if isinstance(config, dict) else None
+        days = min(int(configured if configured is not None else retention_days), retention_days)
     except (OSError, ValueError, TypeError, KeyError) as err:
         found.problems.append(f"quarantine/{p.REMOVED} is not a retention record ({err!r})")
         return {}
-    configured = manifest.get("config", {}).get("quarantine_retention_days", retention_days)
-    days = min(int(configured), retention_days)
     started = started.replace(tzinfo=started.tzinfo or UTC)
     removed_at = removed_at.replace(tzinfo=removed_at.tzinfo or UTC)
     aged = started + timedelta(days=days) <= removed_at <= (now or datetime.now(UTC))
@@ -391,10 +392,14 @@ def _check_log(root: Path, manifest: dict[str, Any], found: _Findings) -> None:
         found.not_checked.append(f"{p.RUN_LOG} (the manifest does not record it)")
         return
     path = _within(root, p.RUN_LOG)
-    if path is None or not path.is_file():
+    if path is None:
+        found.problems.append(f"outside the folder or a link: {p.RUN_LOG}")
+        return
+    if not path.is_file():
         found.problems.append(f"missing: {p.RUN_LOG}")
         return
-    size = int(sealed.get("size", -1))
+    size = sealed.get("size")
+    size = size if isinstance(size, int) else -1
     with path.open("rb") as handle:
         head = handle.read(size) if size >= 0 else b""
     if len(head) != size or p.sha256(head) != sealed.get("sha256"):
@@ -437,9 +442,10 @@ def _check_record(
             found.problems.append(
                 f"the manifest's {name} ({value}) differs from the store's ({getattr(record, name)})"
             )
+    listed = manifest.get("tables")
     tables = {
         str(name): (t.get("read"), t.get("used"), t.get("quarantined"), t.get("sha256"))
-        for name, t in (manifest.get("tables") or {}).items()
+        for name, t in (listed.items() if isinstance(listed, dict) else [])
         if isinstance(t, dict)
     }
     for name in sorted(set(tables) | set(record.tables)):

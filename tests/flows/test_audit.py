@@ -234,6 +234,20 @@ TAMPERING: dict[str, tuple[Callable[[Path], None], str]] = {
         lambda out: (runs(out) / "b" / p.RUN_LOG).write_text("b started quietly\n"),
         "altered: run.log",
     ),
+    "manifest fields of the wrong kind": (
+        lambda out: edit_json(
+            runs(out) / "b" / p.MANIFEST,
+            lambda m: m.update({"tables": [1], "config": "x", "run_log": {"size": "big"}}),
+        ),
+        "the manifest's counts of table contacts differ from the store's",
+    ),
+    "a symlinked run.log": (
+        lambda out: (
+            (runs(out) / "b" / p.RUN_LOG).unlink()
+            or (runs(out) / "b" / p.RUN_LOG).symlink_to(runs(out) / "a" / p.RUN_LOG)
+        ),
+        "outside the folder or a link: run.log",
+    ),
     "a file the manifest does not list": (
         lambda out: (runs(out) / "b" / "extra.html").write_text("<p>trust me</p>"),
         "not in the manifest: extra.html",
