@@ -41,7 +41,8 @@ class ReviewRun(Base):
     period: Mapped[str] = mapped_column(sa.String(20), index=True)
     reissue: Mapped[int]
     reason: Mapped[str | None] = mapped_column(sa.Text)
-    status: Mapped[str] = mapped_column(sa.String(20))  # published, blocked, interrupted
+    # publishing (recorded, the period not yet switched), published, blocked, interrupted
+    status: Mapped[str] = mapped_column(sa.String(20))
     started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     source: Mapped[str] = mapped_column(sa.Text)
     contract_version: Mapped[str] = mapped_column(sa.String(10))
@@ -54,6 +55,21 @@ class ReviewRun(Base):
     rules: Mapped[list[RunRule]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="RunRule.position"
     )
+    outputs: Mapped[list[RunOutput]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="RunOutput.name"
+    )
+
+
+class RunOutput(Base):
+    """The sha256 of one file a run's manifest lists: a copy kept apart from the folder, so
+    that a file edited together with its manifest is caught."""
+
+    __tablename__ = "run_outputs"
+
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("review_runs.run_id"), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    run: Mapped[ReviewRun] = relationship(back_populates="outputs")
 
 
 class RunTable(Base):
@@ -169,29 +185,131 @@ def upgrade(engine: sa.Engine) -> None:
         command.upgrade(config, "head")
 
 
-@contextmanager
-def session(url: str) -> Iterator[Session]:
-    """A session on the store, its tables created if missing; the engine is closed after."""
+def _engine(url: str) -> sa.Engine:
+    """An engine on the store; `${ENV}` references are expanded here, nowhere earlier."""
     try:
-        engine = sa.create_engine(expand_env(url))  # `${ENV}` expanded here, nowhere earlier
+        return sa.create_engine(expand_env(url))
     except ConfigError as err:
         raise StoreError(f"the results store cannot be opened: {err}") from err
     except (sa.exc.ArgumentError, ImportError) as err:
         raise StoreError(f"the results store URL is not valid: {err}") from err
+
+
+def _fault(err: sa.exc.SQLAlchemyError) -> StoreError:
+    """A database fault as one line (the driver's message, never the SQL)."""
+    cause = getattr(err, "orig", None) or err
+    first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return StoreError(f"the results store cannot be opened: {first}")
+
+
+@contextmanager
+def session(url: str) -> Iterator[Session]:
+    """A session on the store, its tables created if missing; the engine is closed after."""
+    engine = _engine(url)
     try:
+        _check_schema(engine)
         upgrade(engine)
         with Session(engine) as s:
             yield s
-    except sa.exc.OperationalError as err:
-        raise StoreError(f"the results store cannot be opened: {err.orig}") from err
+    except sa.exc.SQLAlchemyError as err:
+        raise _fault(err) from err
     finally:
         engine.dispose()
 
 
+class StoreMissingError(StoreError):
+    """No results store where one was looked for (nothing is created to read)."""
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL, or None (another database, or in memory)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    name = parsed.database
+    if name.startswith("file:"):
+        name = name.removeprefix("file:").split("?")[0]
+    return Path(name)
+
+
+@contextmanager
+def reading(url: str) -> Iterator[Session]:
+    """A session that only reads: the store is never created nor upgraded (`audit`)."""
+    engine = _engine(url)
+    try:
+        file = _sqlite_file(url)
+        if file is not None and not file.is_file():
+            raise StoreMissingError(f"there is no results store at {file}")
+        revision = _check_schema(engine)
+        if revision != HEAD:
+            raise StoreError(
+                f"the results store is at revision {revision or 'none'}, not {HEAD}: "
+                "the next review run upgrades it"
+            )
+        with Session(engine) as s:
+            yield s
+    except sa.exc.SQLAlchemyError as err:
+        raise _fault(err) from err
+    finally:
+        engine.dispose()
+
+
+HEAD: Final = "0002"
+REVISIONS: Final = ("0001", HEAD)
+
+
+def _check_schema(engine: sa.Engine) -> str | None:
+    """The store's revision, after checking the tables are csreview's: a foreign table of
+    the same name, or a revision newer than this code knows, is refused before any write."""
+    inspector = sa.inspect(engine)
+    tables = set(inspector.get_table_names())
+    ours = set(Base.metadata.tables)
+    if VERSION_TABLE not in tables:
+        if tables & ours:
+            raise StoreError(
+                f"the results store holds a {sorted(tables & ours)[0]} table that is not "
+                "csreview's (no csreview_store_version table)"
+            )
+        return None
+    with engine.connect() as connection:
+        revision = connection.scalar(sa.text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    if revision not in REVISIONS:
+        raise StoreError(
+            f"the results store is at revision {revision}, which this version of csreview "
+            f"does not know (it knows up to {HEAD}): upgrade csreview"
+        )
+    expected = {t.name: t for t in Base.metadata.sorted_tables}
+    if revision == HEAD:
+        for name in sorted(tables & ours):
+            have = {c["name"] for c in inspector.get_columns(name)}
+            missing = sorted({c.name for c in expected[name].columns} - have)
+            if missing:
+                raise StoreError(
+                    f"the results store's {name} table is not csreview's: "
+                    f"no column {', '.join(missing)}"
+                )
+    return str(revision)
+
+
 def check_store(url: str) -> None:
-    """Fail early (a usage error) when the store cannot be opened."""
-    with session(url) as s:
-        s.execute(sa.select(1))
+    """Fail early (a usage error) when the store cannot be opened, is not csreview's, or
+    cannot be written: a write is tried inside a transaction that is rolled back."""
+    engine = _engine(url)
+    try:
+        _check_schema(engine)
+        upgrade(engine)
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")  # takes the write lock
+            connection.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = version_num"))
+            connection.rollback()
+    except sa.exc.SQLAlchemyError as err:
+        message = str(_fault(err))
+        if "readonly" in message or "read-only" in message or "read only" in message:
+            message = message.replace("cannot be opened", "cannot be written")
+        raise StoreError(message) from err
+    finally:
+        engine.dispose()
 
 
 def record_run(
@@ -239,12 +357,48 @@ def record_run(
             )
             for i, r in enumerate(rules)
         ],
+        outputs=[
+            RunOutput(name=name, sha256=digest)
+            for name, digest in sorted(
+                {**manifest.get("outputs", {}), **manifest.get("config_files", {})}.items()
+            )
+        ],
     )
     with session(url) as s:
         s.merge(run)
         s.execute(sa.delete(KpiValue).where(KpiValue.run_id == run.run_id))
         if kpis:
             s.execute(sa.insert(KpiValue), [{**row, "run_id": run.run_id} for row in kpis])
+        s.commit()
+
+
+PUBLISHING: Final = "publishing"
+
+
+def mark_published(url: str, run_id: str) -> None:
+    """A run's record says `published` only once the period folder shows it."""
+    with session(url) as s:
+        s.execute(
+            sa.update(ReviewRun)
+            .where(ReviewRun.run_id == run_id, ReviewRun.status == PUBLISHING)
+            .values(status="published")
+        )
+        s.commit()
+
+
+def reconcile(url: str, tenant: str, cadence: str, period: str, shown: Sequence[str]) -> None:
+    """Records left `publishing` by a run stopped around its switch: `published` when the
+    period folder has shown the run (SHOWN), `interrupted` otherwise."""
+    where = (
+        ReviewRun.tenant == tenant,
+        ReviewRun.cadence == cadence,
+        ReviewRun.period == period,
+        ReviewRun.status == PUBLISHING,
+    )
+    with session(url) as s:
+        done = ReviewRun.run_id.in_(shown)
+        s.execute(sa.update(ReviewRun).where(*where, done).values(status="published"))
+        s.execute(sa.update(ReviewRun).where(*where, ~done).values(status="interrupted"))
         s.commit()
 
 
@@ -317,7 +471,7 @@ def list_runs(url: str, tenant: str | None = None, period: str | None = None) ->
         query = query.where(ReviewRun.tenant == tenant)
     if period:
         query = query.where(ReviewRun.period == period)
-    with session(url) as s:
+    with reading(url) as s:
         return [
             RunSummary(
                 run.run_id,
@@ -347,11 +501,65 @@ def failing_rules(url: str, run_id: str) -> list[tuple[str, str, str, int, int, 
         .where(RunRule.run_id == run_id, RunRule.failed > 0)
         .order_by(RunRule.position)
     )
-    with session(url) as s:
+    with reading(url) as s:
         return [
             (r.table_name, r.rule, r.severity, r.failed, r.checked, r.description)
             for r in s.scalars(query)
         ]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What the store holds of one run for `audit --verify` to hold its folder against."""
+
+    run_id: str
+    tenant: str
+    cadence: str
+    period: str
+    reissue: int
+    status: str
+    started_at: datetime
+    config_sha256: str
+    run_folder: str
+    tables: dict[str, tuple[int, int, int, str | None]]
+    outputs: dict[str, str]
+    latest_published: str | None  # of its tenant, cadence and period
+
+
+def run_record(url: str, run_id: str) -> RunRecord | None:
+    """One run as recorded, with the latest published run of its period (reads only)."""
+    with reading(url) as s:
+        run = s.get(ReviewRun, run_id)
+        if run is None:
+            return None
+        latest = s.scalar(
+            sa.select(ReviewRun.run_id)
+            .where(
+                ReviewRun.tenant == run.tenant,
+                ReviewRun.cadence == run.cadence,
+                ReviewRun.period == run.period,
+                ReviewRun.status == "published",
+            )
+            .order_by(ReviewRun.started_at.desc(), ReviewRun.run_id.desc())
+            .limit(1)
+        )
+        return RunRecord(
+            run.run_id,
+            run.tenant,
+            run.cadence,
+            run.period,
+            run.reissue,
+            run.status,
+            run.started_at,
+            run.config_sha256,
+            run.run_folder,
+            {
+                t.table_name: (t.rows_read, t.rows_used, t.rows_quarantined, t.sha256)
+                for t in run.tables
+            },
+            {o.name: o.sha256 for o in run.outputs},
+            latest,
+        )
 
 
 # ---------------------------------------------------------------- actions (PDCA)

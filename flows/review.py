@@ -363,6 +363,16 @@ def interrupted_task(store_url: str, run_ids: list[str]) -> None:
     store.mark_interrupted(store_url, run_ids)
 
 
+@task(name="reconcile", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def reconcile_task(store_url: str, tenant: str, period: Period, shown: list[str]) -> None:
+    store.reconcile(store_url, tenant, period.cadence, period.label, shown)
+
+
+@task(name="published", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def published_task(store_url: str, run_id: str) -> None:
+    store.mark_published(store_url, run_id)
+
+
 # ---------------------------------------------------------------- the flow
 @dataclasses.dataclass
 class _Stages:
@@ -463,12 +473,15 @@ def review(
 def _set_aside_interrupted(settings: Settings, tenant: str | None, period: Period) -> None:
     """Earlier runs of the period stopped between writing their review and publishing it:
     marked in the results store first, then in their manifests (so a stop in between is
-    found again by the next run)."""
+    found again by the next run); a record left `publishing` by a run stopped around its
+    switch becomes `published` if the period folder showed the run, else `interrupted`."""
     folder = publish_step.cadence_dir(settings.out_dir, tenant, period.cadence)
     interrupted = publish_step.interrupted_runs(folder, period)
     if interrupted:
         interrupted_task(settings.resolved_store_url, interrupted)
         publish_step.set_aside(folder, period, interrupted)
+    shown = [r["run_id"] for r in publish_step.published_runs(folder, period)]
+    reconcile_task(settings.resolved_store_url, tenant or "default", period, shown)
 
 
 def _review_period(
@@ -643,14 +656,23 @@ def _review_period(
             "crisis_level": crisis.level,
             "reused_steps": cache.reused,
         }
-        # complete folder, then the store's record, then the switch: whatever moment a run
-        # is stopped at, the period shows a recorded review, never an unrecorded one
+        # complete folder, then the store's record (`publishing`, with the outputs' hashes),
+        # then the switch, then the record says `published`: whatever moment a run is
+        # stopped at, the period shows a recorded review, and the store never says published
+        # before the switch (the next run reconciles a record left `publishing`)
         write_outputs_task(plan, tables | documents, manifest | stages.record())
-        record_task(settings.resolved_store_url, manifest, _rules(validation), _records(history))
+        written = publish_step.read_manifest(plan.run_dir)
+        record_task(
+            settings.resolved_store_url,
+            written | {"status": store.PUBLISHING},
+            _rules(validation),
+            _records(history),
+        )
         record_actions_task(
             settings.resolved_store_url, tenant or "default", the_period, plan.run_id, root_cause
         )
         link = publish_task(plan)
+        published_task(settings.resolved_store_url, plan.run_id)
         cache.clear()
         artifacts_task(
             f"{tenant or 'default'} {the_period.cadence} {the_period.label}",
@@ -670,7 +692,8 @@ def _review_period(
             link,
             {name: tables[name] for name in publish_step.ATTACHED_TO_PDF},
         )
-    publish_step.update_manifest(plan.run_dir, stages.record())  # publishing's own timing
+    # sealed: publishing's own timing and the run log so far, signed when a key is set
+    publish_step.seal_manifest(plan.run_dir, stages.record())
     return {
         "delivery": delivery,
         "run_id": plan.run_id,

@@ -7,9 +7,11 @@ from __future__ import annotations
 import csv
 import fcntl
 import hashlib
+import hmac
 import io
 import json
 import math
+import os
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -43,6 +45,9 @@ from tasks.validate import Validation
 
 RUNS: Final = "_runs"
 MANIFEST: Final = "manifest.json"
+SIGNATURE: Final = "manifest.sig"
+RUN_LOG: Final = "run.log"
+KEY_VARIABLE: Final = "CSREVIEW_MANIFEST_KEY"  # no setting has this name: never recorded
 PUBLISHED: Final = "published"
 INTERRUPTED: Final = "interrupted"
 KEY_LIBRARIES: Final = (
@@ -309,6 +314,7 @@ def config_fingerprint(files: Mapping[str, str]) -> str:
 
 
 REMOVED: Final = "removed.json"
+PURGEABLE: Final = tuple(f"quarantine/{table.name}.csv" for table in s.TABLES)
 
 
 def purge_quarantine(cadence_folder: Path, now: datetime, days: int) -> list[str]:
@@ -317,8 +323,8 @@ def purge_quarantine(cadence_folder: Path, now: datetime, days: int) -> list[str
     retention from tampering. Returns the runs purged."""
     purged = []
     for manifest_file in sorted(cadence_folder.glob(f"{RUNS}/*/{MANIFEST}")):
-        quarantine = manifest_file.parent / "quarantine"
-        files = sorted(quarantine.glob("*.csv"))
+        run_dir = manifest_file.parent
+        files = [run_dir / name for name in PURGEABLE if (run_dir / name).is_file()]
         if not files:
             continue
         started = datetime.fromisoformat(json.loads(manifest_file.read_text())["started_at"])
@@ -331,8 +337,8 @@ def purge_quarantine(cadence_folder: Path, now: datetime, days: int) -> list[str
             "retention_days": days,
             "files": [f"quarantine/{f.name}" for f in files],
         }
-        write_file(quarantine / REMOVED, json_bytes(record), PRIVATE_FILE)
-        purged.append(manifest_file.parent.name)
+        write_file(run_dir / "quarantine" / REMOVED, json_bytes(record), PRIVATE_FILE)
+        purged.append(run_dir.name)
     return purged
 
 
@@ -392,7 +398,12 @@ def write_outputs(plan: RunPlan, files: Mapping[str, bytes], manifest: Mapping[s
     outputs = {name: sha256(data) for name, data in files.items()}
     write_manifest(
         plan.run_dir,
-        {**manifest, "status": PUBLISHED, "outputs": outputs | manifest.get("evidence", {})},
+        {
+            **manifest,
+            "status": PUBLISHED,
+            "outputs": outputs | manifest.get("evidence", {}),
+            "run_log": log_record(plan.run_dir),
+        },
     )
 
 
@@ -518,15 +529,54 @@ def _text_bytes(text: pa.Array) -> memoryview:
     )
 
 
+# ---------------------------------------------------------------- manifest and signature
+def manifest_key() -> bytes | None:
+    """The signing key from the environment (never from settings, so never recorded)."""
+    key = os.environ.get(KEY_VARIABLE, "")
+    return key.encode("utf-8") if key else None
+
+
+def signature(data: bytes, key: bytes) -> str:
+    """HMAC-SHA256 of the manifest's exact bytes, hex."""
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def log_record(run_dir: Path) -> dict[str, Any] | None:
+    """The run log as far as it is written now: its size and the sha256 of those bytes, so
+    that what it said by the time the manifest was sealed cannot be changed unseen."""
+    try:
+        data = (run_dir / RUN_LOG).read_bytes()
+    except FileNotFoundError:
+        return None
+    return {"size": len(data), "sha256": sha256(data)}
+
+
 def write_manifest(run_dir: Path, manifest: Mapping[str, Any]) -> None:
-    write_file(run_dir / MANIFEST, json_bytes(manifest))
+    """Write the manifest and, when a signing key is set, its detached signature (a stale
+    one is removed, so a manifest is never shown with a signature of other bytes)."""
+    data = json_bytes(manifest)
+    key = manifest_key()
+    (run_dir / SIGNATURE).unlink(missing_ok=True)
+    write_file(run_dir / MANIFEST, data)
+    if key is not None:
+        write_file(run_dir / SIGNATURE, (signature(data, key) + "\n").encode())
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((run_dir / MANIFEST).read_text("utf-8"))
+    return data
 
 
 def update_manifest(run_dir: Path, changes: Mapping[str, Any]) -> None:
     """Replace some entries of a run's manifest (atomically, like every write): what is
     known only after publishing, such as how long publishing took."""
-    manifest = json.loads((run_dir / MANIFEST).read_text("utf-8"))
-    write_manifest(run_dir, {**manifest, **changes})
+    write_manifest(run_dir, {**read_manifest(run_dir), **changes})
+
+
+def seal_manifest(run_dir: Path, changes: Mapping[str, Any]) -> None:
+    """The run's last word in its manifest: CHANGES (publishing's timings) and the run log
+    as written so far, signed when a key is set."""
+    update_manifest(run_dir, {**changes, "run_log": log_record(run_dir)})
 
 
 def switch_period(plan: RunPlan) -> Path:

@@ -156,7 +156,7 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from csreview.store import VERSION_TABLE, Base, upgrade
+    from csreview.store import HEAD, VERSION_TABLE, Base, upgrade
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
     try:
@@ -164,7 +164,7 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
         upgrade(engine)  # idempotent
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-            assert context.get_current_revision() == "0001"
+            assert context.get_current_revision() == HEAD
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
@@ -212,3 +212,48 @@ def test_followups_of_a_quarter_are_the_latest_published_run_of_each_month(url: 
         {"action_id": "A1", "checked_in": "2026-08", "current": 0.72, "verdict": "too_early"},
         {"action_id": "A1", "checked_in": "2026-09", "current": 0.85, "verdict": "effective"},
     ]
+
+
+def _foreign(path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE review_runs (id INTEGER PRIMARY KEY, name TEXT)")
+
+
+def _newer(path: Path) -> None:
+    import sqlite3
+
+    check_store(f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE csreview_store_version SET version_num = '9999'")
+
+
+def _other_columns(path: Path) -> None:
+    import sqlite3
+
+    check_store(f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE run_outputs RENAME COLUMN sha256 TO digest")
+
+
+@pytest.mark.parametrize(
+    ("spoil", "read_only", "message"),
+    [
+        (lambda path: path.write_bytes(b"\x8f random bytes " * 100), False, "file is not a database"),
+        (lambda path: check_store(f"sqlite:///{path}"), True, "cannot be written: attempt to write a readonly database"),
+        (_foreign, False, "holds a review_runs table that is not csreview's"),
+        (_newer, False, "revision 9999, which this version of csreview does not know"),
+        (_other_columns, False, "run_outputs table is not csreview's: no column sha256"),
+    ],
+)  # fmt: skip
+def test_a_store_that_is_not_usable_is_one_clear_line(
+    tmp_path: Path, spoil: Any, read_only: bool, message: str
+) -> None:
+    path = tmp_path / "store.sqlite"
+    spoil(path)
+    url = f"sqlite:///file:{path}?mode=ro&uri=true" if read_only else f"sqlite:///{path}"
+    with pytest.raises(StoreError) as caught:
+        check_store(url)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+    assert "SELECT" not in str(caught.value) and "UPDATE" not in str(caught.value)

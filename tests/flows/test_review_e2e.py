@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database, to_folder
 from csreview.periods import Period
 from csreview.schema import AGENT_ID, TABLES_BY_NAME
+from csreview.store import list_runs
 from flows.cli import main
 from tasks.deliver import spreadsheet_safe
 from tests.conftest import ZONE
@@ -319,7 +320,10 @@ def test_audit_lists_runs_and_verifies_a_published_folder(
     assert manifest["tables"]["contacts"]["sha256"] in listing
     assert "conflicting duplicate contact_id" in listing  # a failing rule of the messy export
     assert main(["audit", "--verify", str(published)]) == 0
-    assert "files match the manifest" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "files match the manifest, the store's record" in said  # the store beside OUT
+    assert manifest["run_log"]["size"] > 0 and "not checked: run.log" not in said
+    assert {r.status for r in list_runs(f"sqlite:///{out / 'store.sqlite'}")} == {"published"}
 
 
 def test_audit_verify_finds_an_altered_file(
