@@ -209,8 +209,9 @@ def _phone(digits: str, groups: Sequence[_Group], plus: bool, paren: bool) -> bo
         return True
     if paren and 10 <= n <= 12:  # (010) 1234 5678, (415) 555-2671
         return True
-    if digits[0] == "0" and 10 <= n <= 12 and len(groups) >= 2 and 2 <= sizes[0] <= 5:
-        return True  # a trunk 0 and an area code: 010-12345678, 020 7946 0958
+    if digits[0] == "0" and 10 <= n <= 12 and len(groups) >= 2 and 3 <= sizes[0] <= 5:
+        # a trunk 0 and an area code: 010-12345678, 020 7946 0958 (not `01.000000000`)
+        return digits[sizes[0]] != "0" and digits[sizes[0] :].strip("0") != ""
     if sizes == [3, 3, 4] and digits[0] in _NANP_AREA and digits[3] in _NANP_AREA:
         return True  # 415-555-2671, 415.555.2671
     return sizes == [1, 3, 3, 4] and digits[0] == "1" and digits[1] in _NANP_AREA

@@ -1070,7 +1070,7 @@ def _shown(value: str) -> str:
 def _examples(values: Iterable[object]) -> str:
     """Quoted examples of failing rows or values as shown: each one display text (masked,
     inert, shortened), the list cut too."""
-    return display_text(", ".join(display_text(v) for v in values), SENTENCE_CHARS)
+    return display_text(", ".join(display_text(v, TEXT_CHARS) for v in values), SENTENCE_CHARS)
 
 
 def render_validation_report(context: Mapping[str, Any], language: Language) -> str:
