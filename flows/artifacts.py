@@ -3,16 +3,26 @@ the PDF — the headline KPIs with status, the top problems, the validation outc
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
+from csreview.personal_data import TEXT_CHARS, display_text
 from tasks import kpis as k
 from tasks.render import Formatter
 from tasks.validate import Validation
 
 HEADLINE = ("contacts", "service_level", "abandon_rate", "fcr", "complaint_rate", "csat", "nps")
+_MARKDOWN: Final = re.compile(r"""([\\`*_{}\[\]()#+\-.!|<>~&:"'=$^])""")
+
+
+def markdown_text(value: object, limit: int = TEXT_CHARS) -> str:
+    """Data text for a markdown artifact: display text (masked, inert, cut) with every
+    markdown and HTML metacharacter escaped, pipes too, so that it is shown as written and
+    never becomes a link, an image, markup or a table cell."""
+    return _MARKDOWN.sub(r"\\\1", display_text(value, limit))
 
 
 def _value(kpi: str, value: float) -> str:
@@ -29,9 +39,9 @@ def summary_markdown(
 ) -> str:
     """The run's summary as markdown: headline KPIs, top problems, validation outcome."""
     top = k.overall(kpis)
-    lines = [f"# {label}", ""]
+    lines = [f"# {markdown_text(label)}", ""]
     if crisis:
-        lines += [f"**Crisis level: {crisis}**", ""]
+        lines += [f"**Crisis level: {markdown_text(crisis)}**", ""]
     lines += ["| KPI | value | target | status |", "|---|---|---|---|"]
     values = top[k.VALUE].astype("float64")
     targets = top[k.TARGET].astype("float64")
@@ -41,7 +51,9 @@ def summary_markdown(
             status = str(top[k.STATUS][kpi])
             lines.append(f"| {kpi} | {_value(kpi, value)} | {_value(kpi, target)} | {status} |")
     lines += ["", "## Top problems", ""]
-    lines += [f"{int(p['rank'])}. {p['title']}" for _, p in problems.head(5).iterrows()] or ["none"]
+    lines += [
+        f"{int(p['rank'])}. {markdown_text(p['title'])}" for _, p in problems.head(5).iterrows()
+    ] or ["none"]
     read = sum(c["read"] for c in validation.counts.values())
     bad = sum(c["quarantined"] for c in validation.counts.values())
     failing = sum(not r.passed for r in validation.rules)
@@ -81,9 +93,14 @@ def publish_artifacts(
     create_markdown_artifact(
         summary_markdown(label, kpis, problems, validation, crisis),
         key="review-summary",
-        description=f"Summary of {label}",
+        description=f"Summary of {markdown_text(label)}",
     )
-    create_table_artifact(kpi_table(kpis), key="review-kpis", description=f"KPIs of {label}")
+    create_table_artifact(
+        kpi_table(kpis), key="review-kpis", description=f"KPIs of {markdown_text(label)}"
+    )
     create_link_artifact(
-        pdf.absolute().as_uri(), link_text="review.pdf", key="review-pdf", description=label
+        pdf.absolute().as_uri(),
+        link_text="review.pdf",
+        key="review-pdf",
+        description=markdown_text(label),
     )

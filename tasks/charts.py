@@ -2,7 +2,8 @@
 
 SVG keeps the printed report sharp, its text searchable and Chinese labels rendered by the
 reader's fonts; every chart stays legible in grey (markers, hatching, annotations, ✓ marks).
-Callers pass display-ready (translated, shortened) labels; nothing here reads files.
+Callers pass display-ready (translated, shortened, masked) labels; nothing here reads files.
+Every text is drawn as written: no math mode, no control or bidirectional character.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from matplotlib.typing import RcKeyType
 
+from csreview.personal_data import strip_invisible
 from tasks import staffing as st
 
 # ---------------------------------------------------------------- page and style
@@ -65,6 +68,9 @@ _RC: Final[dict[RcKeyType, Any]] = {
     "hatch.linewidth": 0.5,
     "hatch.color": "#bfbfbf",
     "path.simplify": False,
+    # data text is text: `$…$` is no formula (a category `$\x138…$` must not end the run)
+    "text.usetex": False,
+    "text.parse_math": False,
 }
 _METADATA: Final = {"Date": None, "Creator": None, "Format": None, "Type": None}
 _DOCTYPE: Final = re.compile(r"<!DOCTYPE[^>]*>\s*")
@@ -84,6 +90,10 @@ def _svg(draw: Callable[[], Figure]) -> str:
     (once only to lay it out), the canvas once, laying it out as it draws."""
     with _style():
         figure = draw()
+        # no control character reaches the SVG's XML (tick labels are made as they are
+        # drawn: theirs are stripped by `_wrap`)
+        for text in figure.findobj(Text):
+            text.set_text(strip_invisible(text.get_text(), keep_breaks=True))
         buffer = io.StringIO()
         FigureCanvasSVG(figure).print_svg(buffer, metadata=_METADATA)  # type: ignore[no-untyped-call]
     return _DOCTYPE.sub("", buffer.getvalue(), count=1)
@@ -155,7 +165,7 @@ def _tokens(text: str) -> list[tuple[bool, str]]:
 
 def _wrap(text: str, width: int, max_lines: int, limit: int | None = None) -> str:
     """`text` wrapped at `width` columns on at most `max_lines` lines (cut to `limit`)."""
-    flat = " ".join(text.split())
+    flat = " ".join(strip_invisible(text).split())
     if limit is not None:
         flat = _cut(flat, limit)
     lines: list[str] = []

@@ -10,7 +10,7 @@ import base64
 import gc
 import gettext
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +22,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import jinja2
+import markupsafe
 import pandas as pd
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
@@ -32,6 +33,7 @@ from csreview.frames import among
 from csreview.i18n import babel_locale, translations
 from csreview.i18n import mark as _n
 from csreview.periods import Period
+from csreview.personal_data import QUOTE_CHARS, TEXT_CHARS, display_text, strip_invisible
 from csreview.settings import Language
 from tasks import charts, compare, pdca, qa
 from tasks import kpis as k
@@ -56,6 +58,7 @@ BREAKDOWN_KPIS: Final = (
 BREAKDOWN_DIMENSIONS: Final = (s.CHANNEL, s.CATEGORY, k.HOUR_BAND, s.TEAM, s.TIER)
 STATUS_SYMBOLS: Final = {"ok": "✓", "warn": "!", "breach": "✗", "na": "–", "low_sample": "·"}
 TEMPLATES: Final = Path(str(resources.files("report_templates")))
+SENTENCE_CHARS: Final = 600  # evidence, whys, actions, examples: sentences that may hold data
 
 
 STATUS_LABELS: Final = {
@@ -144,10 +147,11 @@ class Formatter:
         return sign + self.kpi_value(kpi, abs(value))
 
     def segment(self, dimension: str, value: str) -> str:
-        """A segment value as shown: channel and tier names translated, data values as they are."""
+        """A segment value as shown: channel and tier names translated, data values as display
+        text (masked, inert, shortened)."""
         if dimension in (s.CHANNEL, s.TIER) or value == k.UNASSIGNED:
-            return self._(value)
-        return value
+            return display_text(self._(value))
+        return display_text(value)
 
 
 # ---------------------------------------------------------------- context
@@ -280,6 +284,7 @@ def build_context(
     actions = [
         {
             **a.to_dict(),
+            **{key: display_text(a[key], SENTENCE_CHARS) for key in ("action", "resource", "risk")},
             "kpi": f.label(str(a["kpi"])),
             "baseline": f.kpi_value(str(a["kpi"]), float(a["baseline"])),
             "target": f.kpi_value(str(a["kpi"]), float(a["target"])),
@@ -304,6 +309,7 @@ def build_context(
     return {
         "meta": {
             **meta,
+            **{key: display_text(meta[key]) for key in ("tenant", "reason") if meta.get(key)},
             "lang": language,
             "title": title,
             "period_label": f._("Review of {period}").format(period=period.label),
@@ -349,7 +355,9 @@ def build_context(
             "verbatims": [
                 {
                     **v.to_dict(),
-                    "channel": f._(str(v[s.CHANNEL])),
+                    "quote": display_text(v["quote"], QUOTE_CHARS),
+                    "category": f.segment(s.CATEGORY, str(v[s.CATEGORY])),
+                    "channel": f.segment(s.CHANNEL, str(v[s.CHANNEL])),
                     "csat": "–" if pd.isna(v[s.CSAT]) else int(v[s.CSAT]),
                 }
                 for _, v in satisfaction.verbatims.iterrows()
@@ -385,7 +393,7 @@ def build_context(
                     "description": r.description,
                     "severity": f._(r.severity),
                     "failed": f.number(r.failed, 0),
-                    "examples": ", ".join(r.examples),
+                    "examples": _examples(r.examples),
                 }
                 for r in validation.rules
                 if not r.passed
@@ -476,7 +484,7 @@ def _problems(root_cause: RootCause, period: Period, f: Formatter) -> list[dict[
             {
                 "fishbone": _fishbone(p, causes, f),
                 "rank": int(p["rank"]),
-                "title": p["title"],
+                "title": display_text(p["title"], TEXT_CHARS),
                 "baseline": f.kpi_value(str(p["kpi"]), float(p["baseline"])),
                 "defects": f.number(p["defects"], 0),
                 "defect_share": f.percent(p["defect_share"], 0),
@@ -491,7 +499,7 @@ def _problems(root_cause: RootCause, period: Period, f: Formatter) -> list[dict[
                                 "verdict": h["verdict"],
                                 "symbol": CAUSE_VERDICTS[str(h["verdict"])][0],
                                 "verdict_label": f._(CAUSE_VERDICTS[str(h["verdict"])][1]),
-                                "evidence": h["evidence"],
+                                "evidence": display_text(h["evidence"], SENTENCE_CHARS),
                             }
                             for _, h in group.iterrows()
                         ],
@@ -502,7 +510,10 @@ def _problems(root_cause: RootCause, period: Period, f: Formatter) -> list[dict[
                     {
                         "category": f._(FISHBONE_LABELS[str(c)]),
                         "steps": [
-                            {"why": w["why"], "because": w["because"]}
+                            {
+                                "why": display_text(w["why"], SENTENCE_CHARS),
+                                "because": display_text(w["because"], SENTENCE_CHARS),
+                            }
                             for _, w in chain.sort_values("step").iterrows()
                         ],
                     }
@@ -782,7 +793,7 @@ def _balanced(top: pd.DataFrame, card: sc.Scorecard | None, f: Formatter) -> dic
         "tiers": tiers,
         "lowest": [
             {
-                "agent": str(r[s.AGENT_ID]),
+                "agent": display_text(r[s.AGENT_ID]),
                 "tier": f._(str(r[s.TIER])),
                 "score": f.number(r[sc.SCORE], 0),
                 "weakest": f.label(str(r[sc.WEAKEST])) if r[sc.WEAKEST] else "–",
@@ -813,7 +824,7 @@ def _themes(frame: pd.DataFrame | None, language: Language, f: Formatter) -> lis
             "share": f.percent(r[th.SHARE], 0),
             "csat": f.number(r[th.MEAN_CSAT], 2),
             "detractors": f.percent(r[th.DETRACTOR_SHARE], 0),
-            "examples": list(r[th.EXAMPLES]),
+            "examples": [display_text(e, th.QUOTE_CHARS) for e in r[th.EXAMPLES]],
         }
         for _, r in frame.iterrows()
     ]
@@ -835,7 +846,7 @@ def _calibration(c: qa.Calibration | None, f: Formatter) -> dict[str, Any] | Non
         "ai_minus_human": optional(c.ai_minus_human),
         "bias": [
             {
-                "reviewer": str(r[s.REVIEWER_ID]),
+                "reviewer": display_text(r[s.REVIEWER_ID]),
                 "kind": f._(str(r[s.REVIEWER_KIND])),
                 "n": f.number(r[qa.N], 0),
                 "bias": ("+" if r[qa.BIAS] > 0 else "") + f.number(r[qa.BIAS], 1),
@@ -965,7 +976,7 @@ def email_summary(
     lines: list[str] = []
     for language in languages:
         f = Formatter(language)
-        title = f"{f._(CADENCE_TITLES[period.cadence])} — {tenant} — {period.label}"
+        title = f"{f._(CADENCE_TITLES[period.cadence])} — {display_text(tenant)} — {period.label}"
         subject = subject or title
         lines.append(title)
         if crisis is not None and crisis.level is not None:
@@ -1009,7 +1020,7 @@ def build_validation_context(
     return {
         "lang": language,
         "run": dict(run),
-        "blocking": list(validation.blocking),
+        "blocking": [display_text(b, SENTENCE_CHARS) for b in validation.blocking],
         "summary": {
             "rules": f.number(len(validation.rules), 0),
             "gx": f.number(sum(r.expectation is not None for r in validation.rules), 0),
@@ -1037,8 +1048,8 @@ def build_validation_context(
                         "failed": f.number(r.failed, 0),
                         "css": outcome(r)[0],
                         "outcome": outcome(r)[1],
-                        "examples": ", ".join(r.examples) if not r.passed else "",
-                        "values": ", ".join(_shown(v) for v in r.gx_values),
+                        "examples": _examples(r.examples) if not r.passed else "",
+                        "values": _examples(_shown(v) for v in r.gx_values),
                     }
                     for r in validation.rules
                     if r.table == table
@@ -1056,11 +1067,27 @@ def _shown(value: str) -> str:
     return "(empty)" if value in {"<NA>", "None", "NaT", "nan"} else value
 
 
+def _examples(values: Iterable[object]) -> str:
+    """Quoted examples of failing rows or values as shown: each one display text (masked,
+    inert, shortened), the list cut too."""
+    return display_text(", ".join(display_text(v, TEXT_CHARS) for v in values), SENTENCE_CHARS)
+
+
 def render_validation_report(context: Mapping[str, Any], language: Language) -> str:
     return environment(language).get_template("validation.html").render(context)
 
 
 # ---------------------------------------------------------------- templates
+def _inert(value: Any) -> Any:
+    """Every value a template prints, without control or bidirectional characters (markup
+    stays markup): the last guard, behind the display text of the context."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(strip_invisible(str(value), keep_breaks=True))
+    if isinstance(value, str):
+        return strip_invisible(value, keep_breaks=True)
+    return value
+
+
 @cache
 def environment(language: Language) -> jinja2.Environment:
     """The report environment of a language: autoescape on, undefined values fail."""
@@ -1071,6 +1098,7 @@ def environment(language: Language) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_inert,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     return env

@@ -7,7 +7,6 @@ in comments is masked before any of it is stored or shown.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -15,30 +14,10 @@ import pandas as pd
 
 from csreview import schema as s
 from csreview.frames import among
+from csreview.personal_data import QUOTE_CHARS, display_text
+from csreview.personal_data import mask_personal_data as mask_personal_data  # its old home
 
-_PERSONAL_DATA: Final = (
-    # bounded local part, starting where a run of address characters starts: linear time
-    # even on a 100 kB comment with no `@` (an unbounded `+` backtracks quadratically)
-    (
-        re.compile(
-            r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,}"
-        ),
-        "[e-mail]",
-    ),
-    (re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), "[ID]"),
-    (re.compile(r"(?<!\d)\d{15,19}(?!\d)"), "[card]"),
-    (re.compile(r"(?<!\d)\d{4}(?:[ -]\d{4}){3,4}(?!\d)"), "[card]"),
-    (re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)"), "[phone]"),
-    (re.compile(r"(?<!\d)\d{3,4}-\d{7,8}(?!\d)"), "[phone]"),
-)
-MAX_QUOTE_CHARS: Final = 200
-
-
-def mask_personal_data(text: str) -> str:
-    """Replace e-mail addresses, ID-card, bank-card and phone numbers with a placeholder."""
-    for pattern, placeholder in _PERSONAL_DATA:
-        text = pattern.sub(placeholder, text)
-    return text
+MAX_QUOTE_CHARS: Final = QUOTE_CHARS
 
 
 @dataclass(frozen=True)
@@ -80,13 +59,14 @@ def csat_distribution(scores: pd.Series) -> pd.DataFrame:
 
 
 def verbatims(surveys: pd.DataFrame, contacts: pd.DataFrame, limit: int = 6) -> pd.DataFrame:
-    """A few comments of unhappy customers (CSAT ≤ 2 first), masked, in a stable order."""
+    """A few comments of unhappy customers (CSAT ≤ 2 first), masked, in a stable order; the
+    quotes are display text (invisible characters removed, shortened with an ellipsis)."""
     with_comment = surveys[surveys[s.COMMENT].notna() & (surveys[s.COMMENT].str.strip() != "")]
     theirs = contacts[among(contacts[s.CONTACT_ID], with_comment[s.CONTACT_ID])]
     joined = with_comment.merge(theirs[[s.CONTACT_ID, s.CATEGORY, s.CHANNEL]], on=s.CONTACT_ID)
     ranked = joined.assign(_low=joined[s.CSAT].fillna(3)).sort_values(["_low", s.SURVEY_ID])
     picked = ranked.drop_duplicates(s.COMMENT).head(limit)
-    quotes = picked[s.COMMENT].map(lambda t: mask_personal_data(str(t))[:MAX_QUOTE_CHARS])
+    quotes = picked[s.COMMENT].map(lambda t: display_text(t, MAX_QUOTE_CHARS))
     return pd.DataFrame(
         {
             s.CSAT: picked[s.CSAT].to_numpy(),

@@ -6,7 +6,8 @@ in both languages, matched against the tokens of each comment (jieba segments fo
 lower-cased words for English). `top_terms` lists the frequent words, to find themes the
 config does not know yet.
 
-Personal data never leaves this module: quotes are masked with `surveys.mask_personal_data`,
+Personal data never leaves this module: quotes are masked with
+`csreview.personal_data.mask_personal_data` (and cleaned of invisible characters),
 and tokens are taken from masked text, so e-mail addresses never become terms (numbers never
 do: tokens are words, not digits).
 """
@@ -30,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from csreview import schema as s
+from csreview.personal_data import PLACEHOLDERS, display_text, mask_personal_data
 from csreview.settings import config_text
-from tasks.surveys import mask_personal_data
 
 # ---------------------------------------------------------------- output columns
 THEME: Final = "theme"
@@ -75,7 +76,7 @@ _EN_KEYWORD: Final = re.compile(rf"{_LETTER}+(?:'{_LETTER}+)*\*?")
 _THEME_KEY: Final = re.compile(r"[a-z][a-z0-9_]*")
 # the placeholders mask_personal_data writes: dropped before tokenising, so that they do not
 # count as the words "e-mail", "id", "card" or "phone"
-_PLACEHOLDERS: Final = re.compile(r"\[(?:e-mail|ID|card|phone)\]")
+_PLACEHOLDERS: Final = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
 
 
 # ---------------------------------------------------------------- configuration
@@ -231,11 +232,9 @@ def _analysis_tokens(text: str, stop: Set[str]) -> list[str]:
 
 
 def _quote(text: str) -> str:
-    """The comment as shown: personal data masked, cut to QUOTE_CHARS with an ellipsis."""
-    masked = mask_personal_data(text)
-    if len(masked) > QUOTE_CHARS:
-        return masked[: QUOTE_CHARS - len(ELLIPSIS)] + ELLIPSIS
-    return masked
+    """The comment as shown: invisible characters removed, personal data masked, cut to
+    QUOTE_CHARS with an ellipsis."""
+    return display_text(text, QUOTE_CHARS)
 
 
 # ---------------------------------------------------------------- themes and terms

@@ -171,6 +171,18 @@ def _survey_of_bad_contact(centre: Centre) -> Frames:
 
 SCRIPT = "<script>alert('x')</script><img src=x onerror=alert(1)>"
 SQL = "'; DROP TABLE contacts; --"
+# data text that once ended a run (matplotlib math) or reached the report raw
+HOSTILE_CATEGORY = "$\\x13800138000$ \u202e退款 138.0013.8000"
+PERSONAL = ("13800138000", "138.0013.8000", "li.lei@example.com", "110105 19491231 002X")
+
+
+def _hostile_text(centre: Centre) -> Frames:
+    """A script and personal data in a comment, math syntax, a bidi override and a phone
+    number in a category."""
+    comment = f"{SCRIPT} call 138.0013.8000, li.lei@example.com, ID 110105 19491231 002X"
+    with_category = Centre(add("contacts", {"category": HOSTILE_CATEGORY})(centre), centre.contact)
+    return add("surveys", {"comment": comment, "csat": 1})(with_category)
+
 
 CASES = [
     # -- blocking: nothing is published (exit 3)
@@ -233,7 +245,7 @@ CASES = [
     Case("Chinese flag words", lambda c: {**c.frames, "contacts": c.frames["contacts"].assign(abandoned=c.frames["contacts"][s.ABANDONED].map({True: "是", False: "否"}))}, 0, ""),
     Case("mixed zone-aware and naive timestamps", _mixed_zones, 0, ""),
     Case("100 kB comment", add("surveys", {"comment": "慢" * 34_000}), 0, ""),
-    Case("HTML and script in a comment", add("surveys", {"comment": SCRIPT, "csat": 1}), 0, ""),
+    Case("HTML, script and personal data in data text", _hostile_text, 0, ""),
     Case("SQL-looking text in a database", add("surveys", {"comment": SQL, "csat": 1}), 0, "", database=True),
 ]  # fmt: skip
 
@@ -295,6 +307,7 @@ def test_bad_input_gets_a_clear_answer(
     assert any(case.message in text for text in shown) or not case.message
     html = (published / "review.html").read_text()
     assert SCRIPT not in html and "<script" not in html
+    assert not any(p in html for p in PERSONAL) and "\u202e" not in html
     if case.database:
         assert demo_tables(source) == {t.name for t in s.TABLES}
 

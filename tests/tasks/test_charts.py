@@ -147,6 +147,27 @@ def test_pareto_needs_one_label_per_problem() -> None:
         pareto(labels=("1", "2"))
 
 
+HOSTILE_LABELS = (
+    ("$\\x13800138000$", "$\\x13800138000$"),  # math syntax: shown as written
+    ("$x^2$ \\frac{a}{b}", "$x^2$ \\frac{a}{b}"),
+    ("bill\x00ing\x13", "billing"),  # control characters: not valid XML
+    ("\u202ecba\u202c", "cba"),  # bidirectional override
+    ("a\u200bb\ufeffc", "abc"),
+)
+
+
+@pytest.mark.parametrize(("label", "shown"), HOSTILE_LABELS)
+def test_hostile_labels_are_drawn_as_plain_text(label: str, shown: str) -> None:
+    for svg in (
+        pareto(labels=("1", label, "3")),
+        ch.fishbone_chart(label, {label: [(label, True)]}),
+        ch.trend_chart({label: [("2026-08", 0.5)]}, title=label),
+    ):
+        assert_self_contained(svg)
+        assert shown in joined(svg).replace("✓ ", "")  # literal text, not typeset math
+        assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\u200b\u202a-\u202e]", svg)
+
+
 # ---------------------------------------------------------------- fishbone
 def test_fishbone_shows_categories_effect_and_marks_verified_hypotheses() -> None:
     svg = ch.fishbone_chart("服务水平低于目标", BRANCHES)

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import base64
 import math
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -15,6 +19,8 @@ from tasks import kpis as k
 from tasks import pdca, render
 from tasks import render as r
 from tasks import root_cause as rc
+from tasks import surveys as su
+from tasks import validate as v
 from tests.tasks.test_charts import texts
 
 AUGUST = Period("monthly", 2026, 8)
@@ -194,3 +200,107 @@ def test_no_garbage_collection_while_rendering() -> None:
     with pytest.raises(ValueError), r.no_garbage_collection():
         raise ValueError("a failed render")
     assert gc.isenabled()
+
+
+# ---------------------------------------------------------------- hostile data text
+HOSTILE = {
+    "nul": "bill\x00ing",
+    "rlo": "\u202egnillib\u202c",
+    "math": "$\\x13800138000$",
+    "phone": "退款 138 0013 8000",
+    "huge": "类" * 1_000_000,
+}
+RAW_PERSONAL = ("13800138000", "138 0013 8000", "li.lei@example.com", "4111 1111 1111 1111")
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def hostile_context(language: render.Language) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A report context and an auditor's context whose data text is hostile: control and
+    bidi characters, math syntax, personal data, a 1 MB category."""
+    categories = list(HOSTILE.values())
+    kpis = pd.DataFrame(
+        [("contacts", "all", "all", 10.0, None, None, None, "na")]
+        + [("contacts", "category", c, 2.0, None, None, None, "na") for c in categories],
+        columns=[k.KPI, k.DIMENSION, k.SEGMENT, k.VALUE, "numerator", k.DENOMINATOR, k.TARGET,
+                 k.STATUS],
+    )  # fmt: skip
+    problems = pd.DataFrame(
+        [
+            {
+                "rank": i + 1, "title": f"category {c}: service level 40.0%",
+                "segment": f"category={c}", "kpi": "service_level", "value": 0.4,
+                "baseline": 0.9, "defects": 6, "defect_share": 0.2, "cumulative_share": 1.0,
+                "priority": 1.0, "trend": "na", "previous": math.nan, "trend_factor": 1.0,
+            }
+            for i, c in enumerate(categories)
+        ]
+    )  # fmt: skip
+    causes = pd.DataFrame(
+        [(1, "people", "h1", "new hires", "verified", f"in {categories[3]}: 10% vs 9%", "h", "t")],
+        columns=["problem_rank", "category", "hypothesis_id", "label", "verdict", "evidence",
+                 "hypothesis", "test"],
+    )  # fmt: skip
+    whys = pd.DataFrame(
+        [(1, "people", 1, f"Why: {categories[0]}?", f"mail li.lei@example.com {categories[1]}")],
+        columns=list(rc.WHY_COLUMNS),
+    )
+    empty = pd.DataFrame(columns=[*rc.ACTION_COLUMNS, "segment", "resource", "risk"])
+    root_cause = rc.RootCause(problems, causes, empty, empty.iloc[:0, :0], whys)
+    satisfaction = su.Satisfaction(
+        distribution=su.csat_distribution(pd.Series([1, 5])),
+        nps=su.nps_split(pd.Series([0, 10])),
+        verbatims=pd.DataFrame(
+            {
+                "csat": [1, 2],
+                "category": [categories[2], categories[4]],
+                "channel": ["phone", "chat\u202e"],
+                "quote": ["call 13800138000 \u202enow", "card 4111 1111 1111 1111"],
+            }
+        ),
+        comments=2,
+    )
+    rule = v.RuleResult(
+        table="contacts", rule="category_known", severity="quarantine",
+        description="category \u202eknown", checked=5, failed=1,
+        examples=("c1\x00 13800138000", "li.lei@example.com"),
+        expectation="expect_column_values_to_be_in_set", gx_success=False, gx_unexpected=1,
+        gx_values=tuple(categories),
+    )  # fmt: skip
+    validation = v.Validation(
+        clean={}, quarantine={}, rules=(rule,),
+        counts={"contacts": {"read": 5, "used": 4, "quarantined": 1}},
+    )  # fmt: skip
+    meta = {
+        "tenant": "acme\u202e", "run_id": "r1", "reissue": 1, "reason": "call 138 0013 8000",
+        "generated_at": datetime(2026, 11, 1, tzinfo=ZoneInfo("UTC")), "fcr_provisional": False,
+        "version": "0",
+    }  # fmt: skip
+    context = render.build_context(
+        meta=meta, period=SEPTEMBER, zone_name="Asia/Shanghai", kpis=kpis,
+        satisfaction=satisfaction, root_cause=root_cause, validation=validation,
+        language=language, min_sample=30,
+    )  # fmt: skip
+    audit = render.build_validation_context(
+        validation, {"run_id": "r1", "tenant": "acme", "cadence": "monthly", "period": "2026-09",
+                     "source": "x", "read_at": "t", "contract_version": "2", "version": "0"},
+        {}, language,
+    )  # fmt: skip
+    return context, audit
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_hostile_data_text_reaches_the_report_masked_and_inert(language: render.Language) -> None:
+    context, audit = hostile_context(language)
+    for html in (
+        render.render_html(context, "monthly", language),
+        render.render_validation_report(audit, language),
+    ):
+        assert not CONTROLS.search(html)
+        assert not any(raw in html for raw in RAW_PERSONAL)
+        assert "[phone]" in html
+        assert len(html) < 300_000  # the 1 MB category is cut for display
+    html = render.render_html(context, "monthly", language)
+    assert "$\\x[phone]$" in html and "[e-mail]" in html and "[card]" in html
+    assert ">" + "类" * 79 + "…<" in html and "类" * 240 not in html  # label 80, title 240
+    fishbone = base64.b64decode(context["problems"][3]["fishbone"].split(",", 1)[1]).decode()
+    assert "[phone]" in fishbone and "138" not in "".join(texts(fishbone))
