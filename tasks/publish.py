@@ -271,8 +271,9 @@ def write_file(path: Path, data: bytes, mode: int | None = None) -> None:
 
 
 def write_evidence(run_dir: Path, validation: Validation, report_html: str) -> dict[str, str]:
-    """Quarantine files (owner-only: they may hold personal data), the rule results, GX's
-    own results, the suites as run and the auditor's report."""
+    """Quarantine files, the rule results and GX's own results (owner-only: their rows and
+    failing values, as found, may hold personal data), the suites as run and the auditor's
+    report (values masked)."""
     written: dict[str, str] = {}
     quarantine_dir = run_dir / "quarantine"
     quarantine_dir.mkdir(parents=True, exist_ok=True)
@@ -290,8 +291,9 @@ def write_evidence(run_dir: Path, validation: Validation, report_html: str) -> d
         "validation/suites.json": json_bytes([suite_json(t.name) for t in s.TABLES]),
         "validation/report.html": report_html.encode("utf-8"),
     }
+    private = {"validation/results.json", "validation/great_expectations.json"}
     for name, data in documents.items():
-        write_file(run_dir / name, data)
+        write_file(run_dir / name, data, PRIVATE_FILE if name in private else None)
         written[name] = sha256(data)
     return written
 
