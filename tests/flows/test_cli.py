@@ -241,3 +241,57 @@ def test_off_the_main_thread_no_death_signal_is_asked_for() -> None:
     thread.start()
     thread.join()
     assert seen == [None]
+
+
+# ---------------------------------------------------------------- a real flow run
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_a_run_failing_on_a_data_value_keeps_it_in_the_log_only(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    run_args: list[str],
+) -> None:
+    """The terminal, the alert e-mail and Prefect's state message of the flow run name the
+    step and the kind of fault; the value is in the owner-only run.log."""
+    from email import message_from_bytes, policy
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    from tasks import validate
+    from tests.tasks.test_deliver import smtp_server
+
+    def quotes_a_value(*_: object) -> None:
+        raise ValueError(f"Unknown symbol: \\x{PHONE}")
+
+    monkeypatch.setattr(validate, "check_rules", quotes_a_value)
+    with smtp_server() as (port, inbox):
+        config = tmp_path / "alerts.toml"
+        config.write_text(
+            f'smtp_url = "smtp://127.0.0.1:{port}"\nsmtp_sender = "reviews@example.com"\n'
+            'alert_to = ["data-eng@example.com"]\n',
+            encoding="utf-8",
+        )
+        out = tmp_path / "out"
+        assert cli.main([*run_args, "--out", str(out), "--config", str(config)]) == 1
+    # the command's lines (Prefect's console handler, which an import of Prefect before the
+    # session's logging settings may leave in this process, is not the command's)
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert err[0].startswith("error: 2026-09: the run failed: ValueError at the validate step")
+    mail = message_from_bytes(inbox.envelopes[0].original_content or b"", policy=policy.default)
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None and "reason: the run failed" not in body.get_content()
+    assert "ValueError at the validate step" in body.get_content()
+    with get_client(sync_client=True) as client:
+        (run,) = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["default-monthly-2026-09"])),
+            sort=FlowRunSort.START_TIME_DESC,
+            limit=1,
+        )
+    assert run.state is not None and "ValueError at the validate step" in str(run.state.message)
+    (log,) = out.glob("monthly/_runs/*/run.log")
+    assert PHONE in log.read_text("utf-8") and stat.S_IMODE(log.stat().st_mode) == 0o600
+    for shown in (*err, mail.as_string(), str(run.state.message)):
+        assert PHONE not in shown
