@@ -1,5 +1,6 @@
 """Alerts: a review run that fails tells the data engineers which tenant, period and step
-failed, and why — by e-mail, through the same SMTP settings as delivery."""
+failed, and why — by e-mail, through the same SMTP settings as delivery. The why is the
+product's own words or the kind of fault, never an exception's message (it may quote data)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from csreview.settings import ConfigError, expand_env, load_settings
+from flows import faults
 from tasks import deliver
 
 log = logging.getLogger("csreview.alerts")
@@ -54,6 +56,17 @@ def alert_lines(
     ]
 
 
+def reason(state: Any) -> str:
+    """Why a run failed, in words safe to e-mail: from its exception, not its state message."""
+    try:
+        error = state.result(raise_on_failure=False)
+    except Exception:  # the result could not be read back: the state's name must do
+        error = None
+    if isinstance(error, BaseException):
+        return faults.one_line(error)
+    return f"the run ended {state.name}"
+
+
 def on_failure(flow: Any, flow_run: Any, state: Any) -> None:
     """Prefect hook of the review flow: e-mail `alert_to` when a run fails (never raises)."""
     parameters = dict(flow_run.parameters or {})
@@ -64,7 +77,7 @@ def on_failure(flow: Any, flow_run: Any, state: Any) -> None:
             return
         smtp = deliver.smtp_from_url(expand_env(settings.smtp_url), settings.smtp_sender)
         step = STAGES.pop(str(flow_run.id), "start")
-        lines = alert_lines(parameters, flow_run.name, step, str(state.message), flow.name)
+        lines = alert_lines(parameters, flow_run.name, step, reason(state), flow.name)
         subject = f"csreview: {flow_run.name} failed at {step}"
         deliver.send(alert_message(smtp.sender, settings.alert_to, subject, lines), smtp)
     except (ConfigError, ValueError, deliver.DeliveryError) as err:

@@ -19,6 +19,8 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
+from flows.server import death_signal
+
 T = TypeVar("T")
 
 
@@ -26,8 +28,15 @@ class BackgroundError(RuntimeError):
     """The call failed in its process; the message holds its traceback."""
 
 
-def _serve(connection: Connection, parents: Connection, prepare: Callable[[], object]) -> None:
+def _serve(
+    connection: Connection,
+    parents: Connection,
+    prepare: Callable[[], object],
+    die_with_parent: Callable[[], None] | None = None,
+) -> None:
     """The worker: get ready, then run the one call sent (none when the flow stopped)."""
+    if die_with_parent is not None:  # a parent killed (SIGKILL) takes its worker with it
+        die_with_parent()
     # a flow run's SIGTERM handler (Prefect's) raises instead of ending: `close` must end
     # us; SIGTERM was blocked across the fork, so one sent already ends us here
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -74,7 +83,7 @@ class Worker(Generic[T]):
             self._connection, theirs = context.Pipe()
             self._process = context.Process(
                 target=_serve,
-                args=(theirs, self._connection, prepare),
+                args=(theirs, self._connection, prepare, death_signal()),
                 name="background worker",
                 daemon=True,
             )

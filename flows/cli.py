@@ -27,6 +27,7 @@ from csreview.periods import (
     periods_between,
 )
 from csreview.settings import LANGUAGES, ConfigError, Settings, expand_env, load_settings
+from flows.faults import DISK_FAULTS, one_line
 
 EXIT_OK: Final = 0
 EXIT_BUG: Final = 1
@@ -34,7 +35,8 @@ EXIT_USAGE: Final = 2
 EXIT_BLOCKED: Final = 3
 EXIT_DELIVERY: Final = 4
 
-log = logging.getLogger("csreview")
+log = logging.getLogger("csreview")  # the terminal's one-line messages
+trace = logging.getLogger(__name__)  # to the run's log file only (through the root logger)
 EPHEMERAL_TIMEOUT: Final = "Timed out while attempting to connect to ephemeral Prefect API server"
 STARTUP_SECONDS: Final = "90"  # Prefect's own default, 20 s, is too short on a busy machine
 NO_PREFECT_SERVER: Final = (
@@ -148,15 +150,46 @@ def _console() -> None:
     log.handlers[:] = [handler]
     log.setLevel(logging.INFO)
     log.propagate = False
+    logging.captureWarnings(True)  # a library's warning goes to the run's log, not the terminal
 
 
-def _log_to_file(log_file: Path) -> logging.Handler:
+class RunLog(logging.FileHandler):
+    """The run's log file, owner-only (its traces may quote the data); a record it cannot
+    write (a full disk) is counted, not printed on the terminal as logging does."""
+
+    def __init__(self, path: Path) -> None:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.fchmod(descriptor, 0o600)  # whatever the umask, or an older file, allowed
+        finally:
+            os.close(descriptor)
+        super().__init__(path, encoding="utf-8")
+        self.lost = 0
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        self.lost += 1
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # what was still buffered could not be written
+            self.lost += 1
+
+
+def _log_to_file(log_file: Path) -> RunLog:
     """Send Prefect's and the libraries' logs (with traces) to the run's log file."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler = RunLog(log_file)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(handler)
     return handler
+
+
+def _trace_words(handler: RunLog) -> str:
+    """Where the full trace of a failed run is, or that it could not be written."""
+    if handler.lost:
+        return f"its log {handler.baseFilename} could not be written in full"
+    return f"full trace in {handler.baseFilename}"
 
 
 # ---------------------------------------------------------------- checks
@@ -240,6 +273,7 @@ def _review(request: RunRequest) -> tuple[int, str]:
 
     from flows.background import start_early
     from flows.review import ValidationBlockedError, review
+    from flows.server import start_temporary_server
     from tasks.extract import SourceError
     from tasks.publish import ReissueError, cadence_dir, new_run_id
     from tasks.validate import prepare_gx
@@ -248,9 +282,14 @@ def _review(request: RunRequest) -> tuple[int, str]:
 
     run_id = new_run_id(request.period, datetime.now(UTC))
     run_dir = cadence_dir(request.out, request.tenant, request.cadence) / "_runs" / run_id
-    handler = _log_to_file(run_dir / "run.log")
     try:
-        state: State = review(
+        handler = _log_to_file(run_dir / "run.log")
+    except OSError as err:
+        return EXIT_BUG, f"{request.period}: cannot write the run's log: {one_line(err)}"
+    state: State | None = None
+    try:
+        start_temporary_server()  # unless PREFECT_API_URL is set; it ends with this process
+        state = review(
             cadence=request.cadence,
             period=request.period.label,
             source=request.source,
@@ -266,11 +305,12 @@ def _review(request: RunRequest) -> tuple[int, str]:
             return_state=True,
         )
         result = state.result(raise_on_failure=False)
-    except RuntimeError as err:
-        if not str(err).startswith(EPHEMERAL_TIMEOUT):
-            raise
-        log.debug("Prefect's temporary server did not start", exc_info=True)
-        return EXIT_USAGE, f"{request.period}: {NO_PREFECT_SERVER}"
+    except Exception as err:  # Prefect's own machinery failed (its server's disk is full…)
+        if str(err).startswith(EPHEMERAL_TIMEOUT):
+            trace.debug("Prefect's temporary server did not start", exc_info=True)
+            return EXIT_USAGE, f"{request.period}: {NO_PREFECT_SERVER}"
+        trace.error("the run failed", exc_info=err)
+        result = err
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
@@ -281,11 +321,10 @@ def _review(request: RunRequest) -> tuple[int, str]:
         )
     if isinstance(result, (SourceError, ConfigError, PeriodError, ReissueError)):
         return EXIT_USAGE, f"{request.period}: {result}"
-    if isinstance(result, BaseException) or not state.is_completed():
-        return (
-            EXIT_BUG,
-            f"{request.period}: the run failed: {result!r} (full trace in {run_dir / 'run.log'})",
-        )
+    if isinstance(result, BaseException) or state is None or not state.is_completed():
+        ended = f"it ended {state.name}" if state is not None else "it ended"
+        what = one_line(result) if isinstance(result, BaseException) else ended
+        return EXIT_BUG, f"{request.period}: the run failed: {what}; {_trace_words(handler)}"
     if result.get("delivery", {}).get("status") == "failed":
         return (
             EXIT_DELIVERY,
@@ -511,6 +550,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as err:
         log.error("error: %s", err)
         return EXIT_USAGE
+    except OSError as err:  # a full or read-only disk outside a run (a run says it itself)
+        if err.errno not in DISK_FAULTS:
+            raise
+        log.error("error: %s", one_line(err))
+        return EXIT_BUG
 
 
 def _check_tenant(name: str | None) -> None:

@@ -31,7 +31,7 @@ from csreview.schema import (
     SHIFTS,
 )
 from csreview.settings import Language, Settings, expand_env, load_settings
-from flows import alerts, artifacts, caching
+from flows import alerts, artifacts, caching, faults
 from flows.background import Worker
 from tasks import compare as compare_step
 from tasks import crisis as crisis_step
@@ -427,6 +427,7 @@ def _run_name() -> str:
     validate_parameters=False,
     on_failure=[alerts.on_failure],
 )
+@faults.guarded
 def review(
     cadence: str,
     period: str,

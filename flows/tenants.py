@@ -21,7 +21,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from csreview.periods import resolve_period
 from csreview.settings import ConfigError, Settings, expand_env, load_settings
 from csreview.tenants import Tenant, load_tenants
-from flows import alerts
+from flows import alerts, faults
 
 
 class TenantsFailedError(Exception):
@@ -92,6 +92,7 @@ def _run_name() -> str:
     validate_parameters=False,
     on_failure=[alerts.on_failure],
 )
+@faults.guarded
 def review_tenants(
     cadence: str,
     period: str,

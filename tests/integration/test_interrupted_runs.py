@@ -15,7 +15,8 @@ import json
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from csreview.store import list_runs
 from flows.audit import verify
 from flows.cli import main
 from tests.conftest import OCTOBER, ZONE
-from tests.integration.servers import BIN, PrefectServer, start, stop
+from tests.integration.servers import BIN, PrefectServer, clean_env, start, stop
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -259,3 +260,99 @@ def test_runs_of_one_period_started_together_publish_one_after_the_other(
     assert min(p.stat().st_mtime for p in second_files) >= published_at
     recorded = list_runs(f"sqlite:///{out / 'store.sqlite'}", period="2026-10")
     assert [(r.reissue, r.status) for r in recorded] == [(0, "published"), (1, "published")]
+
+
+# ---------------------------------------------------------------- faults, Prefect's own server
+def children(pid: int) -> set[int]:
+    """The processes whose parent is PID (the ones still running, not zombies)."""
+    found = set()
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat_file.parent.name))
+    return found
+
+
+def running(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+def using(home: Path) -> set[int]:
+    """The processes started with HOME as their PREFECT_HOME."""
+    wanted = f"PREFECT_HOME={home}".encode()
+    found = set()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if wanted in environ.read_bytes().split(b"\0"):
+                found.add(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+@contextmanager
+def tiny_disk(folder: Path, size: str) -> Iterator[None]:
+    """A tmpfs of SIZE mounted on FOLDER (root only); skips the test where it cannot be."""
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.mark.timeout(3 * RUN_SECONDS)
+def test_a_killed_run_leaves_no_process_and_a_full_disk_is_one_line(
+    source: str, tmp_path: Path
+) -> None:
+    """As a user without PREFECT_API_URL runs it: Prefect's temporary server (started by the
+    command) and the GX worker end with a command killed with SIGKILL, at once; a full disk
+    mid-run is exit 1 and one line, and the run leaves no process either."""
+    home = tmp_path / "prefect-home"
+    env = clean_env(PREFECT_HOME=str(home))
+    command = [str(BIN / "csreview"), "run", "--cadence", "monthly", "--period", "2026-10"]
+    command += ["--source", source, "--store", f"sqlite:///{tmp_path / 'store.sqlite'}"]
+
+    out, log = tmp_path / "killed", tmp_path / "killed.log"
+    process = start([*command, "--out", str(out)], log, env=env)
+    try:
+        deadline = time.monotonic() + RUN_SECONDS
+        while not any("Beginning flow run" in p.read_text() for p in out.glob("*/_runs/*/run.log")):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        spawned = children(process.pid)
+        assert len(spawned) == 2, spawned  # the temporary server, the GX worker
+        process.kill()  # the command only, not its process group
+        process.wait()
+        killed_at = time.monotonic()
+        while running(spawned) and time.monotonic() < killed_at + 2:
+            time.sleep(0.02)
+        assert not running(spawned | using(home)), "left behind after SIGKILL"
+    finally:
+        stop(process)
+
+    out, log = tmp_path / "full", tmp_path / "full.log"
+    with tiny_disk(out, "400k"):
+        process = start([*command, "--out", str(out)], log, env=env)
+        assert finish(process, log) == 1, log.read_text()
+    lines = log.read_text().splitlines()  # the command's stdout and stderr
+    assert len(lines) == 2 and lines[0].startswith("reviewing"), lines
+    assert lines[1].startswith("error: 2026-10: ") and "no space left on device" in lines[1]
+    assert not running(using(home)), "left behind by a run that failed"

@@ -1,0 +1,119 @@
+"""What a failed run says about itself: the step it was in and the kind of fault, never the
+values it failed on.
+
+An exception's message may quote the rows it failed on (a category, a phone number in a
+comment, an SQL statement's parameters). It goes to the run's log file (owner-only) and
+nowhere else: the command's line, the alert e-mail and Prefect's state message name the
+step, the exception's type and, for a full or read-only disk, what could not be written.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DISK_FAULTS: dict[int, str] = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
+SQLITE_FULL = "database or disk is full"  # SQLite's words for ENOSPC (and a full quota)
+
+
+class RunFailedError(Exception):
+    """A review run failed; its message names the step and the kind of fault only (the
+    original exception, with its message, is its `__cause__`)."""
+
+    def __init__(self, step: str, kind: str, detail: str = "") -> None:
+        super().__init__(step, kind, detail)  # args as given: it pickles back as it was
+        self.step, self.kind, self.detail = step, kind, detail
+
+    def __str__(self) -> str:
+        where = f"{self.kind} at the {self.step} step"
+        return f"{self.detail} ({where})" if self.detail else where
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """ERROR, then what caused it (raised from, raised while handling, a DBAPI's original)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for cause in (current.__cause__, current.__context__, getattr(current, "orig", None)):
+            if isinstance(cause, BaseException):
+                pending.append(cause)
+
+
+def describe(error: BaseException) -> tuple[str, str]:
+    """The kind of ERROR (a type name) and, for a disk fault, what it was: words that hold no
+    value of the data, so that they can be shown anywhere."""
+    for current in _chain(error):
+        if isinstance(current, OSError) and current.errno in DISK_FAULTS:
+            words = DISK_FAULTS[current.errno]
+            if current.filename is not None:
+                words += f" while writing {current.filename}"
+            return type(current).__name__, words
+        if type(current).__name__ == "OperationalError" and SQLITE_FULL in str(current):
+            return type(current).__name__, f"{DISK_FAULTS[errno.ENOSPC]} for the results store"
+    return type(error).__name__, ""
+
+
+def speaks_for_itself(error: BaseException) -> bool:
+    """The product's own refusals (bad configuration, source or period; a blocked validation;
+    a reissue without a reason; tenants that failed): their messages are the product's words,
+    shown to the user as they are."""
+    from csreview.periods import PeriodError
+    from csreview.settings import ConfigError
+    from flows.review import ValidationBlockedError
+    from flows.tenants import TenantsFailedError
+    from tasks.extract import SourceError
+    from tasks.publish import ReissueError
+
+    own = (ValidationBlockedError, SourceError, ConfigError, PeriodError, ReissueError)
+    return isinstance(error, (*own, TenantsFailedError, RunFailedError))
+
+
+def failed_step(default: str = "start") -> str:
+    """The step the current flow run is in (as the review flow records it for alerts)."""
+    from prefect.runtime import flow_run
+
+    from flows.alerts import STAGES
+
+    return STAGES.get(str(flow_run.id), default)
+
+
+def guarded(fn: Callable[P, R]) -> Callable[P, R]:
+    """A flow's function whose failures are raised as `RunFailedError` (from the original), so
+    that Prefect records a state message and a result that hold no data values; the
+    product's own refusals pass unchanged."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as error:
+            if speaks_for_itself(error):
+                raise
+            # Prefect logs the trace of what is raised, the original included, to the log
+            raise RunFailedError(failed_step(), *describe(error)) from error
+
+    return run
+
+
+def one_line(error: BaseException) -> str:
+    """ERROR in words safe to show: a `RunFailedError` as it says, anything else by its kind."""
+    if isinstance(error, RunFailedError) or speaks_for_itself(error):
+        return str(error)
+    kind, detail = describe(error)
+    return f"{detail} ({kind})" if detail else kind
