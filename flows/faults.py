@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import errno
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
+# the full trace of a step's failure: to the run's log file (the root logger's handler), not
+# to Prefect's API, whose loggers are `prefect.*`
+trace_log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 DISK_FAULTS: dict[int, str] = {
@@ -107,6 +111,27 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
                 raise
             # Prefect logs the trace of what is raised, the original included, to the log
             raise RunFailedError(failed_step(), *describe(error)) from error
+
+    return run
+
+
+def quiet(fn: Callable[P, R]) -> Callable[P, R]:
+    """A task's function whose failure reaches Prefect as `RunFailedError` alone: its trace,
+    with the original message, goes to the run's log file only, so that Prefect's task-run
+    state, its logs and the UI never hold a data value; the product's refusals pass."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as error:
+            if speaks_for_itself(error):
+                raise
+            failure = RunFailedError(
+                failed_step(fn.__name__.removesuffix("_task")), *describe(error)
+            )
+            trace_log.error("%s; the trace:", failure, exc_info=True)
+            raise failure from None
 
     return run
 

@@ -65,11 +65,13 @@ class ValidationBlockedError(Exception):
     cache_policy=NO_CACHE,
     persist_result=False,
 )
+@faults.quiet
 def extract_task(source: str, period: Period, settings: Settings) -> Extract:
     return extract_period(source, period, settings.zone, datetime.now(settings.zone))
 
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def validate_task(extract: Extract, settings: Settings) -> Validation:
     """The gate: every rule as a pandas mask picks the rows used and quarantined, and says
     what blocks the run."""
@@ -77,6 +79,7 @@ def validate_task(extract: Extract, settings: Settings) -> Validation:
 
 
 @task(name="gx-record", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def gx_record_task(validation: Validation, gx: Worker[validate_step.GxRun]) -> validate_step.GxRun:
     """GX's record of the rules, made by GX's worker on the rows the gate (VALIDATION, which
     keys the record in the step cache) saw, at its clock."""
@@ -84,6 +87,7 @@ def gx_record_task(validation: Validation, gx: Worker[validate_step.GxRun]) -> v
 
 
 @task(name="evidence", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def evidence_task(
     run_dir: Path,
     validation: Validation,
@@ -97,6 +101,7 @@ def evidence_task(
 
 
 @task(name="record", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@faults.quiet
 def record_task(
     store_url: str,
     manifest: dict[str, Any],
@@ -107,11 +112,13 @@ def record_task(
 
 
 @task(name="retention", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def retention_task(cadence_folder: Path, days: int) -> list[str]:
     return publish_step.purge_quarantine(cadence_folder, datetime.now(UTC), days)
 
 
 @task(name="history", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@faults.quiet
 def history_task(
     store_url: str, tenant: str, earlier: dict[str, Period]
 ) -> dict[str, pd.DataFrame]:
@@ -129,6 +136,7 @@ TREND_KPIS = ("service_level", "abandon_rate", "fcr", "complaint_rate", "csat", 
 
 
 @task(name="trend", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@faults.quiet
 def trend_task(store_url: str, tenant: str, period: Period) -> list[dict[str, Any]]:
     """Twelve months of the headline KPIs from the monthly reviews in the results store."""
     months = [m.label for m in period.months_to_end(12)]
@@ -136,6 +144,7 @@ def trend_task(store_url: str, tenant: str, period: Period) -> list[dict[str, An
 
 
 @task(name="months", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@faults.quiet
 def months_task(
     store_url: str, tenant: str, period: Period, min_sample: int
 ) -> compare_step.MonthByMonth:
@@ -151,6 +160,7 @@ def months_task(
 
 
 @task(name="effectiveness", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@faults.quiet
 def effectiveness_task(
     store_url: str, tenant: str, period: Period, followups: pd.DataFrame
 ) -> pdca_step.Effectiveness:
@@ -165,6 +175,7 @@ def effectiveness_task(
 
 
 @task(name="followups", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@faults.quiet
 def followup_task(
     store_url: str, tenant: str, period: Period, facts: kpi_step.Facts, settings: Settings
 ) -> pd.DataFrame:
@@ -174,6 +185,7 @@ def followup_task(
 
 
 @task(name="record-actions", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@faults.quiet
 def record_actions_task(
     store_url: str, tenant: str, period: Period, run_id: str, root_cause: RootCause
 ) -> None:
@@ -185,6 +197,7 @@ def record_actions_task(
 
 
 @task(name="crisis", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def crisis_task(
     root_cause: RootCause,
     kpis: pd.DataFrame,
@@ -196,6 +209,7 @@ def crisis_task(
 
 
 @task(name="artifacts", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def artifacts_task(
     label: str,
     kpis: pd.DataFrame,
@@ -208,6 +222,7 @@ def artifacts_task(
 
 
 @task(name="deliver", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def deliver_task(message: EmailMessage, smtp: deliver_step.Smtp) -> list[str]:
     return deliver_step.send(message, smtp)
 
@@ -251,6 +266,7 @@ def _deliver(
 
 
 @task(name="kpis", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def kpis_task(
     validation: Validation, period: Period, settings: Settings, fcr_provisional: bool
 ) -> tuple[kpi_step.Facts, pd.DataFrame]:
@@ -259,11 +275,13 @@ def kpis_task(
 
 
 @task(name="surveys", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def surveys_task(validation: Validation, facts: kpi_step.Facts) -> Satisfaction:
     return survey_step.summarise_satisfaction(validation.clean, facts.contacts)
 
 
 @task(name="staffing", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def staffing_task(
     validation: Validation, period: Period, settings: Settings
 ) -> staffing_step.StaffingPlan:
@@ -282,6 +300,7 @@ def staffing_task(
 
 
 @task(name="calibration", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def calibration_task(
     validation: Validation, facts: kpi_step.Facts, settings: Settings
 ) -> qa_step.Calibration:
@@ -291,11 +310,13 @@ def calibration_task(
 
 
 @task(name="themes", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def themes_task(validation: Validation, facts: kpi_step.Facts) -> pd.DataFrame:
     return themes_step.verbatim_themes(survey_step.period_surveys(validation.clean, facts.contacts))
 
 
 @task(name="scorecard", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def scorecard_task(
     kpis: pd.DataFrame,
     facts: kpi_step.Facts,
@@ -315,6 +336,7 @@ def scorecard_task(
 
 
 @task(name="root_cause", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def root_cause_task(
     facts: kpi_step.Facts,
     validation: Validation,
@@ -339,6 +361,7 @@ def root_cause_task(
 
 
 @task(name="render", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def render_task(
     context: dict[str, Any], cadence: str, language: Language, attachments: dict[str, bytes]
 ) -> tuple[str, bytes]:
@@ -347,6 +370,7 @@ def render_task(
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def write_outputs_task(
     plan: publish_step.RunPlan, files: dict[str, bytes], manifest: dict[str, Any]
 ) -> None:
@@ -354,21 +378,25 @@ def write_outputs_task(
 
 
 @task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
 def publish_task(plan: publish_step.RunPlan) -> Path:
     return publish_step.switch_period(plan)
 
 
 @task(name="interrupted", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@faults.quiet
 def interrupted_task(store_url: str, run_ids: list[str]) -> None:
     store.mark_interrupted(store_url, run_ids)
 
 
 @task(name="reconcile", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@faults.quiet
 def reconcile_task(store_url: str, tenant: str, period: Period, shown: list[str]) -> None:
     store.reconcile(store_url, tenant, period.cadence, period.label, shown)
 
 
 @task(name="published", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@faults.quiet
 def published_task(store_url: str, run_id: str) -> None:
     store.mark_published(store_url, run_id)
 

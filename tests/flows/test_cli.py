@@ -257,7 +257,13 @@ def test_a_run_failing_on_a_data_value_keeps_it_in_the_log_only(
     from email import message_from_bytes, policy
 
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterName,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
     from prefect.client.schemas.sorting import FlowRunSort
 
     from tasks import validate
@@ -290,7 +296,17 @@ def test_a_run_failing_on_a_data_value_keeps_it_in_the_log_only(
             sort=FlowRunSort.START_TIME_DESC,
             limit=1,
         )
+        task_runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id]))
+        )
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
     assert run.state is not None and "ValueError at the validate step" in str(run.state.message)
+    failed = [t for t in task_runs if t.state is not None and t.state.is_failed()]
+    assert [t.name.split("-")[0] for t in failed] == ["validate"]
+    # nothing Prefect keeps of the run (task-run states, and such logs as have reached its
+    # API by now) holds it
+    for kept in (*(str(t.state) for t in task_runs), *(entry.message for entry in logs)):
+        assert PHONE not in kept
     (log,) = out.glob("monthly/_runs/*/run.log")
     assert PHONE in log.read_text("utf-8") and stat.S_IMODE(log.stat().st_mode) == 0o600
     for shown in (*err, mail.as_string(), str(run.state.message)):

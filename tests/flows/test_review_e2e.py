@@ -267,10 +267,11 @@ def test_reissue_needs_a_reason(
         (["--period", "2026-Q3"], 2, "YYYY-MM"),
         (["--period", "2026-09", "--source", "/no/such/folder"], 2, "does not exist"),
         (["--period", "2026-09", "--source", "sqlite:////no/such.db"], 2, "no SQLite database at"),
+        (["--period", "2026-09", "--source", "postgresql://u@127.0.0.1:1/x"], 2, "cannot connect"),
         (
             ["--period", "2026-09", "--source", "postgresql://u:secret@127.0.0.1:1/x"],
             2,
-            "cannot connect",
+            "holds a password in clear",
         ),
     ],
 )
