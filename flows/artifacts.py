@@ -15,7 +15,9 @@ from tasks.render import Formatter
 from tasks.validate import Validation
 
 HEADLINE = ("contacts", "service_level", "abandon_rate", "fcr", "complaint_rate", "csat", "nps")
-_MARKDOWN: Final = re.compile(r"""([\\`*_{}\[\]()#+\-.!|<>~&:"'=$^])""")
+# inline markup, links, HTML and table cells; `-` and `+` mark lists only at a line's start,
+# where data text never stands (it follows a heading's `#` or an item's number)
+_MARKDOWN: Final = re.compile(r"""([\\`*_{}\[\]()#.!|<>~&:"'=$^])""")
 
 
 def markdown_text(value: object, limit: int = TEXT_CHARS) -> str:

@@ -38,7 +38,7 @@ def test_summary_escapes_problem_titles_and_the_label() -> None:
     validation = v.Validation(clean={}, quarantine={}, rules=(), counts={})
     text = artifacts.summary_markdown("acme* monthly 2026-09", kpis, problems, validation, None)
     lines = text.splitlines()
-    assert lines[0] == "# acme\\* monthly 2026\\-09"
+    assert lines[0] == "# acme\\* monthly 2026-09"
     title = next(line for line in lines if line.startswith("1. "))
     assert title.startswith("1. category \\|x\\| \\[phone\\]\\: 类") and title.endswith("…")
     assert len(title) < 300

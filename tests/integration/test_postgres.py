@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database
 from csreview.periods import Period
-from csreview.store import VERSION_TABLE
+from csreview.store import HEAD, VERSION_TABLE
 from flows.cli import main
 from tests.conftest import ZONE
 from tests.integration.servers import PostgresServer, free_port
@@ -193,7 +193,7 @@ def test_the_results_store_lives_in_postgresql(
         with engine.connect() as conn:
             assert set(sa.inspect(conn).get_table_names()) >= STORE_TABLES
             version = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}"))
-            assert [r[0] for r in version] == ["0001"]
+            assert [r[0] for r in version] == [HEAD]
             kpi_rows = conn.execute(
                 sa.text("SELECT count(*) FROM kpi_values WHERE run_id = :r"), {"r": first_id}
             ).scalar_one()
