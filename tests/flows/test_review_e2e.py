@@ -217,15 +217,6 @@ def test_planted_problem_is_rank_one(published: Path) -> None:
     assert text.count(" crisis (") >= 2  # on the cover and at the top of the summary
 
 
-def test_chinese_report(centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path) -> None:
-    code = review(centre[1], str(tmp_path), "--lang", "zh-CN")
-    assert code == 0
-    text = "\n".join(
-        p.extract_text() for p in PdfReader(tmp_path / "monthly/2026-09/review.pdf").pages
-    )
-    assert "月度服务质量复盘" in text and "服务质量问题清单" in text and "根因分析" in text
-
-
 def test_folder_source_in_gb18030(
     centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path
 ) -> None:
@@ -547,22 +538,6 @@ def test_review_is_delivered_by_email_and_a_failure_is_exit_4(
     err = capsys.readouterr().err
     assert "published" in err and "e-mail failed" in err and "Traceback" not in err
     assert (tmp_path / "down/monthly/2026-09/review.pdf").is_file()
-
-
-def test_several_languages_give_one_review_each(
-    centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path
-) -> None:
-    config = tmp_path / "bilingual.toml"
-    config.write_text('extra_languages = ["zh-CN"]\n', encoding="utf-8")
-    assert review(centre[1], tmp_path, "--config", str(config)) == 0
-    folder = tmp_path / "monthly/2026-09"
-    english = "\n".join(p.extract_text() for p in PdfReader(folder / "review.pdf").pages)
-    chinese = "\n".join(p.extract_text() for p in PdfReader(folder / "review.zh-CN.pdf").pages)
-    assert "Executive summary" in english and "执行摘要" not in english
-    assert "五问法" in chinese and "Executive summary" not in chinese
-    assert 'lang="zh-CN"' in (folder / "review.zh-CN.html").read_text(encoding="utf-8")
-    outputs = json.loads((folder / "manifest.json").read_text())["outputs"]
-    assert {"review.pdf", "review.zh-CN.pdf", "review.zh-CN.html"} <= set(outputs)
 
 
 def test_pdf_fonts_are_embedded_and_the_outline_lists_the_sections(published: Path) -> None:

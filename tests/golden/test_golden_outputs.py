@@ -1,7 +1,8 @@
 """Golden outputs: what four generated centres' reviews publish, pinned byte for byte.
 
 The demo centre (evening understaffing, with the demo's messy export) and three centres with
-other planted problems are reviewed for October 2026, in English with a Chinese copy. Their
+other planted problems are reviewed for October 2026 in both languages (one of them with
+Chinese as review.pdf's language, the others with English). Their
 CSV files and the text of their reports (PDF and HTML, both languages) must equal the files
 under `tests/golden/CENTRE/`, but for run ids and the moment of the run. A change of
 structure changes none of it; a change of behaviour updates the files on purpose:
@@ -14,6 +15,7 @@ and the diff of `tests/golden/` shows what a reader of the review will see diffe
 from __future__ import annotations
 
 import html.parser
+import json
 import os
 import re
 import subprocess
@@ -37,14 +39,16 @@ CSV_FILES = (
     "followups.csv",
     "scorecard.csv",
 )
-CENTRES: dict[str, tuple[PlantedProblem, int, bool]] = {
+CENTRES: dict[str, tuple[PlantedProblem, int, bool, str]] = {
     # name: planted problem, seed, the demo's messy export planted and September reviewed
-    # first (so that October is compared with it and shows the trend)
-    "demo": ("evening_understaffing", 20261001, True),
-    "billing": ("billing_transfers", 7, False),
-    "outage": ("returns_outage", 8, False),
-    "weak-agents": ("weak_agents", 9, False),
+    # first (so that October is compared with it and shows the trend), the language of
+    # review.pdf (the other one is review.LANG.pdf): either way the text is the same
+    "demo": ("evening_understaffing", 20261001, True, "en"),
+    "billing": ("billing_transfers", 7, False, "zh-CN"),
+    "outage": ("returns_outage", 8, False, "en"),
+    "weak-agents": ("weak_agents", 9, False, "en"),
 }
+LANGUAGES = ("en", "zh-CN")
 # what differs from run to run: the run's id and the moment it ran
 RUN_ID = re.compile(r"\d{4}-(?:\d{2}|Q\d)_\d{8}T\d{6}Z_[0-9a-f]{6}")
 RUN_MOMENT = re.compile(
@@ -98,28 +102,59 @@ def normalised(text: str, run_id: str) -> str:
     return RUN_MOMENT.sub("MOMENT", RUN_ID.sub("RUN_ID", text))
 
 
-def outputs(folder: Path) -> dict[str, str]:
+def documents(folder: Path, primary: str) -> dict[str, str]:
+    """Each language's report, without its suffix: review.pdf is the primary language's."""
+    return {
+        language: "review" if language == primary else f"review.{language}"
+        for language in LANGUAGES
+    }
+
+
+def outputs(folder: Path, primary: str) -> dict[str, str]:
     """The pinned outputs of a published folder, as text."""
     run_id = folder.resolve().name
     files = {name: (folder / name).read_text("utf-8") for name in CSV_FILES}
-    for language, suffix in (("en", ""), ("zh-CN", ".zh-CN")):
-        files[f"review.{language}.pdf.txt"] = pdf_text(folder / f"review{suffix}.pdf")
-        files[f"review.{language}.html.txt"] = html_text(folder / f"review{suffix}.html")
+    for language, name in documents(folder, primary).items():
+        files[f"review.{language}.pdf.txt"] = pdf_text(folder / f"{name}.pdf")
+        files[f"review.{language}.html.txt"] = html_text(folder / f"{name}.html")
     return {name: normalised(text, run_id) for name, text in files.items()}
 
 
+def check_languages(folder: Path, primary: str) -> None:
+    """One review per language, each wholly in its language, each listed in the manifest."""
+    names = documents(folder, primary)
+    english = pdf_text(folder / f"{names['en']}.pdf")
+    chinese = pdf_text(folder / f"{names['zh-CN']}.pdf")
+    assert "Executive summary" in english and "执行摘要" not in english
+    assert "月度服务质量复盘" in chinese and "根因分析" in chinese and "五问法" in chinese
+    assert "Executive summary" not in chinese
+    page = (folder / f"{names['zh-CN']}.html").read_text("utf-8")
+    assert '<html lang="zh-CN"' in page
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert {f"{n}.{kind}" for n in names.values() for kind in ("pdf", "html")} <= set(
+        manifest["outputs"]
+    )
+
+
 @pytest.fixture(scope="module")
-def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("golden-config") / "bilingual.toml"
-    path.write_text('extra_languages = ["zh-CN"]\n', "utf-8")
-    return path
+def configs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A config per language of review.pdf, with the other language as the extra copy."""
+    folder = tmp_path_factory.mktemp("golden-config")
+    paths = {}
+    for primary in LANGUAGES:
+        (other,) = (x for x in LANGUAGES if x != primary)
+        paths[primary] = folder / f"{primary}.toml"
+        paths[primary].write_text(
+            f'language = "{primary}"\nextra_languages = ["{other}"]\n', "utf-8"
+        )
+    return paths
 
 
 @pytest.mark.parametrize("centre", sorted(CENTRES))
 def test_published_outputs_equal_the_golden_files(
-    centre: str, config: Path, tmp_path: Path
+    centre: str, configs: dict[str, Path], tmp_path: Path
 ) -> None:
-    problem, seed, messy = CENTRES[centre]
+    problem, seed, messy, primary = CENTRES[centre]
     spec = DemoSpec(OCTOBER, months=2, contacts_per_day=100, seed=seed, problem=problem)
     frames = generate(spec, now=AFTER_WINDOW)
     if messy:
@@ -129,9 +164,11 @@ def test_published_outputs_equal_the_golden_files(
     out = tmp_path / "out"
     for period in (OCTOBER.previous(), OCTOBER) if messy else (OCTOBER,):
         args = ["run", "--cadence", "monthly", "--period", period.label, "--source", source]
-        assert main([*args, "--out", str(out), "--config", str(config)]) == 0
+        assert main([*args, "--out", str(out), "--config", str(configs[primary])]) == 0
 
-    got = outputs(out / "monthly" / OCTOBER.label)
+    published = out / "monthly" / OCTOBER.label
+    check_languages(published, primary)
+    got = outputs(published, primary)
     folder = GOLDEN / centre
     if UPDATE:
         folder.mkdir(exist_ok=True)
