@@ -57,7 +57,7 @@ unit: setup
 	$(VENV)/bin/pytest -m "not slow and not integration" -q
 
 slow: setup
-	$(VENV)/bin/pytest -m "slow or integration" -q
+	$(VENV)/bin/pytest -m "slow or integration" -q -n auto --dist worksteal
 
 bench: setup
 	$(VENV)/bin/python -m bench
