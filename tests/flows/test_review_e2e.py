@@ -361,71 +361,57 @@ def test_backfill_runs_periods_in_order(
         assert manifest["tenant"] == "north" and manifest["status"] == "published"
 
 
-def test_quarterly_review(centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path) -> None:
-    code = review(centre[1], str(tmp_path), cadence="quarterly", period="2026-Q3")
-    assert code == 0
-    kpis = pd.read_csv(tmp_path / "quarterly/2026-Q3/kpis.csv")
-    overall = kpis[kpis.dimension == "all"].set_index("kpi")["value"]
-    expected = independent_kpis(centre[0]["contacts"], "2026-07-01", "2026-10-01")
-    for kpi, value in expected.items():
-        assert overall[kpi] == pytest.approx(value, rel=1e-12), kpi
-    text = "\n".join(
-        p.extract_text() for p in PdfReader(tmp_path / "quarterly/2026-Q3/review.pdf").pages
-    )
-    assert "Quarterly service-quality review" in text
-    assert "Twelve-month trend" in text
-
-
-def test_pdca_loop_follows_up_approved_actions_next_month(
+def test_pdca_loop_follows_up_approved_actions_and_the_quarter_reviews_them(
     centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert review(centre[1], tmp_path, period="2026-08") == 0
-    with (tmp_path / "monthly/2026-08/actions.csv").open(encoding="utf-8") as handle:
-        drafted = list(csv.DictReader(handle))
-    assert drafted, "the planted evening problem must yield at least one action"
-    chosen = drafted[0]["action_id"]
-    capsys.readouterr()
-    assert main(["actions", "--out", str(tmp_path), "--status", "proposed"]) == 0
-    assert chosen in capsys.readouterr().out
-    approve = ["actions", "--out", str(tmp_path), "approve", chosen, "--by", "Li Lei"]
-    assert main([*approve, "--target", drafted[0]["target"]]) == 0
-    assert "approved" in capsys.readouterr().out
-    assert main(["actions", "--out", str(tmp_path), "reject", "ACT-nosuch", "--by", "x"]) == 2
-
-    assert review(centre[1], tmp_path, period="2026-09") == 0
-    with (tmp_path / "monthly/2026-09/followups.csv").open(encoding="utf-8") as handle:
-        followed = list(csv.DictReader(handle))
-    assert [f["action_id"] for f in followed] == [chosen]
-    problems = pd.read_csv(tmp_path / "monthly/2026-09/problems.csv")
-    assert problems.loc[0, "trend"] != "na"  # August was reviewed: the trend is known
-    assert followed[0]["opened_in"] == "2026-08"
-    assert followed[0]["verdict"] in {"effective", "not_effective", "too_early"}
-    assert float(followed[0]["current"]) >= 0
-    text = "\n".join(
-        p.extract_text() for p in PdfReader(tmp_path / "monthly/2026-09/review.pdf").pages
-    )
-    assert chosen in text
-    words = {"effective": "effective", "not_effective": "not effective", "too_early": "too early"}
-    assert words[followed[0]["verdict"]] in text  # the verdict in words, not its key
-    assert followed[0]["verdict"] == "effective" or followed[0]["verdict"] not in text
-
-
-def test_quarter_compares_its_months_and_reviews_the_actions_approved_in_them(
-    centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path
-) -> None:
+    """July drafts actions and one is approved; August and September follow it up (the PDCA
+    loop); the third quarter compares its months, reviews the action and has its own KPIs."""
     from markupsafe import escape
 
     from tasks.render import Formatter
 
     assert review(centre[1], tmp_path, period="2026-07") == 0
     with (tmp_path / "monthly/2026-07/actions.csv").open(encoding="utf-8") as handle:
-        chosen = next(csv.DictReader(handle))
-    assert main(["actions", "--out", str(tmp_path), "approve", chosen["action_id"], "--by", "Li Lei"]) == 0  # fmt: skip
+        drafted = list(csv.DictReader(handle))
+    assert drafted, "the planted evening problem must yield at least one action"
+    chosen = drafted[0]
+    capsys.readouterr()
+    assert main(["actions", "--out", str(tmp_path), "--status", "proposed"]) == 0
+    assert chosen["action_id"] in capsys.readouterr().out
+    approve = ["actions", "--out", str(tmp_path), "approve", chosen["action_id"], "--by", "Li Lei"]
+    assert main([*approve, "--target", chosen["target"]]) == 0
+    assert "approved" in capsys.readouterr().out
+    assert main(["actions", "--out", str(tmp_path), "reject", "ACT-nosuch", "--by", "x"]) == 2
     for month in ("2026-08", "2026-09"):
         assert review(centre[1], tmp_path, period=month) == 0
-    assert review(centre[1], tmp_path, cadence="quarterly", period="2026-Q3") == 0
 
+    # ---- the PDCA loop: August checks July's approved action
+    with (tmp_path / "monthly/2026-08/followups.csv").open(encoding="utf-8") as handle:
+        followed = list(csv.DictReader(handle))
+    assert [f["action_id"] for f in followed] == [chosen["action_id"]]
+    problems = pd.read_csv(tmp_path / "monthly/2026-08/problems.csv")
+    assert problems.loc[0, "trend"] != "na"  # July was reviewed: the trend is known
+    assert followed[0]["opened_in"] == "2026-07"
+    assert followed[0]["verdict"] in {"effective", "not_effective", "too_early"}
+    assert float(followed[0]["current"]) >= 0
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(tmp_path / "monthly/2026-08/review.pdf").pages
+    )
+    assert chosen["action_id"] in text
+    words = {"effective": "effective", "not_effective": "not effective", "too_early": "too early"}
+    assert words[followed[0]["verdict"]] in text  # the verdict in words, not its key
+    assert followed[0]["verdict"] == "effective" or followed[0]["verdict"] not in text
+
+    # ---- the quarter
+    assert review(centre[1], tmp_path, cadence="quarterly", period="2026-Q3") == 0
     folder = tmp_path / "quarterly/2026-Q3"
+    kpis = pd.read_csv(folder / "kpis.csv")
+    overall = kpis[kpis.dimension == "all"].set_index("kpi")["value"]
+    expected = independent_kpis(centre[0]["contacts"], "2026-07-01", "2026-10-01")
+    for kpi, value in expected.items():
+        assert overall[kpi] == pytest.approx(value, rel=1e-12), kpi
+    text = "\n".join(p.extract_text() for p in PdfReader(folder / "review.pdf").pages)
+    assert "Quarterly service-quality review" in text and "Twelve-month trend" in text
     titles = [i.title for i in PdfReader(folder / "review.pdf").outline if not isinstance(i, list)]
     assert {"Quarter over quarter", "Effectiveness review of the quarter's actions"} <= set(titles)
     html = (folder / "review.html").read_text(encoding="utf-8")
