@@ -16,7 +16,6 @@ from flows import faults
 from tasks import deliver
 
 log = logging.getLogger("csreview.alerts")
-STAGES: dict[str, str] = {}  # flow run id → the step it is in (set by the review flow)
 
 
 def alert_message(
@@ -76,7 +75,7 @@ def on_failure(flow: Any, flow_run: Any, state: Any) -> None:
         if not settings.smtp_url or not settings.alert_to:
             return
         smtp = deliver.smtp_from_url(expand_env(settings.smtp_url), settings.smtp_sender)
-        step = STAGES.pop(str(flow_run.id), "start")
+        step = faults.STAGES.pop(str(flow_run.id), "start")
         lines = alert_lines(parameters, flow_run.name, step, reason(state), flow.name)
         subject = f"csreview: {flow_run.name} failed at {step}"
         deliver.send(alert_message(smtp.sender, settings.alert_to, subject, lines), smtp)

@@ -272,7 +272,8 @@ def _review(request: RunRequest) -> tuple[int, str]:
     from prefect.client.schemas.objects import State
 
     from flows.background import start_early
-    from flows.review import ValidationBlockedError, review
+    from flows.faults import ValidationBlockedError
+    from flows.review import review
     from flows.server import start_temporary_server
     from tasks.extract import SourceError
     from tasks.publish import ReissueError, cadence_dir, new_run_id

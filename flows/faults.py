@@ -31,6 +31,17 @@ DISK_FAULTS: dict[int, str] = {
 SQLITE_FULL = "database or disk is full"  # SQLite's words for ENOSPC (and a full quota)
 
 
+STAGES: dict[str, str] = {}  # flow run id → the step it is in (set by the review flow)
+
+
+class ValidationBlockedError(Exception):
+    """Validation found a blocking problem: nothing was published."""
+
+
+class TenantsFailedError(Exception):
+    """Some tenants' reviews failed; the others were published."""
+
+
 class RunFailedError(Exception):
     """A review run failed; its message names the step and the kind of fault only (the
     original exception, with its message, is its `__cause__`)."""
@@ -79,8 +90,6 @@ def speaks_for_itself(error: BaseException) -> bool:
     shown to the user as they are."""
     from csreview.periods import PeriodError
     from csreview.settings import ConfigError
-    from flows.review import ValidationBlockedError
-    from flows.tenants import TenantsFailedError
     from tasks.extract import SourceError
     from tasks.publish import ReissueError
 
@@ -91,8 +100,6 @@ def speaks_for_itself(error: BaseException) -> bool:
 def failed_step(default: str = "start") -> str:
     """The step the current flow run is in (as the review flow records it for alerts)."""
     from prefect.runtime import flow_run
-
-    from flows.alerts import STAGES
 
     return STAGES.get(str(flow_run.id), default)
 

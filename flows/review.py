@@ -33,6 +33,7 @@ from csreview.schema import (
 from csreview.settings import Language, Settings, expand_env, load_settings
 from flows import alerts, artifacts, caching, faults
 from flows.background import Worker
+from flows.faults import ValidationBlockedError
 from tasks import compare as compare_step
 from tasks import crisis as crisis_step
 from tasks import deliver as deliver_step
@@ -51,10 +52,6 @@ from tasks.extract import Extract, describe_source, extract_period
 from tasks.root_cause import RootCause
 from tasks.surveys import Satisfaction
 from tasks.validate import Validation
-
-
-class ValidationBlockedError(Exception):
-    """Validation found a blocking problem: nothing was published."""
 
 
 # ---------------------------------------------------------------- tasks
@@ -418,7 +415,7 @@ class _Stages:
 def _stage(stages: _Stages, name: str) -> Iterator[None]:
     from prefect.runtime import flow_run
 
-    alerts.STAGES[str(flow_run.id)] = name  # what a failure alert names
+    faults.STAGES[str(flow_run.id)] = name  # what a failure alert and line name
     started = time.perf_counter()
     yield
     stages.seconds[name] = round(time.perf_counter() - started, 3)

@@ -22,10 +22,7 @@ from csreview.periods import resolve_period
 from csreview.settings import ConfigError, Settings, expand_env, load_settings
 from csreview.tenants import Tenant, load_tenants
 from flows import alerts, faults
-
-
-class TenantsFailedError(Exception):
-    """Some tenants' reviews failed; the others were published."""
+from flows.faults import TenantsFailedError
 
 
 @task(name="tenant-review", cache_policy=NO_CACHE, persist_result=False)

@@ -88,7 +88,7 @@ def test_a_flow_failure_is_raised_as_its_step_and_kind_only(error: Exception, wo
 
 
 def test_the_products_own_refusals_pass_unchanged() -> None:
-    from flows.review import ValidationBlockedError
+    from flows.faults import ValidationBlockedError
 
     blocked = ValidationBlockedError("required column channel is missing")
     with pytest.raises(ValidationBlockedError):
