@@ -62,7 +62,10 @@ slow: setup
 bench: setup
 	$(VENV)/bin/python -m bench
 
-test: lint typecheck unit slow
+# mypy (one core) runs beside the fast tests (one core); the slow tests then take both cores
+test: lint
+	@$(MAKE) --no-print-directory -j2 --output-sync=target typecheck unit
+	@$(MAKE) --no-print-directory slow
 
 clean:
 	rm -rf $(VENV) $(UV_VENV) .mypy_cache .pytest_cache .ruff_cache reviews
