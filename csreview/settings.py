@@ -6,14 +6,11 @@ operator can override one value without editing a file.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
-from typing import Any, Final, Literal
-from urllib.parse import unquote
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -28,14 +25,17 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from csreview.catalog import KPIS_BY_KEY
+from csreview.config_files import LANGUAGES as LANGUAGES
+from csreview.config_files import ConfigError as ConfigError
+from csreview.config_files import Language as Language
+from csreview.config_files import config_text as config_text
+from csreview.config_files import read_toml as read_toml
 from csreview.schema import CHANNELS, MAX_COMMENT_LENGTH, MAX_TEXT_LENGTH
-
-Language = Literal["en", "zh-CN"]
-LANGUAGES: tuple[Language, ...] = ("en", "zh-CN")
-
-
-class ConfigError(Exception):
-    """A configuration the product cannot run with; the message says what and where."""
+from csreview.tenants import find_tenant
+from csreview.urls import check_no_literal_secret as check_no_literal_secret
+from csreview.urls import expand_env as expand_env
+from csreview.urls import literal_secrets as literal_secrets
+from csreview.urls import redact_url as redact_url
 
 
 class Band(BaseModel):
@@ -85,13 +85,6 @@ class TargetSpec(Band):
                 return spec.tier[tier]
         base: Band = season or self
         return Band(target=base.target, warn=base.warn)
-
-
-def config_text(name: str, path: Path | None = None) -> str:
-    """A config file as written: the shipped `csreview/config/NAME`, or the file given."""
-    if path is None:
-        return resources.files("csreview.config").joinpath(name).read_text("utf-8")
-    return path.read_text("utf-8")
 
 
 def _default_targets() -> dict[str, TargetSpec]:
@@ -275,8 +268,6 @@ def load_settings(
     settings = _settings(values, config_file)
     if tenant is None or settings.tenants_file is None:
         return settings
-    from csreview.tenants import find_tenant
-
     found = find_tenant(settings.tenants_file, tenant)
     merged = _merge(_merge(values, found.overrides()), overrides)
     return _settings(merged, settings.tenants_file, f" (tenant {tenant!r})")
@@ -296,16 +287,6 @@ def _config_values(config_file: Path | None) -> dict[str, Any]:
         merged.update(values["targets"])
         values["targets"] = merged
     return values
-
-
-def read_toml(path: Path, what: str) -> dict[str, Any]:
-    """A TOML file's tables; an unreadable or invalid file fails with one clear line."""
-    try:
-        return tomllib.loads(path.read_text("utf-8"))
-    except OSError as err:
-        raise ConfigError(f"cannot read {what} {path}: {err.strerror}") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{what} {path} is not valid TOML: {err}") from err
 
 
 def _merge(values: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
@@ -331,102 +312,3 @@ def _settings(values: dict[str, Any], origin_file: Path | None, who: str = "") -
         origin = f" in {origin_file}" if origin_file else ""
         message = first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"invalid setting {where}{origin}{who}: {message}") from err
-
-
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_ONLY_ENV_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
-# `scheme://[user[:password]@]rest`; the password runs to the last `@` before the query, so
-# one holding an unescaped `@` is masked whole
-_USERINFO = re.compile(r"^(?P<head>[A-Za-z][\w+.-]*://)(?P<user>[^:/@?#]*):(?P<password>[^?]*)@")
-# query keys whose value is a credential, whatever the driver
-_SECRET_KEYS = frozenset(
-    {"password", "passwd", "pwd", "pass", "sslpassword", "secret", "token", "access_token",
-     "auth_token", "api_key", "apikey", "client_secret"}
-)  # fmt: skip
-REDACTED: Final = "***"
-
-
-def expand_env(text: str) -> str:
-    """Replace `${NAME}` with the environment variable; a missing one fails loudly.
-
-    Called only where a connection is opened, so an expanded secret is never passed on."""
-
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            raise ConfigError(f"environment variable {name} is not set (referenced in a URL)")
-        return os.environ[name]
-
-    return _ENV_REF.sub(value, text)
-
-
-def _secret_key(key: str) -> bool:
-    return unquote(key).strip().lower() in _SECRET_KEYS
-
-
-def _query_parts(url: str) -> tuple[str, list[str]] | None:
-    """The URL before its query and the query's `key=value` parts; None without a query."""
-    head, mark, query = url.partition("?")
-    if not mark:
-        return None
-    query, hash_mark, fragment = query.partition("#")
-    return head, [*query.split("&"), *([f"#{fragment}"] if hash_mark else [])]
-
-
-def redact_url(url: str) -> str:
-    """A URL safe to log or record: every password or other credential replaced by `***`.
-
-    `${ENV}` references are kept: they name where the secret lives, not the secret."""
-    match = _USERINFO.match(url)
-    if match and not _ONLY_ENV_REF.match(match["password"]):
-        url = f"{match['head']}{match['user']}:{REDACTED}@{url[match.end() :]}"
-    split = _query_parts(url)
-    if split is None:
-        return url
-    head, parts = split
-    query = []
-    for part in parts:
-        key, equals, value = part.partition("=")
-        if equals and _secret_key(key) and not _ONLY_ENV_REF.match(value):
-            part = f"{key}={REDACTED}"
-        query.append(part)
-    text = "&".join(p for p in query if not p.startswith("#"))
-    fragment = "".join(p for p in query if p.startswith("#"))
-    return f"{head}?{text}{fragment}"
-
-
-def literal_secrets(url: str) -> list[str]:
-    """Where a URL holds a password written out (not a `${ENV}` reference): `user:pw@` or a
-    credential in its query. Such a URL is refused, so a secret never reaches a file."""
-    found = []
-    match = _USERINFO.match(url)
-    if match and match["password"] and not _ONLY_ENV_REF.match(match["password"]):
-        found.append("user:password@")
-    split = _query_parts(url)
-    for part in split[1] if split else []:
-        key, equals, value = part.partition("=")
-        if equals and value and _secret_key(key) and not _ONLY_ENV_REF.match(value):
-            found.append(f"{unquote(key)}=")
-    return found
-
-
-def check_no_literal_secret(url: str, what: str) -> None:
-    """Refuse a URL that carries a password in clear, pointing to the ways that keep it out."""
-    found = literal_secrets(url)
-    if not found:
-        return
-    if url.lower().startswith("smtp"):
-        how = (
-            "write smtp://USER@HOST?password_env=NAME and set NAME in the environment of "
-            "whoever runs the review"
-        )
-    else:
-        how = (
-            "write the password as an environment reference such as ${PGPASSWORD} (in single "
-            "quotes, so that the shell does not expand it), or leave it out and let libpq read "
-            "PGPASSWORD or ~/.pgpass"
-        )
-    raise ConfigError(
-        f"the {what} {redact_url(url)} holds a password in clear ({', '.join(found)}); "
-        f"it would be written to manifests and Prefect's records: {how}"
-    )

@@ -15,7 +15,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from csreview.settings import ConfigError, Language, check_no_literal_secret, read_toml
+from csreview.config_files import ConfigError, Language, read_toml
+from csreview.urls import check_no_literal_secret
 
 MAX_NAME: Final = 64
 # folder names the product itself uses beside tenants' folders, and the store's name for the
