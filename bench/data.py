@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from csreview import demo
+from csreview import demo, messy_export
 from csreview import schema as s
 from csreview.periods import Period
 from csreview.settings import load_settings
@@ -79,7 +79,7 @@ def source(scale: Scale, cache: Path = CACHE) -> tuple[str, dict[str, int]]:
         folder.mkdir(parents=True, exist_ok=True)
         settings = load_settings()
         frames = demo.generate(scale.spec())
-        messy, _ = demo.plant_bad_rows(frames, scale.the_period, settings.zone)
+        messy, _ = messy_export.plant_bad_rows(frames, scale.the_period, settings.zone)
         database.unlink(missing_ok=True)
         demo.to_database(messy, f"sqlite:///{database}")
         counts = {name: len(frame) for name, frame in messy.items()}

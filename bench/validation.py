@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 
 from bench.data import extract_of
-from csreview import demo
+from csreview import demo, messy_export
 from csreview.periods import Period
 from csreview.settings import load_settings
 from tasks.validate import validate
@@ -29,7 +29,7 @@ def main() -> None:
     settings = load_settings()
     started = time.perf_counter()
     frames = demo.generate(demo.DemoSpec(OCTOBER, months=1, contacts_per_day=args.contacts // 38))
-    frames, _ = demo.plant_bad_rows(frames, OCTOBER, settings.zone)
+    frames, _ = messy_export.plant_bad_rows(frames, OCTOBER, settings.zone)
     generated = time.perf_counter() - started
     extract = extract_of(frames, OCTOBER, settings.zone, datetime(2026, 11, 23, tzinfo=UTC))
     validate(extract, settings)  # warm-up: GX import and suite building, once per process

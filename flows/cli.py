@@ -386,7 +386,8 @@ def _sources(args: argparse.Namespace, settings: Settings) -> list[tuple[str | N
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database
+    from csreview.demo import DemoSpec, generate, to_database
+    from csreview.messy_export import plant_bad_rows
 
     settings = _settings(None, args.out, args.lang)
     now = datetime.now(settings.zone)

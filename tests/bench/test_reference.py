@@ -11,7 +11,7 @@ import pytest
 
 from bench import reference
 from bench.data import extract_of
-from csreview import demo
+from csreview import demo, messy_export
 from csreview.settings import load_settings
 from tasks import kpis as k
 from tasks.validate import check_rules
@@ -24,7 +24,7 @@ NOW = datetime(2026, 11, 23, tzinfo=ZONE)
 def clean() -> dict[str, pd.DataFrame]:
     """A messy generated October (about 2 500 contacts), validated."""
     frames = demo.generate(demo.DemoSpec(OCTOBER, months=2, contacts_per_day=60, seed=5))
-    messy, _ = demo.plant_bad_rows(frames, OCTOBER, ZONE)
+    messy, _ = messy_export.plant_bad_rows(frames, OCTOBER, ZONE)
     return check_rules(extract_of(messy, OCTOBER, ZONE, NOW), load_settings()).clean
 
 

@@ -15,7 +15,8 @@ import pytest
 from markupsafe import escape
 from pypdf import PdfReader
 
-from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database, to_folder
+from csreview.demo import DemoSpec, generate, to_database, to_folder
+from csreview.messy_export import plant_bad_rows
 from csreview.periods import Period
 from csreview.schema import AGENT_ID, TABLES_BY_NAME
 from csreview.store import list_runs

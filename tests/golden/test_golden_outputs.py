@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from csreview.demo import DemoSpec, PlantedProblem, generate, plant_bad_rows, to_database
+from csreview.demo import DemoSpec, PlantedProblem, generate, to_database
+from csreview.messy_export import plant_bad_rows
 from flows.cli import main
 from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from csreview import demo
+from csreview import demo, messy_export
 from csreview import schema as s
 from csreview.settings import load_settings
 from tasks import render
@@ -70,7 +70,7 @@ def validation_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     settings = load_settings()
     frames = demo.generate(demo.DemoSpec(OCTOBER, months=1, contacts_per_day=30))
-    messy, _ = demo.plant_bad_rows(frames, OCTOBER, ZONE)
+    messy, _ = messy_export.plant_bad_rows(frames, OCTOBER, ZONE)
     typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in messy.items()}
     picks = select_period(typed, OCTOBER, ZONE)
     extract = Extract(
@@ -113,7 +113,7 @@ def reviews(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Pat
     from flows.cli import main
 
     frames = demo.generate(demo.DemoSpec(OCTOBER, months=1, contacts_per_day=60), now=AFTER_WINDOW)
-    messy, _ = demo.plant_bad_rows(frames, OCTOBER, ZONE)
+    messy, _ = messy_export.plant_bad_rows(frames, OCTOBER, ZONE)
     source = f"sqlite:///{tmp_path / 'centre.sqlite'}"
     demo.to_database(messy, source)
     published = {}

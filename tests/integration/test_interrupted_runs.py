@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database
+from csreview.demo import DemoSpec, generate, to_database
+from csreview.messy_export import plant_bad_rows
 from csreview.store import list_runs
 from flows.audit import verify
 from flows.cli import main

@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database
+from csreview.demo import DemoSpec, generate, to_database
+from csreview.messy_export import plant_bad_rows
 from csreview.periods import Period
 from csreview.store import HEAD, VERSION_TABLE
 from flows.cli import main

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from csreview.demo import DemoSpec, generate, plant_bad_rows, to_database
+from csreview.demo import DemoSpec, generate, to_database
+from csreview.messy_export import plant_bad_rows
 from flows.audit import verify
 from tests.conftest import OCTOBER, ZONE
 from tests.integration.servers import PREFECT, PrefectServer, child_flow_runs, start, stop

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csreview import demo
+from csreview import demo, messy_export
 from csreview import schema as s
 from csreview.settings import Settings, load_settings
 from tasks import kpis as kpi_step
@@ -34,10 +34,10 @@ def _extract(frames: dict[str, pd.DataFrame]) -> Extract:
 
 
 @pytest.fixture(scope="module")
-def centre() -> tuple[Validation, Validation, tuple[demo.Planted, ...]]:
+def centre() -> tuple[Validation, Validation, tuple[messy_export.Planted, ...]]:
     settings = load_settings()
     frames = demo.generate(demo.DemoSpec(OCTOBER, months=1, contacts_per_day=60))
-    messy, planted = demo.plant_bad_rows(frames, OCTOBER, ZONE)
+    messy, planted = messy_export.plant_bad_rows(frames, OCTOBER, ZONE)
     return validate(_extract(frames), settings), validate(_extract(messy), settings), planted
 
 
@@ -46,7 +46,7 @@ def _key(table: str) -> str:
 
 
 def test_every_planted_row_is_quarantined_with_its_reason(
-    centre: tuple[Validation, Validation, tuple[demo.Planted, ...]],
+    centre: tuple[Validation, Validation, tuple[messy_export.Planted, ...]],
 ) -> None:
     clean, messy, planted = centre
     assert all(len(q) == 0 for q in clean.quarantine.values())
@@ -61,7 +61,7 @@ def test_every_planted_row_is_quarantined_with_its_reason(
 
 
 def test_the_review_of_a_messy_export_equals_the_clean_one(
-    centre: tuple[Validation, Validation, tuple[demo.Planted, ...]], settings: Settings
+    centre: tuple[Validation, Validation, tuple[messy_export.Planted, ...]], settings: Settings
 ) -> None:
     clean, messy, _ = centre
     expected = kpi_step.compute_kpis(
@@ -74,7 +74,7 @@ def test_the_review_of_a_messy_export_equals_the_clean_one(
 
 
 def test_great_expectations_sees_what_the_quarantine_masks_see(
-    centre: tuple[Validation, Validation, tuple[demo.Planted, ...]],
+    centre: tuple[Validation, Validation, tuple[messy_export.Planted, ...]],
 ) -> None:
     _, messy, _ = centre
     checked = [r for r in messy.rules if r.engine == "great_expectations"]
