@@ -1,7 +1,7 @@
 """The `csreview` command: demo, run and backfill reviews, with the contract's exit codes.
 
-What can be checked before a flow starts is checked here, so a user error is one clear line
-and exit 2; traces go to the run's log file, never to the terminal.
+What can be checked before a flow starts is checked first (`flows/preflight.py`), so a user
+error is one clear line and exit 2; traces go to the run's log file, never to the terminal.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -26,8 +25,9 @@ from csreview.periods import (
     parse_period,
     periods_between,
 )
-from csreview.settings import LANGUAGES, ConfigError, Settings, expand_env, load_settings
+from csreview.settings import LANGUAGES, ConfigError, Settings
 from flows.faults import DISK_FAULTS, one_line
+from flows.preflight import RunRequest, UserError, check_tenant, preflight, settings_for
 
 EXIT_OK: Final = 0
 EXIT_BUG: Final = 1
@@ -44,24 +44,6 @@ NO_PREFECT_SERVER: Final = (
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher, or PREFECT_API_URL to a running "
     "Prefect server"
 )
-
-
-class UserError(Exception):
-    """A mistake the user can fix; its message is the one line they see."""
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    cadence: str
-    period: Period
-    source: str
-    out: Path
-    language: str | None
-    tenant: str | None
-    config: Path | None
-    reason: str | None
-    store: str | None = None
-    tenants_file: Path | None = None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -192,81 +174,6 @@ def _trace_words(handler: RunLog) -> str:
     return f"full trace in {handler.baseFilename}"
 
 
-# ---------------------------------------------------------------- checks
-def _settings(
-    config: Path | None,
-    out: Path | None,
-    language: str | None,
-    store: str | None = None,
-    tenants: Path | None = None,
-) -> Settings:
-    try:
-        return load_settings(
-            config, out_dir=out, language=language, store_url=store, tenants_file=tenants
-        )
-    except ConfigError as err:
-        raise UserError(str(err)) from err
-
-
-def _preflight(request: RunRequest) -> None:
-    """Everything that can be checked before a run starts: its settings, source, output
-    folder, store, recipients and reissue reason. A failure is one line and exit 2, and
-    nothing is written or published."""
-    from csreview.store import StoreError, check_store
-    from tasks.extract import SourceError, check_source
-    from tasks.publish import ReissueError, cadence_dir, check_reason, published_runs
-
-    try:
-        settings = load_settings(
-            request.config,
-            tenant=request.tenant,
-            out_dir=request.out,
-            language=request.language,
-            store_url=request.store,
-            tenants_file=request.tenants_file,
-        )
-        check_source(request.source)
-        _check_delivery(settings, request.tenant, request.cadence)
-        _check_writable(request.out)
-        folder = cadence_dir(request.out, request.tenant, request.cadence)
-        check_store(settings.resolved_store_url)
-        check_reason(request.period, published_runs(folder, request.period), request.reason)
-    except (SourceError, ConfigError, StoreError, ReissueError) as err:
-        raise UserError(str(err)) from err
-
-
-def _check_writable(out: Path) -> None:
-    """The output folder exists, or can be made, and takes a file."""
-    import tempfile
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out, prefix=".csreview-check-"):
-            pass
-    except OSError as err:
-        reason = err.strerror or type(err).__name__
-        raise UserError(f"the output folder {out} cannot be written: {reason}") from err
-
-
-def _check_delivery(settings: Settings, tenant: str | None, cadence: str) -> None:
-    """The recipients, the SMTP URL and its password variable, read as the run will read
-    them after publishing, so that a mistake stops the run before anything is published."""
-    from tasks import deliver
-
-    try:
-        recipients = deliver.recipients_for({"recipients": settings.recipients}, tenant, cadence)
-        if not settings.smtp_url or not (recipients.to or settings.alert_to):
-            return
-        smtp = deliver.smtp_from_url(expand_env(settings.smtp_url), settings.smtp_sender)
-    except ValueError as err:
-        raise ConfigError(f"smtp_url: {err}") from err
-    if smtp.password_env is not None and smtp.password_env not in os.environ:
-        raise ConfigError(
-            f"environment variable {smtp.password_env} is not set (the SMTP password, named "
-            "by password_env in smtp_url)"
-        )
-
-
 def _review(request: RunRequest) -> tuple[int, str]:
     """Run the review flow for one period; returns the exit code and one line to show."""
     from prefect.client.schemas.objects import State
@@ -389,7 +296,7 @@ def _demo(args: argparse.Namespace) -> int:
     from csreview.demo import DemoSpec, generate, to_database
     from csreview.messy_export import plant_bad_rows
 
-    settings = _settings(None, args.out, args.lang)
+    settings = settings_for(None, args.out, args.lang)
     now = datetime.now(settings.zone)
     period = latest_complete("monthly", now)
     settings.out_dir.mkdir(parents=True, exist_ok=True)
@@ -444,7 +351,7 @@ def _serve(args: argparse.Namespace) -> int:
     from flows.deploy import ServeError, serve
     from tasks.extract import SourceError, check_source
 
-    settings = _settings(args.config, args.out, None, args.store, args.tenants)
+    settings = settings_for(args.config, args.out, None, args.store, args.tenants)
     try:
         if args.source:
             check_source(args.source)
@@ -478,7 +385,7 @@ def _watch(args: argparse.Namespace) -> int:
     from flows.deploy import ServeError, check_server
     from flows.late import alert_late, watch
 
-    settings = _settings(args.config, None, None)
+    settings = settings_for(args.config, None, None)
     try:
         check_server()
     except ServeError as err:
@@ -513,13 +420,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _console()
     args = _parser().parse_args(argv)
     try:
-        _check_tenant(getattr(args, "tenant", None))
+        check_tenant(getattr(args, "tenant", None))
         if args.command == "demo":
             return _demo(args)
         if args.command == "audit":
             from flows.audit import audit
 
-            return audit(args, _settings(args.config, args.out, None, args.store))
+            return audit(args, settings_for(args.config, args.out, None, args.store))
         if args.command == "serve":
             return _serve(args)
         if args.command == "watch":
@@ -529,12 +436,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             config = Path(args.config) if args.config else None
             out = Path(args.out) if args.out else None
-            return actions.run(args, _settings(config, out, None, args.store))
-        settings = _settings(args.config, args.out, args.lang, args.store, args.tenants)
+            return actions.run(args, settings_for(config, out, None, args.store))
+        settings = settings_for(args.config, args.out, args.lang, args.store, args.tenants)
         worst = EXIT_OK
         for request in _requests(args, settings):
             try:
-                _preflight(request)
+                preflight(request)
             except UserError as err:
                 _report(EXIT_USAGE, f"{request.period}: {err}")
                 worst = max(worst, EXIT_USAGE, key=_severity)
@@ -557,17 +464,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         log.error("error: %s", one_line(err))
         return EXIT_BUG
-
-
-def _check_tenant(name: str | None) -> None:
-    """A tenant name from the command line is one safe folder name (or exit 2)."""
-    from csreview.tenants import check_tenant_name
-
-    if name is not None:
-        try:
-            check_tenant_name(name)
-        except ConfigError as err:
-            raise UserError(str(err)) from err
 
 
 def _severity(code: int) -> int:
