@@ -104,10 +104,11 @@ def failed_step(default: str = "start") -> str:
     return STAGES.get(str(flow_run.id), default)
 
 
-def guarded(fn: Callable[P, R]) -> Callable[P, R]:
-    """A flow's function whose failures are raised as `RunFailedError` (from the original), so
-    that Prefect records a state message and a result that hold no data values; the
-    product's own refusals pass unchanged."""
+def _quieted(fn: Callable[P, R], default_step: str) -> Callable[P, R]:
+    """FN, whose failure is raised as `RunFailedError` alone (step and kind): its trace, with
+    the original message, goes to the run's log file only (`trace_log`), so that what Prefect
+    keeps (states, results, logs, the UI) never holds a data value. The product's own
+    refusals pass unchanged."""
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -116,31 +117,21 @@ def guarded(fn: Callable[P, R]) -> Callable[P, R]:
         except Exception as error:
             if speaks_for_itself(error):
                 raise
-            # Prefect logs the trace of what is raised, the original included, to the log
-            raise RunFailedError(failed_step(), *describe(error)) from error
-
-    return run
-
-
-def quiet(fn: Callable[P, R]) -> Callable[P, R]:
-    """A task's function whose failure reaches Prefect as `RunFailedError` alone: its trace,
-    with the original message, goes to the run's log file only, so that Prefect's task-run
-    state, its logs and the UI never hold a data value; the product's refusals pass."""
-
-    @functools.wraps(fn)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except Exception as error:
-            if speaks_for_itself(error):
-                raise
-            failure = RunFailedError(
-                failed_step(fn.__name__.removesuffix("_task")), *describe(error)
-            )
+            failure = RunFailedError(failed_step(default_step), *describe(error))
             trace_log.error("%s; the trace:", failure, exc_info=True)
             raise failure from None
 
     return run
+
+
+def guarded(fn: Callable[P, R]) -> Callable[P, R]:
+    """A flow's function, its failures raised as their step and kind only (`_quieted`)."""
+    return _quieted(fn, "start")
+
+
+def quiet(fn: Callable[P, R]) -> Callable[P, R]:
+    """A task's function, its failures raised as their step and kind only (`_quieted`)."""
+    return _quieted(fn, fn.__name__.removesuffix("_task"))
 
 
 def one_line(error: BaseException) -> str:

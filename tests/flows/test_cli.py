@@ -77,12 +77,16 @@ FAULTS = [
 
 
 @pytest.mark.parametrize(("error", "words"), FAULTS)
-def test_a_flow_failure_is_raised_as_its_step_and_kind_only(error: Exception, words: str) -> None:
+def test_a_flow_failure_is_raised_as_its_step_and_kind_only(
+    error: Exception, words: str, caplog: pytest.LogCaptureFixture
+) -> None:
     with pytest.raises(faults.RunFailedError) as raised:
         faults.guarded(_raise)(error)
     assert words in str(raised.value)
     assert PHONE not in str(raised.value) and PHONE not in repr(raised.value)
-    assert raised.value.__cause__ is error  # the trace (to the run's log) keeps it
+    assert raised.value.__cause__ is None  # nothing of it reaches Prefect's trace
+    (record,) = [r for r in caplog.records if r.name == faults.trace_log.name]
+    assert record.exc_info is not None and record.exc_info[1] is error  # the run's log has it
     again = pickle.loads(pickle.dumps(raised.value))  # as Prefect stores a failed result
     assert str(again) == str(raised.value)
 
