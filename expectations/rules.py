@@ -209,32 +209,19 @@ def too_long(table: str, column: str) -> Rule:
     one is an error or an attack (a megabyte category would make every output unreadable):
     its row is quarantined. Free text (a survey comment) is used cut to the limit, with a
     warning: the survey's scores are sound, and a long complaint is still a complaint."""
-    if column in s.FREE_TEXT:
-        return Rule(
-            table,
-            f"{column}_length",
-            "warn",
-            f"{column} is longer than {{limit}} characters: its first {{limit}} are used",
-            lambda i: longer(i.typed[column], i.limits[COMMENT_LIMIT]),
-            expect(
-                "ExpectColumnValueLengthsToBeBetween",
-                column=column,
-                max_value={"$PARAMETER": COMMENT_LIMIT},
-            ),
-            limit=COMMENT_LIMIT,
-        )
+    free_text = column in s.FREE_TEXT
+    limit = COMMENT_LIMIT if free_text else TEXT_LIMIT
+    reason = f"{column} is longer than {{limit}} characters"
     return Rule(
         table,
         f"{column}_length",
-        "quarantine",
-        f"{column} is longer than {{limit}} characters",
-        lambda i: longer(i.typed[column], i.limits[TEXT_LIMIT]),
+        "warn" if free_text else "quarantine",
+        f"{reason}: its first {{limit}} are used" if free_text else reason,
+        lambda i: longer(i.typed[column], i.limits[limit]),
         expect(
-            "ExpectColumnValueLengthsToBeBetween",
-            column=column,
-            max_value={"$PARAMETER": TEXT_LIMIT},
+            "ExpectColumnValueLengthsToBeBetween", column=column, max_value={"$PARAMETER": limit}
         ),
-        limit=TEXT_LIMIT,
+        limit=limit,
     )
 
 
