@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -208,7 +208,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"{text!r} holds a line break or control character")
         if info.field_name != "recipients":
             for text in _strings(value):
-                if not _ADDRESS.match(text):
+                if not EMAIL_ADDRESS.match(text):
                     raise ValueError(f"{text!r} is not an e-mail address")
         return value
 
@@ -241,7 +241,8 @@ class Settings(BaseSettings):
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_ADDRESS = re.compile(r"^[^@\s,;<>()\[\]\"\\]+@[^@\s,;<>()\[\]\"\\]+$")
+# an e-mail address as one header value: no spaces, separators or brackets
+EMAIL_ADDRESS: Final = re.compile(r"^[^@\s,;<>()\[\]\"\\]+@[^@\s,;<>()\[\]\"\\]+$")
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -50,7 +50,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from csreview.periods import CADENCES
-from csreview.settings import LANGUAGES, ConfigError, Language
+from csreview.settings import EMAIL_ADDRESS, LANGUAGES, ConfigError, Language
 
 DEFAULT_TIMEOUT_SECONDS: Final = 30.0
 DEFAULT_LANGUAGES: Final[tuple[Language, ...]] = LANGUAGES
@@ -58,7 +58,6 @@ ALL: Final = "all"
 DEFAULT_TENANT: Final = "default"
 MAX_ERROR_LENGTH: Final = 400
 
-_ADDRESS = re.compile(r"^[^@\s,;<>()\[\]\"\\]+@[^@\s,;<>()\[\]\"\\]+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RECIPIENT_KEYS: Final = frozenset({"to", "cc", "languages"})
 _URL_OPTIONS: Final = frozenset({"starttls", "password_env", "timeout"})
@@ -114,7 +113,7 @@ class Smtp:
             raise ValueError("use either implicit TLS (smtps://) or STARTTLS, not both")
         if not self.timeout_seconds > 0:
             raise ValueError("the SMTP timeout must be above 0 seconds")
-        if not _ADDRESS.match(self.sender):
+        if not EMAIL_ADDRESS.match(self.sender):
             raise ValueError(f"sender {self.sender!r} is not an e-mail address")
         if self.password_env is not None and not _ENV_NAME.match(self.password_env):
             raise ValueError(f"password_env {self.password_env!r} is not a variable name")
@@ -293,7 +292,7 @@ def _recipients(where: str, table: object) -> Recipients:
 def _addresses(where: str, key: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
         raise ConfigError(f'{where}.{key} must be a list of addresses, e.g. ["ops@example.com"]')
-    bad = [x for x in value if not _ADDRESS.match(x)]
+    bad = [x for x in value if not EMAIL_ADDRESS.match(x)]
     if bad:
         raise ConfigError(f"{where}.{key}: {bad[0]!r} is not an e-mail address")
     return tuple(dict.fromkeys(value))
