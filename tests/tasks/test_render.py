@@ -14,13 +14,14 @@ import pandas as pd
 import pytest
 
 from csreview.periods import Period
+from csreview.settings import Language
 from tasks import compare as c
 from tasks import kpis as k
 from tasks import pdca, render
-from tasks import render as r
 from tasks import root_cause as rc
 from tasks import surveys as su
 from tasks import validate as v
+from tasks.render import analysis_view, documents, kpi_view, quarter_view
 from tests.tasks.test_charts import texts
 
 AUGUST = Period("monthly", 2026, 8)
@@ -50,13 +51,13 @@ def problem(trend: str, previous: float, factor: float) -> pd.Series:
     ],
 )  # fmt: skip
 def test_a_problem_trend_in_words(
-    language: render.Language,
+    language: Language,
     trend: str,
     previous: float,
     factor: float,
     expected: tuple[str, str, list[str]],
 ) -> None:
-    shown = render._problem_trend(
+    shown = analysis_view._problem_trend(
         problem(trend, previous, factor), AUGUST, render.Formatter(language)
     )
     assert (shown["symbol"], shown["label"], shown["details"]) == expected
@@ -73,14 +74,14 @@ def test_hypotheses_are_grouped_by_category_and_the_fishbone_skips_untestable_on
     ).assign(verified=lambda c: (c["verdict"] == "verified").map({True: "true", False: "false"}))
     empty = pd.DataFrame(columns=list(rc.WHY_COLUMNS))
     result = rc.RootCause(pd.DataFrame([problem("na", math.nan, 1.0)]), causes, empty, empty, empty)
-    shown = render._problems(result, SEPTEMBER, render.Formatter("en"))[0]
+    shown = analysis_view.problem_pages(result, SEPTEMBER, render.Formatter("en"))[0]
     assert [c["name"] for c in shown["categories"]] == ["people", "environment"]
     people = shown["categories"][0]["rows"]
     assert [(r["label"], r["symbol"], r["verdict_label"]) for r in people] == [
         ("junior agents", "–", "not testable"),
         ("new hires", "✗", "not supported"),
     ]
-    uri = render._fishbone(result.problems.iloc[0], causes, render.Formatter("en"))
+    uri = analysis_view._fishbone(result.problems.iloc[0], causes, render.Formatter("en"))
     shown_texts = texts(base64.b64decode(uri.split(",", 1)[1]).decode("utf-8"))
     assert "new hires" in shown_texts and "junior agents" not in shown_texts  # not tested
     assert "✓ contacts per agent-hour" in " ".join(shown_texts)
@@ -88,7 +89,7 @@ def test_hypotheses_are_grouped_by_category_and_the_fishbone_skips_untestable_on
 
 
 Q3 = Period("quarterly", 2026, 3)
-EN = r.Formatter("en")
+EN = render.Formatter("en")
 
 
 def history(value: float, numerator: float, denominator: float) -> pd.DataFrame:
@@ -113,8 +114,8 @@ def test_quarter_over_quarter_against_the_previous_quarter() -> None:
         },
         min_sample=30,
     )
-    page = r.quarter_over_quarter(
-        TOP, r.comparison_cells({"previous": previous}, EN), months, Q3, EN
+    page = quarter_view.quarter_over_quarter(
+        TOP, kpi_view.comparison_cells({"previous": previous}, EN), months, Q3, EN
     )
     assert (page["previous"], page["last_year"]) == ("2026-Q2", None)
     assert page["missing"] == ["The same quarter last year, 2025-Q3, was never reviewed."]
@@ -131,7 +132,9 @@ def test_quarter_over_quarter_against_the_previous_quarter() -> None:
 
 
 def test_a_quarter_never_compared_says_so_in_words() -> None:
-    page = r.quarter_over_quarter(TOP, {}, c.month_by_month({}, 30), Q3, r.Formatter("zh-CN"))
+    page = quarter_view.quarter_over_quarter(
+        TOP, {}, c.month_by_month({}, 30), Q3, render.Formatter("zh-CN")
+    )
     assert page["rows"] == [] and page["months"]["rows"] == []
     assert page["missing"] == [
         "上季度（2026-Q2）未做过评审：本季度没有可比较的季度。",
@@ -150,7 +153,7 @@ def test_effectiveness_page() -> None:
     review = pdca.effectiveness_review(
         [action], checks, pd.DataFrame(columns=["action_id"]), ["2026-07", "2026-08", "2026-09"]
     )
-    page = r.effectiveness_page(review, EN)
+    page = quarter_view.effectiveness_page(review, EN)
     assert page is not None
     [row] = page["rows"]
     assert (row["kpi"], row["baseline"], row["target"]) == ("service level", "50.0%", "80.0%")
@@ -165,7 +168,7 @@ def test_effectiveness_page() -> None:
         "0 not yet measured."
     )
     assert page["share"].startswith("Share effective: 100% of the actions")
-    assert r.effectiveness_page(None, EN) is None
+    assert quarter_view.effectiveness_page(None, EN) is None
 
 
 def test_effectiveness_page_words_a_playbook_action_in_the_report_language() -> None:
@@ -178,7 +181,7 @@ def test_effectiveness_page_words_a_playbook_action_in_the_report_language() -> 
     review = pdca.effectiveness_review(
         actions, [], pd.DataFrame(columns=["action_id"]), ["2026-07"]
     )
-    page = r.effectiveness_page(review, r.Formatter("zh-CN"))
+    page = quarter_view.effectiveness_page(review, render.Formatter("zh-CN"))
     assert page is not None
     assert [row["action"] for row in page["rows"]] == [
         "在问题时段增加排班坐席，使人力配置与来电规律相匹配",
@@ -191,13 +194,13 @@ def test_no_garbage_collection_while_rendering() -> None:
     import gc
 
     assert gc.isenabled()
-    with r.no_garbage_collection():
+    with documents.no_garbage_collection():
         assert not gc.isenabled()
-        with r.no_garbage_collection():  # nested: the outer block keeps it off
+        with documents.no_garbage_collection():  # nested: the outer block keeps it off
             pass
         assert not gc.isenabled()
     assert gc.isenabled()
-    with pytest.raises(ValueError), r.no_garbage_collection():
+    with pytest.raises(ValueError), documents.no_garbage_collection():
         raise ValueError("a failed render")
     assert gc.isenabled()
 
@@ -214,7 +217,7 @@ RAW_PERSONAL = ("13800138000", "138 0013 8000", "li.lei@example.com", "4111 1111
 CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def hostile_context(language: render.Language) -> tuple[dict[str, Any], dict[str, Any]]:
+def hostile_context(language: Language) -> tuple[dict[str, Any], dict[str, Any]]:
     """A report context and an auditor's context whose data text is hostile: control and
     bidi characters, math syntax, personal data, a 1 MB category."""
     categories = list(HOSTILE.values())
@@ -289,7 +292,7 @@ def hostile_context(language: render.Language) -> tuple[dict[str, Any], dict[str
 
 
 @pytest.mark.parametrize("language", ["en", "zh-CN"])
-def test_hostile_data_text_reaches_the_report_masked_and_inert(language: render.Language) -> None:
+def test_hostile_data_text_reaches_the_report_masked_and_inert(language: Language) -> None:
     context, audit = hostile_context(language)
     for html in (
         render.render_html(context, "monthly", language),

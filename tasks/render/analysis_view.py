@@ -1,0 +1,174 @@
+"""The problem list, root-cause analysis and crisis level as a manager reads them: each
+problem's trend, fishbone, hypotheses with their evidence, and 5 whys.
+
+Analysis hands over records; this is where they become sentences of one language."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import pandas as pd
+
+from csreview.i18n import mark as _n
+from csreview.periods import Period
+from csreview.personal_data import TEXT_CHARS, display_text
+from tasks import charts
+from tasks import kpis as k
+from tasks.crisis import Crisis
+from tasks.render.formatting import CRISIS_LABELS, SENTENCE_CHARS, Formatter, svg_uri
+from tasks.root_cause import RootCause
+
+FISHBONE_LABELS: Final = {
+    "people": _n("people"),
+    "machine": _n("machine"),
+    "material": _n("material"),
+    "method": _n("method"),
+    "environment": _n("environment"),
+    "measurement": _n("measurement"),
+}
+
+
+TREND_SYMBOLS: Final = {  # as the comparisons: ▲ better, ▼ worse
+    "worse": "▼", "better": "▲", "no_change": "—", "low_sample": "—", "na": "—",
+}  # fmt: skip
+TREND_LABELS: Final = {
+    "worse": _n("worse than the previous period"),
+    "better": _n("better than the previous period"),
+    "no_change": _n("no significant change"),
+    "low_sample": _n("too few to compare"),
+    "na": _n("no earlier figure"),
+}
+CAUSE_VERDICTS: Final = {
+    "verified": ("✓", _n("verified")),
+    "not_supported": ("✗", _n("not supported")),
+    "not_testable": ("–", _n("not testable")),
+}
+
+
+def _problem_trend(p: Any, previous: Period, f: Formatter) -> dict[str, Any]:
+    """A problem's trend as shown: symbol and words, the earlier value and what it did to
+    the priority (one line each)."""
+    verdict, kpi = str(p["trend"]), str(p["kpi"])
+    details = []
+    if not pd.isna(p["previous"]):
+        details.append(
+            f._("{value} in {period}").format(
+                value=f.kpi_value(kpi, float(p["previous"])), period=previous.label
+            )
+        )
+    if float(p["trend_factor"]) != 1.0:
+        details.append(
+            f._("priority × {factor}").format(factor=f.number(float(p["trend_factor"]), 2))
+        )
+    return {
+        "verdict": verdict,
+        "symbol": TREND_SYMBOLS[verdict],
+        "label": f._(TREND_LABELS[verdict]),
+        "details": details,
+    }
+
+
+def _fishbone(p: Any, causes: pd.DataFrame, f: Formatter) -> str:
+    """A problem's fishbone: the six bones, each with the hypotheses the data could test
+    (✓ on the verified ones)."""
+    branches = {
+        f._(FISHBONE_LABELS[category]): [
+            (str(h["label"]), h["verdict"] == "verified")
+            for _, h in causes[causes["category"] == category].iterrows()
+            if h["verdict"] != "not_testable"
+        ]
+        for category in FISHBONE_LABELS
+    }
+    return svg_uri(
+        charts.fishbone_chart(
+            f"{segment_words(str(p['segment']), f)}: {f.label(str(p['kpi']))} "
+            f"{f.kpi_value(str(p['kpi']), float(p['value']))}",
+            branches if len(causes) else {},
+            no_data=f._("No hypothesis tested."),
+        )
+    )
+
+
+def problem_pages(root_cause: RootCause, period: Period, f: Formatter) -> list[dict[str, Any]]:
+    """The ranked problems with their trend, fishbone, hypotheses by category and 5 whys."""
+    out = []
+    for _, p in root_cause.problems.iterrows():
+        causes = root_cause.causes[root_cause.causes["problem_rank"] == p["rank"]]
+        whys = root_cause.whys[root_cause.whys["problem_rank"] == p["rank"]]
+        out.append(
+            {
+                "fishbone": _fishbone(p, causes, f),
+                "rank": int(p["rank"]),
+                "title": display_text(p["title"], TEXT_CHARS),
+                "baseline": f.kpi_value(str(p["kpi"]), float(p["baseline"])),
+                "defects": f.number(p["defects"], 0),
+                "defect_share": f.percent(p["defect_share"], 0),
+                "cumulative_share": f.percent(p["cumulative_share"], 0),
+                "trend": _problem_trend(p, period.previous(), f),
+                "categories": [
+                    {
+                        "name": f._(FISHBONE_LABELS[str(category)]),
+                        "rows": [
+                            {
+                                "label": h["label"],
+                                "verdict": h["verdict"],
+                                "symbol": CAUSE_VERDICTS[str(h["verdict"])][0],
+                                "verdict_label": f._(CAUSE_VERDICTS[str(h["verdict"])][1]),
+                                "evidence": display_text(h["evidence"], SENTENCE_CHARS),
+                            }
+                            for _, h in group.iterrows()
+                        ],
+                    }
+                    for category, group in causes.groupby("category", sort=False)
+                ],
+                "whys": [
+                    {
+                        "category": f._(FISHBONE_LABELS[str(c)]),
+                        "steps": [
+                            {
+                                "why": display_text(w["why"], SENTENCE_CHARS),
+                                "because": display_text(w["because"], SENTENCE_CHARS),
+                            }
+                            for _, w in chain.sort_values("step").iterrows()
+                        ],
+                    }
+                    for c, chain in whys.groupby("category", sort=False)
+                ],
+            }
+        )
+    return out
+
+
+def hypothesis_tests(causes: pd.DataFrame) -> list[dict[str, str]]:
+    """Each hypothesis once, with the test that decides it (the same for every problem)."""
+    first = causes.drop_duplicates("hypothesis_id")
+    return [
+        {"label": h["label"], "hypothesis": h["hypothesis"], "test": h["test"]}
+        for _, h in first.iterrows()
+    ]
+
+
+def segment_words(label: str, f: Formatter) -> str:
+    """`hour_band=20-24;channel=chat` as a reader says it: "time band 20-24, channel chat"."""
+    pairs = [part.split("=", 1) for part in label.split(";") if "=" in part]
+    words = ", ".join(f"{f._(k.DIMENSION_LABELS[d])} {f.segment(d, v)}" for d, v in pairs)
+    return words or f._("all contacts")
+
+
+def crisis_view(crisis: Crisis | None, f: Formatter) -> dict[str, str] | None:
+    if crisis is None or crisis.level is None:
+        return None
+    where = segment_words(crisis.segment, f)
+    return {
+        "level": crisis.level,
+        "label": f._(CRISIS_LABELS[crisis.level]),
+        "text": f._(
+            "{kpi} in {where} is {severity} off its target, over {scope} of the period's base"
+        ).format(
+            kpi=f.label(crisis.kpi),
+            where=where,
+            severity=f.percent(crisis.severity, 0),
+            scope=f.percent(crisis.scope, 0),
+        )
+        + (f._("; and it is getting worse") if crisis.urgent else ""),
+    }

@@ -1,0 +1,142 @@
+"""Formatting for one report language: numbers, percentages, durations, KPI values and
+labels as a manager reads them.
+
+Every view builder formats through one `Formatter`, so a language changes words and
+numbers in one place."""
+
+from __future__ import annotations
+
+import base64
+import gettext
+import math
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pandas as pd
+from babel.numbers import format_decimal, format_percent
+
+from csreview import schema as s
+from csreview.catalog import KPIS_BY_KEY
+from csreview.i18n import babel_locale, translations
+from csreview.i18n import mark as _n
+from csreview.personal_data import display_text
+from csreview.settings import Language
+from tasks import kpis as k
+
+STATUS_SYMBOLS: Final = {"ok": "✓", "warn": "!", "breach": "✗", "na": "–", "low_sample": "·"}
+
+
+SENTENCE_CHARS: Final = 600  # evidence, whys, actions, examples: sentences that may hold data
+
+
+STATUS_LABELS: Final = {
+    "ok": _n("ok"),
+    "warn": _n("warning"),
+    "breach": _n("breach"),
+    "na": _n("n/a"),
+    "low_sample": _n("low sample"),
+}
+
+
+CHANNEL_LABELS: Final = (_n("phone"), _n("chat"), _n("email"), _n("app"), _n("social"))
+TIER_LABELS: Final = (_n("junior"), _n("intermediate"), _n("senior"), _n("unassigned"))
+WORD_LABELS: Final = (
+    _n("blocking"), _n("quarantine"), _n("warn"), _n("proposed"), _n("approved"), _n("rejected"),
+)  # fmt: skip
+CADENCE_TITLES: Final = {
+    "monthly": _n("Monthly service-quality review"),
+    "quarterly": _n("Quarterly service-quality review"),
+}
+
+
+CRISIS_LABELS: Final = {
+    "primary": _n("primary crisis (初级)"),
+    "intermediate": _n("intermediate crisis (中级)"),
+    "advanced": _n("advanced crisis (高级)"),
+}
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Translates and formats values for one report language."""
+
+    language: Language
+
+    @property
+    def catalog(self) -> gettext.NullTranslations:
+        return translations(self.language)
+
+    def _(self, message: str) -> str:
+        return self.catalog.gettext(message)
+
+    def label(self, kpi: str) -> str:
+        return self._(KPIS_BY_KEY[kpi].label)
+
+    def number(self, value: float, digits: int = 1) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
+        return format_decimal(value, format=pattern, locale=babel_locale(self.language))
+
+    def percent(self, value: float, digits: int = 1) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+        return format_percent(value, format=pattern, locale=babel_locale(self.language))
+
+    def seconds(self, value: float) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        if value >= 3600:
+            return self._("{h} h").format(h=self.number(value / 3600, 1))
+        if value >= 120:
+            return self._("{m} min").format(m=self.number(value / 60, 1))
+        return self._("{s} s").format(s=self.number(value, 1))
+
+    def kpi_value(self, kpi: str, value: float) -> str:
+        unit = KPIS_BY_KEY[kpi].unit
+        if unit == "fraction":
+            return self.percent(value)
+        if unit == "seconds":
+            return self.seconds(value)
+        if unit == "count":
+            return self.number(value, 0)
+        if unit == "score":
+            return self.number(value, 2)
+        return self.number(value, 1)
+
+    def delta(self, kpi: str, value: float) -> str:
+        """A change of a KPI, signed: percentage points for rates, the KPI's unit otherwise."""
+        if math.isnan(value):
+            return "–"
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        unit = KPIS_BY_KEY[kpi].unit
+        if unit == "fraction":
+            return sign + self._("{n} pts").format(n=self.number(abs(value) * 100, 1))
+        return sign + self.kpi_value(kpi, abs(value))
+
+    def segment(self, dimension: str, value: str) -> str:
+        """A segment value as shown: channel and tier names translated, data values as display
+        text (masked, inert, shortened)."""
+        if dimension in (s.CHANNEL, s.TIER) or value == k.UNASSIGNED:
+            return display_text(self._(value))
+        return display_text(value)
+
+
+def kpi_row(row: Any, kpi: str, f: Formatter) -> dict[str, Any]:
+    status = str(row[k.STATUS])
+    return {
+        "key": kpi,
+        "label": f.label(kpi),
+        "value": f.kpi_value(kpi, row[k.VALUE]),
+        "target": "" if pd.isna(row[k.TARGET]) else f.kpi_value(kpi, row[k.TARGET]),
+        "denominator": "" if pd.isna(row[k.DENOMINATOR]) else f.number(row[k.DENOMINATOR], 0),
+        "status": status,
+        "status_symbol": STATUS_SYMBOLS[status],
+        "status_label": f._(STATUS_LABELS[status]),
+    }
+
+
+def svg_uri(svg: str) -> str:
+    """An SVG chart as a `data:` URI: the HTML stays one self-contained file."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
