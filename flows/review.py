@@ -308,8 +308,11 @@ def calibration_task(
 
 @task(name="themes", cache_policy=NO_CACHE, persist_result=False)
 @faults.quiet
-def themes_task(validation: Validation, facts: kpi_step.Facts) -> pd.DataFrame:
-    return themes_step.verbatim_themes(survey_step.period_surveys(validation.clean, facts.contacts))
+def themes_task(
+    validation: Validation, facts: kpi_step.Facts, themes: dict[str, Any]
+) -> pd.DataFrame:
+    surveys = survey_step.period_surveys(validation.clean, facts.contacts)
+    return themes_step.verbatim_themes(surveys, themes)
 
 
 @task(name="scorecard", cache_policy=NO_CACHE, persist_result=False)
@@ -589,7 +592,8 @@ def _review_period(
         )
     with _stage(stages, "surveys"):
         satisfaction = cache.run(surveys_task, checked, facts)
-        themes = cache.run(themes_task, checked, facts)
+        themes_config = themes_step.load_themes()  # read once: the analysis gets it as a value
+        themes = cache.run(themes_task, checked, facts, themes_config)
     with _stage(stages, "calibration"):
         calibration = cache.run(calibration_task, checked, facts, settings)
     with _stage(stages, "staffing"):
@@ -662,6 +666,7 @@ def _review_period(
                 min_sample=settings.min_sample,
                 comparisons=comparisons,
                 themes=themes,
+                theme_labels=themes_step.theme_labels(themes_config),
                 calibration=calibration,
                 staffing=staffing,
                 scorecard=scorecard,

@@ -242,6 +242,7 @@ def build_context(
     min_sample: int,
     comparisons: Mapping[str, pd.DataFrame] | None = None,
     themes: pd.DataFrame | None = None,
+    theme_labels: Mapping[str, Mapping[str, str]] | None = None,
     calibration: qa.Calibration | None = None,
     staffing: st.StaffingPlan | None = None,
     scorecard: sc.Scorecard | None = None,
@@ -368,7 +369,7 @@ def build_context(
         "quarter": quarter_over_quarter(top, compared, months, period, f) if quarterly else None,
         "effectiveness": effectiveness_page(effectiveness, f) if quarterly else None,
         "crisis": _crisis(crisis, f),
-        "themes": _themes(themes, language, f),
+        "themes": _themes(themes, theme_labels or {}, f),
         "calibration": _calibration(calibration, f),
         "staffing": _staffing(staffing, zone, f),
         "problems": problems,
@@ -813,13 +814,15 @@ def _balanced(top: pd.DataFrame, card: sc.Scorecard | None, f: Formatter) -> dic
     }
 
 
-def _themes(frame: pd.DataFrame | None, language: Language, f: Formatter) -> list[dict[str, Any]]:
+def _themes(
+    frame: pd.DataFrame | None, labels: Mapping[str, Mapping[str, str]], f: Formatter
+) -> list[dict[str, Any]]:
     if frame is None or frame.empty:
         return []
-    labels = th.theme_labels(language)
+    shown = {key: by_language[f.language] for key, by_language in labels.items()}
     return [
         {
-            "label": labels.get(str(r[th.THEME]), str(r[th.THEME])),
+            "label": shown.get(str(r[th.THEME]), str(r[th.THEME])),
             "comments": f.number(r[th.COMMENTS], 0),
             "share": f.percent(r[th.SHARE], 0),
             "csat": f.number(r[th.MEAN_CSAT], 2),
