@@ -32,6 +32,7 @@ from csreview.catalog import KPIS, KPIS_BY_KEY
 from csreview.frames import among
 from csreview.i18n import babel_locale, translations
 from csreview.i18n import mark as _n
+from csreview.messages import Segment
 from csreview.periods import Period
 from csreview.personal_data import QUOTE_CHARS, TEXT_CHARS, display_text, strip_invisible
 from csreview.settings import Language
@@ -251,7 +252,9 @@ def build_context(
     months: compare.MonthByMonth | None = None,
     effectiveness: pdca.Effectiveness | None = None,
 ) -> dict[str, Any]:
-    """Everything the templates show, translated and formatted; no I/O."""
+    """Everything the templates show, translated and formatted; no I/O. `root_cause` comes
+    worded in `language` (`render_analysis.worded_root_cause`), `theme_labels` are the
+    themes config's labels by language."""
     f = Formatter(language)
     compared = comparison_cells(comparisons or {}, f)
     loc = babel_locale(language)
@@ -467,7 +470,7 @@ def _fishbone(p: Any, causes: pd.DataFrame, f: Formatter) -> str:
     }
     return svg_uri(
         charts.fishbone_chart(
-            f"{_segment_words(str(p['segment']), f)}: {f.label(str(p['kpi']))} "
+            f"{p['where']}: {f.label(str(p['kpi']))} "
             f"{f.kpi_value(str(p['kpi']), float(p['value']))}",
             branches if len(causes) else {},
             no_data=f._("No hypothesis tested."),
@@ -534,17 +537,16 @@ def _hypothesis_tests(causes: pd.DataFrame) -> list[dict[str, str]]:
     ]
 
 
-def _segment_words(label: str, f: Formatter) -> str:
-    """`hour_band=20-24;channel=chat` as a reader says it: "time band 20-24, channel chat"."""
-    pairs = [part.split("=", 1) for part in label.split(";") if "=" in part]
-    words = ", ".join(f"{f._(k.DIMENSION_LABELS[d])} {f.segment(d, v)}" for d, v in pairs)
+def segment_words(segment: Segment, f: Formatter) -> str:
+    """((hour_band, 20-24), (channel, chat)) as a reader says it: "time band 20-24, channel chat"."""
+    words = ", ".join(f"{f._(k.DIMENSION_LABELS[d])} {f.segment(d, v)}" for d, v in segment)
     return words or f._("all contacts")
 
 
 def _crisis(crisis: Crisis | None, f: Formatter) -> dict[str, str] | None:
     if crisis is None or crisis.level is None:
         return None
-    where = _segment_words(crisis.segment, f)
+    where = segment_words(crisis.segment, f)
     return {
         "level": crisis.level,
         "label": f._(CRISIS_LABELS[crisis.level]),
@@ -710,7 +712,7 @@ def effectiveness_page(review: pdca.Effectiveness | None, f: Formatter) -> dict[
                 "action": f._(str(a["action"])),  # the playbook's wording in this language
                 "opened_in": a["opened_in"],
                 "kpi": f.label(kpi),
-                "segment": _segment_words(str(a["segment"]), f),
+                "segment": segment_words(pdca.parse_segment(str(a["segment"])), f),
                 "baseline": f.kpi_value(kpi, float(a["baseline"])),
                 "target": f.kpi_value(kpi, float(a["target"])),
                 "months": [
