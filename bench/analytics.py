@@ -55,7 +55,8 @@ def main() -> None:
     timed("history rows (variances)", lambda: compare.history_rows(table, facts), t)
     timed("satisfaction", lambda: surveys.summarise_satisfaction(clean, facts.contacts), t)
     mine = surveys.period_surveys(clean, facts.contacts)
-    timed("verbatim themes", lambda: themes.verbatim_themes(mine), t)
+    config = themes.load_themes()
+    timed("verbatim themes", lambda: themes.verbatim_themes(mine, config), t)
     evaluations = clean[s.QA_EVALUATIONS.name]
     in_period = evaluations[evaluations[s.CONTACT_ID].isin(facts.contacts[s.CONTACT_ID])]
     timed("QA calibration", lambda: qa.summarise_calibration(in_period, settings.qa_pass_mark), t)

@@ -39,6 +39,7 @@ from tasks import crisis as crisis_step
 from tasks import deliver as deliver_step
 from tasks import kpis as kpi_step
 from tasks import pdca as pdca_step
+from tasks import playbook as playbook_step
 from tasks import publish as publish_step
 from tasks import qa as qa_step
 from tasks import render as render_step
@@ -49,6 +50,7 @@ from tasks import surveys as survey_step
 from tasks import themes as themes_step
 from tasks import validate as validate_step
 from tasks.extract import Extract, describe_source, extract_period
+from tasks.render import root_cause_words
 from tasks.root_cause import RootCause
 from tasks.surveys import Satisfaction
 from tasks.validate import Validation
@@ -199,9 +201,8 @@ def crisis_task(
     root_cause: RootCause,
     kpis: pd.DataFrame,
     comparisons: dict[str, pd.DataFrame],
-    settings: Settings,
+    rules: dict[str, Any],
 ) -> crisis_step.Crisis:
-    rules = root_cause_step.load_playbook(settings.playbook_file)["crisis"]
     return crisis_step.crisis_level(root_cause.problems, kpis, comparisons.get("previous"), rules)
 
 
@@ -308,8 +309,11 @@ def calibration_task(
 
 @task(name="themes", cache_policy=NO_CACHE, persist_result=False)
 @faults.quiet
-def themes_task(validation: Validation, facts: kpi_step.Facts) -> pd.DataFrame:
-    return themes_step.verbatim_themes(survey_step.period_surveys(validation.clean, facts.contacts))
+def themes_task(
+    validation: Validation, facts: kpi_step.Facts, themes: dict[str, Any]
+) -> pd.DataFrame:
+    surveys = survey_step.period_surveys(validation.clean, facts.contacts)
+    return themes_step.verbatim_themes(surveys, themes)
 
 
 @task(name="scorecard", cache_policy=NO_CACHE, persist_result=False)
@@ -340,17 +344,18 @@ def root_cause_task(
     period: Period,
     tenant: str,
     settings: Settings,
-    language: Language,
+    playbook: dict[str, Any],
     previous: pd.DataFrame | None,
     staffing: staffing_step.StaffingPlan,
 ) -> RootCause:
+    """Drafted once, as records: every language the review is published in words them."""
     return root_cause_step.draft_root_cause(
         facts,
         validation.clean,
         period,
         tenant,
         settings,
-        render_step.Formatter(language),
+        playbook,
         previous=previous,
         staffing=staffing.summary,
         quarantine=validation.quarantine,
@@ -589,7 +594,8 @@ def _review_period(
         )
     with _stage(stages, "surveys"):
         satisfaction = cache.run(surveys_task, checked, facts)
-        themes = cache.run(themes_task, checked, facts)
+        themes_config = themes_step.load_themes()  # read once: the analysis gets it as a value
+        themes = cache.run(themes_task, checked, facts, themes_config)
     with _stage(stages, "calibration"):
         calibration = cache.run(calibration_task, checked, facts, settings)
     with _stage(stages, "staffing"):
@@ -597,6 +603,7 @@ def _review_period(
     with _stage(stages, "scorecard"):
         scorecard = cache.run(scorecard_task, kpis, facts, checked, the_period, settings)
     with _stage(stages, "root_cause"):
+        playbook = playbook_step.load_playbook(settings.playbook_file)  # root cause and crisis
         root_cause = cache.run(
             root_cause_task,
             facts,
@@ -604,7 +611,7 @@ def _review_period(
             the_period,
             tenant or "default",
             settings,
-            settings.language,
+            playbook,
             earlier.get("previous"),
             staffing,
         )
@@ -619,37 +626,24 @@ def _review_period(
             if quarterly
             else None
         )
-        crisis = crisis_task(root_cause, kpis, comparisons, settings)
+        crisis = crisis_task(root_cause, kpis, comparisons, playbook["crisis"])
     with _stage(stages, "evidence"):
         validation, manifest["evidence"] = _record_validation(
             cache, checked, gx, plan.run_dir, fingerprints, audit, settings.language
         )
     with _stage(stages, "render"), render_step.no_garbage_collection():
-        tables = publish_step.review_tables(kpis, root_cause, scorecard.agents)
+        # the one root cause in each language's words; the CSV outputs in the primary one
+        worded = {
+            language: root_cause_words.worded_root_cause(root_cause, language)
+            for language in (settings.language, *settings.extra_languages)
+        }
+        tables = publish_step.review_tables(kpis, worded[settings.language], scorecard.agents)
         # the PDF's copies of the tables open in a spreadsheet: formula-like cells neutralised
         attachments = {
             n: deliver_step.spreadsheet_safe(tables[n]) for n in publish_step.ATTACHED_TO_PDF
         }
         documents: dict[str, bytes] = {}
-        for language in (settings.language, *settings.extra_languages):
-            drafted = (
-                root_cause
-                if language == settings.language
-                else dataclasses.replace(
-                    cache.run(
-                        root_cause_task,
-                        facts,
-                        checked,
-                        the_period,
-                        tenant or "default",
-                        settings,
-                        language,
-                        earlier.get("previous"),
-                        staffing,
-                    ),
-                    followups=root_cause.followups,
-                )
-            )
+        for language, drafted in worded.items():
             context = render_step.build_context(
                 meta=_report_meta(plan, tenant, reason, started, facts.fcr_provisional),
                 period=the_period,
@@ -662,6 +656,7 @@ def _review_period(
                 min_sample=settings.min_sample,
                 comparisons=comparisons,
                 themes=themes,
+                theme_labels=themes_step.theme_labels(themes_config),
                 calibration=calibration,
                 staffing=staffing,
                 scorecard=scorecard,
@@ -695,7 +690,11 @@ def _review_period(
             _records(history),
         )
         record_actions_task(
-            settings.resolved_store_url, tenant or "default", the_period, plan.run_id, root_cause
+            settings.resolved_store_url,
+            tenant or "default",
+            the_period,
+            plan.run_id,
+            worded[settings.language],
         )
         link = publish_task(plan)
         published_task(settings.resolved_store_url, plan.run_id)
@@ -703,7 +702,7 @@ def _review_period(
         artifacts_task(
             f"{tenant or 'default'} {the_period.cadence} {the_period.label}",
             kpis,
-            root_cause,
+            worded[settings.language],
             validation,
             crisis,
             link / "review.pdf",
@@ -767,7 +766,7 @@ def _manifest(
     config_files = publish_step.write_config(
         plan.run_dir,
         settings.public_dump(),
-        root_cause_step.playbook_text(settings.playbook_file),
+        playbook_step.playbook_text(settings.playbook_file),
     )
     return {
         "run_id": plan.run_id,

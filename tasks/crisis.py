@@ -13,6 +13,7 @@ from typing import Any, Final
 import pandas as pd
 
 from csreview.catalog import KPIS_BY_KEY
+from csreview.messages import Segment
 from tasks import compare
 from tasks import kpis as k
 
@@ -21,11 +22,12 @@ LEVELS: Final = ("primary", "intermediate", "advanced")
 
 @dataclass(frozen=True)
 class Crisis:
-    """The level reached (None: no crisis) and the problem that reached it."""
+    """The level reached (None: no crisis) and the problem that reached it (its segment as
+    (dimension, value) pairs, worded by the renderer)."""
 
     level: str | None
     kpi: str = ""
-    segment: str = ""
+    segment: Segment = ()
     severity: float = 0.0
     scope: float = 0.0
     urgent: bool = False
@@ -63,7 +65,7 @@ def crisis_level(
             Crisis(
                 None,
                 kpi,
-                str(p["segment"]),
+                tuple(p["segment"]),
                 severity(kpi, float(p["value"]), float(p["target"])),
                 scope,
                 kpi in worse,

@@ -381,7 +381,8 @@ def review_tables(
     kpis: pd.DataFrame, root_cause: RootCause, agent_scores: pd.DataFrame
 ) -> dict[str, bytes]:
     """The contract's CSV outputs (and the agent scorecard), built once: published and
-    attached to the PDF."""
+    attached to the PDF. `root_cause` comes worded in the review's primary language
+    (`render.root_cause_words.worded_root_cause`), as its text columns are written."""
     return {
         "scorecard.csv": frame_csv(agent_scores, SCORECARD_COLUMNS),
         "kpis.csv": kpis_csv(kpis),

@@ -178,14 +178,11 @@ def _labels(table: Mapping[str, Any], where: str) -> dict[str, str]:
     return {language: str(label[language]) for language in LANGUAGES}
 
 
-def theme_labels(language: str, themes: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """Theme key → label in a report language ("en" or "zh-CN"), "other" included."""
-    if language not in LANGUAGES:
-        raise ValueError(f"no theme labels in {language!r}; have {LANGUAGES}")
-    config = load_themes() if themes is None else themes
-    _compile(config)  # checks every label
-    labels = {key: _labels(t, f"themes.{key}")[language] for key, t in config["themes"].items()}
-    labels[OTHER] = _labels(config.get(OTHER, {}), OTHER)[language]
+def theme_labels(themes: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """Theme key → its label in each report language ("en", "zh-CN"), "other" included."""
+    _compile(themes)  # checks every label
+    labels = {key: _labels(t, f"themes.{key}") for key, t in themes["themes"].items()}
+    labels[OTHER] = _labels(themes.get(OTHER, {}), OTHER)
     return labels
 
 
@@ -202,16 +199,15 @@ def _jieba() -> Any:
     return jieba
 
 
-@functools.cache
-def _packaged_stop_words() -> frozenset[str]:
-    return _stop_words(load_themes())
+def stop_words(themes: Mapping[str, Any]) -> frozenset[str]:
+    """The stop words of a themes config, in every language: never a token."""
+    return _stop_words(themes)
 
 
-def tokens(text: str, *, stop_words: Set[str] | None = None) -> list[str]:
+def tokens(text: str, stop: Set[str]) -> list[str]:
     """The words of a text in order: jieba segments of its Chinese, lower-cased words of its
-    English (two letters or more). Digits, punctuation and stop words (the packaged ones
-    unless given) are dropped; full-width letters count as their ASCII form."""
-    stop = _packaged_stop_words() if stop_words is None else stop_words
+    English (two letters or more). Digits, punctuation and the `stop` words are dropped;
+    full-width letters count as their ASCII form."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
     found: list[str] = []
     for match in _TOKEN.finditer(text):
@@ -228,7 +224,7 @@ def tokens(text: str, *, stop_words: Set[str] | None = None) -> list[str]:
 def _analysis_tokens(text: str, stop: Set[str]) -> list[str]:
     """Tokens of a comment with its personal data masked and the placeholders removed."""
     masked = mask_personal_data(text)
-    return tokens(_PLACEHOLDERS.sub(" ", masked), stop_words=stop)
+    return tokens(_PLACEHOLDERS.sub(" ", masked), stop)
 
 
 def _quote(text: str) -> str:
@@ -292,7 +288,7 @@ def _theme_row(key: str, picked: pd.DataFrame, total: int, examples: int) -> dic
 
 
 def verbatim_themes(
-    surveys: pd.DataFrame, themes: Mapping[str, Any] | None = None, examples: int = 3
+    surveys: pd.DataFrame, themes: Mapping[str, Any], examples: int = 3
 ) -> pd.DataFrame:
     """One row per theme mentioned in the comments, most mentioned first (then by key), and a
     last row "other" for comments that mention no theme (left out when there are none).
@@ -302,11 +298,10 @@ def verbatim_themes(
     detractor_share (NPS 0–6) over those of its comments that have the score, NaN if none;
     examples: a tuple of up to `examples` distinct quotes, lowest CSAT first, masked and
     shortened — plain text, for the template to escape. `themes` is a config as
-    `load_themes` returns it (the packaged one by default).
+    `load_themes` returns it, loaded by the caller.
     """
-    config = load_themes() if themes is None else themes
-    compiled = _compile(config)
-    stop = _stop_words(config)
+    compiled = _compile(themes)
+    stop = _stop_words(themes)
     comments = _comments(surveys)
     if comments.empty:
         return _typed(pd.DataFrame(columns=list(THEME_COLUMNS)), _THEME_DTYPES)
@@ -329,16 +324,13 @@ def verbatim_themes(
     return _typed(pd.DataFrame(rows, columns=list(THEME_COLUMNS)), _THEME_DTYPES)
 
 
-def top_terms(
-    surveys: pd.DataFrame, n: int = 15, *, themes: Mapping[str, Any] | None = None
-) -> pd.DataFrame:
+def top_terms(surveys: pd.DataFrame, themes: Mapping[str, Any], n: int = 15) -> pd.DataFrame:
     """The `n` terms most comments use (stop words left out): comments that use the term,
     its occurrences in all, and the configured themes it already belongs to (comma-separated
     keys; NA for a term no theme knows — a candidate for a new theme). Ties: more
     occurrences first, then the term."""
-    config = load_themes() if themes is None else themes
-    compiled = _compile(config)
-    stop = _stop_words(config)
+    compiled = _compile(themes)
+    stop = _stop_words(themes)
     occurrences: Counter[str] = Counter()
     in_comments: Counter[str] = Counter()
     for text in _comments(surveys)[s.COMMENT]:

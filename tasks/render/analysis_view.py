@@ -10,6 +10,7 @@ from typing import Any, Final
 import pandas as pd
 
 from csreview.i18n import mark as _n
+from csreview.messages import Segment
 from csreview.periods import Period
 from csreview.personal_data import TEXT_CHARS, display_text
 from tasks import charts
@@ -81,7 +82,7 @@ def _fishbone(p: Any, causes: pd.DataFrame, f: Formatter) -> str:
     }
     return svg_uri(
         charts.fishbone_chart(
-            f"{segment_words(str(p['segment']), f)}: {f.label(str(p['kpi']))} "
+            f"{p['where']}: {f.label(str(p['kpi']))} "
             f"{f.kpi_value(str(p['kpi']), float(p['value']))}",
             branches if len(causes) else {},
             no_data=f._("No hypothesis tested."),
@@ -148,10 +149,9 @@ def hypothesis_tests(causes: pd.DataFrame) -> list[dict[str, str]]:
     ]
 
 
-def segment_words(label: str, f: Formatter) -> str:
-    """`hour_band=20-24;channel=chat` as a reader says it: "time band 20-24, channel chat"."""
-    pairs = [part.split("=", 1) for part in label.split(";") if "=" in part]
-    words = ", ".join(f"{f._(k.DIMENSION_LABELS[d])} {f.segment(d, v)}" for d, v in pairs)
+def segment_words(segment: Segment, f: Formatter) -> str:
+    """((hour_band, 20-24), (channel, chat)) as a reader says it: "time band 20-24, channel chat"."""
+    words = ", ".join(f"{f._(k.DIMENSION_LABELS[d])} {f.segment(d, v)}" for d, v in segment)
     return words or f._("all contacts")
 
 

@@ -63,6 +63,7 @@ def build_context(
     min_sample: int,
     comparisons: Mapping[str, pd.DataFrame] | None = None,
     themes: pd.DataFrame | None = None,
+    theme_labels: Mapping[str, Mapping[str, str]] | None = None,
     calibration: qa.Calibration | None = None,
     staffing: st.StaffingPlan | None = None,
     scorecard: sc.Scorecard | None = None,
@@ -71,7 +72,9 @@ def build_context(
     months: compare.MonthByMonth | None = None,
     effectiveness: pdca.Effectiveness | None = None,
 ) -> dict[str, Any]:
-    """Everything the templates show, translated and formatted; no I/O."""
+    """Everything the templates show, translated and formatted; no I/O. `root_cause` comes
+    worded in `language` (`render.root_cause_words.worded_root_cause`), `theme_labels` are the
+    themes config's labels by language."""
     f = Formatter(language)
     compared = comparison_cells(comparisons or {}, f)
     loc = babel_locale(language)
@@ -189,7 +192,7 @@ def build_context(
         "quarter": quarter_over_quarter(top, compared, months, period, f) if quarterly else None,
         "effectiveness": effectiveness_page(effectiveness, f) if quarterly else None,
         "crisis": crisis_view(crisis, f),
-        "themes": theme_rows(themes, language, f),
+        "themes": theme_rows(themes, theme_labels or {}, f),
         "calibration": calibration_page(calibration, f),
         "staffing": staffing_page(staffing, zone, f),
         "problems": problems,

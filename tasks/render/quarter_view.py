@@ -170,7 +170,7 @@ def effectiveness_page(review: pdca.Effectiveness | None, f: Formatter) -> dict[
                 "action": f._(str(a["action"])),  # the playbook's wording in this language
                 "opened_in": a["opened_in"],
                 "kpi": f.label(kpi),
-                "segment": segment_words(str(a["segment"]), f),
+                "segment": segment_words(pdca.parse_segment(str(a["segment"])), f),
                 "baseline": f.kpi_value(kpi, float(a["baseline"])),
                 "target": f.kpi_value(kpi, float(a["target"])),
                 "months": [

@@ -4,25 +4,25 @@ What customers wrote, grouped, beside the scores."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from csreview.personal_data import display_text
-from csreview.settings import Language
 from tasks import themes as th
 from tasks.render.formatting import Formatter
 
 
 def theme_rows(
-    frame: pd.DataFrame | None, language: Language, f: Formatter
+    frame: pd.DataFrame | None, labels: Mapping[str, Mapping[str, str]], f: Formatter
 ) -> list[dict[str, Any]]:
     if frame is None or frame.empty:
         return []
-    labels = th.theme_labels(language)
+    shown = {key: by_language[f.language] for key, by_language in labels.items()}
     return [
         {
-            "label": labels.get(str(r[th.THEME]), str(r[th.THEME])),
+            "label": shown.get(str(r[th.THEME]), str(r[th.THEME])),
             "comments": f.number(r[th.COMMENTS], 0),
             "share": f.percent(r[th.SHARE], 0),
             "csat": f.number(r[th.MEAN_CSAT], 2),

@@ -8,7 +8,7 @@ import pytest
 from tasks import compare
 from tasks import crisis as c
 from tasks import kpis as k
-from tasks.root_cause import load_playbook
+from tasks.playbook import load_playbook
 
 RULES = load_playbook(None)["crisis"]
 
@@ -22,7 +22,7 @@ def kpis(base: float) -> pd.DataFrame:
 
 def problem(value: float, base: float) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"kpi": "service_level", "segment": "hour_band=20-24", "value": value,
+        [{"kpi": "service_level", "segment": ((k.HOUR_BAND, "20-24"),), "value": value,
           "target": 0.8, "base": base}]
     )  # fmt: skip
 

@@ -32,7 +32,8 @@ def problem(trend: str, previous: float, factor: float) -> pd.Series:
     return pd.Series(
         {
             "rank": 1, "title": "time band 20-24: service level 40.0%",
-            "segment": "hour_band=20-24", "kpi": "service_level", "value": 0.4,
+            "segment": "hour_band=20-24", "where": "time band 20-24", "kpi": "service_level",
+            "value": 0.4,
             "baseline": 0.9, "defects": 60, "defect_share": 0.5, "cumulative_share": 1.0,
             "priority": 18.0, "trend": trend, "target": 0.8, "base": 100,
             "previous": previous, "trend_factor": factor,
@@ -234,6 +235,7 @@ def hostile_context(language: Language) -> tuple[dict[str, Any], dict[str, Any]]
                 "segment": f"category={c}", "kpi": "service_level", "value": 0.4,
                 "baseline": 0.9, "defects": 6, "defect_share": 0.2, "cumulative_share": 1.0,
                 "priority": 1.0, "trend": "na", "previous": math.nan, "trend_factor": 1.0,
+                "where": analysis_view.segment_words((("category", c),), render.Formatter(language)),
             }
             for i, c in enumerate(categories)
         ]

@@ -13,6 +13,9 @@ from csreview import schema as s
 from tasks import themes as t
 from tasks.themes import load_themes, theme_labels, tokens, top_terms, verbatim_themes
 
+THEMES = load_themes()  # the packaged config, read once as the review does
+STOP = t.stop_words(THEMES)
+
 
 def surveys(rows: list[tuple[str, float | None, float | None, str | None]]) -> pd.DataFrame:
     """A clean surveys frame: (survey_id, csat, nps, comment) per row."""
@@ -48,25 +51,29 @@ MIXED = surveys(
 
 
 def test_tokens_of_chinese_english_and_mixed_text() -> None:
-    assert tokens("我等了半个小时，客服态度很差！") == ["等", "半个", "小时", "态度", "很差"]
-    assert tokens("The agent was RUDE, I waited 2 hours.") == ["agent", "rude", "waited", "hours"]
-    assert tokens("APP闪退 don’t work") == ["app", "闪退", "work"]
-    assert tokens("ＡＰＰ") == ["app"]  # full-width letters
-    assert tokens("！？…… 123 --- a") == []
-    assert tokens("") == []
+    assert tokens("我等了半个小时，客服态度很差！", STOP) == ["等", "半个", "小时", "态度", "很差"]
+    assert tokens("The agent was RUDE, I waited 2 hours.", STOP) == [
+        "agent",
+        "rude",
+        "waited",
+        "hours",
+    ]
+    assert tokens("APP闪退 don’t work", STOP) == ["app", "闪退", "work"]
+    assert tokens("ＡＰＰ", STOP) == ["app"]  # full-width letters
+    assert tokens("！？…… 123 --- a", STOP) == []
+    assert tokens("", STOP) == []
 
 
 def test_packaged_keywords_are_single_tokens() -> None:
     # a keyword jieba cuts into pieces (打不通 → 打 / 不通) or a stop word would never match
-    config = load_themes()
-    for key, theme in config["themes"].items():
+    for key, theme in THEMES["themes"].items():
         for word in theme["keywords"].get("zh", []) + theme["keywords"].get("en", []):
             stem = word.rstrip("*")
-            assert tokens(stem) == [stem], (key, word)
+            assert tokens(stem, STOP) == [stem], (key, word)
 
 
 def test_themes_hand_counted() -> None:
-    table = verbatim_themes(MIXED)
+    table = verbatim_themes(MIXED, THEMES)
     assert tuple(table.columns) == t.THEME_COLUMNS
     # 6 comments with text; each theme's comments, in order (count desc, then key)
     expected = [
@@ -98,22 +105,22 @@ def test_examples_are_limited_distinct_and_lowest_csat_first() -> None:
             ("d", 1, None, "no refund yet"),
         ]
     )
-    table = verbatim_themes(frame, examples=2)
+    table = verbatim_themes(frame, THEMES, examples=2)
     assert table[t.EXAMPLES].tolist() == [("no refund yet", "refund please")]
-    assert verbatim_themes(frame)[t.EXAMPLES].tolist() == [
+    assert verbatim_themes(frame, THEMES)[t.EXAMPLES].tolist() == [
         ("no refund yet", "refund please", "退款太慢")
     ]
-    assert verbatim_themes(frame, examples=0)[t.EXAMPLES].tolist() == [()]
+    assert verbatim_themes(frame, THEMES, examples=0)[t.EXAMPLES].tolist() == [()]
 
 
 def test_personal_data_masked_in_quotes_and_terms() -> None:
     comment = "退款没到账，请回电 13812345678 或发邮件 li.lei@example.com"
     frame = surveys([("s1", 1, 0, comment)])
-    table = verbatim_themes(frame)
+    table = verbatim_themes(frame, THEMES)
     assert table[t.THEME].tolist() == ["refund_price", "waiting"]  # 退款, 回电
     for quotes in table[t.EXAMPLES]:
         assert quotes == ("退款没到账，请回电 [phone] 或发邮件 [e-mail]",)
-    terms = set(top_terms(frame, n=50)[t.TERM])
+    terms = set(top_terms(frame, THEMES, n=50)[t.TERM])
     assert terms.isdisjoint({"li", "lei", "example", "com", "phone", "mail", "e-mail"})
     assert {"退款", "回电"} <= terms
 
@@ -121,7 +128,7 @@ def test_personal_data_masked_in_quotes_and_terms() -> None:
 def test_long_quote_is_masked_then_shortened() -> None:
     # the phone number straddles the cut: masking first, so no digit is shown
     comment = "refund " + "好" * 105 + "13812345678" + "好" * 200
-    quote = verbatim_themes(surveys([("s1", 1, 1, comment)]))[t.EXAMPLES][0][0]
+    quote = verbatim_themes(surveys([("s1", 1, 1, comment)]), THEMES)[t.EXAMPLES][0][0]
     assert len(quote) == t.QUOTE_CHARS
     assert quote.endswith(t.ELLIPSIS)
     assert quote.startswith("refund " + "好" * 105 + "[phone]")
@@ -130,13 +137,13 @@ def test_long_quote_is_masked_then_shortened() -> None:
 
 def test_markup_is_kept_as_plain_text() -> None:
     comment = "<script>alert('refund')</script> & <b>退款</b>"
-    table = verbatim_themes(surveys([("s1", 2, None, comment)]))
+    table = verbatim_themes(surveys([("s1", 2, None, comment)]), THEMES)
     assert table[t.EXAMPLES].tolist() == [(comment,)]
 
 
 def test_other_row_holds_comments_without_theme() -> None:
     frame = surveys([("s1", 5, 10, "谢谢👍"), ("s2", 4, 8, "Great job"), ("s3", 1, 1, "退款")])
-    table = verbatim_themes(frame)
+    table = verbatim_themes(frame, THEMES)
     assert table[t.THEME].tolist() == ["refund_price", "other"]
     other = table.iloc[-1]
     assert other[t.COMMENTS] == 2
@@ -145,7 +152,7 @@ def test_other_row_holds_comments_without_theme() -> None:
     assert other[t.DETRACTOR_SHARE] == 0.0
     assert other[t.EXAMPLES] == ("Great job", "谢谢👍")
     # every comment has a theme: no "other" row
-    assert "other" not in verbatim_themes(frame.iloc[2:])[t.THEME].tolist()
+    assert "other" not in verbatim_themes(frame.iloc[2:], THEMES)[t.THEME].tolist()
 
 
 @pytest.mark.parametrize(
@@ -158,21 +165,21 @@ def test_other_row_holds_comments_without_theme() -> None:
     ids=["empty", "no-comments", "no-columns"],
 )
 def test_empty_input(frame: pd.DataFrame) -> None:
-    table = verbatim_themes(frame)
+    table = verbatim_themes(frame, THEMES)
     assert table.empty
     assert tuple(table.columns) == t.THEME_COLUMNS
     assert str(table[t.SHARE].dtype) == "float64"
-    terms = top_terms(frame)
+    terms = top_terms(frame, THEMES)
     assert terms.empty
     assert tuple(terms.columns) == t.TERM_COLUMNS
 
 
 def test_deterministic_whatever_the_row_order() -> None:
-    first = verbatim_themes(MIXED)
-    shuffled = verbatim_themes(MIXED.sample(frac=1, random_state=7))
+    first = verbatim_themes(MIXED, THEMES)
+    shuffled = verbatim_themes(MIXED.sample(frac=1, random_state=7), THEMES)
     pd.testing.assert_frame_equal(first, shuffled)
-    pd.testing.assert_frame_equal(verbatim_themes(MIXED), first)
-    pd.testing.assert_frame_equal(top_terms(MIXED), top_terms(MIXED.iloc[::-1]))
+    pd.testing.assert_frame_equal(verbatim_themes(MIXED, THEMES), first)
+    pd.testing.assert_frame_equal(top_terms(MIXED, THEMES), top_terms(MIXED.iloc[::-1], THEMES))
 
 
 def test_top_terms_counts_comments_and_occurrences() -> None:
@@ -183,17 +190,17 @@ def test_top_terms_counts_comments_and_occurrences() -> None:
             ("s3", 3, None, "where is my parcel"),
         ]
     )
-    terms = top_terms(frame)
+    terms = top_terms(frame, THEMES)
     assert tuple(terms.columns) == t.TERM_COLUMNS
     assert terms[t.TERM].tolist() == ["refund", "parcel", "please", "where"]
     assert terms[t.COMMENTS].tolist() == [2, 1, 1, 1]
     assert terms[t.OCCURRENCES].tolist() == [3, 1, 1, 1]
     assert terms[t.THEME].tolist() == ["refund_price", "delivery", pd.NA, pd.NA]
-    assert top_terms(frame, n=2)[t.TERM].tolist() == ["refund", "parcel"]
+    assert top_terms(frame, THEMES, n=2)[t.TERM].tolist() == ["refund", "parcel"]
 
 
 def test_a_100_kb_comment_is_quick() -> None:
-    tokens("预热")  # jieba's dictionary loads once, about a second
+    tokens("预热", STOP)  # jieba's dictionary loads once, about a second
     frame = surveys(
         [
             ("s1", 1, 1, ("我等了很久，退款还没到。Waiting for my refund! " * 3000)[:100_000]),
@@ -202,8 +209,8 @@ def test_a_100_kb_comment_is_quick() -> None:
         ]
     )
     started = time.perf_counter()
-    table = verbatim_themes(frame)
-    top_terms(frame)
+    table = verbatim_themes(frame, THEMES)
+    top_terms(frame, THEMES)
     assert time.perf_counter() - started < 10
     assert set(table[t.THEME]) == {"refund_price", "waiting", "other"}
 
@@ -233,7 +240,10 @@ zh = ["的"]
     table = verbatim_themes(frame, config)
     assert table[t.THEME].tolist() == ["noise", "other"]
     assert table[t.COMMENTS].tolist() == [2, 1]
-    assert theme_labels("zh-CN", config) == {"noise": "噪音", "other": "其他"}
+    assert theme_labels(config) == {
+        "noise": {"en": "Noise", "zh-CN": "噪音"},
+        "other": {"en": "Other", "zh-CN": "其他"},
+    }
 
 
 OTHER_LABEL = '[other]\nlabel = { en = "Other", zh-CN = "其他" }'
@@ -270,10 +280,8 @@ def test_malformed_config_is_refused(tmp_path: Path, theme: str) -> None:
 
 
 def test_labels_in_both_languages() -> None:
-    english = theme_labels("en")
-    chinese = theme_labels("zh-CN")
-    assert set(english) == set(chinese) == {*load_themes()["themes"], "other"}
-    assert chinese["waiting"] == "等待与接通"
-    assert english["other"] == "Other"
-    with pytest.raises(ValueError):
-        theme_labels("fr")
+    labels = theme_labels(THEMES)
+    assert set(labels) == {*THEMES["themes"], "other"}
+    assert all(set(by_language) == {"en", "zh-CN"} for by_language in labels.values())
+    assert labels["waiting"]["zh-CN"] == "等待与接通"
+    assert labels["other"]["en"] == "Other"

@@ -1,0 +1,59 @@
+"""Defect kinds: each problem KPI read as defects over a base, e.g. misses over offered contacts.
+
+The problem list and the fishbone tests count the same defects, so both read them here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+import pandas as pd
+
+from csreview.messages import mark as _n
+from tasks import kpis as k
+
+
+@dataclass(frozen=True)
+class DefectKind:
+    """A KPI read as defects over a base, e.g. service-level misses over offered contacts."""
+
+    kpi: str
+    source: str
+    defects: Callable[[pd.DataFrame], pd.Series]
+    base: str
+    defect_rate_target: Callable[[float], float]
+
+    @property
+    def by_agent(self) -> bool:
+        """Whether an agent can be held to the defect: not for waits and abandons, which
+        happen before anyone answers."""
+        return self.base != k.COUNTED
+
+
+DEFECT_KINDS: Final = (
+    DefectKind("service_level", "contacts", lambda f: f[k.COUNTED] - f[k.WITHIN_SL], k.COUNTED, lambda t: 1 - t),
+    DefectKind("abandon_rate", "contacts", lambda f: f[k.ABANDON_COUNTED], k.COUNTED, lambda t: t),
+    DefectKind("complaint_rate", "contacts", lambda f: f[k.HANDLED_COMPLAINT], k.ANSWERED, lambda t: t),
+    DefectKind("fcr", "contacts", lambda f: f[k.ANSWERED] - f[k.NOT_REPEATED], k.ANSWERED, lambda t: 1 - t),
+    DefectKind("csat_top2", "surveys", lambda f: f[k.CSAT_N] - f[k.CSAT_TOP2], k.CSAT_N, lambda t: 1 - t),
+    DefectKind("qa_fail_rate", "qa", lambda f: f[k.FAILED], k.N, lambda t: t),
+)  # fmt: skip
+KINDS_BY_KPI: Final = {kind.kpi: kind for kind in DEFECT_KINDS}
+BASE_NOUNS: Final = {  # what a defect rate is counted over, by facts source
+    "contacts": _n("customer contacts"),
+    "surveys": _n("surveys"),
+    "qa": _n("QA evaluations"),
+}
+
+
+def kpi_from_defect_rate(kpi: str, defect_rate: float) -> float:
+    """A defect rate read back as the KPI's own value (e.g. misses → service level), and a
+    KPI value as its defect rate (the mapping is its own inverse)."""
+    return 1 - defect_rate if kpi in ("service_level", "fcr", "csat_top2") else defect_rate
+
+
+def source_frame(facts: k.Facts, source: str) -> pd.DataFrame:
+    """The facts frame a defect kind is counted on."""
+    return {"contacts": facts.contacts, "surveys": facts.surveys, "qa": facts.qa}[source]

@@ -1,0 +1,277 @@
+"""The problem list (Pareto): per KPI the segment holding most excess defects, ranked.
+
+From symptoms to the few problems worth a meeting: every segment of one or two dimensions is
+counted against the KPI's target, the worst per KPI kept, and its priority weighed by impact
+and by its trend against the previous period.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from csreview import schema as s
+from csreview.messages import Segment
+from csreview.settings import Settings
+from tasks import compare
+from tasks import kpis as k
+from tasks.fishbone.defects import DEFECT_KINDS, DefectKind, kpi_from_defect_rate, source_frame
+
+DRILL_DIMENSIONS: Final = (s.CATEGORY, s.CHANNEL, k.HOUR_BAND, s.TEAM, s.TIER)
+AGENT_DIMENSIONS: Final = (s.TEAM, s.TIER)
+
+
+def segment_label(segment: Segment) -> str:
+    """A segment as the CSV outputs and the results store keep it: `hour_band=20-24;channel=chat`."""
+    return ";".join(f"{d}={v}" for d, v in segment)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One ranked problem: a KPI's excess defects concentrated in one segment."""
+
+    rank: int
+    kpi: str
+    segment: Segment
+    value: float
+    baseline: float
+    target: float
+    defects: int
+    base: int
+    excess: float
+    defect_share: float
+    cumulative_share: float
+    priority: float
+    trend: str = "na"
+    previous: float = math.nan
+    trend_factor: float = 1.0
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A problem's KPI in its segment against the previous period: the verdict, the earlier
+    value, and the factor it puts on the problem's priority."""
+
+    verdict: str  # worse, better, no_change, low_sample or na (no earlier figure)
+    previous: float = math.nan
+    factor: float = 1.0
+
+
+def segment_trend(
+    kind: DefectKind,
+    segment: Segment,
+    defects: float,
+    base: float,
+    previous: pd.DataFrame | None,
+    min_sample: int,
+    factors: Mapping[str, float],
+) -> Trend:
+    """The segment's defect rate against the previous period's (its KPI rows in the results
+    store, as `compare.HISTORY_COLUMNS`): worse or better only when a two-proportion z-test
+    says so at 5 %, as the report's comparisons do; neutral without an earlier figure."""
+    if previous is None or previous.empty or len(segment) != 1:
+        return Trend("na")
+    dimension, value = segment[0]
+    rows = previous[
+        (previous[k.KPI] == kind.kpi)
+        & (previous[k.DIMENSION] == dimension)
+        & (previous[k.SEGMENT].astype(str) == value)
+    ]
+    if rows.empty or not rows[k.DENOMINATOR].iloc[0] > 0:
+        return Trend("na")
+    n_before = float(rows[k.DENOMINATOR].iloc[0])
+    value_before = float(rows[k.NUMERATOR].iloc[0]) / n_before
+    defects_before = kpi_from_defect_rate(kind.kpi, value_before) * n_before
+    if min(base, n_before) < min_sample:
+        return Trend("low_sample", value_before)
+    p = compare.two_proportion_p(defects, base, defects_before, n_before)
+    rate, rate_before = defects / base, defects_before / n_before
+    if p >= compare.ALPHA or rate == rate_before:
+        return Trend("no_change", value_before)
+    verdict = "worse" if rate > rate_before else "better"
+    return Trend(verdict, value_before, float(factors[verdict]))
+
+
+@dataclass(frozen=True)
+class DefectCounts:
+    """Each row's defects and base of a facts frame, and its segment of each dimension as
+    integer codes (−1: none): every segmentation of a defect kind is summed from these by
+    `np.bincount`, without grouping the facts frame again for each of dozens."""
+
+    defects: np.ndarray
+    base: np.ndarray
+    integers: bool  # both counted in whole numbers: sums are given back as integers
+    codes: dict[str, np.ndarray]
+    labels: dict[str, pd.Index]
+
+
+def defect_counts(frame: pd.DataFrame, kind: DefectKind, dims: Iterable[str]) -> DefectCounts:
+    defects, base = kind.defects(frame), frame[kind.base]
+    factorized = {d: pd.factorize(frame[d], sort=True) for d in dims}
+    return DefectCounts(
+        defects=defects.to_numpy(dtype=float),
+        base=base.to_numpy(dtype=float),
+        integers=defects.dtype.kind in "iu" and base.dtype.kind in "iu",
+        codes={d: codes for d, (codes, _) in factorized.items()},
+        labels={d: pd.Index(np.asarray(labels), name=d) for d, (_, labels) in factorized.items()},
+    )
+
+
+def _segment_sums(counts: DefectCounts, dims: tuple[str, ...]) -> pd.DataFrame:
+    """Defects and base of every segment of `dims` met in the data, in the order a
+    `groupby(dims, sort=True)` gives them."""
+    shape = tuple(len(counts.labels[d]) for d in dims)
+    size = math.prod(shape)
+    codes = [counts.codes[d] for d in dims]
+    unknown = np.logical_or.reduce([c < 0 for c in codes])
+    if unknown.any():  # rows outside every segment of a dimension: in no segment of it
+        codes = [c[~unknown] for c in codes]
+    if size == 0 or len(codes[0]) == 0:
+        key = np.zeros(0, dtype=np.intp)
+    else:
+        key = np.ravel_multi_index(tuple(codes), shape)
+    seen = np.flatnonzero(np.bincount(key, minlength=size))
+
+    def summed(values: np.ndarray) -> np.ndarray:
+        known = values[~unknown] if unknown.any() else values
+        sums = np.bincount(key, weights=known, minlength=size)[seen]
+        return sums.astype(np.int64) if counts.integers else sums  # exact: far below 2**53
+
+    at = np.unravel_index(seen, shape) if size else tuple(seen for _ in dims)
+    index = (
+        counts.labels[dims[0]][at[0]]
+        if len(dims) == 1
+        else pd.MultiIndex.from_arrays([counts.labels[d][a] for d, a in zip(dims, at, strict=True)])
+    )
+    return pd.DataFrame(
+        {"_defects": summed(counts.defects), "_base": summed(counts.base)}, index=index
+    )
+
+
+def segment_excess(
+    counts: DefectCounts, target_rate: float, dims: tuple[str, ...], min_base: int
+) -> pd.DataFrame:
+    """Defects, base and excess over the target defect rate of every segment of `dims`."""
+    grouped = _segment_sums(counts, dims)
+    grouped = grouped[grouped["_base"] >= min_base]
+    total_defects, total_base = counts.defects.sum(), counts.base.sum()
+    if counts.integers:
+        total_defects, total_base = int(total_defects), int(total_base)
+    rest_base = total_base - grouped["_base"]
+    return pd.DataFrame(
+        {
+            "defects": grouped["_defects"],
+            "base": grouped["_base"],
+            "rate": grouped["_defects"] / grouped["_base"],
+            "rest_rate": (total_defects - grouped["_defects"]) / rest_base.where(rest_base > 0),
+            "excess": grouped["_defects"] - target_rate * grouped["_base"],
+            "share": grouped["_defects"] / total_defects if total_defects else np.nan,
+        }
+    )
+
+
+def _best(table: pd.DataFrame) -> tuple[Any, pd.Series] | None:
+    if table.empty or table["excess"].max() <= 0:
+        return None
+    ordered = table.sort_values("excess", ascending=False, kind="stable")
+    return ordered.index[0], ordered.iloc[0]
+
+
+def problem_list(
+    facts: k.Facts,
+    settings: Settings,
+    playbook: Mapping[str, Any],
+    previous: pd.DataFrame | None = None,
+) -> list[Problem]:
+    """The top problems: per KPI the segment holding most excess defects, ranked by priority
+    (excess defects × impact weight × trend against the previous period, when reviewed)."""
+    weights: dict[str, float] = playbook["problem_weights"]
+    limits = playbook["thresholds"]
+    found: list[dict[str, Any]] = []
+    for kind in DEFECT_KINDS:
+        spec = settings.targets.get(kind.kpi)
+        frame = source_frame(facts, kind.source)
+        if spec is None or frame.empty:
+            continue
+        target_rate = kind.defect_rate_target(spec.target)
+        # unanswered contacts have no agent: agent segments only for handled-contact defects
+        dims_ = (
+            DRILL_DIMENSIONS
+            if kind.base != k.COUNTED
+            else tuple(d for d in DRILL_DIMENSIONS if d not in AGENT_DIMENSIONS)
+        )
+        counts = defect_counts(frame, kind, dims_)
+        singles = [
+            (d, segment_excess(counts, target_rate, (d,), settings.min_sample)) for d in dims_
+        ]
+        pairs = [
+            (d, segment_excess(counts, target_rate, d, settings.min_sample))
+            for d in itertools.combinations(dims_, 2)
+        ]
+        best_single = _pick(singles)
+        if best_single is None:
+            continue
+        best_pair = _pick(pairs)
+        chosen = best_single
+        if (
+            best_pair is not None
+            and best_pair[2]["excess"] >= limits["pair_preference"] * best_single[2]["excess"]
+        ):
+            chosen = best_pair
+        dims, values, row = chosen
+        segment = tuple(zip(dims, values, strict=True))
+        trend = segment_trend(
+            kind,
+            segment,
+            float(row["defects"]),
+            float(row["base"]),
+            previous,
+            settings.min_sample,
+            playbook["trend"],
+        )
+        found.append(
+            {
+                "kpi": kind.kpi,
+                "segment": segment,
+                "value": kpi_from_defect_rate(kind.kpi, float(row["rate"])),
+                "baseline": kpi_from_defect_rate(kind.kpi, float(row["rest_rate"])),
+                "target": spec.target,
+                "defects": int(row["defects"]),
+                "base": int(row["base"]),
+                "excess": float(row["excess"]),
+                "defect_share": float(row["share"]),
+                "priority": float(row["excess"]) * float(weights.get(kind.kpi, 1.0)) * trend.factor,
+                "trend": trend.verdict,
+                "previous": trend.previous,
+                "trend_factor": trend.factor,
+            }
+        )
+    found.sort(key=lambda p: (-p["priority"], p["kpi"]))
+    found = found[: int(limits["max_problems"])]
+    total = sum(p["priority"] for p in found)
+    out, running = [], 0.0
+    for rank, p in enumerate(found, start=1):
+        running += p["priority"]
+        out.append(Problem(rank=rank, cumulative_share=running / total if total else np.nan, **p))
+    return out
+
+
+def _pick(
+    candidates: list[tuple[Any, pd.DataFrame]],
+) -> tuple[tuple[str, ...], tuple[str, ...], pd.Series] | None:
+    best: tuple[tuple[str, ...], tuple[str, ...], pd.Series] | None = None
+    for dims, table in candidates:
+        top = _best(table)
+        if top is None:
+            continue
+        dims_t = dims if isinstance(dims, tuple) else (dims,)
+        values = top[0] if isinstance(top[0], tuple) else (top[0],)
+        if best is None or top[1]["excess"] > best[2]["excess"]:
+            best = (dims_t, tuple(str(v) for v in values), top[1])
+    return best

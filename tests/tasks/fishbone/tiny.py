@@ -1,0 +1,106 @@
+"""A tiny centre for the fishbone tests: contact facts from groups of rows, the review data
+around them, and a test's verdict with its evidence worded in English."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from csreview import schema as s
+from csreview.messages import Message, Segment
+from tasks import compare
+from tasks import kpis as k
+from tasks.fishbone import review_data as rd
+from tasks.fishbone.case import Case, Check, Result
+from tasks.fishbone.runner import Hypothesis
+from tasks.playbook import load_playbook
+from tasks.render import Formatter
+from tasks.render.root_cause_words import word
+
+EN = Formatter("en")
+LIMITS = load_playbook(None)["thresholds"]
+BILLING = ((s.CATEGORY, "billing"),)
+IN_BILLING = {s.CATEGORY: "billing"}
+
+BASE_ROW: dict[str, Any] = {
+    k.ALL: "all", s.CHANNEL: "phone", s.CATEGORY: "other", s.TEAM: "Alpha", s.TIER: "senior",
+    s.SITE: "Shanghai", k.HOUR_BAND: "08-12", k.WEEKDAY: "mon", k.AGENT: "A1",
+    k.N: 1, k.ANSWERED: 1, k.COUNTED: 1, k.ABANDON_COUNTED: 0, k.WITHIN_SL: 1, k.WAIT: 10.0,
+    k.HANDLE: 300.0, k.NOT_REPEATED: 1, k.HANDLED_COMPLAINT: 0, k.HANDLED_ESCALATED: 0,
+    k.HANDLED_TRANSFERRED: 0, k.OFFERED: 0, k.SOLD: 0, k.HOUR: 9,
+}  # fmt: skip
+
+
+def contacts(*groups: tuple[int, dict[str, Any]]) -> pd.DataFrame:
+    """Contact facts from `(count, values)` groups, ids c1, c2, … in order."""
+    rows = [BASE_ROW | values for count, values in groups for _ in range(count)]
+    return pd.DataFrame(rows).assign(**{s.CONTACT_ID: [f"c{i}" for i in range(1, len(rows) + 1)]})
+
+
+def details(frame: pd.DataFrame, **columns: Any) -> pd.DataFrame:
+    """Per-contact details aligned on `frame`: nothing known unless given."""
+    n = len(frame)
+    base: dict[str, Any] = {
+        rd.DAY: pd.Series([pd.NaT] * n, dtype="datetime64[ns]"),
+        rd.TENURE: [math.nan] * n,
+        rd.AGENT_QA: [math.nan] * n,
+        rd.UNRESOLVED: [0] * n,
+        rd.UNDERSTAFFED: pd.array([pd.NA] * n, dtype="boolean"),
+    }
+    out = pd.DataFrame(base | columns)
+    out.index = frame.index
+    return out
+
+
+def review(frame: pd.DataFrame, **fields: Any) -> rd.ReviewData:
+    """The review data of a tiny centre: its contact facts and whatever a test gives."""
+    qa = fields.pop("qa", pd.DataFrame(columns=[*BASE_ROW, s.CONTACT_ID, s.REVIEWER_ID, s.SCORE]))
+    surveys = fields.pop("surveys", pd.DataFrame(columns=[*BASE_ROW, s.CONTACT_ID]))
+    facts = k.Facts(
+        contacts=frame,
+        backlog=frame.iloc[0:0],
+        qa=qa,
+        calibration=qa,
+        surveys=surveys,
+        fcr_provisional=False,
+    )
+    defaults: dict[str, Any] = {
+        "details": details(frame),
+        "load": pd.Series(dtype="float64"),
+        "has_shifts": True,
+        "has_staffing": True,
+        "resolved_known": True,
+        "previous": pd.DataFrame(columns=list(compare.HISTORY_COLUMNS)),
+        "rejected": None,
+        "days": 30.0,
+        "previous_days": 31.0,
+        "previous_label": "2026-08",
+        "qa_spread_target": 9.0,
+        "min_sample": 5,
+    }
+    return rd.ReviewData(facts=facts, **(defaults | fields))
+
+
+def run(
+    check: Check,
+    data: rd.ReviewData,
+    kpi: str = "complaint_rate",
+    segment: Segment = BILLING,
+) -> Result:
+    return check(Case(1, kpi, segment, data), LIMITS)
+
+
+def verdict(result: Result) -> tuple[str, str]:
+    """A test's verdict and its evidence in English."""
+    return result.verdict, said(result)
+
+
+def said(result: Result) -> str:
+    """A test's evidence in English."""
+    return word(result.evidence, EN)
+
+
+def hypothesis(category: str, key: str, verdict: str, strength: float) -> Hypothesis:
+    return Hypothesis(1, category, Message(key), verdict, "1", key=key, strength=strength)  # type: ignore[arg-type]

@@ -1,0 +1,147 @@
+"""The problem list: segment excess counted as a groupby would, and the trend in a problem's
+priority worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from csreview import schema as s
+from csreview.settings import load_settings
+from tasks import compare
+from tasks import kpis as k
+from tasks import problems as pr
+from tasks.fishbone.defects import KINDS_BY_KPI
+from tasks.playbook import load_playbook
+from tests.tasks.fishbone.tiny import contacts
+
+EVENING = ((k.HOUR_BAND, "20-24"),)
+SERVICE_LEVEL = KINDS_BY_KPI["service_level"]
+FACTORS = {"worse": 1.5, "better": 0.75}
+
+
+def history(kpi: str, numerator: float, denominator: float, segment: str = "20-24") -> pd.DataFrame:
+    row = {
+        k.KPI: kpi, k.DIMENSION: k.HOUR_BAND, k.SEGMENT: segment,
+        k.VALUE: numerator / denominator, k.NUMERATOR: numerator, k.DENOMINATOR: denominator,
+        compare.VARIANCE: math.nan,
+    }  # fmt: skip
+    return pd.DataFrame([row], columns=list(compare.HISTORY_COLUMNS))
+
+
+# ---------------------------------------------------------------- segment excess
+def _counted(channel: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            s.CHANNEL: channel,
+            k.HOUR_BAND: pd.Categorical(
+                ["08-12", "20-24", "20-24", "20-24", None, "08-12"],
+                categories=["00-08", "08-12", "20-24"],  # "00-08" never met
+            ),
+            k.COUNTED: [1, 1, 1, 1, 1, 0],
+            k.WITHIN_SL: [1, 0, 0, 1, 1, 0],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "channel",
+    [
+        pd.Series(["voice", "voice", "chat", "voice", "chat", None]),
+        pd.Series(["voice", "voice", "chat", "voice", "chat", None], dtype="category"),
+    ],
+)
+@pytest.mark.parametrize("dims", [(s.CHANNEL,), (k.HOUR_BAND,), (k.HOUR_BAND, s.CHANNEL)])
+def test_segment_excess_is_the_grouped_sum_of_defects(
+    channel: pd.Series, dims: tuple[str, ...]
+) -> None:
+    """Counted with codes and bincount, as a groupby counts it: segments met in the data,
+    in groupby's order, a row without a segment in the totals only."""
+    frame = _counted(channel)
+    counts = pr.defect_counts(frame, SERVICE_LEVEL, [s.CHANNEL, k.HOUR_BAND])
+    found = pr.segment_excess(counts, 0.2, dims, min_base=0)
+    grouped = (
+        frame.assign(d=frame[k.COUNTED] - frame[k.WITHIN_SL])
+        .groupby(list(dims), observed=True)[["d", k.COUNTED]]
+        .sum()
+    )
+    assert [tuple(map(str, i)) if len(dims) > 1 else (str(i),) for i in found.index] == [
+        tuple(map(str, i)) if len(dims) > 1 else (str(i),) for i in grouped.index
+    ]
+    assert found["defects"].tolist() == grouped["d"].tolist()
+    assert found["base"].tolist() == grouped[k.COUNTED].tolist()
+    # 2 misses in 5 counted contacts, both in the evening's 3; none in the other 2
+    if dims == (k.HOUR_BAND,):
+        evening = found.loc["20-24"]
+        assert (evening["defects"], evening["base"], evening["rest_rate"]) == (2, 3, 0.0)
+        assert evening["excess"] == pytest.approx(2 - 0.2 * 3)
+        assert evening["share"] == 1.0
+
+
+def test_segment_excess_keeps_segments_with_the_minimum_base_only() -> None:
+    counts = pr.defect_counts(_counted(pd.Series(["v"] * 6)), SERVICE_LEVEL, [k.HOUR_BAND])
+    assert list(pr.segment_excess(counts, 0.2, (k.HOUR_BAND,), min_base=2).index) == ["20-24"]
+
+
+# ---------------------------------------------------------------- trend
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "expected"),
+    [
+        # now 60 misses of 100; before SL 80/100 → 20 misses: z = 5.8 → worse
+        (80, 100, pr.Trend("worse", 0.8, 1.5)),
+        # before SL 10/100 → 90 misses: better
+        (10, 100, pr.Trend("better", 0.1, 0.75)),
+        # before 41/100 → 59 misses: pooled 0.595, z = 0.14, p = 0.89
+        (41, 100, pr.Trend("no_change", 0.41, 1.0)),
+        (16, 20, pr.Trend("low_sample", 0.8, 1.0)),
+    ],
+)
+def test_trend_of_a_problem_against_the_previous_period(
+    numerator: float, denominator: float, expected: pr.Trend
+) -> None:
+    before = history("service_level", numerator, denominator)
+    trend = pr.segment_trend(SERVICE_LEVEL, EVENING, 60, 100, before, 30, FACTORS)
+    assert trend == expected
+
+
+def test_without_an_earlier_figure_the_trend_is_neutral() -> None:
+    before = history("service_level", 80, 100)
+    pair = (*EVENING, (s.CHANNEL, "chat"))
+    assert pr.segment_trend(SERVICE_LEVEL, EVENING, 60, 100, None, 30, FACTORS) == pr.Trend("na")
+    assert pr.segment_trend(SERVICE_LEVEL, pair, 60, 100, before, 30, FACTORS).verdict == "na"
+    other = history("abandon_rate", 5, 100)
+    assert pr.segment_trend(SERVICE_LEVEL, EVENING, 60, 100, other, 30, FACTORS).verdict == "na"
+
+
+def evening_facts() -> k.Facts:
+    """40 evening contacts, 20 of them missing the service level, split over two categories
+    and two channels (so no two-dimension segment wins); 60 daytime contacts, none missed."""
+    groups = [
+        (n, {k.HOUR_BAND: "20-24", s.CATEGORY: category, s.CHANNEL: channel, k.WITHIN_SL: sl})
+        for category in ("billing", "returns")
+        for channel in ("phone", "chat")
+        for n, sl in ((5, 0), (5, 1))
+    ]
+    frame = contacts(*groups, (60, {}))
+    empty = frame.iloc[0:0]
+    return k.Facts(frame, empty, empty, empty, empty, fcr_provisional=False)
+
+
+def test_a_worse_trend_raises_the_priority_and_shows_in_the_problem_list() -> None:
+    # evening: 20 misses of 40 against a 20 % allowance → 12 excess, weight 1; before
+    # 36 of 40 met it (4 misses): worse, ×1.5
+    settings, playbook = load_settings(), load_playbook(None)
+    facts = evening_facts()
+    neutral = pr.problem_list(facts, settings, playbook)[0]
+    assert (neutral.segment, neutral.trend) == (EVENING, "na")
+    assert neutral.priority == pytest.approx(12.0)
+    before = history("service_level", 36, 40)
+    worse = pr.problem_list(facts, settings, playbook, before)[0]
+    assert (worse.trend, worse.previous) == ("worse", 0.9)
+    assert worse.priority == pytest.approx(18.0)
+
+
+def test_a_segment_label_is_what_the_csv_and_the_store_keep() -> None:
+    assert pr.segment_label((*EVENING, (s.CHANNEL, "chat"))) == "hour_band=20-24;channel=chat"
