@@ -33,7 +33,7 @@ from expectations import (
     RuleInputs,
     Severity,
 )
-from expectations.rules import longer
+from expectations.masks import longer
 from tasks.extract import Extract
 
 REASON = "reason"
@@ -270,7 +270,7 @@ def _table_checks(extract: Extract, read_at: pd.Timestamp) -> tuple[list[RuleRes
                         rule.reason,
                         1,
                         failed,
-                        rule.culprits(inputs) if rule.culprits else (),
+                        rule.culprits(inputs),
                         engine=rule.engine,
                         expectation=rule.expectation.kind if rule.expectation else None,
                     )
