@@ -8,15 +8,9 @@ from __future__ import annotations
 from typing import Any, Final
 
 from expectations import agents, contacts, qa_evaluations, shifts, surveys
-from expectations.rules import (
-    COMMENT_LIMIT,
-    LIMITS,
-    READ_AT,
-    TEXT_LIMIT,
-    Rule,
-    RuleInputs,
-    Severity,
-)
+from expectations.checks import COMMENT_LIMIT, LIMITS, READ_AT, TEXT_LIMIT
+from expectations.masks import RuleInputs
+from expectations.rules import Rule, Severity
 
 SUITES: Final[dict[str, tuple[Rule, ...]]] = {
     m.TABLE.name: m.RULES for m in (agents, contacts, qa_evaluations, surveys, shifts)

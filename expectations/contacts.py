@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from csreview import schema as s
+from expectations.checks import InSet, IsNull, NotNull, When
 from expectations.rules import (
     Rule,
-    RuleInputs,
     column_rules,
-    expect,
-    flag,
     in_range,
     in_set,
     not_before,
     not_future,
     reference_rules,
     structure_rules,
-    when_null,
-    when_true,
 )
 
 TABLE = s.CONTACTS
 _T = TABLE.name
 DURATIONS = (s.TALK_SECONDS, s.HOLD_SECONDS, s.WRAP_SECONDS)
-
-
-def _answered(i: RuleInputs) -> pd.Series:
-    return i.typed[s.ANSWERED_AT].notna()
-
-
-def _abandoned(i: RuleInputs) -> pd.Series:
-    return i.typed[s.ABANDONED].fillna(False).astype(bool)
+ANSWERED = When(s.ANSWERED_AT, "given")
+UNANSWERED = When(s.ANSWERED_AT, "null")
+ABANDONED = When(s.ABANDONED, "true")
 
 
 def _duration_rules(column: str) -> tuple[Rule, ...]:
@@ -41,12 +30,7 @@ def _duration_rules(column: str) -> tuple[Rule, ...]:
             f"{column}_when_answered",
             "quarantine",
             f"{column} is missing for an answered contact",
-            lambda i: _answered(i) & i.typed[column].isna(),
-            expect(
-                "ExpectColumnValuesToNotBeNull",
-                column=column,
-                row_condition=when_null(s.ANSWERED_AT, False),
-            ),
+            NotNull(column, when=ANSWERED),
             quiet_when=(f"{column}_type",),
         ),
         in_range(_T, column, 0, s.MAX_DURATION_SECONDS - 1, "0–86 399"),
@@ -55,13 +39,7 @@ def _duration_rules(column: str) -> tuple[Rule, ...]:
             f"{column}_when_unanswered",
             "quarantine",
             f"{column} is not 0 or empty for an unanswered contact",
-            lambda i: ~_answered(i) & i.typed[column].notna() & (i.typed[column] != 0),
-            expect(
-                "ExpectColumnValuesToBeInSet",
-                column=column,
-                value_set=[0],
-                row_condition=when_null(s.ANSWERED_AT),
-            ),
+            InSet(column, (0,), when=UNANSWERED),
         ),
     )
 
@@ -79,46 +57,28 @@ RULES: tuple[Rule, ...] = (
         "abandoned_unanswered",
         "quarantine",
         "abandoned contact has answered_at",
-        lambda i: _abandoned(i) & _answered(i),
-        expect(
-            "ExpectColumnValuesToBeNull",
-            column=s.ANSWERED_AT,
-            row_condition=when_true(s.ABANDONED),
-        ),
+        IsNull(s.ANSWERED_AT, when=ABANDONED),
     ),
     Rule(
         _T,
         "abandoned_no_agent",
         "quarantine",
         "abandoned contact has agent_id",
-        lambda i: _abandoned(i) & i.typed[s.AGENT_ID].notna(),
-        expect(
-            "ExpectColumnValuesToBeNull", column=s.AGENT_ID, row_condition=when_true(s.ABANDONED)
-        ),
+        IsNull(s.AGENT_ID, when=ABANDONED),
     ),
     Rule(
         _T,
         "abandoned_closed",
         "quarantine",
         "abandoned contact has no closed_at",
-        lambda i: _abandoned(i) & i.typed[s.CLOSED_AT].isna(),
-        expect(
-            "ExpectColumnValuesToNotBeNull",
-            column=s.CLOSED_AT,
-            row_condition=when_true(s.ABANDONED),
-        ),
+        NotNull(s.CLOSED_AT, when=ABANDONED),
     ),
     Rule(
         _T,
         "answered_agent",
         "quarantine",
         "answered contact has no agent_id",
-        lambda i: _answered(i) & i.typed[s.AGENT_ID].isna(),
-        expect(
-            "ExpectColumnValuesToNotBeNull",
-            column=s.AGENT_ID,
-            row_condition=when_null(s.ANSWERED_AT, False),
-        ),
+        NotNull(s.AGENT_ID, when=ANSWERED),
     ),
     *(rule for column in DURATIONS for rule in _duration_rules(column)),
     Rule(
@@ -126,13 +86,7 @@ RULES: tuple[Rule, ...] = (
         "sale_needs_offer",
         "quarantine",
         "sale without sales_offer",
-        lambda i: flag(i, s.SALE) & ~flag(i, s.SALES_OFFER),
-        expect(
-            "ExpectColumnValuesToBeInSet",
-            column=s.SALES_OFFER,
-            value_set=[True],
-            row_condition=when_true(s.SALE),
-        ),
+        InSet(s.SALES_OFFER, (True,), when=When(s.SALE, "true")),
     ),
     *reference_rules(_T, contacts=False, agents=True),
 )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from csreview import schema as s
+from expectations.checks import GapAtMost
 from expectations.rules import Rule, column_rules, not_before, reference_rules, structure_rules
 
 TABLE = s.SHIFTS
@@ -19,10 +18,7 @@ RULES: tuple[Rule, ...] = (
         "shift_length",
         "quarantine",
         f"shift is longer than {s.MAX_SHIFT_HOURS} h",
-        lambda i: (
-            (i.typed[s.ENDS_AT] - i.typed[s.STARTS_AT]) > pd.Timedelta(hours=s.MAX_SHIFT_HOURS)
-        ),
-        why_not_gx="GX has no expectation on the gap between two columns",
+        GapAtMost(s.STARTS_AT, s.ENDS_AT, s.MAX_SHIFT_HOURS),
     ),
     *reference_rules(_T, contacts=False, agents=True),
 )

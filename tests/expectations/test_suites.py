@@ -8,7 +8,7 @@ import pytest
 
 from csreview import schema as s
 from expectations import COMMENT_LIMIT, LIMITS, SUITES, TEXT_LIMIT, suite_json
-from expectations.rules import RuleInputs
+from expectations.masks import RuleInputs
 
 
 @pytest.mark.parametrize("table", s.TABLES, ids=lambda t: t.name)

@@ -1,0 +1,275 @@
+"""The gate: every rule of the suites in `expectations/` applied as its pandas mask.
+
+A blocking failure stops the run before anything is published; a quarantined row is removed
+from every computation; a warning is reported only. Each input row ends up used or
+quarantined, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csreview import schema as s
+from csreview.frames import among, exact_copies
+from csreview.settings import Settings
+from expectations import COMMENT_LIMIT, SUITES, TEXT_LIMIT, Rule, RuleInputs
+from expectations.masks import longer
+from tasks.extract import Extract
+from tasks.validate.results import EXAMPLES, REASON, RuleResult, Validation, shortened
+
+_TABLE_ORDER = (s.AGENTS, s.CONTACTS, s.QA_EVALUATIONS, s.SURVEYS, s.SHIFTS)
+
+
+class _Table:
+    """One table's rows through the rules: exact copies first, then each rule on the rest."""
+
+    def __init__(self, table: s.Table, typed: pd.DataFrame, raw: pd.DataFrame) -> None:
+        self.table = table
+        self.whole_raw = raw
+        self.copies = exact_copies(raw, table.key)
+        self.typed = typed[~self.copies]
+        # what row rules read as read: the key (examples) and the values parsed to a type
+        as_read = [c.name for c in table.columns if c.kind != "text" or c.name == table.key]
+        self.raw = raw.loc[~self.copies, [c for c in raw.columns if c in as_read]]
+        self.bad = np.zeros(len(self.typed), dtype=bool)
+        self.reasons: list[tuple[str, np.ndarray]] = []
+        self.failing: dict[str, np.ndarray] = {}
+        self.results: list[RuleResult] = [
+            RuleResult(
+                table.name,
+                "duplicate_row",
+                "quarantine",
+                "duplicate row",
+                len(raw),
+                int(self.copies.sum()),
+                self._examples(raw, self.copies),
+            )
+        ]
+
+    def run(self, rule: Rule, inputs: RuleInputs) -> None:
+        mask = rule.failing(dataclasses.replace(inputs, bad=self.bad.copy()))
+        failing = mask.fillna(False).to_numpy(dtype=bool)
+        self.failing[rule.name] = failing
+        reason = rule.described(inputs.limits)
+        self.results.append(
+            RuleResult(
+                self.table.name,
+                rule.name,
+                rule.severity,
+                reason,
+                len(failing),
+                int(failing.sum()),
+                self._examples(self.raw, failing),
+                rule.engine,
+                rule.expectation.kind if rule.expectation else None,
+            )
+        )
+        if rule.severity == "quarantine" and failing.any():
+            shown = failing.copy()
+            for other in rule.quiet_when:
+                shown &= ~self.failing.get(other, np.zeros_like(failing))
+            self.reasons.append((reason, shown))
+            self.bad |= failing
+
+    def _examples(self, raw: pd.DataFrame, mask: np.ndarray) -> tuple[str, ...]:
+        positions = np.flatnonzero(mask)[:EXAMPLES]
+        key = self.table.key
+        if key and key in raw.columns:
+            return tuple(shortened(str(v)) for v in raw[key].iloc[positions])
+        return tuple(f"row {p + 1}" for p in positions)
+
+    def inputs(self, read_at: pd.Timestamp, limits: dict[str, int], **upstream: Any) -> RuleInputs:
+        return RuleInputs(self.typed, self.raw, read_at, limits=limits, **upstream)
+
+    def used(self, limits: dict[str, int]) -> pd.DataFrame:
+        return cut_free_text(self.typed[~self.bad].reset_index(drop=True), limits[COMMENT_LIMIT])
+
+    def rejected(self) -> pd.DataFrame:
+        """Rows as read, plus their reasons joined: exact copies say `duplicate row`."""
+        reasons: list[list[str]] = [[] for _ in range(int(self.bad.sum()))]
+        for text, mask in self.reasons:
+            for position in np.flatnonzero(mask[self.bad]):
+                reasons[position].append(text)
+        full = np.full(len(self.copies), "duplicate row", dtype=object)
+        kept = np.flatnonzero(~self.copies)[self.bad]
+        full[kept] = ["; ".join(r) for r in reasons]
+        picked = np.sort(np.concatenate([np.flatnonzero(self.copies), kept]))
+        return self.whole_raw.iloc[picked].assign(**{REASON: full[picked]})
+
+    def ids(self, mask: np.ndarray) -> pd.Series:
+        key = self.table.key
+        assert key is not None
+        return self.typed[key][mask].dropna()
+
+
+# ---------------------------------------------------------------- the gate
+def check_rules(extract: Extract, settings: Settings) -> Validation:
+    """Every rule as a pandas mask: the quarantine sets, the counts and the blocking reasons
+    (GX's record is added by `with_gx`)."""
+    read_at = pd.Timestamp(extract.read_at).tz_convert(settings.zone)
+    results, blocking = table_checks(extract, read_at)
+    if blocking:
+        return Validation(
+            {}, {}, tuple(results), tuple(blocking), _counts(extract, {}), read_at=read_at
+        )
+    return _row_checks(extract, read_at, settings, results, blocking)
+
+
+def table_checks(extract: Extract, read_at: pd.Timestamp) -> tuple[list[RuleResult], list[str]]:
+    """The table-level rules (tables and required columns present): results and blocks."""
+    results: list[RuleResult] = []
+    blocking: list[str] = []
+    for name in extract.missing_tables:
+        blocking.append(f"table {name} is missing from the source")
+        results.append(
+            RuleResult(name, "table_present", "blocking", f"table {name} is missing", 1, 1)
+        )
+    for name, raw in extract.raw.items():
+        inputs = RuleInputs(extract.typed[name], raw, read_at)
+        for rule in SUITES[name]:
+            if rule.per_table:
+                failed = int(rule.failing(inputs).sum())
+                results.append(
+                    RuleResult(
+                        name,
+                        rule.name,
+                        rule.severity,
+                        rule.reason,
+                        1,
+                        failed,
+                        rule.culprits(inputs),
+                        engine=rule.engine,
+                        expectation=rule.expectation.kind if rule.expectation else None,
+                    )
+                )
+                if failed and rule.severity == "blocking":
+                    blocking.append(rule.reason)
+    return results, blocking
+
+
+def _row_checks(
+    extract: Extract,
+    read_at: pd.Timestamp,
+    settings: Settings,
+    results: list[RuleResult],
+    blocking: list[str],
+) -> Validation:
+    """Each table's rows through its row rules, in the order the tables depend on each
+    other; then the run-level blocks."""
+    tables = {t.name: _Table(t, extract.typed[t.name], extract.raw[t.name]) for t in _TABLE_ORDER}
+
+    def row_rules(name: str, inputs: RuleInputs) -> None:
+        for rule in SUITES[name]:
+            if not rule.per_table:
+                tables[name].run(rule, inputs)
+
+    agents = tables[s.AGENTS.name]
+    limits = text_limits(settings)
+    row_rules(s.AGENTS.name, agents.inputs(read_at, limits))
+    agent_ids = agents.ids(~agents.bad)
+    bad_agents = _only_in(agents.ids(agents.bad), agent_ids)
+    contacts = tables[s.CONTACTS.name]
+    row_rules(
+        s.CONTACTS.name,
+        contacts.inputs(read_at, limits, agent_ids=agent_ids, bad_agent_ids=bad_agents),
+    )
+    upstream = {
+        "contacts": contacts.typed.loc[~contacts.bad, [s.CONTACT_ID, s.CREATED_AT]],
+        "contact_ids": contacts.ids(~contacts.bad),
+        "agent_ids": agent_ids,
+        "bad_agent_ids": bad_agents,
+        "bad_contact_ids": _only_in(contacts.ids(contacts.bad), contacts.ids(~contacts.bad)),
+    }
+    for table in (s.QA_EVALUATIONS, s.SURVEYS, s.SHIFTS):
+        row_rules(table.name, tables[table.name].inputs(read_at, limits, **upstream))
+
+    for t in tables.values():
+        results.extend(t.results)
+        read = len(t.copies)
+        bad = int(t.copies.sum() + t.bad.sum())
+        share = bad / read if read else 0.0
+        over = share > settings.max_bad_row_share
+        results.append(
+            RuleResult(
+                t.table.name,
+                "bad_row_share",
+                "blocking",
+                f"at most {settings.max_bad_row_share:.0%} of rows break a rule",
+                1,
+                int(over),
+            )
+        )
+        if over:
+            blocking.append(
+                f"{t.table.name}: {bad} of {read} rows broke a rule "
+                f"({share:.1%} > the {settings.max_bad_row_share:.0%} allowed)"
+            )
+    clean = {n: t.used(limits) for n, t in tables.items()}
+    quarantine = {n: t.rejected().reset_index(drop=True) for n, t in tables.items()}
+    in_period = _in_period(clean[s.CONTACTS.name], extract, settings)
+    results.append(
+        RuleResult(
+            s.CONTACTS.name,
+            "period_has_contacts",
+            "blocking",
+            f"usable contacts were created in {extract.period}",
+            1,
+            int(in_period == 0),
+        )
+    )
+    if in_period == 0:
+        blocking.append(f"contacts: no usable contact was created in {extract.period}")
+    results.append(
+        RuleResult(s.AGENTS.name, "agents_present", "blocking", "usable agents exist", 1, 0)
+    )
+    if len(clean[s.AGENTS.name]) == 0:
+        blocking.append("agents: no usable agent")
+        results[-1] = dataclasses.replace(results[-1], failed=1)
+    return Validation(
+        clean,
+        quarantine,
+        tuple(results),
+        tuple(blocking),
+        _counts(extract, quarantine),
+        read_at=read_at,
+    )
+
+
+def text_limits(settings: Settings) -> dict[str, int]:
+    """The longest text a value may hold, per suite parameter, as the settings say."""
+    return {TEXT_LIMIT: settings.max_text_length, COMMENT_LIMIT: settings.max_comment_length}
+
+
+def cut_free_text(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Free text (a survey comment) cut to LIMIT characters, as its length warning says: the
+    row is sound, and nothing downstream needs more of a comment than that."""
+    cuts = {
+        c: frame[c].str.slice(0, limit)
+        for c in s.FREE_TEXT
+        if c in frame.columns and longer(frame[c], limit).any()
+    }
+    return frame.assign(**cuts) if cuts else frame
+
+
+def _only_in(ids: pd.Series, others: pd.Series) -> pd.Series:
+    """The ids that are not among the others (an id with good and bad rows is not bad)."""
+    return ids[~among(ids, others)]
+
+
+def _in_period(contacts: pd.DataFrame, extract: Extract, settings: Settings) -> int:
+    start = pd.Timestamp(extract.period.start(settings.zone))
+    end = pd.Timestamp(extract.period.end(settings.zone))
+    created = contacts[s.CREATED_AT]
+    return int(((created >= start) & (created < end)).sum())
+
+
+def _counts(extract: Extract, quarantine: dict[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
+    out = {}
+    for name, raw in extract.raw.items():
+        bad = len(quarantine[name]) if name in quarantine else 0
+        out[name] = {"read": len(raw), "used": len(raw) - bad, "quarantined": bad}
+    return out

@@ -1,0 +1,218 @@
+"""GX's record of the suites: each table's expectations run (SUMMARY results) on the rows the
+pandas masks saw, and its verdict set beside each rule's result.
+
+The suites' expectations are generated from the same declarations as the masks
+(`expectations.rules`), so where a count differs, the evidence shows it (`gx_agrees`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.errors import OutOfBoundsDatetime
+
+from csreview import schema as s
+from csreview.frames import exact_copies
+from csreview.settings import Settings
+from expectations import LIMITS, READ_AT, SUITES
+from expectations.masks import as_checked
+from tasks.extract import Extract
+from tasks.validate.gate import table_checks, text_limits
+from tasks.validate.gx_hashing import skip_frame_hashing
+from tasks.validate.results import EXAMPLES, RuleResult, Validation, shortened
+
+
+def with_gx(validation: Validation, gx: GxRun) -> Validation:
+    """The validation with GX's verdict beside each rule it records."""
+    return dataclasses.replace(
+        validation, rules=_with_gx(list(validation.rules), gx), gx_results=gx.summary
+    )
+
+
+def gx_record(extract: Extract, settings: Settings) -> GxRun:
+    """GX's record of the suites on the rows the rules saw (see `gx_inputs`)."""
+    return run_suites(gx_inputs(extract, settings))
+
+
+@dataclass(frozen=True)
+class GxInputs:
+    """What GX's record is made of: each table's typed rows (the contract's columns the
+    source has) and which of them the rules saw (exact copies are not), the run's start, and
+    whether only the table-level checks run (the tables' structure blocks the extract before
+    its rows are checked). Needs nothing from `check_rules`: the two may run side by side."""
+
+    frames: dict[str, pd.DataFrame]
+    seen: dict[str, np.ndarray]
+    read_at: pd.Timestamp
+    per_table_only: bool
+    limits: dict[str, int] = field(default_factory=lambda: dict(LIMITS))
+
+
+def gx_inputs(
+    extract: Extract, settings: Settings, read_at: pd.Timestamp | None = None
+) -> GxInputs:
+    """GX's inputs from the extract, on READ_AT: the clock the rules were checked against
+    (default: when the extract was read; a check kept from an earlier attempt has its own)."""
+    read_at = pd.Timestamp(extract.read_at if read_at is None else read_at).tz_convert(
+        settings.zone
+    )
+    per_table_only = bool(table_checks(extract, read_at)[1])
+    frames, seen = {}, {}
+    for name, typed in extract.typed.items():
+        table, raw = s.TABLES_BY_NAME[name], extract.raw[name]
+        frames[name] = typed.loc[:, [c for c in table.column_names if c in raw.columns]]
+        seen[name] = (
+            np.ones(len(raw), dtype=bool) if per_table_only else ~exact_copies(raw, table.key)
+        )
+    return GxInputs(frames, seen, read_at, per_table_only, text_limits(settings))
+
+
+def prepare_gx() -> None:
+    """Import GX and build the suites' validation definitions (seconds, once per process)."""
+    _definitions(per_table_only=False)
+
+
+@dataclass(frozen=True)
+class GxOutcome:
+    """GX's verdict on one rule: success, rows unexpected (None for a table-level check)
+    and a few of the failing values."""
+
+    success: bool
+    unexpected: int | None
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GxRun:
+    """GX's verdict per (table, rule), and its full results as JSON-able data."""
+
+    outcomes: dict[tuple[str, str], GxOutcome]
+    summary: dict[str, Any]
+
+
+def gx_view(table: s.Table, typed: pd.DataFrame) -> pd.DataFrame:
+    """The frame GX checks: the contract's columns the source has (those of `typed`),
+    timestamps on one naive UTC clock in nanoseconds (GX compares plain datetimes, and
+    compares them in C only in nanoseconds), optional flags null → false (the contract's
+    reading) as plain booleans, text as categories (the same values; GX copies the frame for
+    every expectation, and codes copy fast) in order of appearance (sorting a million ids
+    took a second)."""
+    present = [c for c in table.columns if c.name in typed.columns]
+    columns: dict[str, pd.Series] = {}
+    for column in present:
+        values = as_checked(table, column.name, typed[column.name])
+        if column.kind == "timestamp":
+            values = _nanoseconds(values.dt.tz_convert("UTC").dt.tz_localize(None))
+        elif column.kind == "text":
+            codes, labels = pd.factorize(values, sort=False)
+            values = pd.Series(pd.Categorical.from_codes(codes, labels), index=values.index)
+        columns[column.name] = values
+    return pd.DataFrame(columns, index=typed.index)
+
+
+def _nanoseconds(values: pd.Series) -> pd.Series:
+    """Timestamps in nanoseconds, unless some lie beyond what nanoseconds can hold."""
+    try:
+        return values.astype("datetime64[ns]")
+    except (OutOfBoundsDatetime, OverflowError):
+        return values
+
+
+@functools.cache
+def _definitions(per_table_only: bool) -> dict[str, Any]:
+    """One GX validation definition per table, built once per process: a suite's expectations
+    do not change between runs, only the frame handed to them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GX's imports raise deprecation warnings
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    skip_frame_hashing()
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("extract")
+    definitions = {}
+    for name, rules in SUITES.items():
+        expectations = [
+            getattr(gxe, r.expectation.kind)(
+                **r.expectation.kwargs, meta={"rule": r.name, "severity": r.severity}
+            )
+            for r in rules
+            if r.expectation and (r.per_table or not per_table_only)
+        ]
+        suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("period")
+        definitions[name] = context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        )
+    return definitions
+
+
+def run_suites(inputs: GxInputs) -> GxRun:
+    """Run each table's GX suite (SUMMARY results) on the rows the pandas rules saw."""
+    definitions = _definitions(inputs.per_table_only)
+    outcomes: dict[tuple[str, str], GxOutcome] = {}
+    summary: dict[str, Any] = {}
+    read_at = inputs.read_at.tz_convert("UTC").tz_localize(None)
+    for name, typed in inputs.frames.items():
+        frame = gx_view(s.TABLES_BY_NAME[name], typed[inputs.seen[name]])
+        result = definitions[name].run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters={READ_AT: read_at, **inputs.limits},
+            result_format="SUMMARY",
+        )
+        for one in result.results:
+            meta = one.expectation_config.meta or {}
+            if one.exception_info.get("raised_exception"):
+                raise RuntimeError(
+                    f"GX could not check {name}.{meta.get('rule')}: "
+                    f"{one.exception_info.get('exception_message')}"
+                )
+            unexpected = one.result.get("unexpected_count")
+            values = one.result.get("partial_unexpected_list") or []
+            outcomes[(name, str(meta.get("rule")))] = GxOutcome(
+                bool(one.success),
+                None if unexpected is None else int(unexpected),
+                tuple(dict.fromkeys(shortened(str(_plain(v))) for v in values))[:EXAMPLES],
+            )
+        summary[name] = _shortened_all(
+            json.loads(json.dumps(result.describe_dict(), default=_plain))
+        )
+    return GxRun(outcomes, summary)
+
+
+def _shortened_all(value: Any) -> Any:
+    """GX's results with every long text cut (its failing values are the rows' own)."""
+    if isinstance(value, str):
+        return shortened(value)
+    if isinstance(value, list):
+        return [_shortened_all(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shortened_all(v) for k, v in value.items()}
+    return value
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _with_gx(results: list[RuleResult], gx: GxRun) -> tuple[RuleResult, ...]:
+    out = []
+    for r in results:
+        seen = gx.outcomes.get((r.table, r.rule))
+        if seen is not None:
+            r = dataclasses.replace(
+                r, gx_success=seen.success, gx_unexpected=seen.unexpected, gx_values=seen.values
+            )
+        out.append(r)
+    return tuple(out)
