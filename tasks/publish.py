@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.periods import CADENCES, Period
 from csreview.settings import ConfigError
@@ -240,8 +241,8 @@ def kpis_csv(kpis: pd.DataFrame) -> bytes:
             status,
         ]
 
-    ordered = kpis.sort_values([k.KPI, k.DIMENSION, k.SEGMENT], kind="stable")
-    return csv_bytes(k.KPI_COLUMNS, (row(r) for r in ordered.itertuples(index=False)))
+    ordered = kpis.sort_values([f.KPI, f.DIMENSION, f.SEGMENT], kind="stable")
+    return csv_bytes(f.KPI_COLUMNS, (row(r) for r in ordered.itertuples(index=False)))
 
 
 def frame_csv(frame: pd.DataFrame, columns: Sequence[str]) -> bytes:
