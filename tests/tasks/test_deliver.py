@@ -20,7 +20,6 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from csreview.settings import ConfigError
-from tasks import publish
 from tasks.deliver import (
     DeliveryError,
     Recipients,
@@ -32,6 +31,7 @@ from tasks.deliver import (
     smtp_from_url,
     spreadsheet_safe,
 )
+from tasks.publish import tables as publish_tables
 
 SENDER = "reviews@example.com"
 USER = "reviews"
@@ -311,7 +311,7 @@ def test_message_needs_recipients_and_plain_file_names() -> None:
 )
 def test_formula_cells_are_neutralised(cell: str) -> None:
     assert runs_as_formula(cell)
-    data = publish.csv_bytes(["segment", "value"], [[cell, -0.5]])
+    data = publish_tables.csv_bytes(["segment", "value"], [[cell, -0.5]])
     row = list(csv.reader(io.StringIO(spreadsheet_safe(data).decode(), newline="")))[1]
     assert row == ["'" + cell, "-0.5"]
 
@@ -323,7 +323,7 @@ def test_formula_cells_are_neutralised(cell: str) -> None:
 )  # fmt: skip
 def test_numbers_and_plain_text_are_left_alone(cell: str) -> None:
     assert not runs_as_formula(cell)
-    data = publish.csv_bytes(["segment", "value"], [[cell, 1], [cell, -2.5e-07]])
+    data = publish_tables.csv_bytes(["segment", "value"], [[cell, 1], [cell, -2.5e-07]])
     assert spreadsheet_safe(data) == data
 
 
@@ -337,15 +337,15 @@ def test_only_the_cells_that_run_change_and_the_rest_is_byte_for_byte() -> None:
         ["fcr", "category", "@" + "x" * 200_000, 0.5, 1.0, 2, None, "ok"],
         ["fcr", "category", "bill\r=cmd", 0.5, 1.0, 2, None, "ok"],  # one cell, CR quoted
     ]
-    data = publish.csv_bytes(KPI_HEADER, rows)
+    data = publish_tables.csv_bytes(KPI_HEADER, rows)
     readable = [r for r in rows if len(str(r[2])) < 100]
-    small = publish.csv_bytes(KPI_HEADER, readable)
+    small = publish_tables.csv_bytes(KPI_HEADER, readable)
     read = list(csv.reader(io.StringIO(small.decode(), newline="")))
     assert [r[2] for r in read[1:]] == [r[2] for r in readable]  # exact, row by row
     safe = spreadsheet_safe(data)
-    expected = [KPI_HEADER, *([publish.csv_value(v) for v in r] for r in rows)]
+    expected = [KPI_HEADER, *([publish_tables.csv_value(v) for v in r] for r in rows)]
     expected[1][2], expected[4][2], expected[6][2] = "'=1+1", '\'=a,"b"\r\n', "'@" + "x" * 200_000
-    assert safe == publish.csv_bytes(expected[0], expected[1:])
+    assert safe == publish_tables.csv_bytes(expected[0], expected[1:])
     assert spreadsheet_safe(safe) == safe  # idempotent
     assert spreadsheet_safe(b"a,b\nbill\r=cmd,1\r\n@x,2") == b"a,b\nbill\r'=cmd,1\r\n'@x,2"
 
@@ -359,7 +359,7 @@ def test_emailed_csvs_are_neutralised_and_the_published_ones_exact() -> None:
         ],
         columns=KPI_HEADER,
     )
-    published = publish.kpis_csv(kpis)
+    published = publish_tables.kpis_csv(kpis)
     assert b"\n=HYPERLINK" not in published and b',"=HYPERLINK' in published  # exact
     message = review_message(extra_attachments={"kpis.csv": published, "notes.txt": b"=1+1"})
     attached = {p.get_filename(): p.get_payload(decode=True) for p in message.iter_attachments()}
@@ -367,7 +367,7 @@ def test_emailed_csvs_are_neutralised_and_the_published_ones_exact() -> None:
     assert [r[2] for r in rows[1:]] == ["all", '\'=HYPERLINK("http://x")', "'＋cmd"]
     assert [r[3] for r in rows[1:]] == ["0.5", "-0.5", "0.25"]  # numbers stay numbers
     assert attached["notes.txt"] == b"=1+1"  # only CSV files are for spreadsheets
-    assert publish.kpis_csv(kpis) == published
+    assert publish_tables.kpis_csv(kpis) == published
 
 
 # ---------------------------------------------------------------- the SMTP URL
