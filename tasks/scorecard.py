@@ -7,10 +7,8 @@ seniors on complaint resolution and satisfaction, with weights and costs kept as
 from __future__ import annotations
 
 import itertools
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
@@ -18,7 +16,7 @@ import pandas as pd
 from csreview import facts as f
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
-from csreview.settings import Band, Settings, config_text
+from csreview.settings import Band, Settings
 from tasks import kpis as k
 
 SCORE: Final = "score"
@@ -40,15 +38,6 @@ VIEWS: Final = {
     "people": ("qa_score", "qa_fail_rate", "qa_reviewer_spread"),
     "financial": ("conversion_rate", "sales_satisfaction_ratio"),
 }
-
-
-def scorecard_text(path: Path | None) -> str:
-    """The scorecard config as written: the shipped one, or the file the settings name."""
-    return config_text("scorecard.toml", path)
-
-
-def load_scorecard(path: Path | None) -> dict[str, Any]:
-    return tomllib.loads(scorecard_text(path))
 
 
 # ---------------------------------------------------------------- agents
@@ -222,7 +211,7 @@ def build_scorecard(
     settings: Settings,
 ) -> Scorecard:
     """Tiered agent scores, the financial view and the service–sales balance of a period."""
-    config = load_scorecard(settings.scorecard_file)
+    config = settings.scorecard
     return Scorecard(
         agents=agent_scorecard(
             kpis, clean[s.AGENTS.name], settings, facts.months, config["weights"]
