@@ -5,10 +5,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-from tasks.deliver import (
-    Recipients,
-    build_message,
-)
+from tasks.deliver import Recipients, build_message
 
 SENDER = "reviews@example.com"
 USER = "reviews"

@@ -10,11 +10,7 @@ import pytest
 
 from tasks.deliver import Recipients
 from tasks.publish import tables as publish_tables
-from tests.tasks.deliver.messages import (
-    KPI_HEADER,
-    PDF_NAME,
-    review_message,
-)
+from tests.tasks.deliver.messages import KPI_HEADER, PDF_NAME, review_message
 
 
 def test_message_needs_recipients_and_plain_file_names() -> None:

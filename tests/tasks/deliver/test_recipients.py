@@ -7,10 +7,7 @@ from typing import Any
 import pytest
 
 from csreview.settings import ConfigError
-from tasks.deliver import (
-    Recipients,
-    recipients_for,
-)
+from tasks.deliver import Recipients, recipients_for
 
 CONFIG: dict[str, Any] = {
     "recipients": {

@@ -9,10 +9,7 @@ from email.parser import BytesParser
 
 import pytest
 
-from tasks.deliver import (
-    DeliveryError,
-    send,
-)
+from tasks.deliver import DeliveryError, send
 from tests.tasks.deliver.messages import (
     KPIS_CSV,
     PASSWORD,

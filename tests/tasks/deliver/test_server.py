@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.deliver import (
-    Smtp,
-    smtp_from_url,
-)
+from tasks.deliver import Smtp, smtp_from_url
 from tests.tasks.deliver.messages import SENDER
 
 
