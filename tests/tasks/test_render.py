@@ -21,7 +21,7 @@ from tasks import render as r
 from tasks import root_cause as rc
 from tasks import surveys as su
 from tasks import validate as v
-from tests.tasks.test_charts import texts
+from tests.tasks.charts.svg_reading import texts
 
 AUGUST = Period("monthly", 2026, 8)
 SEPTEMBER = Period("monthly", 2026, 9)
