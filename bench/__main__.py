@@ -27,6 +27,7 @@ import psutil
 from bench import reference, report
 from bench.data import CACHE, SCALES, Scale, source
 from bench.review import Run, run_review
+from csreview import facts as f
 from csreview.settings import Settings, load_settings
 from tasks import kpis as k
 from tasks.extract import extract_period
@@ -54,9 +55,9 @@ def published_kpis(folder: Path) -> pd.DataFrame:
     """kpis.csv of a published review, as read back by a downstream tool."""
     return pd.read_csv(
         folder / "kpis.csv",
-        dtype={k.KPI: str, k.DIMENSION: str, k.SEGMENT: str, k.STATUS: str},
+        dtype={f.KPI: str, f.DIMENSION: str, f.SEGMENT: str, f.STATUS: str},
         keep_default_na=False,
-        na_values={c: [""] for c in (k.VALUE, k.NUMERATOR, k.DENOMINATOR, k.TARGET)},
+        na_values={c: [""] for c in (f.VALUE, f.NUMERATOR, f.DENOMINATOR, f.TARGET)},
     )
 
 
@@ -107,15 +108,18 @@ def measure(scale: Scale, repeat: int, keep: bool) -> dict[str, Any]:
     best = min(runs, key=lambda r: r.wall_seconds)
     measured = references(scale, url, best, repeat)
     contacts = published_kpis(Path(best.folder))
-    overall = contacts[(contacts[k.KPI] == "contacts") & (contacts[k.DIMENSION] == k.ALL)]
+    overall = contacts[(contacts[f.KPI] == "contacts") & (contacts[f.DIMENSION] == f.ALL)]
     record = {
         "label": f"{scale.cadence} {scale.period}, {scale.contacts // 1000:,}k",
         "scale": dataclasses.asdict(scale),
         "cadence": scale.cadence,
         "source_rows": rows,
-        "contacts": int(overall[k.VALUE].iloc[0]),
-        **{f: getattr(best, f) for f in ("wall_seconds", "peak_rss_mib", "peak_tree_mib")},
-        **{f: getattr(best, f) for f in ("stages", "stage_peak_mib", "load_before")},
+        "contacts": int(overall[f.VALUE].iloc[0]),
+        **{
+            field: getattr(best, field)
+            for field in ("wall_seconds", "peak_rss_mib", "peak_tree_mib")
+        },
+        **{field: getattr(best, field) for field in ("stages", "stage_peak_mib", "load_before")},
         "all_walls": [r.wall_seconds for r in runs],
         "all_loads": [r.load_before for r in runs],
         "tree_at_peak_mib": best.extra.get("tree_at_peak_mib"),

@@ -73,7 +73,7 @@ def main() -> None:
         ),
         t,
     )
-    weights = scorecard.load_scorecard(None)["weights"]
+    weights = settings.scorecard["weights"]
     timed(
         "agent scorecard",
         lambda: scorecard.agent_scorecard(

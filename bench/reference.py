@@ -16,11 +16,13 @@ from typing import Any, Final
 
 import pandas as pd
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
 from csreview.periods import REPEAT_WINDOW, Period
 from csreview.settings import Settings
-from tasks import kpis as k
+from tasks.kpis.segments import hour_band_labels
+from tasks.kpis.status import EDGE_TOLERANCE
 
 
 # ---------------------------------------------------------------- the I/O floor
@@ -36,8 +38,8 @@ def read_once(database: str) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- KPIs in SQL
-UNASSIGNED: Final = k.UNASSIGNED
-SEGMENT_COLUMNS: Final = {d: f"d_{d}" for d in k.DIMENSIONS}
+UNASSIGNED: Final = f.UNASSIGNED
+SEGMENT_COLUMNS: Final = {d: f"d_{d}" for d in f.DIMENSIONS}
 
 
 def _segments_sql(row: str, agent: str, settings: Settings) -> str:
@@ -45,22 +47,22 @@ def _segments_sql(row: str, agent: str, settings: Settings) -> str:
     `row`), its agent's team, tier and site from `agent` (an agents row joined on the row's
     agent_id, or the evaluation's)."""
     bands = settings.hour_bands
-    labels = k.hour_band_labels(bands)
+    labels = hour_band_labels(bands)
     band = " ".join(
         f"WHEN hour({row}.created_local) < {upper} THEN '{label}'"
         for upper, label in zip(bands[1:], labels, strict=True)
     )
-    weekdays = ", ".join(f"'{w}'" for w in k.WEEKDAYS)
+    weekdays = ", ".join(f"'{w}'" for w in f.WEEKDAYS)
     columns = {
-        k.ALL: "'all'",
+        f.ALL: "'all'",
         s.CHANNEL: f"{row}.channel",
         s.CATEGORY: f"{row}.category",
         s.TEAM: f"coalesce({agent}.team, '{UNASSIGNED}')",
         s.TIER: f"coalesce({agent}.tier, '{UNASSIGNED}')",
         s.SITE: f"coalesce({agent}.site, '{UNASSIGNED}')",
-        k.HOUR_BAND: f"CASE {band} END",
-        k.WEEKDAY: f"[{weekdays}][isodow({row}.created_local)]",
-        k.AGENT: f"coalesce({agent}.agent_id_seen, '{UNASSIGNED}')",
+        f.HOUR_BAND: f"CASE {band} END",
+        f.WEEKDAY: f"[{weekdays}][isodow({row}.created_local)]",
+        f.AGENT: f"coalesce({agent}.agent_id_seen, '{UNASSIGNED}')",
     }
     return ",\n".join(f"{sql} AS {SEGMENT_COLUMNS[d]}" for d, sql in columns.items())
 
@@ -120,7 +122,7 @@ def _reaches(edge: str) -> str:
     """Whether a row's value reaches a band edge, to within the product's tolerance (its
     sums, DuckDB's parallel ones too, land on an exact target in one order and a last bit
     short of it in another)."""
-    return f"g.sign * (r.value - {edge}) >= -{k.EDGE_TOLERANCE!r} * greatest(abs({edge}), 1.0)"
+    return f"g.sign * (r.value - {edge}) >= -{EDGE_TOLERANCE!r} * greatest(abs({edge}), 1.0)"
 
 
 def _kpi_sql(period: Period, settings: Settings) -> str:
@@ -341,15 +343,15 @@ def compare(product: pd.DataFrame, reference: pd.DataFrame) -> dict[str, Any]:
     """Row by row: the same (kpi, dimension, segment) rows, each figure equal to a relative
     1e-9 (sums in another order differ in their last bits), the same status; a status that
     differs is shown with both values and the target."""
-    key = [k.KPI, k.DIMENSION, k.SEGMENT]
-    left = product.astype({k.SEGMENT: str}).set_index(key)
-    right = reference.astype({k.SEGMENT: str}).set_index(key)
+    key = [f.KPI, f.DIMENSION, f.SEGMENT]
+    left = product.astype({f.SEGMENT: str}).set_index(key)
+    right = reference.astype({f.SEGMENT: str}).set_index(key)
     only_product = left.index.difference(right.index)
     only_reference = right.index.difference(left.index)
     both = left.index.intersection(right.index)
     worst = 0.0
     mismatches: list[str] = []
-    for column in (k.VALUE, k.NUMERATOR, k.DENOMINATOR, k.TARGET):
+    for column in (f.VALUE, f.NUMERATOR, f.DENOMINATOR, f.TARGET):
         a = pd.to_numeric(left.loc[both, column], errors="coerce").to_numpy(dtype=float)
         b = pd.to_numeric(right.loc[both, column], errors="coerce").to_numpy(dtype=float)
         for position, (x, y) in enumerate(zip(a, b, strict=True)):
@@ -360,11 +362,11 @@ def compare(product: pd.DataFrame, reference: pd.DataFrame) -> dict[str, Any]:
             worst = max(worst, difference)
             if difference > 1e-9 and len(mismatches) < 10:
                 mismatches.append(f"{both[position]} {column}: {x!r} vs {y!r}")
-    statuses = (left.loc[both, k.STATUS] != right.loc[both, k.STATUS]).to_numpy()
+    statuses = (left.loc[both, f.STATUS] != right.loc[both, f.STATUS]).to_numpy()
     mismatches += [
-        f"{i} status: {left.loc[i, k.STATUS]} vs {right.loc[i, k.STATUS]} "
-        f"(value {left.loc[i, k.VALUE]!r} vs {right.loc[i, k.VALUE]!r}, "
-        f"target {left.loc[i, k.TARGET]!r})"
+        f"{i} status: {left.loc[i, f.STATUS]} vs {right.loc[i, f.STATUS]} "
+        f"(value {left.loc[i, f.VALUE]!r} vs {right.loc[i, f.VALUE]!r}, "
+        f"target {left.loc[i, f.TARGET]!r})"
         for i in itertools.islice(both[statuses], 10)
     ]
     return {

@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -144,6 +145,7 @@ class Settings(BaseSettings):
     dask_address: str | None = None
     tenant_deployment: str = "service-quality-review/tenant"
     late_after_minutes: float = Field(default=30, gt=0)  # a scheduled run this late alerts
+    _scorecard: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(
@@ -218,6 +220,21 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"targets for unknown KPI(s): {', '.join(unknown)}")
         return self
+
+    @model_validator(mode="after")
+    def _read_scorecard(self) -> Settings:
+        """The scorecard config (tier weights, costs), read once with the settings so that
+        building a scorecard reads no file."""
+        if self.scorecard_file is None:
+            self._scorecard = tomllib.loads(config_text("scorecard.toml"))
+        else:
+            self._scorecard = read_toml(self.scorecard_file, "scorecard file")
+        return self
+
+    @property
+    def scorecard(self) -> dict[str, Any]:
+        """The scorecard config: the shipped one, or the file `scorecard_file` names."""
+        return self._scorecard
 
     @property
     def zone(self) -> ZoneInfo:

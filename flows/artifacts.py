@@ -9,6 +9,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from csreview import facts as f
 from csreview.personal_data import TEXT_CHARS, display_text
 from tasks import kpis as k
 from tasks.render import Formatter
@@ -45,12 +46,12 @@ def summary_markdown(
     if crisis:
         lines += [f"**Crisis level: {markdown_text(crisis)}**", ""]
     lines += ["| KPI | value | target | status |", "|---|---|---|---|"]
-    values = top[k.VALUE].astype("float64")
-    targets = top[k.TARGET].astype("float64")
+    values = top[f.VALUE].astype("float64")
+    targets = top[f.TARGET].astype("float64")
     for kpi in HEADLINE:
         if kpi in top.index:
             value, target = float(values[kpi]), float(targets[kpi])
-            status = str(top[k.STATUS][kpi])
+            status = str(top[f.STATUS][kpi])
             lines.append(f"| {kpi} | {_value(kpi, value)} | {_value(kpi, target)} | {status} |")
     lines += ["", "## Top problems", ""]
     lines += [
@@ -70,9 +71,9 @@ def summary_markdown(
 
 def kpi_table(kpis: pd.DataFrame) -> list[dict[str, Any]]:
     """The overall KPI rows as a table artifact."""
-    top = kpis[kpis[k.DIMENSION] == k.ALL]
+    top = kpis[kpis[f.DIMENSION] == f.ALL]
     return [
-        {"kpi": r[k.KPI], "value": _value(str(r[k.KPI]), r[k.VALUE]), "status": r[k.STATUS]}
+        {"kpi": r[f.KPI], "value": _value(str(r[f.KPI]), r[f.VALUE]), "status": r[f.STATUS]}
         for _, r in top.iterrows()
     ]
 

@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from csreview import store, tenants
+from csreview.facts import Facts
 from csreview.frames import among
 from csreview.periods import Period, resolve_period
 from csreview.schema import (
@@ -176,7 +177,7 @@ def effectiveness_task(
 @task(name="followups", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 @faults.quiet
 def followup_task(
-    store_url: str, tenant: str, period: Period, facts: kpi_step.Facts, settings: Settings
+    store_url: str, tenant: str, period: Period, facts: Facts, settings: Settings
 ) -> pd.DataFrame:
     """Approved actions of earlier periods (results store), measured in this period."""
     approved = store.approved_before(store_url, tenant, period.cadence, period.label)
@@ -267,14 +268,14 @@ def _deliver(
 @faults.quiet
 def kpis_task(
     validation: Validation, period: Period, settings: Settings, fcr_provisional: bool
-) -> tuple[kpi_step.Facts, pd.DataFrame]:
+) -> tuple[Facts, pd.DataFrame]:
     facts = kpi_step.build_facts(validation.clean, period, settings, fcr_provisional)
     return facts, kpi_step.compute_kpis(facts, settings)
 
 
 @task(name="surveys", cache_policy=NO_CACHE, persist_result=False)
 @faults.quiet
-def surveys_task(validation: Validation, facts: kpi_step.Facts) -> Satisfaction:
+def surveys_task(validation: Validation, facts: Facts) -> Satisfaction:
     return survey_step.summarise_satisfaction(validation.clean, facts.contacts)
 
 
@@ -300,7 +301,7 @@ def staffing_task(
 @task(name="calibration", cache_policy=NO_CACHE, persist_result=False)
 @faults.quiet
 def calibration_task(
-    validation: Validation, facts: kpi_step.Facts, settings: Settings
+    validation: Validation, facts: Facts, settings: Settings
 ) -> qa_step.Calibration:
     evaluations = validation.clean[QA_EVALUATIONS.name]
     in_period = evaluations[among(evaluations[CONTACT_ID], facts.contacts[CONTACT_ID])]
@@ -309,9 +310,7 @@ def calibration_task(
 
 @task(name="themes", cache_policy=NO_CACHE, persist_result=False)
 @faults.quiet
-def themes_task(
-    validation: Validation, facts: kpi_step.Facts, themes: dict[str, Any]
-) -> pd.DataFrame:
+def themes_task(validation: Validation, facts: Facts, themes: dict[str, Any]) -> pd.DataFrame:
     surveys = survey_step.period_surveys(validation.clean, facts.contacts)
     return themes_step.verbatim_themes(surveys, themes)
 
@@ -320,7 +319,7 @@ def themes_task(
 @faults.quiet
 def scorecard_task(
     kpis: pd.DataFrame,
-    facts: kpi_step.Facts,
+    facts: Facts,
     validation: Validation,
     period: Period,
     settings: Settings,
@@ -339,7 +338,7 @@ def scorecard_task(
 @task(name="root_cause", cache_policy=NO_CACHE, persist_result=False)
 @faults.quiet
 def root_cause_task(
-    facts: kpi_step.Facts,
+    facts: Facts,
     validation: Validation,
     period: Period,
     tenant: str,

@@ -16,9 +16,9 @@ from typing import Final
 import pandas as pd
 from scipy import stats
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
-from tasks import kpis as k
 
 VARIANCE: Final = "variance"
 PREVIOUS: Final = "previous"
@@ -26,9 +26,9 @@ DELTA: Final = "delta"
 P_VALUE: Final = "p_value"
 TEST: Final = "test"
 VERDICT: Final = "verdict"
-COMPARISON_COLUMNS: Final = (k.KPI, k.VALUE, PREVIOUS, DELTA, P_VALUE, TEST, VERDICT)
+COMPARISON_COLUMNS: Final = (f.KPI, f.VALUE, PREVIOUS, DELTA, P_VALUE, TEST, VERDICT)
 HISTORY_COLUMNS: Final = (
-    k.KPI, k.DIMENSION, k.SEGMENT, k.VALUE, k.NUMERATOR, k.DENOMINATOR, VARIANCE,
+    f.KPI, f.DIMENSION, f.SEGMENT, f.VALUE, f.NUMERATOR, f.DENOMINATOR, VARIANCE,
 )  # fmt: skip
 ALPHA: Final = 0.05
 
@@ -45,36 +45,36 @@ MEANS: Final = frozenset(
 
 
 # ---------------------------------------------------------------- the samples
-def kpi_variances(facts: k.Facts) -> dict[str, float]:
+def kpi_variances(facts: f.Facts) -> dict[str, float]:
     """Sample variance (ddof 1) of the per-unit measure behind each mean KPI, overall: what
     Welch's test needs beyond the value and the sample size."""
-    contacts = facts.contacts[facts.contacts[k.ANSWERED] == 1]
+    contacts = facts.contacts[facts.contacts[f.ANSWERED] == 1]
     surveys = facts.surveys
-    nps_points = (100 * surveys[k.PROMOTER] - 100 * surveys[k.DETRACTOR])[surveys[k.NPS_N] == 1]
+    nps_points = (100 * surveys[f.PROMOTER] - 100 * surveys[f.DETRACTOR])[surveys[f.NPS_N] == 1]
     per_contact = facts.qa.groupby(s.CONTACT_ID).agg(
         reviewers=(s.REVIEWER_ID, "nunique"), high=(s.SCORE, "max"), low=(s.SCORE, "min")
     )
     calibrated = per_contact[per_contact["reviewers"] >= 2]
     samples = {
-        "asa_seconds": contacts[k.WAIT],
-        "aht_seconds": contacts[k.HANDLE],
+        "asa_seconds": contacts[f.WAIT],
+        "aht_seconds": contacts[f.HANDLE],
         "qa_score": facts.qa[s.SCORE],
         "qa_reviewer_spread": calibrated["high"] - calibrated["low"],
-        "csat": surveys[s.CSAT][surveys[k.CSAT_N] == 1],
+        "csat": surveys[s.CSAT][surveys[f.CSAT_N] == 1],
         "nps": nps_points,
-        "satisfaction_index": surveys[k.SATISFACTION_POINTS][surveys[k.SATISFACTION_N] == 1],
-        "effort_score": surveys[s.EFFORT][surveys[k.EFFORT_N] == 1],
+        "satisfaction_index": surveys[f.SATISFACTION_POINTS][surveys[f.SATISFACTION_N] == 1],
+        "effort_score": surveys[s.EFFORT][surveys[f.EFFORT_N] == 1],
     }
     return {key: float(x.var(ddof=1)) if len(x) > 1 else math.nan for key, x in samples.items()}
 
 
-def history_rows(kpis: pd.DataFrame, facts: k.Facts) -> pd.DataFrame:
+def history_rows(kpis: pd.DataFrame, facts: f.Facts) -> pd.DataFrame:
     """The KPI rows kept in the results store for later comparisons: every dimension but the
     agent one, with the variance of mean KPIs on the overall rows."""
-    kept = kpis[kpis[k.DIMENSION] != k.AGENT]
+    kept = kpis[kpis[f.DIMENSION] != f.AGENT]
     variances = kpi_variances(facts)
-    overall = kept[k.DIMENSION] == k.ALL
-    variance = kept[k.KPI].map(variances).where(overall)
+    overall = kept[f.DIMENSION] == f.ALL
+    variance = kept[f.KPI].map(variances).where(overall)
     return kept.assign(**{VARIANCE: variance}).loc[:, list(HISTORY_COLUMNS)]
 
 
@@ -102,13 +102,13 @@ def welch_p(mean1: float, var1: float, n1: float, mean2: float, var2: float, n2:
 
 
 def _test(kpi: str, now: pd.Series, before: pd.Series, min_sample: int) -> tuple[float, str | None]:
-    n1, n2 = now[k.DENOMINATOR], before[k.DENOMINATOR]
+    n1, n2 = now[f.DENOMINATOR], before[f.DENOMINATOR]
     if pd.isna(n1) or pd.isna(n2) or min(n1, n2) < 1:
         return math.nan, None
     if kpi in PROPORTIONS:
-        return two_proportion_p(now[k.NUMERATOR], n1, before[k.NUMERATOR], n2), "z"
+        return two_proportion_p(now[f.NUMERATOR], n1, before[f.NUMERATOR], n2), "z"
     if kpi in MEANS:
-        p = welch_p(now[k.VALUE], now[VARIANCE], n1, before[k.VALUE], before[VARIANCE], n2)
+        p = welch_p(now[f.VALUE], now[VARIANCE], n1, before[f.VALUE], before[VARIANCE], n2)
         return p, ("welch" if not math.isnan(p) else None)
     return math.nan, None
 
@@ -132,22 +132,22 @@ def compare(current: pd.DataFrame, previous: pd.DataFrame, min_sample: int) -> p
     """Overall KPIs of this period against an earlier one (both as `history_rows`)."""
     if previous.empty:
         return pd.DataFrame(columns=list(COMPARISON_COLUMNS))
-    now = current[current[k.DIMENSION] == k.ALL].set_index(k.KPI)
-    before = previous[previous[k.DIMENSION] == k.ALL].set_index(k.KPI)
+    now = current[current[f.DIMENSION] == f.ALL].set_index(f.KPI)
+    before = previous[previous[f.DIMENSION] == f.ALL].set_index(f.KPI)
     rows = []
     for kpi in now.index:
         if kpi not in before.index:
             continue
         a, b = now.loc[kpi], before.loc[kpi]
-        delta = float(a[k.VALUE] - b[k.VALUE])
+        delta = float(a[f.VALUE] - b[f.VALUE])
         p, test = _test(kpi, a, b, min_sample)
-        sizes = [n for n in (a[k.DENOMINATOR], b[k.DENOMINATOR]) if not pd.isna(n)]
+        sizes = [n for n in (a[f.DENOMINATOR], b[f.DENOMINATOR]) if not pd.isna(n)]
         small = any(n < min_sample for n in sizes)
         rows.append(
             {
-                k.KPI: kpi,
-                k.VALUE: a[k.VALUE],
-                PREVIOUS: b[k.VALUE],
+                f.KPI: kpi,
+                f.VALUE: a[f.VALUE],
+                PREVIOUS: b[f.VALUE],
                 DELTA: delta,
                 P_VALUE: p,
                 TEST: test,
@@ -176,13 +176,13 @@ def month_by_month(months: Mapping[str, pd.DataFrame], min_sample: int) -> Month
     reviewed is left out), and the last reviewed month tested against the first."""
     reviewed = sorted(label for label, rows in months.items() if not rows.empty)
     overall = [
-        months[m].loc[months[m][k.DIMENSION] == k.ALL, [k.KPI, k.VALUE]].assign(**{MONTH: m})
+        months[m].loc[months[m][f.DIMENSION] == f.ALL, [f.KPI, f.VALUE]].assign(**{MONTH: m})
         for m in reviewed
     ]
     values = (
-        pd.concat(overall, ignore_index=True).loc[:, [MONTH, k.KPI, k.VALUE]]
+        pd.concat(overall, ignore_index=True).loc[:, [MONTH, f.KPI, f.VALUE]]
         if overall
-        else pd.DataFrame(columns=[MONTH, k.KPI, k.VALUE])
+        else pd.DataFrame(columns=[MONTH, f.KPI, f.VALUE])
     )
     if len(reviewed) < 2:
         return MonthByMonth(values, pd.DataFrame(columns=list(COMPARISON_COLUMNS)), None, None)

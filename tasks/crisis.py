@@ -12,6 +12,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from csreview import facts as f
 from csreview.catalog import KPIS_BY_KEY
 from csreview.messages import Segment
 from tasks import compare
@@ -50,10 +51,10 @@ def crisis_level(
 ) -> Crisis:
     """The highest level whose severity, scope and urgency conditions a problem meets."""
     watched = set(rules["kpis"])
-    bases = k.overall(kpis)[k.DENOMINATOR].astype("float64")
+    bases = k.overall(kpis)[f.DENOMINATOR].astype("float64")
     worse = set()
     if previous is not None and not previous.empty:
-        worse = set(previous.loc[previous[compare.VERDICT] == "worse", k.KPI])
+        worse = set(previous.loc[previous[compare.VERDICT] == "worse", f.KPI])
     candidates = []
     for _, p in problems.iterrows():
         kpi = str(p["kpi"])

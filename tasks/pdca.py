@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from csreview import facts as f
 from csreview.catalog import KPIS_BY_KEY
 from csreview.periods import parse_period
 from csreview.settings import Settings
@@ -25,11 +26,11 @@ from tasks.root_cause import FOLLOWUP_COLUMNS
 
 def parse_segment(label: str) -> tuple[tuple[str, str], ...]:
     """`category=billing;hour_band=20-24` → ((category, billing), (hour_band, 20-24))."""
-    pairs = [part.split("=", 1) for part in label.split(";") if part and part != k.ALL]
+    pairs = [part.split("=", 1) for part in label.split(";") if part and part != f.ALL]
     return tuple((d, v) for d, v in pairs)
 
 
-def segment_facts(facts: k.Facts, segment: tuple[tuple[str, str], ...]) -> k.Facts:
+def segment_facts(facts: f.Facts, segment: tuple[tuple[str, str], ...]) -> f.Facts:
     """The facts of one segment: the contract's definitions apply to it unchanged."""
 
     def only(frame: pd.DataFrame) -> pd.DataFrame:
@@ -45,11 +46,11 @@ def segment_facts(facts: k.Facts, segment: tuple[tuple[str, str], ...]) -> k.Fac
     )
 
 
-def segment_value(facts: k.Facts, kpi: str, segment: str, settings: Settings) -> float:
+def segment_value(facts: f.Facts, kpi: str, segment: str, settings: Settings) -> float:
     """One KPI in one (possibly two-dimension) segment, by the contract's definition."""
-    table = k.compute_kpis(segment_facts(facts, parse_segment(segment)), settings, (k.ALL,))
-    row = table[table[k.KPI] == kpi]
-    return float(row[k.VALUE].iloc[0]) if len(row) else float("nan")
+    table = k.compute_kpis(segment_facts(facts, parse_segment(segment)), settings, (f.ALL,))
+    row = table[table[f.KPI] == kpi]
+    return float(row[f.VALUE].iloc[0]) if len(row) else float("nan")
 
 
 def verdict(kpi: str, current: float, target: float, due: date, period_end: date) -> str:
@@ -63,7 +64,7 @@ def verdict(kpi: str, current: float, target: float, due: date, period_end: date
 
 def follow_up(
     approved: Sequence[Mapping[str, Any]],
-    facts: k.Facts,
+    facts: f.Facts,
     settings: Settings,
     period_end: date,
 ) -> pd.DataFrame:

@@ -16,14 +16,14 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.messages import Segment
 from csreview.settings import Settings
 from tasks import compare
-from tasks import kpis as k
 from tasks.fishbone.defects import DEFECT_KINDS, DefectKind, kpi_from_defect_rate, source_frame
 
-DRILL_DIMENSIONS: Final = (s.CATEGORY, s.CHANNEL, k.HOUR_BAND, s.TEAM, s.TIER)
+DRILL_DIMENSIONS: Final = (s.CATEGORY, s.CHANNEL, f.HOUR_BAND, s.TEAM, s.TIER)
 AGENT_DIMENSIONS: Final = (s.TEAM, s.TIER)
 
 
@@ -79,14 +79,14 @@ def segment_trend(
         return Trend("na")
     dimension, value = segment[0]
     rows = previous[
-        (previous[k.KPI] == kind.kpi)
-        & (previous[k.DIMENSION] == dimension)
-        & (previous[k.SEGMENT].astype(str) == value)
+        (previous[f.KPI] == kind.kpi)
+        & (previous[f.DIMENSION] == dimension)
+        & (previous[f.SEGMENT].astype(str) == value)
     ]
-    if rows.empty or not rows[k.DENOMINATOR].iloc[0] > 0:
+    if rows.empty or not rows[f.DENOMINATOR].iloc[0] > 0:
         return Trend("na")
-    n_before = float(rows[k.DENOMINATOR].iloc[0])
-    value_before = float(rows[k.NUMERATOR].iloc[0]) / n_before
+    n_before = float(rows[f.DENOMINATOR].iloc[0])
+    value_before = float(rows[f.NUMERATOR].iloc[0]) / n_before
     defects_before = kpi_from_defect_rate(kind.kpi, value_before) * n_before
     if min(base, n_before) < min_sample:
         return Trend("low_sample", value_before)
@@ -184,7 +184,7 @@ def _best(table: pd.DataFrame) -> tuple[Any, pd.Series] | None:
 
 
 def problem_list(
-    facts: k.Facts,
+    facts: f.Facts,
     settings: Settings,
     playbook: Mapping[str, Any],
     previous: pd.DataFrame | None = None,
@@ -203,7 +203,7 @@ def problem_list(
         # unanswered contacts have no agent: agent segments only for handled-contact defects
         dims_ = (
             DRILL_DIMENSIONS
-            if kind.base != k.COUNTED
+            if kind.base != f.COUNTED
             else tuple(d for d in DRILL_DIMENSIONS if d not in AGENT_DIMENSIONS)
         )
         counts = defect_counts(frame, kind, dims_)

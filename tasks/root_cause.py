@@ -16,11 +16,11 @@ from typing import Any, Final
 
 import pandas as pd
 
+from csreview import facts as f
 from csreview.messages import Joined, KpiName, KpiValue, Message, Where, say
 from csreview.messages import mark as _n
 from csreview.periods import Period
 from csreview.settings import Settings
-from tasks import kpis as k
 from tasks.fishbone.review_data import review_data
 from tasks.fishbone.runner import Hypothesis, fishbone_hypotheses, strongest
 from tasks.playbook import cause_template
@@ -170,7 +170,7 @@ def problem_title(problem: Problem) -> Message:
 
 
 def draft_root_cause(
-    facts: k.Facts,
+    facts: f.Facts,
     clean: dict[str, pd.DataFrame],
     period: Period,
     tenant: str,

@@ -7,17 +7,16 @@ seniors on complaint resolution and satisfaction, with weights and costs kept as
 from __future__ import annotations
 
 import itertools
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
-from csreview.settings import Band, Settings, config_text
+from csreview.settings import Band, Settings
 from tasks import kpis as k
 
 SCORE: Final = "score"
@@ -41,15 +40,6 @@ VIEWS: Final = {
 }
 
 
-def scorecard_text(path: Path | None) -> str:
-    """The scorecard config as written: the shipped one, or the file the settings name."""
-    return config_text("scorecard.toml", path)
-
-
-def load_scorecard(path: Path | None) -> dict[str, Any]:
-    return tomllib.loads(scorecard_text(path))
-
-
 # ---------------------------------------------------------------- agents
 def agent_scorecard(
     kpis: pd.DataFrame,
@@ -61,9 +51,9 @@ def agent_scorecard(
     """Each agent's weighted score (0–100) against the targets of their tier: a KPI meeting
     its target scores 100, in the warning band 50, beyond it 0; KPIs without a value, a
     target or enough observations are left out and the weights renormalised."""
-    rows = kpis[kpis[k.DIMENSION] == k.AGENT]
+    rows = kpis[kpis[f.DIMENSION] == f.AGENT]
     info = agents.drop_duplicates(s.AGENT_ID).set_index(s.AGENT_ID)
-    handled = rows[rows[k.KPI] == "aht_seconds"].set_index(k.SEGMENT)[k.DENOMINATOR]
+    handled = rows[rows[f.KPI] == "aht_seconds"].set_index(f.SEGMENT)[f.DENOMINATOR]
     out = []
     tiers = info[s.TIER].astype("string")
     teams = info[s.TEAM].astype("string")
@@ -76,8 +66,8 @@ def agent_scorecard(
         return bands[kpi, tier]
 
     # each agent's rows in table order, agents in id order
-    by_agent = rows.loc[:, [k.SEGMENT, k.KPI, k.VALUE, k.DENOMINATOR]].sort_values(
-        k.SEGMENT, kind="stable"
+    by_agent = rows.loc[:, [f.SEGMENT, f.KPI, f.VALUE, f.DENOMINATOR]].sort_values(
+        f.SEGMENT, kind="stable"
     )
     for key, own in itertools.groupby(by_agent.itertuples(index=False), key=lambda r: r[0]):
         agent = str(key)
@@ -150,7 +140,7 @@ def scheduled_hours(shifts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
 
 
 def finance(
-    facts: k.Facts,
+    facts: f.Facts,
     shifts: pd.DataFrame,
     start: pd.Timestamp,
     end: pd.Timestamp,
@@ -161,8 +151,8 @@ def finance(
     hours = scheduled_hours(shifts, start, end)
     cost = hours * float(costs["agent_hour"])
     contacts = facts.contacts
-    handled = int(contacts[k.ANSWERED].sum())
-    repeats = int(handled - contacts[k.NOT_REPEATED].sum())
+    handled = int(contacts[f.ANSWERED].sum())
+    repeats = int(handled - contacts[f.NOT_REPEATED].sum())
     per_contact = cost / handled if handled else float("nan")
     return Finance(
         str(costs["currency"]),
@@ -179,23 +169,23 @@ def finance(
 OFFER: Final = "sales_offer_made"
 
 
-def sales_balance(facts: k.Facts) -> pd.DataFrame:
+def sales_balance(facts: f.Facts) -> pd.DataFrame:
     """Handled contacts with a sales offer against those without: conversion, complaint
     rate and top-2 CSAT side by side — selling is only good when satisfaction holds."""
-    contacts = facts.contacts[facts.contacts[k.ANSWERED] == 1]
+    contacts = facts.contacts[facts.contacts[f.ANSWERED] == 1]
     surveys = facts.surveys
     rows = []
     for offered in (True, False):
-        group = contacts[(contacts[k.OFFERED] == 1) == offered]
-        csat_n = surveys[k.OFFER_CSAT_N if offered else k.NO_OFFER_CSAT_N].sum()
-        top2 = surveys[k.OFFER_TOP2 if offered else k.NO_OFFER_TOP2].sum()
+        group = contacts[(contacts[f.OFFERED] == 1) == offered]
+        csat_n = surveys[f.OFFER_CSAT_N if offered else f.NO_OFFER_CSAT_N].sum()
+        top2 = surveys[f.OFFER_TOP2 if offered else f.NO_OFFER_TOP2].sum()
         handled = len(group)
         rows.append(
             {
                 OFFER: offered,
                 HANDLED: handled,
-                "conversion_rate": group[k.SOLD].sum() / handled if offered and handled else None,
-                "complaint_rate": group[k.HANDLED_COMPLAINT].sum() / handled if handled else None,
+                "conversion_rate": group[f.SOLD].sum() / handled if offered and handled else None,
+                "complaint_rate": group[f.HANDLED_COMPLAINT].sum() / handled if handled else None,
                 "csat_top2": top2 / csat_n if csat_n else None,
                 "surveys": int(csat_n),
             }
@@ -214,14 +204,14 @@ class Scorecard:
 
 def build_scorecard(
     kpis: pd.DataFrame,
-    facts: k.Facts,
+    facts: f.Facts,
     clean: Mapping[str, pd.DataFrame],
     start: pd.Timestamp,
     end: pd.Timestamp,
     settings: Settings,
 ) -> Scorecard:
     """Tiered agent scores, the financial view and the service–sales balance of a period."""
-    config = load_scorecard(settings.scorecard_file)
+    config = settings.scorecard
     return Scorecard(
         agents=agent_scorecard(
             kpis, clean[s.AGENTS.name], settings, facts.months, config["weights"]

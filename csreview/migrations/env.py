@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from csreview.store import VERSION_TABLE, Base
+from csreview.store.engine import VERSION_TABLE
+from csreview.store.tables import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -14,6 +14,7 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.messages import Message, Segment, Text, Value, say
 from csreview.messages import mark as _n
@@ -25,7 +26,7 @@ Verdict = Literal["verified", "not_supported", "not_testable"]
 VERDICTS: Final = ("verified", "not_supported", "not_testable")
 
 REST_COLUMNS: Final = (  # what the tests read of the contacts outside the segment
-    s.CHANNEL, k.HOUR, k.ANSWERED, k.HANDLE, k.NOT_REPEATED, k.HANDLED_TRANSFERRED,
+    s.CHANNEL, f.HOUR, f.ANSWERED, f.HANDLE, f.NOT_REPEATED, f.HANDLED_TRANSFERRED,
 )  # fmt: skip
 
 
@@ -59,7 +60,7 @@ class Case:
 
     @property
     def handled(self) -> pd.Series:
-        return self.data.facts.contacts[k.ANSWERED] == 1
+        return self.data.facts.contacts[f.ANSWERED] == 1
 
     def defined_by(self, dimension: str) -> bool:
         return any(d == dimension for d, _value in self.segment)
@@ -73,7 +74,7 @@ class Case:
         """The segment's defects (`_defects`) and base (`_base`) per agent or team; rows
         with none left out."""
         frame = self.source()
-        frame = frame[frame[column].astype(str) != k.UNASSIGNED]
+        frame = frame[frame[column].astype(str) != f.UNASSIGNED]
         return (
             frame.assign(_defects=self.kind.defects(frame), _base=frame[self.kind.base])
             .groupby(column, observed=True)[["_defects", "_base"]]

@@ -11,8 +11,20 @@ from typing import Final
 
 import pandas as pd
 
+from csreview.facts import (
+    ABANDON_COUNTED,
+    ANSWERED,
+    COUNTED,
+    CSAT_N,
+    CSAT_TOP2,
+    FAILED,
+    HANDLED_COMPLAINT,
+    NOT_REPEATED,
+    WITHIN_SL,
+    Facts,
+    N,
+)
 from csreview.messages import mark as _n
-from tasks import kpis as k
 
 
 @dataclass(frozen=True)
@@ -29,16 +41,16 @@ class DefectKind:
     def by_agent(self) -> bool:
         """Whether an agent can be held to the defect: not for waits and abandons, which
         happen before anyone answers."""
-        return self.base != k.COUNTED
+        return self.base != COUNTED
 
 
 DEFECT_KINDS: Final = (
-    DefectKind("service_level", "contacts", lambda f: f[k.COUNTED] - f[k.WITHIN_SL], k.COUNTED, lambda t: 1 - t),
-    DefectKind("abandon_rate", "contacts", lambda f: f[k.ABANDON_COUNTED], k.COUNTED, lambda t: t),
-    DefectKind("complaint_rate", "contacts", lambda f: f[k.HANDLED_COMPLAINT], k.ANSWERED, lambda t: t),
-    DefectKind("fcr", "contacts", lambda f: f[k.ANSWERED] - f[k.NOT_REPEATED], k.ANSWERED, lambda t: 1 - t),
-    DefectKind("csat_top2", "surveys", lambda f: f[k.CSAT_N] - f[k.CSAT_TOP2], k.CSAT_N, lambda t: 1 - t),
-    DefectKind("qa_fail_rate", "qa", lambda f: f[k.FAILED], k.N, lambda t: t),
+    DefectKind("service_level", "contacts", lambda f: f[COUNTED] - f[WITHIN_SL], COUNTED, lambda t: 1 - t),
+    DefectKind("abandon_rate", "contacts", lambda f: f[ABANDON_COUNTED], COUNTED, lambda t: t),
+    DefectKind("complaint_rate", "contacts", lambda f: f[HANDLED_COMPLAINT], ANSWERED, lambda t: t),
+    DefectKind("fcr", "contacts", lambda f: f[ANSWERED] - f[NOT_REPEATED], ANSWERED, lambda t: 1 - t),
+    DefectKind("csat_top2", "surveys", lambda f: f[CSAT_N] - f[CSAT_TOP2], CSAT_N, lambda t: 1 - t),
+    DefectKind("qa_fail_rate", "qa", lambda f: f[FAILED], N, lambda t: t),
 )  # fmt: skip
 KINDS_BY_KPI: Final = {kind.kpi: kind for kind in DEFECT_KINDS}
 BASE_NOUNS: Final = {  # what a defect rate is counted over, by facts source
@@ -54,6 +66,6 @@ def kpi_from_defect_rate(kpi: str, defect_rate: float) -> float:
     return 1 - defect_rate if kpi in ("service_level", "fcr", "csat_top2") else defect_rate
 
 
-def source_frame(facts: k.Facts, source: str) -> pd.DataFrame:
+def source_frame(facts: Facts, source: str) -> pd.DataFrame:
     """The facts frame a defect kind is counted on."""
     return {"contacts": facts.contacts, "surveys": facts.surveys, "qa": facts.qa}[source]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from typing import Final
 
+from csreview import facts as f
 from csreview.messages import Message, say
 from csreview.messages import mark as _n
-from tasks import kpis as k
 from tasks.fishbone.case import Case, Limits, Result, Test, gap, judged, past, untestable
 from tasks.fishbone.review_data import UNDERSTAFFED
 
@@ -18,7 +18,7 @@ def agent_load(case: Case, limits: Limits) -> Result:
     if not case.data.has_shifts:
         return untestable(Message(_n("the data holds no shifts")))
     load = case.data.load
-    seg_hours, rest_hours = case.seg[k.HOUR].map(load), case.rest[k.HOUR].map(load)
+    seg_hours, rest_hours = case.seg[f.HOUR].map(load), case.rest[f.HOUR].map(load)
     seg_load = float(seg_hours.mean()) if seg_hours.notna().any() else math.nan
     rest_load = float(rest_hours.mean()) if rest_hours.notna().any() else math.nan
     if len(case.seg) and math.isnan(seg_load) and not math.isnan(rest_load):
@@ -90,13 +90,13 @@ def volume_spike(case: Case, limits: Limits) -> Result:
         return untestable(
             Message(_n("earlier reviews keep volumes of one-dimension segments only"))
         )
-    contacts = previous[previous[k.KPI] == "contacts"]
+    contacts = previous[previous[f.KPI] == "contacts"]
     dimension, value = case.segment[0]
     row = contacts[
-        (contacts[k.DIMENSION] == dimension) & (contacts[k.SEGMENT].astype(str) == value)
+        (contacts[f.DIMENSION] == dimension) & (contacts[f.SEGMENT].astype(str) == value)
     ]
-    overall = contacts[contacts[k.DIMENSION] == k.ALL]
-    now, before = float(len(case.seg)), float(row[k.VALUE].iloc[0]) if len(row) else 0.0
+    overall = contacts[contacts[f.DIMENSION] == f.ALL]
+    now, before = float(len(case.seg)), float(row[f.VALUE].iloc[0]) if len(row) else 0.0
     if before == 0 or overall.empty:
         return judged(
             now > 0,
@@ -110,7 +110,7 @@ def volume_spike(case: Case, limits: Limits) -> Result:
     per_day, per_day_before = now / case.data.days, before / case.data.previous_days
     growth = per_day / per_day_before
     centre_growth = (len(case.data.facts.contacts) / case.data.days) / (
-        float(overall[k.VALUE].iloc[0]) / case.data.previous_days
+        float(overall[f.VALUE].iloc[0]) / case.data.previous_days
     )
     return past(
         growth,

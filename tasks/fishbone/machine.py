@@ -9,6 +9,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.frames import positions, rows_at
 from csreview.messages import Message, say
@@ -45,8 +46,8 @@ def handle_time(case: Case, limits: Limits) -> Result:
     rest = case.rest
     if channel is not None:
         rest = rest[k.in_segment(rest, ((s.CHANNEL, channel),))]
-    aht_seg = rate(case.seg, k.HANDLE, k.ANSWERED)
-    aht_rest = rate(rest, k.HANDLE, k.ANSWERED)
+    aht_seg = rate(case.seg, f.HANDLE, f.ANSWERED)
+    aht_rest = rate(rest, f.HANDLE, f.ANSWERED)
     if math.isnan(aht_seg) or math.isnan(aht_rest) or aht_rest == 0:
         return untestable(NO_HANDLED)
     text = (
@@ -88,11 +89,11 @@ def _days_of(case: Case, frame: pd.DataFrame) -> pd.Series:
 def day_spikes(case: Case, limits: Limits) -> Result:
     """Days on which the segment's handle time or wait was far above its usual day, and the
     share of its defects those days hold."""
-    answered = case.seg[case.seg[k.ANSWERED] == 1]
+    answered = case.seg[case.seg[f.ANSWERED] == 1]
     daily = (
         answered.assign(**{DAY: case.data.details.loc[answered.index, DAY]})
         .groupby(DAY)
-        .agg(n=(k.ANSWERED, "size"), handle=(k.HANDLE, "mean"), wait=(k.WAIT, "mean"))
+        .agg(n=(f.ANSWERED, "size"), handle=(f.HANDLE, "mean"), wait=(f.WAIT, "mean"))
     )
     daily = daily[daily["n"] >= limits["min_day_contacts"]]
     if len(daily) < MIN_DAYS:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Final
 
+from csreview import facts as f
 from csreview.messages import Message, say
 from csreview.messages import mark as _n
-from tasks import kpis as k
 from tasks.fishbone.case import Case, Limits, Result, Test, rate, rates, share, untestable
 from tasks.fishbone.review_data import UNRESOLVED
 
@@ -19,8 +19,8 @@ def repeat_contacts(case: Case, limits: Limits) -> Result:
             Message(_n("the problem is the repeat rate itself (FCR), so repeats cannot explain it"))
         )
     return rates(
-        1 - rate(case.seg, k.NOT_REPEATED, k.ANSWERED),
-        1 - rate(case.rest, k.NOT_REPEATED, k.ANSWERED),
+        1 - rate(case.seg, f.NOT_REPEATED, f.ANSWERED),
+        1 - rate(case.rest, f.NOT_REPEATED, f.ANSWERED),
         limits,
         "repeat_ratio",
         "repeat_gap",
@@ -33,7 +33,7 @@ def unresolved(case: Case, limits: Limits) -> Result:
     if not case.data.resolved_known:
         return untestable(Message(_n("the data carries no resolved flag")))
     flags = case.data.details[UNRESOLVED]
-    handled = case.data.facts.contacts[k.ANSWERED]
+    handled = case.data.facts.contacts[f.ANSWERED]
     return rates(
         share(flags[case.inside].sum(), handled[case.inside].sum()),
         share(flags[~case.inside].sum(), handled[~case.inside].sum()),
@@ -48,8 +48,8 @@ def transfer_repeats(case: Case, limits: Limits) -> Result:
     """Whether the segment's transferred contacts come back more than its other contacts: the
     agent who received them lacked the answer too. Compared within the segment, so a segment
     whose customers come back anyway does not count."""
-    seg = case.seg[case.seg[k.ANSWERED] == 1]
-    moved = seg[k.HANDLED_TRANSFERRED] == 1
+    seg = case.seg[case.seg[f.ANSWERED] == 1]
+    moved = seg[f.HANDLED_TRANSFERRED] == 1
     if moved.sum() < case.data.min_sample or moved.all():
         return untestable(
             say(
@@ -58,8 +58,8 @@ def transfer_repeats(case: Case, limits: Limits) -> Result:
             )
         )
     return rates(
-        1 - rate(seg[moved], k.NOT_REPEATED, k.ANSWERED),
-        1 - rate(seg[~moved], k.NOT_REPEATED, k.ANSWERED),
+        1 - rate(seg[moved], f.NOT_REPEATED, f.ANSWERED),
+        1 - rate(seg[~moved], f.NOT_REPEATED, f.ANSWERED),
         limits,
         "transfer_repeat_ratio",
         "repeat_gap",

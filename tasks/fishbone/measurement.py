@@ -8,6 +8,7 @@ from typing import Final
 
 import pandas as pd
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.messages import Joined, Message, Text, say
 from csreview.messages import mark as _n
@@ -53,8 +54,8 @@ def survey_response(case: Case, limits: Limits) -> Result:
         return untestable(Message(_n("QA results do not depend on customer surveys")))
     surveyed = case.data.facts.surveys
     in_surveys = k.in_segment(surveyed, case.segment)
-    sv_seg = in_surveys.sum() / max(int(case.seg[k.ANSWERED].sum()), 1)
-    sv_rest = (~in_surveys).sum() / max(int(case.rest[k.ANSWERED].sum()), 1)
+    sv_seg = in_surveys.sum() / max(int(case.seg[f.ANSWERED].sum()), 1)
+    sv_rest = (~in_surveys).sum() / max(int(case.rest[f.ANSWERED].sum()), 1)
     relative = sv_seg / sv_rest if sv_rest else math.nan
     return judged(
         bool(sv_seg < limits["response_ratio"] * sv_rest),

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.messages import KpiName, KpiValue, Message, say
 from csreview.messages import mark as _n
 from tasks import compare
-from tasks import kpis as k
 from tasks.fishbone.case import Case, Limits, Result, Test, judged, p_text, rate, rates, untestable
 from tasks.fishbone.defects import BASE_NOUNS, kpi_from_defect_rate
 
@@ -17,8 +17,8 @@ from tasks.fishbone.defects import BASE_NOUNS, kpi_from_defect_rate
 def transfers(case: Case, limits: Limits) -> Result:
     """Transfer rate of the segment against the rest's."""
     return rates(
-        rate(case.seg, k.HANDLED_TRANSFERRED, k.ANSWERED),
-        rate(case.rest, k.HANDLED_TRANSFERRED, k.ANSWERED),
+        rate(case.seg, f.HANDLED_TRANSFERRED, f.ANSWERED),
+        rate(case.rest, f.HANDLED_TRANSFERRED, f.ANSWERED),
         limits,
         "transfer_ratio",
         "transfer_gap",
@@ -30,12 +30,12 @@ def escalations(case: Case, limits: Limits) -> Result:
     """Escalation rate of the segment against the rest's; for a complaint problem only over
     contacts that were not complaints, since complaints are escalated because they are ones."""
     c = case.data.facts.contacts
-    keep = c[k.HANDLED_COMPLAINT] == 0 if case.kpi == "complaint_rate" else c[k.N] == 1
-    columns = [k.HANDLED_ESCALATED, k.ANSWERED]
+    keep = c[f.HANDLED_COMPLAINT] == 0 if case.kpi == "complaint_rate" else c[f.N] == 1
+    columns = [f.HANDLED_ESCALATED, f.ANSWERED]
     seg, rest = c.loc[keep & case.inside, columns], c.loc[keep & ~case.inside, columns]
     return rates(
-        rate(seg, k.HANDLED_ESCALATED, k.ANSWERED),
-        rate(rest, k.HANDLED_ESCALATED, k.ANSWERED),
+        rate(seg, f.HANDLED_ESCALATED, f.ANSWERED),
+        rate(rest, f.HANDLED_ESCALATED, f.ANSWERED),
         limits,
         "escalation_ratio",
         "escalation_gap",

@@ -9,10 +9,10 @@ from typing import Final
 import numpy as np
 from scipy import stats
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.messages import Message, say
 from csreview.messages import mark as _n
-from tasks import kpis as k
 from tasks.fishbone.case import (
     NO_HANDLED,
     Case,
@@ -91,7 +91,7 @@ def agent_concentration(case: Case, limits: Limits) -> Result:
         return untestable(
             Message(_n("waits and abandons happen before an agent answers, so no agent holds them"))
         )
-    per_agent = case.defects_by(k.AGENT)
+    per_agent = case.defects_by(f.AGENT)
     per_agent = per_agent[per_agent["_base"] > 0]
     n = len(per_agent)
     if n < limits["min_agents"]:
@@ -109,7 +109,7 @@ def agent_concentration(case: Case, limits: Limits) -> Result:
         )
     top_n = max(1, math.ceil(limits["top_agents_share"] * n))
     ordered = per_agent.reset_index().sort_values(
-        ["_defects", "_base", k.AGENT], ascending=[False, True, True], kind="stable"
+        ["_defects", "_base", f.AGENT], ascending=[False, True, True], kind="stable"
     )
     top = ordered.head(top_n)
     defect_share = float(top["_defects"].sum()) / defects

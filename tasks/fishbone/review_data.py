@@ -13,6 +13,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.frames import among, positions, rows_at
 from csreview.periods import Period
@@ -35,7 +36,7 @@ PLACED: Final = "_placed"  # a quarantined row whose period and segment could be
 class ReviewData:
     """What the hypotheses of one review look at, built once for all its problems."""
 
-    facts: k.Facts
+    facts: f.Facts
     details: pd.DataFrame  # per row of facts.contacts (same index): DAY, TENURE, AGENT_QA, …
     load: pd.Series  # contacts per scheduled agent-hour by hour of day (NaN: nobody scheduled)
     has_shifts: bool
@@ -56,7 +57,7 @@ def hourly_load(
     """Contacts per scheduled agent-hour, by hour of day, over the period."""
     zone = settings.zone
     start, end = pd.Timestamp(period.start(zone)), pd.Timestamp(period.end(zone))
-    arrivals = contacts.groupby(k.HOUR).size().reindex(range(24), fill_value=0)
+    arrivals = contacts.groupby(f.HOUR).size().reindex(range(24), fill_value=0)
     hours = pd.Series(0.0, index=range(24))
     if not shifts.empty:
         begin = shifts[s.STARTS_AT].where(shifts[s.STARTS_AT] > start, start)
@@ -97,7 +98,7 @@ def understaffed_arrivals(
 
 
 def contact_details(
-    facts: k.Facts,
+    facts: f.Facts,
     clean: Mapping[str, pd.DataFrame],
     period: Period,
     settings: Settings,
@@ -111,17 +112,17 @@ def contact_details(
     joined = rows_at(contacts[[s.CREATED_AT, s.RESOLVED]], at, c.index)
     created = joined[s.CREATED_AT]
     agents = clean[s.AGENTS.name].drop_duplicates(s.AGENT_ID).set_index(s.AGENT_ID)
-    hired = c[k.AGENT].map(agents[s.HIRED_ON]) if len(agents) else pd.Series(pd.NaT, c.index)
+    hired = c[f.AGENT].map(agents[s.HIRED_ON]) if len(agents) else pd.Series(pd.NaT, c.index)
     start = pd.Timestamp(period.start(settings.zone).date())
     tenure = (start - pd.to_datetime(hired)).dt.days.clip(lower=0)
-    scores = facts.qa.groupby(k.AGENT, observed=True)[s.SCORE].mean()
+    scores = facts.qa.groupby(f.AGENT, observed=True)[s.SCORE].mean()
     return pd.DataFrame(
         {
             DAY: created.dt.tz_localize(None).dt.normalize(),
-            TENURE: tenure.where(c[k.ANSWERED] == 1).astype("float64"),
-            AGENT_QA: c[k.AGENT].map(scores).where(c[k.ANSWERED] == 1).astype("float64"),
+            TENURE: tenure.where(c[f.ANSWERED] == 1).astype("float64"),
+            AGENT_QA: c[f.AGENT].map(scores).where(c[f.ANSWERED] == 1).astype("float64"),
             UNRESOLVED: (
-                (c[k.ANSWERED] == 1) & ~joined[s.RESOLVED].fillna(False).astype(bool)
+                (c[f.ANSWERED] == 1) & ~joined[s.RESOLVED].fillna(False).astype(bool)
             ).astype(int),
             UNDERSTAFFED: understaffed_arrivals(
                 c, created, staffing if staffing is not None else pd.DataFrame()
@@ -181,7 +182,7 @@ def rejected_rows(
 
 
 def review_data(
-    facts: k.Facts,
+    facts: f.Facts,
     clean: Mapping[str, pd.DataFrame],
     period: Period,
     settings: Settings,

@@ -9,12 +9,12 @@ from typing import Any, Final
 
 import pandas as pd
 
+from csreview.facts import DIMENSION_LABELS
 from csreview.i18n import mark as _n
 from csreview.messages import Segment
 from csreview.periods import Period
 from csreview.personal_data import TEXT_CHARS, display_text
 from tasks import charts
-from tasks import kpis as k
 from tasks.crisis import Crisis
 from tasks.render.formatting import CRISIS_LABELS, SENTENCE_CHARS, Formatter, svg_uri
 from tasks.root_cause import RootCause
@@ -151,7 +151,7 @@ def hypothesis_tests(causes: pd.DataFrame) -> list[dict[str, str]]:
 
 def segment_words(segment: Segment, f: Formatter) -> str:
     """((hour_band, 20-24), (channel, chat)) as a reader says it: "time band 20-24, channel chat"."""
-    words = ", ".join(f"{f._(k.DIMENSION_LABELS[d])} {f.segment(d, v)}" for d, v in segment)
+    words = ", ".join(f"{f._(DIMENSION_LABELS[d])} {f.segment(d, v)}" for d, v in segment)
     return words or f._("all contacts")
 
 

@@ -9,6 +9,7 @@ from typing import Final
 
 import pandas as pd
 
+from csreview.facts import STATUS, VALUE
 from csreview.periods import Period
 from csreview.personal_data import display_text
 from csreview.settings import Language
@@ -41,8 +42,8 @@ def email_summary(
         for kpi in EMAIL_KPIS:
             if kpi in top.index:
                 row = top.loc[kpi]
-                status = f._(STATUS_LABELS[str(row[k.STATUS])])
-                value = f.kpi_value(kpi, float(top[k.VALUE].astype("float64")[kpi]))
+                status = f._(STATUS_LABELS[str(row[STATUS])])
+                value = f.kpi_value(kpi, float(top[VALUE].astype("float64")[kpi]))
                 lines.append(f"  {f.label(kpi)}: {value} ({status})")
         lines.append(f._("The full review is attached (review.pdf)."))
         lines.append("")

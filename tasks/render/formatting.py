@@ -17,11 +17,11 @@ from babel.numbers import format_decimal, format_percent
 
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
+from csreview.facts import DENOMINATOR, STATUS, TARGET, UNASSIGNED, VALUE
 from csreview.i18n import babel_locale, translations
 from csreview.i18n import mark as _n
 from csreview.personal_data import display_text
 from csreview.settings import Language
-from tasks import kpis as k
 
 STATUS_SYMBOLS: Final = {"ok": "✓", "warn": "!", "breach": "✗", "na": "–", "low_sample": "·"}
 
@@ -118,19 +118,19 @@ class Formatter:
     def segment(self, dimension: str, value: str) -> str:
         """A segment value as shown: channel and tier names translated, data values as display
         text (masked, inert, shortened)."""
-        if dimension in (s.CHANNEL, s.TIER) or value == k.UNASSIGNED:
+        if dimension in (s.CHANNEL, s.TIER) or value == UNASSIGNED:
             return display_text(self._(value))
         return display_text(value)
 
 
 def kpi_row(row: Any, kpi: str, f: Formatter) -> dict[str, Any]:
-    status = str(row[k.STATUS])
+    status = str(row[STATUS])
     return {
         "key": kpi,
         "label": f.label(kpi),
-        "value": f.kpi_value(kpi, row[k.VALUE]),
-        "target": "" if pd.isna(row[k.TARGET]) else f.kpi_value(kpi, row[k.TARGET]),
-        "denominator": "" if pd.isna(row[k.DENOMINATOR]) else f.number(row[k.DENOMINATOR], 0),
+        "value": f.kpi_value(kpi, row[VALUE]),
+        "target": "" if pd.isna(row[TARGET]) else f.kpi_value(kpi, row[TARGET]),
+        "denominator": "" if pd.isna(row[DENOMINATOR]) else f.number(row[DENOMINATOR], 0),
         "status": status,
         "status_symbol": STATUS_SYMBOLS[status],
         "status_label": f._(STATUS_LABELS[status]),

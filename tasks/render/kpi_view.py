@@ -12,10 +12,10 @@ from typing import Any, Final
 import pandas as pd
 
 from csreview import schema as s
+from csreview.facts import DIMENSION, DIMENSION_LABELS, HOUR_BAND, KPI, SEGMENT, STATUS, VALUE
 from csreview.frames import among
 from csreview.i18n import mark as _n
 from tasks import compare
-from tasks import kpis as k
 from tasks.render.formatting import STATUS_SYMBOLS, Formatter
 
 SCORECARD: Final = (
@@ -28,7 +28,7 @@ QUALITY: Final = ("qa_score", "qa_fail_rate", "qa_reviewer_spread")
 BREAKDOWN_KPIS: Final = (
     "contacts", "service_level", "abandon_rate", "asa_seconds", "fcr", "complaint_rate", "csat",
 )  # fmt: skip
-BREAKDOWN_DIMENSIONS: Final = (s.CHANNEL, s.CATEGORY, k.HOUR_BAND, s.TEAM, s.TIER)
+BREAKDOWN_DIMENSIONS: Final = (s.CHANNEL, s.CATEGORY, HOUR_BAND, s.TEAM, s.TIER)
 
 
 COMPARISON_LABELS: Final = {"previous": _n("vs previous period"), "last_year": _n("vs last year")}
@@ -50,7 +50,7 @@ def comparison_cells(
     cells: dict[str, dict[str, dict[str, str]]] = {}
     for name, frame in comparisons.items():
         for _, row in frame.iterrows():
-            kpi, verdict = str(row[k.KPI]), str(row[compare.VERDICT])
+            kpi, verdict = str(row[KPI]), str(row[compare.VERDICT])
             cells.setdefault(kpi, {})[name] = {
                 "previous": f.kpi_value(kpi, float(row[compare.PREVIOUS])),
                 "delta": f.delta(kpi, float(row[compare.DELTA])),
@@ -62,11 +62,11 @@ def comparison_cells(
 
 
 def breakdown(kpis: pd.DataFrame, dimension: str, f: Formatter) -> dict[str, Any]:
-    part = kpis[(kpis[k.DIMENSION] == dimension) & among(kpis[k.KPI], BREAKDOWN_KPIS)]
+    part = kpis[(kpis[DIMENSION] == dimension) & among(kpis[KPI], BREAKDOWN_KPIS)]
     found = {
         (str(segment), str(kpi)): (value, status)
         for segment, kpi, value, status in zip(
-            part[k.SEGMENT], part[k.KPI], part[k.VALUE], part[k.STATUS], strict=True
+            part[SEGMENT], part[KPI], part[VALUE], part[STATUS], strict=True
         )
     }
     rows = []
@@ -84,8 +84,8 @@ def breakdown(kpis: pd.DataFrame, dimension: str, f: Formatter) -> dict[str, Any
             )
         rows.append({"segment": f.segment(dimension, segment), "cells": cells})
     return {
-        "title": f._("By {dimension}").format(dimension=f._(k.DIMENSION_LABELS[dimension])),
-        "dimension_label": f._(k.DIMENSION_LABELS[dimension]),
+        "title": f._("By {dimension}").format(dimension=f._(DIMENSION_LABELS[dimension])),
+        "dimension_label": f._(DIMENSION_LABELS[dimension]),
         "headers": [f.label(kpi) for kpi in BREAKDOWN_KPIS],
         "rows": rows,
     }

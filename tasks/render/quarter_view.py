@@ -11,10 +11,10 @@ from typing import Any, Final
 
 import pandas as pd
 
+from csreview.facts import KPI, VALUE
 from csreview.i18n import mark as _n
 from csreview.periods import Period
 from tasks import charts, compare, pdca
-from tasks import kpis as k
 from tasks.render.analysis_view import segment_words
 from tasks.render.formatting import Formatter, svg_uri
 from tasks.render.kpi_view import comparison_cells
@@ -87,7 +87,7 @@ def quarter_over_quarter(
         "rows": [
             {
                 "label": f.label(kpi),
-                "value": f.kpi_value(kpi, float(top[k.VALUE].astype("float64")[kpi])),
+                "value": f.kpi_value(kpi, float(top[VALUE].astype("float64")[kpi])),
                 "changes": compared.get(kpi, {}),
             }
             for kpi in keys
@@ -105,7 +105,7 @@ def _months(
     last reviewed month tested against the first."""
     labels = [m.label for m in period.months_to_end(period.months)]
     values = (
-        {(str(r[compare.MONTH]), str(r[k.KPI])): r[k.VALUE] for _, r in months.overall.iterrows()}
+        {(str(r[compare.MONTH]), str(r[KPI])): r[VALUE] for _, r in months.overall.iterrows()}
         if months is not None
         else {}
     )

@@ -12,6 +12,7 @@ import pytest
 from bench import reference
 from bench.data import extract_of
 from csreview import demo, messy_export
+from csreview import facts as f
 from csreview.settings import load_settings
 from tasks import kpis as k
 from tasks.validate import check_rules
@@ -40,28 +41,28 @@ def test_duckdb_computes_every_kpi_of_every_segment_as_the_product(
     check = reference.compare(product, reference.duckdb_kpis(clean, OCTOBER, load_settings()))
     assert check["equal"], check
     assert check["rows"] == len(product) > 1000
-    assert set(product[k.KPI]) == {rule.key for rule in k.RULES}
+    assert set(product[f.KPI]) == {rule.key for rule in k.RULES}
 
 
 def test_the_comparison_sees_a_changed_figure_and_a_missing_row(product: pd.DataFrame) -> None:
     changed = product.copy()
-    row = product.index[product[k.VALUE].fillna(0) != 0][0]
-    changed.loc[row, k.VALUE] = changed.loc[row, k.VALUE] * (1 + 1e-6)
+    row = product.index[product[f.VALUE].fillna(0) != 0][0]
+    changed.loc[row, f.VALUE] = changed.loc[row, f.VALUE] * (1 + 1e-6)
     check = reference.compare(changed.iloc[:-1], product)
     assert not check["equal"]
     assert len(check["only_in_reference"]) == 1
-    assert any(k.VALUE in m for m in check["mismatches"])
+    assert any(f.VALUE in m for m in check["mismatches"])
 
 
 def test_a_differing_status_is_shown_with_both_values_and_the_target(
     product: pd.DataFrame,
 ) -> None:
     changed = product.copy()
-    row = product.index[product[k.STATUS] == "ok"][0]
-    changed.loc[row, k.STATUS] = "warn"
+    row = product.index[product[f.STATUS] == "ok"][0]
+    changed.loc[row, f.STATUS] = "warn"
     check = reference.compare(changed, product)
     assert not check["equal"]
     assert check["max_relative_difference"] == 0
     (mismatch,) = check["mismatches"]
     assert "status: warn vs ok" in mismatch
-    assert f"target {product.loc[row, k.TARGET]!r}" in mismatch
+    assert f"target {product.loc[row, f.TARGET]!r}" in mismatch

@@ -198,3 +198,12 @@ def test_addresses_with_line_breaks_are_refused_when_the_settings_load(
 ) -> None:
     with pytest.raises(ConfigError, match=r"line break or control character|not an e-mail"):
         load_settings(**setting)
+
+
+def test_the_scorecard_config_is_read_with_the_settings(tmp_path: Path) -> None:
+    assert set(load_settings().scorecard) == {"weights", "costs"}
+    own = tmp_path / "scorecard.toml"
+    own.write_text("[weights.junior]\nfcr = 1.0\n[costs]\nhourly = 10.0\n", "utf-8")
+    assert load_settings(scorecard_file=own).scorecard["costs"] == {"hourly": 10.0}
+    with pytest.raises(ConfigError, match="cannot read scorecard file"):
+        load_settings(scorecard_file=tmp_path / "missing.toml")

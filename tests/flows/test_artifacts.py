@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from csreview import facts as f
 from flows import artifacts
-from tasks import kpis as k
 from tasks import validate as v
 
 
@@ -31,8 +31,8 @@ def test_markdown_text(text: str, shown: str) -> None:
 def test_summary_escapes_problem_titles_and_the_label() -> None:
     kpis = pd.DataFrame(
         [("contacts", "all", "all", 10.0, None, None, None, "na")],
-        columns=[k.KPI, k.DIMENSION, k.SEGMENT, k.VALUE, "numerator", k.DENOMINATOR, k.TARGET,
-                 k.STATUS],
+        columns=[f.KPI, f.DIMENSION, f.SEGMENT, f.VALUE, "numerator", f.DENOMINATOR, f.TARGET,
+                 f.STATUS],
     )  # fmt: skip
     problems = pd.DataFrame({"rank": [1], "title": ["category |x| 13800138000: " + "类" * 10_000]})
     validation = v.Validation(clean={}, quarantine={}, rules=(), counts={})

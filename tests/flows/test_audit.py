@@ -17,6 +17,7 @@ from csreview.store import list_runs, mark_published, reconcile, record_run
 from flows.audit import verify
 from flows.cli import main
 from tasks import publish as p
+from tasks.publish.files import PRIVATE_FILE, write_file
 
 OCTOBER = Period("monthly", 2026, 10)
 SEPTEMBER = Period("monthly", 2026, 9)
@@ -44,7 +45,7 @@ def publish(
     config = {"quarantine_retention_days": 90}
     config_files = p.write_config(plan.run_dir, config, "[playbook]\n")
     quarantine = b"survey_id,comment,reason\ns1,call me,x\n"
-    p.write_file(plan.run_dir / "quarantine" / "surveys.csv", quarantine, p.PRIVATE_FILE)
+    write_file(plan.run_dir / "quarantine" / "surveys.csv", quarantine, PRIVATE_FILE)
     manifest = {
         "run_id": run_id,
         "reissue": reissue,

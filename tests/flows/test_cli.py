@@ -271,7 +271,7 @@ def test_a_run_failing_on_a_data_value_keeps_it_in_the_log_only(
     from prefect.client.schemas.sorting import FlowRunSort
 
     from tasks import validate
-    from tests.tasks.test_deliver import smtp_server
+    from tests.tasks.deliver.smtp_servers import smtp_server
 
     def quotes_a_value(*_: object) -> None:
         raise ValueError(f"Unknown symbol: \\x{PHONE}")

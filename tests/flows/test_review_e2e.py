@@ -470,7 +470,7 @@ def test_review_is_delivered_by_email_and_a_failure_is_exit_4(
 ) -> None:
     from email import message_from_bytes, policy
 
-    from tests.tasks.test_deliver import closed_port, smtp_server
+    from tests.tasks.deliver.smtp_servers import closed_port, smtp_server
 
     def config(port: int) -> Path:
         path = tmp_path / f"config-{port}.toml"
@@ -548,7 +548,7 @@ def test_a_failed_run_alerts_the_data_engineers(
 ) -> None:
     from email import message_from_bytes, policy
 
-    from tests.tasks.test_deliver import smtp_server
+    from tests.tasks.deliver.smtp_servers import smtp_server
 
     frames = dict(centre[0])
     frames["contacts"] = frames["contacts"].drop(columns=["channel"])

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from csreview.demo import DemoSpec, generate, to_database
 from csreview.messy_export import plant_bad_rows
 from csreview.periods import Period
-from csreview.store import HEAD, VERSION_TABLE
+from csreview.store.engine import HEAD, VERSION_TABLE
 from flows.cli import main
 from tests.conftest import ZONE
 from tests.integration.servers import PostgresServer, free_port

@@ -331,7 +331,7 @@ def test_a_run_that_never_starts_alerts_the_data_engineers_once(tmp_path: Path) 
     from prefect.states import Scheduled
 
     from flows.late import alert_late, late_runs
-    from tests.tasks.test_deliver import smtp_server
+    from tests.tasks.deliver.smtp_servers import smtp_server
 
     (monthly, _) = deployments(
         SOURCE, out=None, store_url=None, config=None, tenant="late-test", timezone="UTC"

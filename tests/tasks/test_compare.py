@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from csreview import facts as f
 from tasks import compare as c
-from tasks import kpis as k
 
 
 def test_two_proportion_z_test_by_hand() -> None:
@@ -33,8 +33,8 @@ def rows(values: dict[str, tuple[float, float, float, float]]) -> pd.DataFrame:
     """kpi → (value, numerator, denominator, variance), overall rows."""
     return pd.DataFrame(
         [
-            {k.KPI: kpi, k.DIMENSION: "all", k.SEGMENT: "all", k.VALUE: v, k.NUMERATOR: x,
-             k.DENOMINATOR: n, c.VARIANCE: var}
+            {f.KPI: kpi, f.DIMENSION: "all", f.SEGMENT: "all", f.VALUE: v, f.NUMERATOR: x,
+             f.DENOMINATOR: n, c.VARIANCE: var}
             for kpi, (v, x, n, var) in values.items()
         ]
     )  # fmt: skip
@@ -59,7 +59,7 @@ def test_verdicts(
     verdict: str,
 ) -> None:
     result = c.compare(rows({kpi: now}), rows({kpi: before}), min_sample=30)
-    row = result.set_index(k.KPI).loc[kpi]
+    row = result.set_index(f.KPI).loc[kpi]
     assert row[c.VERDICT] == verdict
     assert row[c.DELTA] == pytest.approx(now[0] - before[0])
 
@@ -77,11 +77,11 @@ def test_a_quarter_month_by_month_tests_the_last_reviewed_month_against_the_firs
     }
     result = c.month_by_month(months, min_sample=30)
     assert result.overall.to_dict("records") == [
-        {c.MONTH: "2026-07", k.KPI: "service_level", k.VALUE: 0.80},
-        {c.MONTH: "2026-09", k.KPI: "service_level", k.VALUE: 0.90},
+        {c.MONTH: "2026-07", f.KPI: "service_level", f.VALUE: 0.80},
+        {c.MONTH: "2026-09", f.KPI: "service_level", f.VALUE: 0.90},
     ]
     assert (result.first, result.last) == ("2026-07", "2026-09")
-    change = result.change.set_index(k.KPI).loc["service_level"]
+    change = result.change.set_index(f.KPI).loc["service_level"]
     # 900/1000 vs 800/1000: z = 0.1 / √(0.85 × 0.15 × 2/1000) = 6.26, far below 0.05
     assert change[c.DELTA] == pytest.approx(0.10)
     assert change[c.VERDICT] == "better"

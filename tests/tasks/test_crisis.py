@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from csreview import facts as f
 from tasks import compare
 from tasks import crisis as c
-from tasks import kpis as k
 from tasks.playbook import load_playbook
 
 RULES = load_playbook(None)["crisis"]
@@ -15,20 +15,20 @@ RULES = load_playbook(None)["crisis"]
 
 def kpis(base: float) -> pd.DataFrame:
     return pd.DataFrame(
-        [{k.KPI: "service_level", k.DIMENSION: "all", k.SEGMENT: "all", k.VALUE: 0.7,
-          k.NUMERATOR: 0.7 * base, k.DENOMINATOR: base, k.TARGET: 0.8, k.STATUS: "breach"}]
+        [{f.KPI: "service_level", f.DIMENSION: "all", f.SEGMENT: "all", f.VALUE: 0.7,
+          f.NUMERATOR: 0.7 * base, f.DENOMINATOR: base, f.TARGET: 0.8, f.STATUS: "breach"}]
     )  # fmt: skip
 
 
 def problem(value: float, base: float) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"kpi": "service_level", "segment": ((k.HOUR_BAND, "20-24"),), "value": value,
+        [{"kpi": "service_level", "segment": ((f.HOUR_BAND, "20-24"),), "value": value,
           "target": 0.8, "base": base}]
     )  # fmt: skip
 
 
 def worse() -> pd.DataFrame:
-    return pd.DataFrame([{k.KPI: "service_level", compare.VERDICT: "worse"}])
+    return pd.DataFrame([{f.KPI: "service_level", compare.VERDICT: "worse"}])
 
 
 @pytest.mark.parametrize(

@@ -8,24 +8,24 @@ import math
 import pandas as pd
 import pytest
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.settings import load_settings
 from tasks import compare
-from tasks import kpis as k
 from tasks import problems as pr
 from tasks.fishbone.defects import KINDS_BY_KPI
 from tasks.playbook import load_playbook
 from tests.tasks.fishbone.tiny import contacts
 
-EVENING = ((k.HOUR_BAND, "20-24"),)
+EVENING = ((f.HOUR_BAND, "20-24"),)
 SERVICE_LEVEL = KINDS_BY_KPI["service_level"]
 FACTORS = {"worse": 1.5, "better": 0.75}
 
 
 def history(kpi: str, numerator: float, denominator: float, segment: str = "20-24") -> pd.DataFrame:
     row = {
-        k.KPI: kpi, k.DIMENSION: k.HOUR_BAND, k.SEGMENT: segment,
-        k.VALUE: numerator / denominator, k.NUMERATOR: numerator, k.DENOMINATOR: denominator,
+        f.KPI: kpi, f.DIMENSION: f.HOUR_BAND, f.SEGMENT: segment,
+        f.VALUE: numerator / denominator, f.NUMERATOR: numerator, f.DENOMINATOR: denominator,
         compare.VARIANCE: math.nan,
     }  # fmt: skip
     return pd.DataFrame([row], columns=list(compare.HISTORY_COLUMNS))
@@ -36,12 +36,12 @@ def _counted(channel: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(
         {
             s.CHANNEL: channel,
-            k.HOUR_BAND: pd.Categorical(
+            f.HOUR_BAND: pd.Categorical(
                 ["08-12", "20-24", "20-24", "20-24", None, "08-12"],
                 categories=["00-08", "08-12", "20-24"],  # "00-08" never met
             ),
-            k.COUNTED: [1, 1, 1, 1, 1, 0],
-            k.WITHIN_SL: [1, 0, 0, 1, 1, 0],
+            f.COUNTED: [1, 1, 1, 1, 1, 0],
+            f.WITHIN_SL: [1, 0, 0, 1, 1, 0],
         }
     )
 
@@ -53,27 +53,27 @@ def _counted(channel: pd.Series) -> pd.DataFrame:
         pd.Series(["voice", "voice", "chat", "voice", "chat", None], dtype="category"),
     ],
 )
-@pytest.mark.parametrize("dims", [(s.CHANNEL,), (k.HOUR_BAND,), (k.HOUR_BAND, s.CHANNEL)])
+@pytest.mark.parametrize("dims", [(s.CHANNEL,), (f.HOUR_BAND,), (f.HOUR_BAND, s.CHANNEL)])
 def test_segment_excess_is_the_grouped_sum_of_defects(
     channel: pd.Series, dims: tuple[str, ...]
 ) -> None:
     """Counted with codes and bincount, as a groupby counts it: segments met in the data,
     in groupby's order, a row without a segment in the totals only."""
     frame = _counted(channel)
-    counts = pr.defect_counts(frame, SERVICE_LEVEL, [s.CHANNEL, k.HOUR_BAND])
+    counts = pr.defect_counts(frame, SERVICE_LEVEL, [s.CHANNEL, f.HOUR_BAND])
     found = pr.segment_excess(counts, 0.2, dims, min_base=0)
     grouped = (
-        frame.assign(d=frame[k.COUNTED] - frame[k.WITHIN_SL])
-        .groupby(list(dims), observed=True)[["d", k.COUNTED]]
+        frame.assign(d=frame[f.COUNTED] - frame[f.WITHIN_SL])
+        .groupby(list(dims), observed=True)[["d", f.COUNTED]]
         .sum()
     )
     assert [tuple(map(str, i)) if len(dims) > 1 else (str(i),) for i in found.index] == [
         tuple(map(str, i)) if len(dims) > 1 else (str(i),) for i in grouped.index
     ]
     assert found["defects"].tolist() == grouped["d"].tolist()
-    assert found["base"].tolist() == grouped[k.COUNTED].tolist()
+    assert found["base"].tolist() == grouped[f.COUNTED].tolist()
     # 2 misses in 5 counted contacts, both in the evening's 3; none in the other 2
-    if dims == (k.HOUR_BAND,):
+    if dims == (f.HOUR_BAND,):
         evening = found.loc["20-24"]
         assert (evening["defects"], evening["base"], evening["rest_rate"]) == (2, 3, 0.0)
         assert evening["excess"] == pytest.approx(2 - 0.2 * 3)
@@ -81,8 +81,8 @@ def test_segment_excess_is_the_grouped_sum_of_defects(
 
 
 def test_segment_excess_keeps_segments_with_the_minimum_base_only() -> None:
-    counts = pr.defect_counts(_counted(pd.Series(["v"] * 6)), SERVICE_LEVEL, [k.HOUR_BAND])
-    assert list(pr.segment_excess(counts, 0.2, (k.HOUR_BAND,), min_base=2).index) == ["20-24"]
+    counts = pr.defect_counts(_counted(pd.Series(["v"] * 6)), SERVICE_LEVEL, [f.HOUR_BAND])
+    assert list(pr.segment_excess(counts, 0.2, (f.HOUR_BAND,), min_base=2).index) == ["20-24"]
 
 
 # ---------------------------------------------------------------- trend
@@ -115,18 +115,18 @@ def test_without_an_earlier_figure_the_trend_is_neutral() -> None:
     assert pr.segment_trend(SERVICE_LEVEL, EVENING, 60, 100, other, 30, FACTORS).verdict == "na"
 
 
-def evening_facts() -> k.Facts:
+def evening_facts() -> f.Facts:
     """40 evening contacts, 20 of them missing the service level, split over two categories
     and two channels (so no two-dimension segment wins); 60 daytime contacts, none missed."""
     groups = [
-        (n, {k.HOUR_BAND: "20-24", s.CATEGORY: category, s.CHANNEL: channel, k.WITHIN_SL: sl})
+        (n, {f.HOUR_BAND: "20-24", s.CATEGORY: category, s.CHANNEL: channel, f.WITHIN_SL: sl})
         for category in ("billing", "returns")
         for channel in ("phone", "chat")
         for n, sl in ((5, 0), (5, 1))
     ]
     frame = contacts(*groups, (60, {}))
     empty = frame.iloc[0:0]
-    return k.Facts(frame, empty, empty, empty, empty, fcr_provisional=False)
+    return f.Facts(frame, empty, empty, empty, empty, fcr_provisional=False)
 
 
 def test_a_worse_trend_raises_the_priority_and_shows_in_the_problem_list() -> None:

@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+from csreview import facts as f
 from csreview.periods import Period
 from csreview.settings import Language
 from tasks import compare as c
-from tasks import kpis as k
 from tasks import pdca, render
 from tasks import root_cause as rc
 from tasks import surveys as su
 from tasks import validate as v
 from tasks.render import analysis_view, documents, kpi_view, quarter_view
-from tests.tasks.test_charts import texts
+from tests.tasks.charts.svg_reading import texts
 
 AUGUST = Period("monthly", 2026, 8)
 SEPTEMBER = Period("monthly", 2026, 9)
@@ -96,12 +96,12 @@ EN = render.Formatter("en")
 def history(value: float, numerator: float, denominator: float) -> pd.DataFrame:
     """History rows of one period: the overall service level only."""
     return pd.DataFrame(
-        [{k.KPI: "service_level", k.DIMENSION: "all", k.SEGMENT: "all", k.VALUE: value,
-          k.NUMERATOR: numerator, k.DENOMINATOR: denominator, c.VARIANCE: math.nan}]
+        [{f.KPI: "service_level", f.DIMENSION: "all", f.SEGMENT: "all", f.VALUE: value,
+          f.NUMERATOR: numerator, f.DENOMINATOR: denominator, c.VARIANCE: math.nan}]
     )  # fmt: skip
 
 
-TOP = history(0.85, 850, 1000).set_index(k.KPI)
+TOP = history(0.85, 850, 1000).set_index(f.KPI)
 
 
 def test_quarter_over_quarter_against_the_previous_quarter() -> None:
@@ -225,8 +225,8 @@ def hostile_context(language: Language) -> tuple[dict[str, Any], dict[str, Any]]
     kpis = pd.DataFrame(
         [("contacts", "all", "all", 10.0, None, None, None, "na")]
         + [("contacts", "category", c, 2.0, None, None, None, "na") for c in categories],
-        columns=[k.KPI, k.DIMENSION, k.SEGMENT, k.VALUE, "numerator", k.DENOMINATOR, k.TARGET,
-                 k.STATUS],
+        columns=[f.KPI, f.DIMENSION, f.SEGMENT, f.VALUE, "numerator", f.DENOMINATOR, f.TARGET,
+                 f.STATUS],
     )  # fmt: skip
     problems = pd.DataFrame(
         [

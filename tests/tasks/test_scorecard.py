@@ -18,7 +18,7 @@ def scores() -> pd.DataFrame:
     frames = typed_frames()
     facts = k.build_facts(frames, OCTOBER, settings, fcr_provisional=False)
     kpis = k.compute_kpis(facts, settings)
-    weights = sc.load_scorecard(None)["weights"]
+    weights = settings.scorecard["weights"]
     return sc.agent_scorecard(kpis, frames["agents"], settings, (10,), weights).set_index(
         s.AGENT_ID
     )

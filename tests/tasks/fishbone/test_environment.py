@@ -8,9 +8,9 @@ import math
 import pandas as pd
 import pytest
 
+from csreview import facts as f
 from csreview import schema as s
 from tasks import compare
-from tasks import kpis as k
 from tasks.fishbone import environment
 from tasks.fishbone import review_data as rd
 from tests.tasks.fishbone.tiny import (
@@ -35,7 +35,7 @@ LOAD = pd.Series({9: 2.0, 20: 6.0, 21: 2.5})  # contacts per scheduled agent-hou
     ],
 )  # fmt: skip
 def test_agent_load(hour: int, expected: tuple[str, str]) -> None:
-    frame = contacts((5, IN_BILLING | {k.HOUR: hour}), (5, {}))
+    frame = contacts((5, IN_BILLING | {f.HOUR: hour}), (5, {}))
     assert verdict(run(environment.agent_load, review(frame, load=LOAD))) == expected
     no_shifts = review(frame, load=LOAD, has_shifts=False)
     assert run(environment.agent_load, no_shifts).verdict == "not_testable"
@@ -61,8 +61,8 @@ def previous_volumes(billing: float) -> pd.DataFrame:
     rows = [("contacts", "category", "billing", billing), ("contacts", "all", "all", 20.0)]
     return pd.DataFrame(
         [
-            {k.KPI: kpi, k.DIMENSION: d, k.SEGMENT: seg, k.VALUE: v, k.NUMERATOR: v,
-             k.DENOMINATOR: math.nan, compare.VARIANCE: math.nan}
+            {f.KPI: kpi, f.DIMENSION: d, f.SEGMENT: seg, f.VALUE: v, f.NUMERATOR: v,
+             f.DENOMINATOR: math.nan, compare.VARIANCE: math.nan}
             for kpi, d, seg, v in rows
         ],
         columns=list(compare.HISTORY_COLUMNS),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from csreview import facts as f
 from csreview import schema as s
-from tasks import kpis as k
 from tasks.fishbone import machine
 from tasks.fishbone import review_data as rd
 from tests.tasks.fishbone.tiny import (
@@ -28,15 +28,15 @@ from tests.tasks.fishbone.tiny import (
     ],
 )
 def test_handle_time(handle: float, expected: tuple[str, str]) -> None:
-    frame = contacts((5, IN_BILLING | {k.HANDLE: handle}), (5, {}))
+    frame = contacts((5, IN_BILLING | {f.HANDLE: handle}), (5, {}))
     assert verdict(run(machine.handle_time, review(frame))) == expected
 
 
 def test_handle_time_is_compared_like_for_like_within_a_channel() -> None:
     frame = contacts(
-        (5, IN_BILLING | {s.CHANNEL: "chat", k.HANDLE: 500.0}),
-        (5, {s.CHANNEL: "chat", k.HANDLE: 450.0}),
-        (5, {k.HANDLE: 200.0}),
+        (5, IN_BILLING | {s.CHANNEL: "chat", f.HANDLE: 500.0}),
+        (5, {s.CHANNEL: "chat", f.HANDLE: 450.0}),
+        (5, {f.HANDLE: 200.0}),
     )
     pair = ((s.CATEGORY, "billing"), (s.CHANNEL, "chat"))
     assert verdict(run(machine.handle_time, review(frame), segment=pair)) == (
@@ -53,10 +53,10 @@ def spike_centre(spike_complaints: int, usual_complaints: int) -> rd.ReviewData:
     usual = [(10, IN_BILLING) for _ in range(7)]
     frame = contacts(
         *usual,
-        (spike_complaints, IN_BILLING | {k.HANDLE: 900.0, k.HANDLED_COMPLAINT: 1}),
-        (20 - spike_complaints, IN_BILLING | {k.HANDLE: 900.0}),
+        (spike_complaints, IN_BILLING | {f.HANDLE: 900.0, f.HANDLED_COMPLAINT: 1}),
+        (20 - spike_complaints, IN_BILLING | {f.HANDLE: 900.0}),
     )
-    frame.loc[frame.index[:usual_complaints], k.HANDLED_COMPLAINT] = 1
+    frame.loc[frame.index[:usual_complaints], f.HANDLED_COMPLAINT] = 1
     days = [pd.Timestamp(f"2026-09-0{d}") for d in range(1, 8) for _ in range(10)]
     days += [pd.Timestamp("2026-09-08")] * 20
     return review(frame, details=details(frame, **{rd.DAY: days}))

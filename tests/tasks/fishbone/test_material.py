@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks import kpis as k
+from csreview import facts as f
 from tasks.fishbone import material
 from tasks.fishbone import review_data as rd
 from tests.tasks.fishbone.tiny import (
@@ -32,9 +32,9 @@ from tests.tasks.fishbone.tiny import (
 )
 def test_repeat_contacts(repeated: int, expected: tuple[str, str]) -> None:
     frame = contacts(
-        (repeated, IN_BILLING | {k.NOT_REPEATED: 0}),
+        (repeated, IN_BILLING | {f.NOT_REPEATED: 0}),
         (20 - repeated, IN_BILLING),
-        (2, {k.NOT_REPEATED: 0}),
+        (2, {f.NOT_REPEATED: 0}),
         (18, {}),
     )
     assert verdict(run(material.repeat_contacts, review(frame))) == expected
@@ -65,19 +65,19 @@ def test_unresolved(unresolved: int, expected: tuple[str, str]) -> None:
     ],
 )  # fmt: skip
 def test_transfer_repeats(came_back: int, expected: tuple[str, str]) -> None:
-    moved = {k.HANDLED_TRANSFERRED: 1}
+    moved = {f.HANDLED_TRANSFERRED: 1}
     frame = contacts(
-        (came_back, IN_BILLING | moved | {k.NOT_REPEATED: 0}),
+        (came_back, IN_BILLING | moved | {f.NOT_REPEATED: 0}),
         (10 - came_back, IN_BILLING | moved),
-        (2, IN_BILLING | {k.NOT_REPEATED: 0}),
+        (2, IN_BILLING | {f.NOT_REPEATED: 0}),
         (18, IN_BILLING),
-        (30, moved | {k.NOT_REPEATED: 0}),  # the rest of the centre does not count
+        (30, moved | {f.NOT_REPEATED: 0}),  # the rest of the centre does not count
     )
     assert verdict(run(material.transfer_repeats, review(frame))) == expected
 
 
 def test_transfer_repeats_need_enough_transfers() -> None:
-    frame = contacts((3, IN_BILLING | {k.HANDLED_TRANSFERRED: 1}), (20, IN_BILLING))
+    frame = contacts((3, IN_BILLING | {f.HANDLED_TRANSFERRED: 1}), (20, IN_BILLING))
     assert verdict(run(material.transfer_repeats, review(frame))) == (
         "not_testable",
         "only 3 of the segment's handled contacts were transferred",

@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from csreview import facts as f
 from csreview import schema as s
-from tasks import kpis as k
 from tasks.fishbone import method
 from tests.tasks.fishbone.tiny import (
     IN_BILLING,
@@ -29,9 +29,9 @@ from tests.tasks.fishbone.tiny import (
 )
 def test_transfers(moved: int, expected: tuple[str, str]) -> None:
     frame = contacts(
-        (moved, IN_BILLING | {k.HANDLED_TRANSFERRED: 1}),
+        (moved, IN_BILLING | {f.HANDLED_TRANSFERRED: 1}),
         (20 - moved, IN_BILLING),
-        (2, {k.HANDLED_TRANSFERRED: 1}),
+        (2, {f.HANDLED_TRANSFERRED: 1}),
         (18, {}),
     )
     assert verdict(run(method.transfers, review(frame))) == expected
@@ -39,9 +39,9 @@ def test_transfers(moved: int, expected: tuple[str, str]) -> None:
 
 def test_escalations_of_complaints_do_not_explain_complaints() -> None:
     # the segment: 10 escalated complaints, 1 escalation in 10 other contacts; the rest: 2 in 20
-    escalated = {k.HANDLED_ESCALATED: 1}
+    escalated = {f.HANDLED_ESCALATED: 1}
     frame = contacts(
-        (10, IN_BILLING | escalated | {k.HANDLED_COMPLAINT: 1}),
+        (10, IN_BILLING | escalated | {f.HANDLED_COMPLAINT: 1}),
         (1, IN_BILLING | escalated),
         (9, IN_BILLING),
         (2, escalated),
@@ -61,7 +61,7 @@ def test_escalations_of_complaints_do_not_explain_complaints() -> None:
 def teams_centre(alpha: int) -> pd.DataFrame:
     """Billing: team Alpha handles `alpha` contacts with 10 % complaints, Bravo and Charlie
     35 each with 40 %."""
-    complaint = {k.HANDLED_COMPLAINT: 1}
+    complaint = {f.HANDLED_COMPLAINT: 1}
     groups: list[tuple[int, dict[str, Any]]] = [
         (alpha // 10, IN_BILLING | complaint),
         (alpha - alpha // 10, IN_BILLING),

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from csreview import facts as f
 from csreview import schema as s
-from tasks import kpis as k
 from tasks.fishbone import people
 from tasks.fishbone import review_data as rd
 from tests.tasks.fishbone.tiny import (
@@ -66,8 +66,8 @@ def agents_with_complaints(complaints: list[int]) -> pd.DataFrame:
     """Billing contacts: 10 per agent A1…A10, the first `complaints[i]` of agent i complaints."""
     groups: list[tuple[int, dict[str, Any]]] = []
     for i, n in enumerate(complaints, start=1):
-        agent = {k.AGENT: f"A{i:02d}"}
-        groups += [(n, IN_BILLING | agent | {k.HANDLED_COMPLAINT: 1}), (10 - n, IN_BILLING | agent)]
+        agent = {f.AGENT: f"A{i:02d}"}
+        groups += [(n, IN_BILLING | agent | {f.HANDLED_COMPLAINT: 1}), (10 - n, IN_BILLING | agent)]
     return contacts(*groups, (20, {}))
 
 

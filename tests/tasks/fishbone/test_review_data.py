@@ -8,6 +8,7 @@ import math
 import pandas as pd
 import pytest
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.periods import Period
 from csreview.settings import load_settings
@@ -34,7 +35,7 @@ def test_hourly_load_is_arrivals_per_scheduled_agent_hour() -> None:
             s.ENDS_AT: stamps("2026-09-01 10:00", "2026-09-01 10:00", "2026-09-01 09:30"),
         }
     )
-    arrivals = pd.DataFrame({k.HOUR: [8] * 3 + [9] * 5 + [10]})
+    arrivals = pd.DataFrame({f.HOUR: [8] * 3 + [9] * 5 + [10]})
     load = rd.hourly_load(arrivals, shifts, period, settings)
     assert load[8] == 1.5 and load[9] == 2.0 and math.isnan(load[10])
 
@@ -90,11 +91,11 @@ def test_quarantined_rows_are_placed_in_segments_by_their_contact() -> None:
     rows = rd.rejected_rows(quarantine, clean, period, settings)
     bad = rows["contacts"]
     assert bad[rd.PLACED].tolist() == [True, False]  # the October row is left out
-    assert bad.loc[bad[rd.PLACED], [s.CATEGORY, s.TIER, k.HOUR_BAND]].values.tolist() == [
+    assert bad.loc[bad[rd.PLACED], [s.CATEGORY, s.TIER, f.HOUR_BAND]].values.tolist() == [
         ["billing", "junior", "08-12"]
     ]
     survey = rows["surveys"].iloc[0]
-    assert (survey[s.CATEGORY], survey[s.TEAM], survey[k.HOUR_BAND]) == (
+    assert (survey[s.CATEGORY], survey[s.TEAM], survey[f.HOUR_BAND]) == (
         "returns",
         "Alpha",
         "20-24",

@@ -3,8 +3,8 @@ of each category chosen."""
 
 from __future__ import annotations
 
+from csreview import facts as f
 from csreview.messages import Message
-from tasks import kpis as k
 from tasks.fishbone.case import Case, Limits, Result
 from tasks.fishbone.case import Test as FishboneTest
 from tasks.fishbone.registry import FISHBONE, TESTS
@@ -24,7 +24,7 @@ from tests.tasks.fishbone.tiny import (
 def test_every_category_has_several_hypotheses_and_each_is_tested() -> None:
     by_category = {c: [t.key for t in TESTS if t.category == c] for c in FISHBONE}
     assert all(len(keys) >= 2 for keys in by_category.values()), by_category
-    frame = contacts((20, IN_BILLING | {k.HANDLED_TRANSFERRED: 1}), (20, {}))
+    frame = contacts((20, IN_BILLING | {f.HANDLED_TRANSFERRED: 1}), (20, {}))
     found = fishbone_hypotheses(2, "complaint_rate", BILLING, review(frame), LIMITS)
     assert [h.key for h in found] == [t.key for t in TESTS]
     assert all(h.problem_rank == 2 for h in found)

@@ -8,10 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.messages import Message, Segment
 from tasks import compare
-from tasks import kpis as k
 from tasks.fishbone import review_data as rd
 from tasks.fishbone.case import Case, Check, Result
 from tasks.fishbone.runner import Hypothesis
@@ -25,11 +25,11 @@ BILLING = ((s.CATEGORY, "billing"),)
 IN_BILLING = {s.CATEGORY: "billing"}
 
 BASE_ROW: dict[str, Any] = {
-    k.ALL: "all", s.CHANNEL: "phone", s.CATEGORY: "other", s.TEAM: "Alpha", s.TIER: "senior",
-    s.SITE: "Shanghai", k.HOUR_BAND: "08-12", k.WEEKDAY: "mon", k.AGENT: "A1",
-    k.N: 1, k.ANSWERED: 1, k.COUNTED: 1, k.ABANDON_COUNTED: 0, k.WITHIN_SL: 1, k.WAIT: 10.0,
-    k.HANDLE: 300.0, k.NOT_REPEATED: 1, k.HANDLED_COMPLAINT: 0, k.HANDLED_ESCALATED: 0,
-    k.HANDLED_TRANSFERRED: 0, k.OFFERED: 0, k.SOLD: 0, k.HOUR: 9,
+    f.ALL: "all", s.CHANNEL: "phone", s.CATEGORY: "other", s.TEAM: "Alpha", s.TIER: "senior",
+    s.SITE: "Shanghai", f.HOUR_BAND: "08-12", f.WEEKDAY: "mon", f.AGENT: "A1",
+    f.N: 1, f.ANSWERED: 1, f.COUNTED: 1, f.ABANDON_COUNTED: 0, f.WITHIN_SL: 1, f.WAIT: 10.0,
+    f.HANDLE: 300.0, f.NOT_REPEATED: 1, f.HANDLED_COMPLAINT: 0, f.HANDLED_ESCALATED: 0,
+    f.HANDLED_TRANSFERRED: 0, f.OFFERED: 0, f.SOLD: 0, f.HOUR: 9,
 }  # fmt: skip
 
 
@@ -58,7 +58,7 @@ def review(frame: pd.DataFrame, **fields: Any) -> rd.ReviewData:
     """The review data of a tiny centre: its contact facts and whatever a test gives."""
     qa = fields.pop("qa", pd.DataFrame(columns=[*BASE_ROW, s.CONTACT_ID, s.REVIEWER_ID, s.SCORE]))
     surveys = fields.pop("surveys", pd.DataFrame(columns=[*BASE_ROW, s.CONTACT_ID]))
-    facts = k.Facts(
+    facts = f.Facts(
         contacts=frame,
         backlog=frame.iloc[0:0],
         qa=qa,

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.messages import Joined, KpiName, KpiValue, Message, Where, quotes_number, say
-from tasks import kpis as k
 from tasks import root_cause as rc
 from tasks.problems import Problem
 from tasks.render import Formatter
 from tasks.render.root_cause_words import WHERE, word, worded_root_cause
 
 EN, ZH = Formatter("en"), Formatter("zh-CN")
-EVENING_CHAT = ((k.HOUR_BAND, "20-24"), (s.CHANNEL, "chat"))
+EVENING_CHAT = ((f.HOUR_BAND, "20-24"), (s.CHANNEL, "chat"))
 
 
 def test_a_message_is_translated_then_filled_in() -> None:

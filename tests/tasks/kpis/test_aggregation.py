@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from csreview.settings import Band, Settings, load_settings
+from csreview import facts as f
+from csreview.settings import Settings, load_settings
 from tasks import kpis as k
-from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE, typed_frames
+from tests.conftest import OCTOBER, typed_frames
 
 
 @pytest.fixture(scope="module")
@@ -116,75 +116,9 @@ def test_small_samples_are_never_breaches(table: pd.DataFrame) -> None:
     assert value(table, "service_level").status == "low_sample"
 
 
-@pytest.mark.parametrize(
-    ("value_", "denominator", "direction", "expected"),
-    [
-        (0.85, 100, "higher", "ok"),
-        (0.77, 100, "higher", "warn"),
-        (0.70, 100, "higher", "breach"),
-        (0.04, 100, "lower", "ok"),
-        (0.06, 100, "lower", "warn"),
-        (0.09, 100, "lower", "breach"),
-        (0.70, 10, "higher", "low_sample"),
-        (float("nan"), 100, "higher", "na"),
-        (0.5, 100, "none", "na"),
-    ],
-)
-def test_status(value_: float, denominator: float, direction: str, expected: str) -> None:
-    band = Band(target=0.8, warn=0.75) if direction == "higher" else Band(target=0.05, warn=0.08)
-    assert k.status_of(value_, denominator, band, direction, 30) == expected
-
-
-@pytest.mark.parametrize(
-    ("scores", "direction", "expected"),
-    [  # one-decimal scores averaging exactly 85: (90.3, 80.1, 84.6) sums to 254.99999999999997
-        ((90.3, 80.1, 84.6), "higher", "ok"),
-        ((80.1, 84.6, 90.3), "higher", "ok"),
-        ((85.0, 85.0, 84.99999), "higher", "warn"),  # truly short of the target
-        ((80.0, 80.0, 80.0), "higher", "warn"),
-        ((80.0, 80.0, 79.99999), "higher", "breach"),
-        ((88.4, 81.2, 85.4), "lower", "ok"),  # sums to 255.00000000000003
-        ((85.0, 85.0, 85.00001), "lower", "warn"),
-    ],
-)
-def test_status_at_a_band_edge_does_not_depend_on_summation_order(
-    scores: tuple[float, ...], direction: str, expected: str
-) -> None:
-    total = 0.0
-    for score in scores:  # in this order, as a sum over rows does
-        total += score
-    band = Band(target=85.0, warn=80.0) if direction == "higher" else Band(target=85.0, warn=90.0)
-    assert k.status_of(total / len(scores), 30, band, direction, 30) == expected
-
-
-def test_fcr_provisional_until_window_closes(settings: Settings) -> None:
-    from datetime import datetime
-
-    from tests.conftest import ZONE
-
-    early = datetime(2026, 11, 3, tzinfo=ZONE)
-    assert k.fcr_is_provisional(OCTOBER, settings, early)
-    assert not k.fcr_is_provisional(OCTOBER, settings, AFTER_WINDOW)
-    assert k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=True).fcr_provisional
-
-
-def test_repeat_needs_strictly_later_contact() -> None:
-    frame = pd.DataFrame(
-        {
-            "customer_id": ["U", "U", "U"],
-            "category": ["x", "x", "x"],
-            "created_at": pd.to_datetime(
-                ["2026-10-01 10:00", "2026-10-01 10:00", "2026-10-08 10:00"]
-            ),
-        }
-    )
-    # the two simultaneous contacts are not repeats of each other; the third is exactly 7 days later
-    assert k.repeated_contacts(frame).tolist() == [True, True, False]
-
-
 def test_inputs_are_not_mutated(settings: Settings) -> None:
     frames = typed_frames()
-    before = {n: f.copy() for n, f in frames.items()}
+    before = {name: frame.copy() for name, frame in frames.items()}
     k.compute_kpis(k.build_facts(frames, OCTOBER, settings, fcr_provisional=False), settings)
     for name, frame in frames.items():
         pd.testing.assert_frame_equal(frame, before[name])
@@ -212,60 +146,10 @@ def test_targets_follow_tier_and_season(table: pd.DataFrame) -> None:
     assert value(november, "service_level").target == 0.75
 
 
-def test_repeats_on_random_contacts_match_the_definition() -> None:
-    """Against the definition read literally: for each contact, the first later contact of
-    the same customer and category (missing keys and times never repeat)."""
-    rng = np.random.default_rng(3)
-    for _ in range(10):
-        n = 60
-        frame = pd.DataFrame(
-            {
-                "customer_id": pd.Series(rng.choice(["U1", "U2", "U3", None], n), dtype="string"),
-                "category": pd.Series(rng.choice(["x", "y"], n), dtype="string"),
-                "created_at": pd.Series(
-                    pd.Timestamp("2026-10-01", tz=ZONE)
-                    + pd.to_timedelta(rng.integers(0, 20, n), unit="D")
-                ).where(rng.random(n) > 0.1),
-            }
-        )
-        expected = []
-        for _, row in frame.iterrows():
-            if pd.isna(row.customer_id) or pd.isna(row.created_at):
-                expected.append(False)
-                continue
-            same = frame[
-                (frame.customer_id == row.customer_id).fillna(False)
-                & (frame.category == row.category)
-                & (frame.created_at > row.created_at)
-            ]
-            later = same.created_at.min() if len(same) else pd.NaT
-            expected.append(
-                bool(pd.notna(later) and later - row.created_at <= pd.Timedelta(days=7))
-            )
-        assert k.repeated_contacts(frame).tolist() == expected
-
-
 def test_segments_with_no_answered_contact_have_no_wait_quantiles(settings: Settings) -> None:
     """A follow-up on an agent who answered nothing this period reads missing, not fails."""
     facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
-    unanswered = dataclasses.replace(facts, contacts=facts.contacts.assign(**{k.ANSWERED: 0}))
+    unanswered = dataclasses.replace(facts, contacts=facts.contacts.assign(**{f.ANSWERED: 0}))
     table = k.compute_kpis(unanswered, settings)
-    waits = table[table[k.KPI].isin(["frt_median_seconds", "frt_p90_seconds"])]
-    assert len(waits) and waits[k.VALUE].isna().all() and (waits[k.DENOMINATOR] == 0).all()
-
-
-@pytest.mark.parametrize("largest", [5, 2**62])  # one key; two where one would overflow
-def test_rows_are_ordered_by_customer_and_category_then_time(largest: int) -> None:
-    who = np.array([largest, 0, largest, 3, 0], dtype=np.int64)
-    rank = np.array([1, 2, 0, 0, 2], dtype=np.int64)
-    order = k.by_who_then_time(who, rank, 3)
-    assert order.tolist() == np.lexsort((rank, who)).tolist() == [1, 4, 3, 2, 0]
-
-
-def test_segments_are_categories_in_text_order(settings: Settings) -> None:
-    facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
-    for dimension in k.DIMENSIONS:
-        categories = list(facts.contacts[dimension].cat.categories)
-        assert categories == sorted(categories), dimension
-    inside = k.in_segment(facts.contacts, (("channel", "phone"), ("weekday", "mon")))
-    assert sorted(facts.contacts[inside]["contact_id"]) == ["c1", "c2"]
+    waits = table[table[f.KPI].isin(["frt_median_seconds", "frt_p90_seconds"])]
+    assert len(waits) and waits[f.VALUE].isna().all() and (waits[f.DENOMINATOR] == 0).all()

@@ -1,0 +1,85 @@
+"""Segments: the dimension columns of facts rows (channel, team, time band, agent…).
+
+Each segment is a categorical in text order, so grouping by it works on integer codes and
+still orders segments as their text does.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csreview import facts as f
+from csreview import schema as s
+
+
+def hour_band_labels(bands: tuple[int, ...]) -> list[str]:
+    return [f"{a:02d}-{b:02d}" for a, b in itertools.pairwise(bands)]
+
+
+def in_text_order(codes: np.ndarray, labels: Any) -> pd.Categorical:
+    """`labels[code]` for each row (code -1: missing) as a categorical whose categories are
+    in text order, built from the codes without hashing the rows again."""
+    unique, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    recoded = np.where(codes >= 0, inverse.reshape(-1)[codes], -1)
+    return pd.Categorical.from_codes(recoded, categories=pd.Index(unique, dtype="string"))
+
+
+def segments(frame: pd.DataFrame, agents: pd.DataFrame, bands: tuple[int, ...]) -> pd.DataFrame:
+    """The segment columns of contacts (or rows carrying created_at and agent_id), each a
+    categorical whose categories are in text order: grouping by a segment then works on
+    integer codes, in the same order as grouping by its text."""
+    by_agent = agents.drop_duplicates(s.AGENT_ID).set_index(s.AGENT_ID)
+    agent_codes, agent_ids = frame[s.AGENT_ID].factorize()
+    # each row's position in `by_agent`; -1 (no agent, or an unknown one) picks `unassigned`
+    position = np.where(
+        agent_codes >= 0, by_agent.index.get_indexer(pd.Index(agent_ids))[agent_codes], -1
+    )
+    created = frame[s.CREATED_AT]
+    band = pd.cut(created.dt.hour, bins=list(bands), right=False, labels=hour_band_labels(bands))
+
+    def of_text(column: str) -> pd.Categorical:
+        codes, labels = frame[column].factorize()
+        return in_text_order(codes, labels)
+
+    def of_agent(column: str) -> pd.Categorical:
+        labels = by_agent[column].astype("string").fillna(f.UNASSIGNED).to_numpy(dtype=object)
+        return in_text_order(
+            np.where(position >= 0, position, len(labels)), [*labels, f.UNASSIGNED]
+        )
+
+    return pd.DataFrame(
+        {
+            f.ALL: in_text_order(np.zeros(len(frame), dtype=np.int64), [f.ALL]),
+            s.CHANNEL: of_text(s.CHANNEL),
+            s.CATEGORY: of_text(s.CATEGORY),
+            s.TEAM: of_agent(s.TEAM),
+            s.TIER: of_agent(s.TIER),
+            s.SITE: of_agent(s.SITE),
+            f.HOUR_BAND: band,
+            f.WEEKDAY: in_text_order(
+                created.dt.day_of_week.fillna(-1).to_numpy(dtype=np.int64), f.WEEKDAYS
+            ),
+            f.AGENT: in_text_order(
+                np.where(agent_codes >= 0, agent_codes, len(agent_ids)),
+                np.append(np.asarray(agent_ids, dtype=object), f.UNASSIGNED),
+            ),
+        },
+        index=frame.index,
+    )
+
+
+def in_segment(frame: pd.DataFrame, segment: tuple[tuple[str, str], ...]) -> pd.Series:
+    """The rows of a facts frame inside a (possibly several-dimension) segment."""
+    mask = pd.Series(True, index=frame.index)
+    for dimension, value in segment:
+        column = frame[dimension]
+        if not (
+            isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(column)
+        ):
+            column = column.astype(str)  # a segment names its value as text
+        mask &= (column == value).to_numpy(dtype=bool, na_value=False)
+    return mask
