@@ -178,15 +178,14 @@ def _review(request: RunRequest) -> tuple[int, str]:
     """Run the review flow for one period; returns the exit code and one line to show."""
     from prefect.client.schemas.objects import State
 
-    from flows.background import start_early
     from flows.faults import ValidationBlockedError
     from flows.review import review
+    from flows.runner import get_ready
     from flows.server import start_temporary_server
     from tasks.extract import SourceError
     from tasks.publish import ReissueError, cadence_dir, new_run_id
-    from tasks.validate import prepare_gx
 
-    start_early(prepare_gx)  # GX imports on the other core while Prefect's server starts
+    get_ready()  # what takes seconds to get ready does, while Prefect's server starts
 
     run_id = new_run_id(request.period, datetime.now(UTC))
     run_dir = cadence_dir(request.out, request.tenant, request.cadence) / "_runs" / run_id
