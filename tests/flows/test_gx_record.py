@@ -25,15 +25,19 @@ def _checked_in(inputs: object) -> tuple[int, int]:
 
 @pytest.fixture(autouse=True)
 def light_gx(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """GX's import and suites stood in for by a quick preparation and check."""
+    """GX's import and suites stood in for by a quick preparation and check; no record
+    begun early (by a command another test ran) before or after."""
     monkeypatch.setattr(gx_record, "prepare_gx", _get_ready)
     monkeypatch.setattr(gx_record, "run_suites", _checked_in)
     monkeypatch.setattr(gx_record, "gx_inputs", lambda extract, settings, read_at: extract)
+    _drop_early()
     yield
-    early = GxRecord._early
-    GxRecord._early = None
-    if early is not None:
-        early.__exit__(None, None, None)
+    _drop_early()
+
+
+def _drop_early() -> None:
+    with GxRecord.begin():  # the early one, if any, taken and stopped
+        pass
 
 
 def _pid_of(record: GxRecord) -> tuple[int, int]:
