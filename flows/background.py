@@ -94,12 +94,6 @@ class Worker(Generic[T]):
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)  # one sent meanwhile comes now
             theirs.close()
 
-    @classmethod
-    def take(cls, prepare: Callable[[], object]) -> Worker[Any]:
-        """The worker `start_early` forked for PREPARE in this process, or a new one."""
-        early = _EARLY.pop(prepare, None)
-        return early if early is not None else cls(prepare)
-
     def submit(self, call: Callable[..., T], *args: Any, start: bool = True) -> None:
         """Send the call and its arguments; with START false it waits for `start`, so its
         arguments can be handed over (and freed here) before the work should begin."""
@@ -154,15 +148,3 @@ class Worker(Generic[T]):
         trace: TracebackType | None,
     ) -> None:
         self.close()
-
-
-_EARLY: dict[Callable[[], object], Worker[Any]] = {}
-
-
-def start_early(prepare: Callable[[], object]) -> None:
-    """Fork the worker for PREPARE now, for the next `Worker.take(prepare)` of this process:
-    the command starts GX's before Prefect's temporary server, which takes seconds to start,
-    so GX is imported by the time a small extract is read. An early worker nobody takes ends
-    with the process (it is daemonic)."""
-    if prepare not in _EARLY:
-        _EARLY[prepare] = Worker(prepare)

@@ -37,7 +37,6 @@ from prefect.utilities.annotations import BaseAnnotation
 
 from csreview.periods import Period
 from csreview.settings import Settings
-from flows.background import Worker
 
 R = TypeVar("R")
 CACHE = "_cache"
@@ -67,6 +66,11 @@ class _FixedKey(CachePolicy):
 
     def compute_key(self, *args: Any, **kwargs: Any) -> str | None:
         return self.key
+
+
+class NotAnInput:
+    """Base of a step's argument that says how the step runs (a process working beside the
+    flow), not what its result is computed from: it is no part of the step's key."""
 
 
 @cache
@@ -169,8 +173,8 @@ class StepCache:
         made = self._made_by.get(id(value))
         if made is not None and made[0]() is value:
             return made[1]
-        if isinstance(value, Worker):
-            return "worker"  # how a step runs, not what it is computed from
+        if isinstance(value, NotAnInput):
+            return type(value).__name__
         return digest(value)
 
     def key(self, step: str, args: tuple[Any, ...]) -> str:

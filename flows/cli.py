@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 from csreview.periods import (
     CADENCES,
@@ -28,6 +28,9 @@ from csreview.periods import (
 from csreview.settings import LANGUAGES, ConfigError, Settings
 from flows.faults import DISK_FAULTS, one_line
 from flows.preflight import RunRequest, UserError, check_tenant, preflight, settings_for
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import State
 
 EXIT_OK: Final = 0
 EXIT_BUG: Final = 1
@@ -51,7 +54,16 @@ def _parser() -> argparse.ArgumentParser:
         prog="csreview", description="Service-quality reviews of a contact centre."
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    _review_commands(commands)
+    _service_commands(commands)
+    from flows.actions import add_parser
 
+    add_parser(commands)
+    return parser
+
+
+def _review_commands(commands: Any) -> None:
+    """`demo`, `run` and `backfill`: the commands that review periods."""
     demo = commands.add_parser(
         "demo", help="generate the demo contact centre and review its latest complete month"
     )
@@ -89,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     backfill.add_argument("--from", dest="first", required=True)
     backfill.add_argument("--to", dest="last", required=True)
 
+
+def _service_commands(commands: Any) -> None:
+    """`audit`, `serve` and `watch`: the commands around the reviews."""
     audit = commands.add_parser(
         "audit", help="list runs and their validation outcome; verify a published folder"
     )
@@ -119,10 +134,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     watch.add_argument("--config", type=Path, default=None)
     watch.add_argument("--once", action="store_true", help="look once, then exit")
-    from flows.actions import add_parser
-
-    add_parser(commands)
-    return parser
 
 
 # ---------------------------------------------------------------- logging
@@ -176,17 +187,12 @@ def _trace_words(handler: RunLog) -> str:
 
 def _review(request: RunRequest) -> tuple[int, str]:
     """Run the review flow for one period; returns the exit code and one line to show."""
-    from prefect.client.schemas.objects import State
-
-    from flows.background import start_early
-    from flows.faults import ValidationBlockedError
     from flows.review import review
+    from flows.runner import get_ready
     from flows.server import start_temporary_server
-    from tasks.extract import SourceError
-    from tasks.publish import ReissueError, cadence_dir, new_run_id
-    from tasks.validate import prepare_gx
+    from tasks.publish import cadence_dir, new_run_id
 
-    start_early(prepare_gx)  # GX imports on the other core while Prefect's server starts
+    get_ready()  # what takes seconds to get ready does, while Prefect's server starts
 
     run_id = new_run_id(request.period, datetime.now(UTC))
     run_dir = cadence_dir(request.out, request.tenant, request.cadence) / "_runs" / run_id
@@ -222,6 +228,17 @@ def _review(request: RunRequest) -> tuple[int, str]:
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
+    return _outcome(request, state, result, handler, run_dir)
+
+
+def _outcome(
+    request: RunRequest, state: State | None, result: Any, handler: RunLog, run_dir: Path
+) -> tuple[int, str]:
+    """The exit code and line of a review run that ended in STATE with RESULT."""
+    from flows.faults import ValidationBlockedError
+    from tasks.extract import SourceError
+    from tasks.publish import ReissueError
+
     if isinstance(result, ValidationBlockedError):
         return (
             EXIT_BLOCKED,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from flows.background import BackgroundError, Worker, start_early
+from flows.background import BackgroundError, Worker
 
 READY: dict[str, int] = {}
 
@@ -136,15 +136,3 @@ def test_a_daemonic_process_runs_the_call_itself() -> None:
     ran_in, daemon_pid = ours.recv()
     daemon.join(10)
     assert ran_in == daemon_pid
-
-
-def test_a_worker_started_early_is_taken_once_then_a_new_one_is_forked() -> None:
-    start_early(_get_ready)
-    start_early(_get_ready)  # one early worker a preparation
-    with Worker.take(_get_ready) as early:
-        early.submit(_rows_and_readiness, pd.DataFrame({"x": [1]}))
-        _, early_pid, ready_in = early.result()
-    with Worker.take(_get_ready) as later:
-        later.submit(_rows_and_readiness, pd.DataFrame({"x": [1]}))
-        _, later_pid, _ = later.result()
-    assert ready_in == early_pid != later_pid != os.getpid()

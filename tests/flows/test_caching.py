@@ -88,12 +88,15 @@ def test_the_cache_does_not_keep_what_the_flow_dropped() -> None:
     assert cache.token(pair) == "k2"
 
 
-def test_the_worker_a_step_runs_on_is_not_part_of_its_key() -> None:
-    from flows.background import Worker
+class _Beside(caching.NotAnInput):
+    """A process a step runs on, as GX's record is."""
 
+
+def test_what_says_how_a_step_runs_is_not_part_of_its_key() -> None:
     cache = caching.StepCache(None)
-    with Worker[None](lambda: None) as one, Worker[None](lambda: None) as two:
-        assert cache.key("validate", (FRAME, one)) == cache.key("validate", (FRAME, two))
+    one, two = _Beside(), _Beside()
+    assert cache.key("gx-record", (FRAME, one)) == cache.key("gx-record", (FRAME, two))
+    assert cache.key("gx-record", (FRAME, one)) != cache.key("gx-record", (FRAME.head(1), one))
 
 
 def test_results_pickle_without_base64() -> None:

@@ -1,0 +1,109 @@
+"""The review's documents: its tables, and the review in each of the settings' languages
+as HTML and PDF (the tables the PDF carries made safe to open in a spreadsheet).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
+
+from csreview.settings import Language
+from flows import faults
+from flows.analysis import Findings
+from flows.runner import Review, StepRunner
+from tasks import deliver as deliver_step
+from tasks import publish as publish_step
+from tasks import render as render_step
+from tasks import themes as themes_step
+from tasks.root_cause import RootCause
+from tasks.validate import Validation
+
+
+@task(name="render", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
+def render_task(
+    context: dict[str, Any], cadence: str, language: Language, attachments: dict[str, bytes]
+) -> tuple[str, bytes]:
+    html = render_step.render_html(context, cadence, language)
+    return html, render_step.render_pdf(html, attachments)
+
+
+def render(run: StepRunner, found: Findings, validation: Validation) -> dict[str, bytes]:
+    """The review's files by name: the contract's tables, then each language's review."""
+    with render_step.no_garbage_collection():
+        tables = publish_step.review_tables(
+            found.kpis, found.drafted.worded[run.review.settings.language], found.scorecard.agents
+        )
+        # the PDF's copies of the tables open in a spreadsheet: formula-like cells neutralised
+        attachments = {
+            n: deliver_step.spreadsheet_safe(tables[n]) for n in publish_step.ATTACHED_TO_PDF
+        }
+        return tables | _reviews(run, found, validation, attachments)
+
+
+def _reviews(
+    run: StepRunner, found: Findings, validation: Validation, attachments: dict[str, bytes]
+) -> dict[str, bytes]:
+    """The review in the settings' language (`review.*`), then in each extra one."""
+    settings = run.review.settings
+    documents: dict[str, bytes] = {}
+    for language in (settings.language, *settings.extra_languages):
+        root_cause = found.drafted.worded[language]
+        context = _context(run.review, found, validation, root_cause, language)
+        html, pdf = render_task(  # quoted: Prefect need not walk the large context
+            quote(context),
+            run.review.period.cadence,
+            language,
+            quote(attachments),
+            return_state=False,
+        )
+        name = "review" if language == settings.language else f"review.{language}"
+        documents |= {f"{name}.html": html.encode("utf-8"), f"{name}.pdf": pdf}
+    return documents
+
+
+def _context(
+    review: Review,
+    found: Findings,
+    validation: Validation,
+    root_cause: RootCause,
+    language: Language,
+) -> dict[str, Any]:
+    """Everything the templates show, in LANGUAGE."""
+    return render_step.build_context(
+        meta=report_meta(review, found.facts.fcr_provisional),
+        period=review.period,
+        zone_name=review.settings.timezone,
+        kpis=found.kpis,
+        satisfaction=found.satisfaction,
+        root_cause=root_cause,
+        validation=validation,
+        language=language,
+        min_sample=review.settings.min_sample,
+        comparisons=found.compared.comparisons,
+        themes=found.themes,
+        theme_labels=themes_step.theme_labels(review.themes),
+        calibration=found.calibration,
+        staffing=found.staffing,
+        scorecard=found.scorecard,
+        trend=found.compared.trend,
+        crisis=found.drafted.crisis,
+        months=found.compared.months,
+        effectiveness=found.drafted.effectiveness,
+    )
+
+
+def report_meta(review: Review, fcr_provisional: bool) -> dict[str, Any]:
+    """The run as the review's cover and footer name it."""
+    return {
+        "tenant": review.tenant or "—",
+        "run_id": review.plan.run_id,
+        "reissue": review.plan.reissue,
+        "reason": review.reason or "",
+        "generated_at": review.started,
+        "fcr_provisional": fcr_provisional,
+        "version": publish_step.versions()["csreview"],
+    }

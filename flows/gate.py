@@ -1,0 +1,102 @@
+"""The review's gate: the period's rows read, checked by the rules (and by GX, beside the
+review), the auditors' evidence written; a blocking failure stops the run there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from csreview.periods import Period
+from csreview.settings import Language, Settings
+from flows import caching, faults
+from flows.faults import ValidationBlockedError
+from flows.manifest import Manifest
+from flows.publication import record_task, rules
+from flows.runner import StepRunner
+from tasks import publish as publish_step
+from tasks import render as render_step
+from tasks import validate as validate_step
+from tasks.extract import Extract, extract_period
+from tasks.validate import Validation
+
+
+@task(
+    name="extract",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+@faults.quiet
+def extract_task(source: str, period: Period, settings: Settings) -> Extract:
+    return extract_period(source, period, settings.zone, datetime.now(settings.zone))
+
+
+def extract(run: StepRunner) -> Extract:
+    """The period's rows as read from the source (never reused: the source may have been
+    corrected since an earlier attempt)."""
+    review = run.review
+    return extract_task(review.source, review.period, review.settings)
+
+
+@task(name="validate", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
+def validate_task(extract: Extract, settings: Settings) -> Validation:
+    """The gate: every rule as a pandas mask picks the rows used and quarantined, and says
+    what blocks the run."""
+    return validate_step.check_rules(extract, settings)
+
+
+def validate(run: StepRunner, extract: Extract, manifest: Manifest) -> Validation:
+    """The rows the rules let through, keyed in the step cache by the fingerprints of the
+    rows read; GX is handed what the gate saw. A blocked run's evidence is written now,
+    with GX's record beside the rules: nothing else is computed."""
+    fingerprints = publish_step.input_fingerprints(extract.raw)
+    run.made_from(extract, caching.digest(fingerprints))
+    checked = run.cached(validate_task, extract, run.review.settings)
+    run.hand_to_gx(extract, checked)
+    manifest.note_inputs(extract, checked, fingerprints)
+    return evidence(run, checked, manifest) if checked.blocked else checked
+
+
+@task(name="evidence", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
+def evidence_task(
+    run_dir: Path,
+    validation: Validation,
+    fingerprints: dict[str, str],
+    run: dict[str, Any],
+    language: Language,
+) -> dict[str, str]:
+    context = render_step.build_validation_context(validation, run, fingerprints, language)
+    report = render_step.render_validation_report(context, language)
+    return publish_step.write_evidence(run_dir, validation, report)
+
+
+def evidence(run: StepRunner, checked: Validation, manifest: Manifest) -> Validation:
+    """The gate's rules with GX's record beside them, and the auditors' evidence written
+    from them into the run folder."""
+    validation = run.with_gx(checked)
+    manifest.evidence = evidence_task(
+        run.review.plan.run_dir,
+        validation,
+        manifest.fingerprints,
+        manifest.audit_header(),
+        run.review.settings.language,
+    )
+    return validation
+
+
+def stop_blocked(run: StepRunner, manifest: Manifest, validation: Validation) -> NoReturn:
+    """Record the blocked run (its manifest, the store's row) and stop it."""
+    manifest.status = "blocked"
+    blocked = manifest.record() | run.stages.record()
+    publish_step.write_manifest(run.review.plan.run_dir, blocked)
+    record_task(run.review.store_url, blocked, rules(validation))
+    run.finished()
+    raise ValidationBlockedError("; ".join(validation.blocking))

@@ -1,0 +1,80 @@
+"""GX's record of the validation: the rules checked again by Great Expectations, on the
+machine's other core.
+
+GX takes seconds to import and to build its suites, and seconds more to check a million
+rows: a forked worker (`flows/background.py`) imports GX and builds the suites while the
+source is read, is handed the rows the gate saw, and checks them while the review drafts
+its analysis. Begun early (before Prefect's temporary server starts), GX is imported by the
+time a small extract is read.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import ClassVar
+
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from csreview.settings import Settings
+from flows import faults
+from flows.background import Worker
+from flows.caching import NotAnInput
+from tasks.extract import Extract
+from tasks.validate import GxRun, Validation, gx_inputs, prepare_gx, run_suites
+
+
+class GxRecord(NotAnInput):
+    """One review's GX record: `begin` forks the worker, `check` hands it the gate's rows
+    (held until `start`), `result` waits for the record. Leaving it stops the worker."""
+
+    _early: ClassVar[GxRecord | None] = None
+
+    def __init__(self) -> None:
+        self._worker: Worker[GxRun] = Worker(prepare_gx)
+
+    @classmethod
+    def begin_early(cls) -> None:
+        """Fork the worker now, for the next review of this process: a command starts it
+        before Prefect's temporary server, which takes seconds to start. An early worker no
+        review takes ends with the process (it is daemonic)."""
+        if cls._early is None:
+            cls._early = cls()
+
+    @classmethod
+    def begin(cls) -> GxRecord:
+        """The record begun early in this process (taken once), or a new one."""
+        early, cls._early = cls._early, None
+        return early if early is not None else cls()
+
+    def check(self, extract: Extract, settings: Settings, read_at: pd.Timestamp | None) -> None:
+        """Hand over what the gate saw, at the gate's clock (one kept from an earlier attempt
+        has its own), so that the extract can go; the check waits for `start`."""
+        self._worker.submit(run_suites, gx_inputs(extract, settings, read_at), start=False)
+
+    def start(self) -> None:
+        """Let the check run beside the review's next steps."""
+        self._worker.start()
+
+    def result(self) -> GxRun:
+        return self._worker.result()
+
+    def __enter__(self) -> GxRecord:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._worker.close()
+
+
+@task(name="gx-record", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
+def gx_record_task(validation: Validation, gx: GxRecord) -> GxRun:
+    """GX's record of the rules, made by GX's worker on the rows the gate (VALIDATION, which
+    keys the record in the step cache) saw, at its clock."""
+    return gx.result()
