@@ -183,8 +183,8 @@ def surveys(
     run: StepRunner, checked: Validation, facts: Facts
 ) -> tuple[Satisfaction, pd.DataFrame]:
     """Customer satisfaction and the themes of the verbatims."""
-    themes = run.cached(themes_task, checked, facts, run.review.themes)
-    return run.cached(surveys_task, checked, facts), themes
+    satisfaction = run.cached(surveys_task, checked, facts)
+    return satisfaction, run.cached(themes_task, checked, facts, run.review.themes)
 
 
 @task(name="calibration", cache_policy=NO_CACHE, persist_result=False)
