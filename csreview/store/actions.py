@@ -32,7 +32,9 @@ def record_drafts(
     drafts: Sequence[Mapping[str, Any]],
 ) -> None:
     """Store a run's drafts: new ones as proposed; a reissue refreshes the drafts of its
-    period that nobody has decided on yet, and never touches decided ones."""
+    period that nobody has decided on yet, and never touches decided ones. An action that
+    answers several problems is one draft: `problem_ranks` names them all (`1;2;4`), its
+    segment is its first problem's, the one follow-ups measure."""
     with session(url) as s:
         for draft in drafts:
             known = s.get(ActionRecord, draft["action_id"])
@@ -51,6 +53,7 @@ def record_drafts(
                     "due_date",
                 )
             }
+            fields["problem_ranks"] = draft.get("problem_ranks") or str(draft["problem_rank"])
             s.merge(
                 ActionRecord(
                     action_id=draft["action_id"],

@@ -116,7 +116,8 @@ class ActionRecord(Base):
     cadence: Mapped[str] = mapped_column(sa.String(20))
     opened_in: Mapped[str] = mapped_column(sa.String(20))
     run_id: Mapped[str] = mapped_column(sa.String(80))
-    problem_rank: Mapped[int]
+    problem_rank: Mapped[int]  # the first problem the action answers
+    problem_ranks: Mapped[str | None] = mapped_column(sa.String(200))  # all of them: `1;2;4`
     segment: Mapped[str] = mapped_column(sa.Text)
     action: Mapped[str] = mapped_column(sa.Text)
     kpi: Mapped[str] = mapped_column(sa.String(60))

@@ -79,3 +79,15 @@ def test_followups_of_a_quarter_are_the_latest_published_run_of_each_month(url: 
         {"action_id": "A1", "checked_in": "2026-08", "current": 0.72, "verdict": "too_early"},
         {"action_id": "A1", "checked_in": "2026-09", "current": 0.85, "verdict": "effective"},
     ]
+
+
+def test_an_action_answering_several_problems_is_approved_once_with_all_of_them(url: str) -> None:
+    merged = draft("A1") | {"problem_ranks": "1;2;4"}
+    record_drafts(url, "default", "monthly", "2026-10", "r1", [merged, draft("A2")])
+    decide(url, "A1", "approved", "Li Lei", {})
+    record_drafts(url, "default", "monthly", "2026-10", "r2", [merged | {"target": 0.9}])
+    (a1,) = approved_before(url, "default", "monthly", "2026-11")
+    assert (a1["action_id"], a1["problem_rank"], a1["problem_ranks"]) == ("A1", 1, "1;2;4")
+    assert (a1["segment"], a1["target"]) == ("hour_band=20-24", 0.8)  # decided: not refreshed
+    a2 = next(a for a in list_actions(url) if a["action_id"] == "A2")
+    assert a2["problem_ranks"] == "1"  # a draft without the column answers its problem_rank
