@@ -36,6 +36,14 @@ class Where:
 
 
 @dataclass(frozen=True)
+class Named:
+    """A segment as an action names it: hours as clock times ("20:00–24:00"), a category by
+    its name ("billing"), other values with their dimension ("tier junior")."""
+
+    segment: Segment
+
+
+@dataclass(frozen=True)
 class Message:
     """A msgid of the catalog and the values its placeholders take; without params (None)
     the translated text is shown as it is, never formatted."""
@@ -51,7 +59,7 @@ class Joined:
     parts: tuple[Text, ...]
 
 
-Value: TypeAlias = "int | float | str | Message | Joined | KpiName | KpiValue | Where"
+Value: TypeAlias = "int | float | str | Message | Joined | KpiName | KpiValue | Where | Named"
 Text: TypeAlias = "Message | Joined | str"  # a str is shown as it is (data, not words)
 
 

@@ -8,10 +8,8 @@ pairs — worded once per report language by `tasks.render.root_cause_words`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, Final
 
 import pandas as pd
@@ -21,10 +19,12 @@ from csreview.messages import Joined, KpiName, KpiValue, Message, Where, say
 from csreview.messages import mark as _n
 from csreview.periods import Period
 from csreview.settings import Settings
+from tasks.actions import ACTION_COLUMNS as ACTION_COLUMNS
+from tasks.actions import SCOPE, SEGMENT, draft_actions
 from tasks.fishbone.review_data import review_data
 from tasks.fishbone.runner import Hypothesis, fishbone_hypotheses, strongest
 from tasks.playbook import cause_template
-from tasks.problems import Problem, problem_list, segment_label
+from tasks.problems import Problem, problem_list
 
 PROBLEM_COLUMNS: Final = (
     "rank", "title", "segment", "kpi", "value", "baseline", "defects",
@@ -34,12 +34,7 @@ ROOT_CAUSE_COLUMNS: Final = (
     "problem_rank", "category", "hypothesis", "verified", "evidence",
     "verdict", "test", "hypothesis_id",
 )  # fmt: skip
-ACTION_COLUMNS: Final = (
-    "action_id", "problem_rank", "action", "kpi", "baseline", "target",
-    "owner_role", "due_date", "status",
-)  # fmt: skip
 WHY_COLUMNS: Final = ("problem_rank", "category", "step", "why", "because")
-SEGMENT: Final = "segment"  # kept with an action (not in actions.csv): what follow-ups measure
 FOLLOWUP_COLUMNS: Final = (
     "action_id",
     "opened_in",
@@ -54,7 +49,7 @@ FOLLOWUP_COLUMNS: Final = (
 TEXT_COLUMNS: Final = {  # per table: the columns holding message records, worded per language
     "problems": ("title",),
     "causes": ("hypothesis", "evidence", "test", "label"),
-    "actions": ("action", "owner_role", "resource", "risk"),
+    "actions": ("action", "owner_role", "resource", "risk", SCOPE),
     "whys": ("why", "because"),
 }
 SEGMENT_COLUMNS: Final = {"problems": ("segment",), "actions": (SEGMENT,)}  # (dimension, value)s
@@ -72,53 +67,6 @@ class RootCause:
     actions: pd.DataFrame
     followups: pd.DataFrame
     whys: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(WHY_COLUMNS)))
-
-
-# ---------------------------------------------------------------- actions
-def action_id(tenant: str, period: Period, problem: Problem, category: str) -> str:
-    """Stable across reissues of the same period: a digest of what the action is about."""
-    key = (
-        f"{tenant}|{period.cadence}|{period.label}|{problem.kpi}|{segment_label(problem.segment)}"
-        f"|{category}"
-    )
-    return "ACT-" + hashlib.sha256(key.encode()).hexdigest()[:10]
-
-
-def draft_actions(
-    problems: list[Problem],
-    causes: list[Hypothesis],
-    period: Period,
-    tenant: str,
-    settings: Settings,
-    playbook: Mapping[str, Any],
-) -> pd.DataFrame:
-    """One SMART draft per problem and category with a verified cause (its strongest one),
-    from the playbook: owner, target, due date; its texts are the playbook's msgids."""
-    by_rank = {p.rank: p for p in problems}
-    end = period.end(settings.zone).date()
-    rows = []
-    for cause in strongest(causes):
-        template = cause_template(playbook, cause)
-        if template is None:
-            continue
-        problem = by_rank[cause.problem_rank]
-        rows.append(
-            {
-                "action_id": action_id(tenant, period, problem, cause.category),
-                "problem_rank": problem.rank,
-                "action": Message(str(template["action"])),
-                "kpi": problem.kpi,
-                "baseline": problem.value,
-                "target": problem.target,
-                "owner_role": Message(str(template["owner_role"])),
-                "due_date": (end + timedelta(days=int(template["due_days"]))).isoformat(),
-                "status": "proposed",
-                SEGMENT: problem.segment,
-                "resource": Message(str(template.get("resource", ""))),
-                "risk": Message(str(template.get("risk", ""))),
-            }
-        )
-    return pd.DataFrame(rows, columns=[*ACTION_COLUMNS, SEGMENT, "resource", "risk"])
 
 
 # ---------------------------------------------------------------- 5 whys
@@ -238,7 +186,7 @@ def draft_root_cause(
     return RootCause(
         problems=problems_frame,
         causes=causes_frame,
-        actions=draft_actions(problems, causes, period, tenant, settings, playbook),
+        actions=draft_actions(problems, causes, period, tenant, settings, playbook, staffing),
         followups=pd.DataFrame(columns=list(FOLLOWUP_COLUMNS)),
         whys=five_whys(problems, causes, playbook),
     )

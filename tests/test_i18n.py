@@ -15,7 +15,9 @@ ROOT = Path(__file__).parents[1]
 
 
 KEYWORDS = {"_": None, "_n": None}
-PLAYBOOK_TEXTS = ("action", "owner_role", "why", "root", "resource", "risk")
+PLAYBOOK_TEXTS = (
+    "action", "owner_role", "why", "root", "resource", "risk", "sized_action", "sized_action_one",
+)  # fmt: skip
 
 
 def used_msgids() -> set[str]:
@@ -32,7 +34,7 @@ def used_msgids() -> set[str]:
     }
     playbook = tomllib.loads((ROOT / "csreview/config/playbook.toml").read_text("utf-8"))
     for action in playbook["actions"].values():
-        found |= {action[key] for key in PLAYBOOK_TEXTS}
+        found |= {action[key] for key in PLAYBOOK_TEXTS if key in action}
     for override in playbook["hypotheses"].values():
         found |= {override[key] for key in PLAYBOOK_TEXTS if key in override}
     return found | {k.label for k in KPIS}

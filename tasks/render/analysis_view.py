@@ -1,5 +1,6 @@
-"""The problem list, root-cause analysis and crisis level as a manager reads them: each
-problem's trend, fishbone, hypotheses with their evidence, and 5 whys.
+"""The problem list, root-cause analysis, improvement plan and crisis level as a manager reads
+them: each problem's trend, fishbone, hypotheses with their evidence, 5 whys and the causes it
+shares with other problems; each action once, with the problems it answers.
 
 Analysis hands over records; this is where they become sentences of one language."""
 
@@ -44,6 +45,51 @@ CAUSE_VERDICTS: Final = {
     "not_supported": ("✗", _n("not supported")),
     "not_testable": ("–", _n("not testable")),
 }
+
+
+def _ranks(action: Any) -> list[int]:
+    return [int(r) for r in str(action["problem_ranks"]).split(";")]
+
+
+def shared_causes(rank: int, actions: pd.DataFrame, f: Formatter) -> list[str]:
+    """What a problem shares with others: for each action that answers it and other problems
+    too (the same verified cause on the same segment), one line naming them."""
+    lines = []
+    for _, a in actions.iterrows():
+        ranks = _ranks(a)
+        if rank not in ranks or len(ranks) < 2:
+            continue
+        others = [r for r in ranks if r != rank]
+        msgid = (
+            _n("Shares its verified {category} cause in {segment} with problem {others}: one action answers both ({action_id}).")
+            if len(others) == 1
+            else _n("Shares its verified {category} cause in {segment} with problems {others}: one action answers them all ({action_id}).")
+        )  # fmt: skip
+        lines.append(
+            f._(msgid).format(
+                category=f._(FISHBONE_LABELS[str(a["category"])]),
+                segment=display_text(a["scope"]),
+                others=", ".join(str(r) for r in others),
+                action_id=a["action_id"],
+            )
+        )
+    return lines
+
+
+def action_rows(root_cause: RootCause, f: Formatter) -> list[dict[str, Any]]:
+    """The improvement plan: each action once, with every problem it answers."""
+    return [
+        {
+            **{str(column): value for column, value in a.items()},
+            **{key: display_text(a[key], SENTENCE_CHARS) for key in ("action", "resource", "risk")},
+            "ranks": ", ".join(str(r) for r in _ranks(a)),
+            "kpi": f.label(str(a["kpi"])),
+            "baseline": f.kpi_value(str(a["kpi"]), float(a["baseline"])),
+            "target": f.kpi_value(str(a["kpi"]), float(a["target"])),
+            "status": f._(str(a["status"])),
+        }
+        for _, a in root_cause.actions.iterrows()
+    ]
 
 
 def _problem_trend(p: Any, previous: Period, f: Formatter) -> dict[str, Any]:
@@ -100,6 +146,7 @@ def problem_pages(root_cause: RootCause, period: Period, f: Formatter) -> list[d
             {
                 "fishbone": _fishbone(p, causes, f),
                 "rank": int(p["rank"]),
+                "shared": shared_causes(int(p["rank"]), root_cause.actions, f),
                 "title": display_text(p["title"], TEXT_CHARS),
                 "baseline": f.kpi_value(str(p["kpi"]), float(p["baseline"])),
                 "defects": f.number(p["defects"], 0),

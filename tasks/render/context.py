@@ -24,8 +24,13 @@ from tasks import kpis as k
 from tasks import scorecard as sc
 from tasks import staffing as st
 from tasks.crisis import Crisis
-from tasks.render.analysis_view import crisis_view, hypothesis_tests, problem_pages
-from tasks.render.formatting import CADENCE_TITLES, SENTENCE_CHARS, Formatter, kpi_row, svg_uri
+from tasks.render.analysis_view import (
+    action_rows,
+    crisis_view,
+    hypothesis_tests,
+    problem_pages,
+)
+from tasks.render.formatting import CADENCE_TITLES, Formatter, kpi_row, svg_uri
 from tasks.render.kpi_view import (
     BREAKDOWN_DIMENSIONS,
     COMPARISON_LABELS,
@@ -105,17 +110,7 @@ def build_context(
         ("definitions", f._("Appendix: KPI definitions")),
     ]
     problems = problem_pages(root_cause, period, f)
-    actions = [
-        {
-            **a.to_dict(),
-            **{key: display_text(a[key], SENTENCE_CHARS) for key in ("action", "resource", "risk")},
-            "kpi": f.label(str(a["kpi"])),
-            "baseline": f.kpi_value(str(a["kpi"]), float(a["baseline"])),
-            "target": f.kpi_value(str(a["kpi"]), float(a["target"])),
-            "status": f._(str(a["status"])),
-        }
-        for _, a in root_cause.actions.iterrows()
-    ]
+    actions = action_rows(root_cause, f)
     followups = [
         {
             **r.to_dict(),

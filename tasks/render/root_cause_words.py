@@ -11,7 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from csreview.messages import Joined, KpiName, KpiValue, Message, Text, Value, Where
+from csreview import facts as fa
+from csreview import schema as s
+from csreview.messages import Joined, KpiName, KpiValue, Message, Named, Segment, Text, Value, Where
 from csreview.settings import Language
 from tasks.problems import segment_label
 from tasks.render.analysis_view import segment_words
@@ -29,10 +31,30 @@ def _value(value: Value, f: Formatter) -> Any:
     return word(value, f)
 
 
-def word(text: Text | KpiName | KpiValue | Where, f: Formatter) -> str:
+def hours_words(band: str) -> str:
+    """A time band as clock times: `20-24` → "20:00–24:00" (a value of another form as it is)."""
+    start, _, end = band.partition("-")
+    return f"{start}:00–{end}:00" if start.isdigit() and end.isdigit() else band
+
+
+def named_words(segment: Segment, f: Formatter) -> str:
+    """A segment as an action names it: "20:00–24:00", "billing", "tier junior"; the whole
+    centre when it is empty."""
+    parts = [
+        hours_words(v)
+        if d == fa.HOUR_BAND
+        else f.segment(d, v)
+        if d == s.CATEGORY
+        else f"{f._(fa.DIMENSION_LABELS[d])} {f.segment(d, v)}"
+        for d, v in segment
+    ]
+    return ", ".join(parts) or f._("the whole centre")
+
+
+def word(text: Text | KpiName | KpiValue | Where | Named, f: Formatter) -> str:
     """A record in the formatter's language: a message translated and filled in, joined
-    texts one after the other, a KPI's name or value, a segment as a reader says it; a
-    string is data and shown as it is."""
+    texts one after the other, a KPI's name or value, a segment as a reader says it (or as
+    an action names it); a string is data and shown as it is."""
     if isinstance(text, str):
         return text
     if isinstance(text, Message):
@@ -46,6 +68,8 @@ def word(text: Text | KpiName | KpiValue | Where, f: Formatter) -> str:
         return f.label(text.kpi)
     if isinstance(text, KpiValue):
         return f.kpi_value(text.kpi, text.value)
+    if isinstance(text, Named):
+        return named_words(text.segment, f)
     return segment_words(text.segment, f)
 
 

@@ -375,7 +375,9 @@ def test_pdca_loop_follows_up_approved_actions_and_the_quarter_reviews_them(
     with (tmp_path / "monthly/2026-07/actions.csv").open(encoding="utf-8") as handle:
         drafted = list(csv.DictReader(handle))
     assert drafted, "the planted evening problem must yield at least one action"
-    chosen = drafted[0]
+    assert len({a["action"] for a in drafted}) == len(drafted)  # one action per cause
+    chosen = drafted[0]  # the evening rota: one action for every problem of the band
+    assert ";" in chosen["problem_ranks"] and chosen["problem_rank"] == "1"
     capsys.readouterr()
     assert main(["actions", "--out", str(tmp_path), "--status", "proposed"]) == 0
     assert chosen["action_id"] in capsys.readouterr().out

@@ -108,3 +108,19 @@ def test_a_quarter_without_actions_has_no_share() -> None:
     assert review.actions.empty and review.checks.empty
     summary = pdca.summarise_effectiveness(review.actions)
     assert sum(summary.counts.values()) == 0 and math.isnan(summary.share_effective)
+
+
+def test_an_action_answering_several_problems_is_followed_up_on_its_first() -> None:
+    """A merged action is measured once: its KPI in its first problem's segment."""
+    settings = load_settings()
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
+    approved = {
+        "action_id": "A1", "opened_in": "2026-09", "problem_rank": 1, "problem_ranks": "1;2;4",
+        "segment": "channel=phone", "kpi": "service_level", "baseline": 0.2, "target": 0.6,
+        "due_date": "2026-12-30",
+    }  # fmt: skip
+    table = pdca.follow_up([approved], facts, settings, date(2026, 11, 1))
+    assert table.to_dict("records") == [
+        {"action_id": "A1", "opened_in": "2026-09", "kpi": "service_level", "baseline": 0.2,
+         "target": 0.6, "current": 2 / 3, "verdict": "effective"}
+    ]  # fmt: skip

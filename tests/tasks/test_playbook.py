@@ -27,6 +27,6 @@ def test_a_hypothesis_words_its_own_action_and_keeps_the_rest_of_its_category() 
     template = pb.cause_template(playbook, hypothesis("measurement", "data_quality", "verified", 1))
     assert template is not None
     assert template["owner_role"] == "data engineer"
-    assert template["action"].startswith("Trace the segment's rejected rows")
+    assert template["action"].startswith("Trace the rejected rows in {segment}")
     plain = pb.cause_template(playbook, hypothesis("measurement", "survey_response", "verified", 1))
     assert plain == playbook["actions"]["measurement"]

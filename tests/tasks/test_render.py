@@ -174,10 +174,11 @@ def test_effectiveness_page() -> None:
 
 def test_effectiveness_page_words_a_playbook_action_in_the_report_language() -> None:
     roster = "Roster more agents in the hours of the problem segment so that staffing follows the arrival pattern"  # fmt: skip
+    drafted = "Roster more agents for billing so that staffing follows the arrival pattern"
     actions = [
         {"action_id": a, "cadence": "monthly", "opened_in": "2026-07", "action": text,
          "kpi": "fcr", "segment": "category=billing", "baseline": 0.6, "target": 0.7}
-        for a, text in (("A1", roster), ("A2", "call back every billing complaint"))
+        for a, text in (("A1", roster), ("A2", "call back every billing complaint"), ("A3", drafted))
     ]  # fmt: skip
     review = pdca.effectiveness_review(
         actions, [], pd.DataFrame(columns=["action_id"]), ["2026-07"]
@@ -187,6 +188,7 @@ def test_effectiveness_page_words_a_playbook_action_in_the_report_language() -> 
     assert [row["action"] for row in page["rows"]] == [
         "在问题时段增加排班坐席，使人力配置与来电规律相匹配",
         "call back every billing complaint",  # a manager's own wording stays as written
+        drafted,  # one naming its segment stays in the language it was drafted in
     ]
     assert page["rows"][0]["verdict_label"] == "尚未测量"
 

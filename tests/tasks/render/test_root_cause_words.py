@@ -4,10 +4,20 @@ cause worded in each language without being drafted again."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from csreview import facts as f
 from csreview import schema as s
-from csreview.messages import Joined, KpiName, KpiValue, Message, Where, quotes_number, say
+from csreview.messages import (
+    Joined,
+    KpiName,
+    KpiValue,
+    Message,
+    Named,
+    Where,
+    quotes_number,
+    say,
+)
 from tasks import root_cause as rc
 from tasks.problems import Problem
 from tasks.render import Formatter
@@ -40,6 +50,30 @@ def test_kpis_segments_and_nested_messages_are_worded_in_the_language() -> None:
     assert word(Where(()), EN) == "all contacts"
 
 
+@pytest.mark.parametrize(
+    ("segment", "english", "chinese"),
+    [
+        (((f.HOUR_BAND, "20-24"),), "20:00–24:00", "20:00–24:00"),
+        (((s.CATEGORY, "billing"),), "billing", "billing"),
+        (((s.TIER, "junior"), (f.HOUR_BAND, "00-08")), "tier junior, 00:00–08:00", "层级 初级, 00:00–08:00"),
+        ((), "the whole centre", "全中心"),
+    ],
+)  # fmt: skip
+def test_an_action_names_hours_as_clock_times_and_a_category_by_its_name(
+    segment: tuple[tuple[str, str], ...], english: str, chinese: str
+) -> None:
+    action = say(
+        "Fix routing in {segment} so that contacts reach an agent who can resolve them without transfer",
+        segment=Named(segment),
+    )
+    assert (
+        word(action, EN)
+        == f"Fix routing in {english} so that contacts reach an agent who can resolve them without transfer"
+    )
+    assert word(Named(segment), ZH) == chinese
+    assert chinese in word(action, ZH)
+
+
 def test_a_message_without_values_is_never_formatted_and_joined_texts_follow_each_other() -> None:
     assert word(Message("{not a placeholder}"), EN) == "{not a placeholder}"
     joined = Joined((Message("customer contacts"), " (", say("{n} rows", n=3), ")"))
@@ -69,7 +103,8 @@ def drafted() -> rc.RootCause:
     )
     actions = pd.DataFrame(
         [{"action": Message("customer contacts"), "owner_role": Message("surveys"),
-          "resource": Message("surveys"), "risk": Message("surveys"), rc.SEGMENT: EVENING_CHAT}]
+          "resource": Message("surveys"), "risk": Message("surveys"), rc.SEGMENT: EVENING_CHAT,
+          rc.SCOPE: Named(EVENING_CHAT[:1])}]
     )  # fmt: skip
     causes = pd.DataFrame(columns=[*rc.ROOT_CAUSE_COLUMNS, "label"])
     followups = pd.DataFrame(columns=list(rc.FOLLOWUP_COLUMNS))
@@ -87,5 +122,6 @@ def test_one_draft_is_worded_in_each_language_and_left_as_it_was() -> None:
     assert chinese.problems["title"][0].startswith("时段 20-24")
     assert english.whys["why"].tolist() == ["Why does that happen?"]
     assert chinese.actions["action"].tolist() == ["客户接触"]
+    assert english.actions[rc.SCOPE].tolist() == ["20:00–24:00"]
     assert draft.problems["segment"].tolist() == [EVENING_CHAT]  # the draft is not changed
     assert isinstance(draft.whys["because"][0], Message)
