@@ -23,6 +23,7 @@ from csreview.store import list_runs
 from flows.cli import main
 from tasks.deliver import spreadsheet_safe
 from tests.conftest import ZONE
+from tests.tasks.render.page_fit import words_past_the_margin
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 SEPTEMBER = Period("monthly", 2026, 9)
@@ -406,8 +407,15 @@ def test_pdca_loop_follows_up_approved_actions_and_the_quarter_reviews_them(
     assert followed[0]["verdict"] == "effective" or followed[0]["verdict"] not in text
 
     # ---- the quarter
-    assert review(centre[1], tmp_path, cadence="quarterly", period="2026-Q3") == 0
+    both = tmp_path / "both-languages.toml"
+    both.write_text('language = "en"\nextra_languages = ["zh-CN"]\n', encoding="utf-8")
+    quarter = review(
+        centre[1], tmp_path, "--config", str(both), cadence="quarterly", period="2026-Q3"
+    )
+    assert quarter == 0
     folder = tmp_path / "quarterly/2026-Q3"
+    for name in ("review.pdf", "review.zh-CN.pdf"):  # no text past the page's edge
+        assert words_past_the_margin(folder / name) == [], name
     kpis = pd.read_csv(folder / "kpis.csv")
     overall = kpis[kpis.dimension == "all"].set_index("kpi")["value"]
     expected = independent_kpis(centre[0]["contacts"], "2026-07-01", "2026-10-01")

@@ -27,6 +27,7 @@ from csreview.demo import DemoSpec, PlantedProblem, generate, to_database
 from csreview.messy_export import plant_bad_rows
 from flows.cli import main
 from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE
+from tests.tasks.render.page_fit import words_past_the_margin
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
@@ -169,6 +170,8 @@ def test_published_outputs_equal_the_golden_files(
 
     published = out / "monthly" / OCTOBER.label
     check_languages(published, primary)
+    for name in documents(published, primary).values():  # no text past the page's edge
+        assert words_past_the_margin(published / f"{name}.pdf") == [], f"{centre}/{name}.pdf"
     got = outputs(published, primary)
     folder = GOLDEN / centre
     if UPDATE:

@@ -127,15 +127,51 @@ def reviews(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Pat
 
 @pytest.mark.usefixtures("prefect_server")
 def test_review_html_renders_offline_in_both_languages(
-    reviews: dict[str, Path], browser: Any
+    reviews: dict[str, Path], browser: Any, tmp_path: Path
 ) -> None:
+    shots = tmp_path / "screenshots"
     for lang, heading in (("en", "Problem list"), ("zh-CN", "服务质量问题清单")):
         page, refused = open_offline(browser, reviews[lang] / "review.html")
         assert refused == []
         assert page.evaluate("document.documentElement.lang") == lang
         assert heading in page.locator("h2").all_inner_texts()
         assert page.evaluate("document.scripts.length") == 0
+        reads_on_a_screen(page, shots / lang)
         page.close()
         report, refused = open_offline(browser, reviews[lang] / "validation" / "report.html")
         assert refused == [] and report.locator("tr.fail").count() >= 20
         report.close()
+
+
+SCREENS = {"desktop": (1280, 800), "phone": (390, 844)}
+OVERFLOW = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+DEAD_LINKS = """[...document.querySelectorAll('.toc a')]
+    .filter(a => !document.getElementById(a.getAttribute('href').slice(1)))
+    .map(a => a.getAttribute('href'))"""
+UNBOXED_TABLES = """[...document.querySelectorAll('table')]
+    .filter(t => !t.parentElement.classList.contains('table-box')
+                 || getComputedStyle(t.parentElement).overflowX !== 'auto').length"""
+
+
+def reads_on_a_screen(page: Any, shots: Path) -> None:
+    """review.html on a desktop and a phone screen: nothing wider than the window (wide tables
+    scroll in their own box), no blank page-sized gaps, a contents list whose every entry
+    links to its section; screenshots of both kept in `shots`."""
+    shots.mkdir(parents=True)
+    assert page.evaluate("matchMedia('screen').matches")
+    assert page.evaluate(DEAD_LINKS) == []
+    assert page.locator(".toc a").count() >= 10
+    assert page.evaluate(UNBOXED_TABLES) == 0
+    for name, (width, height) in SCREENS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        assert page.evaluate(OVERFLOW), f"wider than a {width} px screen"
+        body = page.evaluate("getComputedStyle(document.body).maxWidth")
+        assert body != "none"  # a readable column, not the whole window
+        cover = page.locator(".cover").bounding_box()
+        assert cover is not None and cover["height"] < height  # no A4-high cover page
+        breaks = (
+            "[...document.querySelectorAll('section')].map(s => getComputedStyle(s).breakBefore)"
+        )
+        assert set(page.evaluate(breaks)) == {"auto"}  # page breaks are print's only
+        page.screenshot(path=str(shots / f"{name}.png"), full_page=False)
+        page.screenshot(path=str(shots / f"{name}-full.png"), full_page=True)
