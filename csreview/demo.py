@@ -122,6 +122,10 @@ def generate(spec: DemoSpec, now: datetime | None = None) -> dict[str, pd.DataFr
     contacts = _contacts(rng, spec.contacts_per_day, days, stop, agents, shifts, spec.problem)
     qa = _qa_evaluations(rng, contacts, agents, stop)
     surveys = _surveys(rng, contacts, stop)
+    contacts = _as_of(contacts, pd.Timestamp(stop))  # after the draws: the same seed, same data
+    kept = contacts[s.CONTACT_ID]
+    qa = qa[qa[s.CONTACT_ID].isin(kept)].reset_index(drop=True)
+    surveys = surveys[surveys[s.CONTACT_ID].isin(kept)].reset_index(drop=True)
     return {
         s.AGENTS.name: agents,
         s.CONTACTS.name: contacts,
@@ -302,6 +306,22 @@ def _contacts(
         .sort_values([s.CREATED_AT, s.CONTACT_ID])
         .reset_index(drop=True)
     )
+
+
+def _as_of(contacts: pd.DataFrame, stop: pd.Timestamp) -> pd.DataFrame:
+    """The contacts as an export taken at `stop` shows them: none created at or after it, and
+    nothing closed after it (a contact handled past it is still open; a caller who would give
+    up past it is still waiting). Why: the last day is generated whole, and a review run at
+    `stop` would quarantine every contact of the rest of that day as created in the future."""
+    kept = contacts[contacts[s.CREATED_AT] < stop]
+    late = kept[s.CLOSED_AT] > stop
+    waiting = late & kept[s.ABANDONED].astype(bool)
+    return kept.assign(
+        **{
+            s.CLOSED_AT: kept[s.CLOSED_AT].mask(late),
+            s.ABANDONED: kept[s.ABANDONED].mask(waiting, False),
+        }
+    ).reset_index(drop=True)
 
 
 def _weak_agents(agents: pd.DataFrame) -> tuple[str, ...]:

@@ -66,13 +66,7 @@ RULES: tuple[Rule, ...] = (
         "abandoned contact has agent_id",
         IsNull(s.AGENT_ID, when=ABANDONED),
     ),
-    Rule(
-        _T,
-        "abandoned_closed",
-        "quarantine",
-        "abandoned contact has no closed_at",
-        NotNull(s.CLOSED_AT, when=ABANDONED),
-    ),
+    # v2 §1a: an abandoned contact may have no closed_at (the give-up time is unknown)
     Rule(
         _T,
         "answered_agent",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -32,6 +33,7 @@ from tasks import pdca as pdca_step
 from tasks import qa as qa_step
 from tasks import root_cause as root_cause_step
 from tasks import scorecard as scorecard_step
+from tasks import sections as sections_step
 from tasks import staffing as staffing_step
 from tasks import surveys as survey_step
 from tasks import themes as themes_step
@@ -84,6 +86,13 @@ class Findings:
     staffing: staffing_step.StaffingPlan
     scorecard: scorecard_step.Scorecard
     drafted: Drafted
+
+    @cached_property
+    def sections(self) -> dict[str, sections_step.Section]:
+        """Which report sections the data let the review assess (data contract §5a)."""
+        return sections_step.assess_sections(
+            self.kpis, self.staffing, self.drafted.root_cause.followups
+        )
 
 
 # ---------------------------------------------------------------- KPIs and comparisons

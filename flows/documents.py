@@ -93,6 +93,7 @@ def _context(
         crisis=found.drafted.crisis,
         months=found.compared.months,
         effectiveness=found.drafted.effectiveness,
+        sections=found.sections,
     )
 
 

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from csreview.schema import CONTRACT_VERSION
+from csreview.schema import CONTACTS, CONTRACT_VERSION
 from flows.runner import Review
 from tasks.extract import Extract, describe_source
 from tasks.playbook import playbook_text
 from tasks.publish import config_fingerprint, versions, write_config
 from tasks.validate import Validation
+
+UNKNOWN_GIVE_UP = "abandoned_without_give_up_time"  # rows used with closed_at unknown
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Manifest:
     fcr_provisional: bool | None = None
     crisis_level: str | None = None
     reused_steps: list[str] = field(default_factory=list)
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)  # §5a, as published
 
     @classmethod
     def begin(cls, review: Review) -> Manifest:
@@ -63,7 +66,9 @@ class Manifest:
             }
             for name, counts in validation.counts.items()
         }
-        self.missing_tables = list(extract.missing_tables)
+        if CONTACTS.name in self.tables:  # v2 §1a: used, never a short abandon
+            self.tables[CONTACTS.name][UNKNOWN_GIVE_UP] = validation.unknown_give_up
+        self.missing_tables = [*extract.missing_tables, *extract.absent_tables]
         self.blocking = list(validation.blocking)
 
     def note_outcome(
@@ -104,6 +109,7 @@ class Manifest:
             "fcr_provisional": self.fcr_provisional,
             "crisis_level": self.crisis_level,
             "reused_steps": self.reused_steps,
+            "sections": self.sections,
         }
         return self._heading() | inputs | evidence | (outcome if self.status else {})
 

@@ -29,6 +29,7 @@ from tasks import crisis as crisis_step
 from tasks import deliver as deliver_step
 from tasks import publish as publish_step
 from tasks import render as render_step
+from tasks.render.sections_view import manifest_sections
 from tasks.root_cause import RootCause
 from tasks.validate import Validation
 
@@ -150,6 +151,7 @@ def publish(
     manifest.note_outcome(
         "published", found.facts.fcr_provisional, drafted.crisis.level, run.reused
     )
+    manifest.sections = manifest_sections(found.sections)
     write_outputs_task(review.plan, files, manifest.record() | run.stages.record())
     written = publish_step.read_manifest(review.plan.run_dir)
     record_task(

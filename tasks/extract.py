@@ -37,8 +37,9 @@ class Extract:
     read_at: datetime
     raw: dict[str, pd.DataFrame]
     typed: dict[str, pd.DataFrame]
-    missing_tables: tuple[str, ...] = ()
+    missing_tables: tuple[str, ...] = ()  # required tables absent: the run blocks
     encodings: dict[str, str] = field(default_factory=dict)
+    absent_tables: tuple[str, ...] = ()  # optional tables absent, read as empty (v2 §1b)
 
 
 # ---------------------------------------------------------------- sources
@@ -88,6 +89,12 @@ def read_tables(source: str) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """Every contract table present in the source, as read (extra columns kept), in the
     source's stable order."""
     tables, orders, encodings = _read_source(source)
+    absent = tuple(
+        t.name for t in s.TABLES if t.name not in tables and t.name not in s.REQUIRED_NONEMPTY
+    )
+    for name in absent:  # an optional table may be absent: what needs it is not assessed
+        tables[name] = pd.DataFrame(columns=list(s.TABLES_BY_NAME[name].column_names))
+        orders[name] = np.arange(0)
     return {n: f.take(orders[n]).reset_index(drop=True) for n, f in tables.items()}, encodings
 
 
@@ -360,6 +367,12 @@ def extract_period(source: str, period: Period, zone: ZoneInfo, read_at: datetim
     and picked as stored, then taken once in the source's stable order."""
     check_source(source)  # a missing SQLite file is an error, never a new empty database
     tables, orders, encodings = _read_source(source)
+    absent = tuple(
+        t.name for t in s.TABLES if t.name not in tables and t.name not in s.REQUIRED_NONEMPTY
+    )
+    for name in absent:  # an optional table may be absent: what needs it is not assessed
+        tables[name] = pd.DataFrame(columns=list(s.TABLES_BY_NAME[name].column_names))
+        orders[name] = np.arange(0)
     typed_all = {
         name: parse_table(s.TABLES_BY_NAME[name], frame, zone) for name, frame in tables.items()
     }
@@ -377,4 +390,4 @@ def extract_period(source: str, period: Period, zone: ZoneInfo, read_at: datetim
             .assign(**{ROW: np.arange(len(rows))})
         )
     missing = tuple(t.name for t in s.TABLES if t.name not in orders)
-    return Extract(period, read_at, raw, typed, missing, encodings)
+    return Extract(period, read_at, raw, typed, missing, encodings, absent)

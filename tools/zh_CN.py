@@ -513,6 +513,17 @@ ZH_CN = {
     # validation: the reason of a value longer than its setting allows (rules.too_long)
     "{column} is longer than {limit} characters": "{column} 超过 {limit} 个字符",
     "{column} is longer than {limit} characters: its first {limit} are used": "{column} 超过 {limit} 个字符：仅使用前 {limit} 个字符",
+    # sections a review could not assess (data contract §5a)
+    "Not assessed: {reason}.": "未评估：{reason}。",
+    "no answered or abandoned contact in the period: supply the contacts of the period with answered_at, or abandoned true": "本周期没有已接通或已放弃的联络：请提供本周期的联络记录，并填写 answered_at 或将 abandoned 标为 true",
+    "no survey with a CSAT answer in the period: supply post-contact surveys with csat (1–5) in the surveys table": "本周期没有含 CSAT 评分的调查：请在 surveys 表中提供含 csat（1–5）的联络后满意度调查",
+    "no survey with an NPS answer in the period: supply surveys with nps (0–10) in the surveys table": "本周期没有含 NPS 评分的调查：请在 surveys 表中提供含 nps（0–10）的调查",
+    "no QA evaluation of the period's contacts: supply the qa_evaluations table (one row per review of a contact, with its score)": "本周期的联络没有质检评估：请提供 qa_evaluations 表（每次质检一行，含评分）",
+    "no contact of the period was reviewed by two or more QA reviewers: calibration needs some contacts evaluated by several reviewers": "本周期没有由两名及以上质检员评估的联络：校准需要部分联络由多名质检员分别评估",
+    "no shifts in the source for the period: staffing needs the rota (the shifts table: agent_id, starts_at, ends_at)": "数据源中没有本周期的班次：排班分析需要排班表（shifts 表：agent_id、starts_at、ends_at）",
+    "no answered contact in the period: the balanced scorecard needs contacts handled by agents": "本周期没有已接通的联络：平衡计分卡需要由坐席处理的联络",
+    "no action approved in an earlier review to follow up: approve the proposed actions in the results store, and the next review checks them": "没有以往评审中已批准的措施可供跟踪：请在结果库中批准建议措施，下次评审将跟踪其效果",
+    "{n} abandoned contacts have no give-up time (closed_at empty): they are used, and never counted as short abandons.": "{n} 条放弃的联络没有放弃时间（closed_at 为空）：这些联络照常使用，但从不计为短时放弃。",
 }
 
 

@@ -206,7 +206,8 @@ def review_data(
         details=contact_details(facts, clean, period, settings, staffing),
         load=hourly_load(facts.contacts, shifts, period, settings),
         has_shifts=not shifts.empty,
-        has_staffing=staffing is not None and not staffing.empty,
+        # without a rota every interval looks understaffed: Erlang C gaps need shifts
+        has_staffing=not shifts.empty and staffing is not None and not staffing.empty,
         resolved_known=bool(clean[s.CONTACTS.name][s.RESOLVED].notna().any()),
         previous=(
             previous

@@ -20,11 +20,18 @@ def hour_band_labels(bands: tuple[int, ...]) -> list[str]:
     return [f"{a:02d}-{b:02d}" for a, b in itertools.pairwise(bands)]
 
 
+def pick(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """`table[code]` for each code, -1 where the code is -1 (missing); safe on an empty table,
+    which is what rows with no label at all (e.g. calls no agent answered) have."""
+    picked: np.ndarray = np.append(np.asarray(table, dtype=np.int64), -1)[codes]
+    return picked
+
+
 def in_text_order(codes: np.ndarray, labels: Any) -> pd.Categorical:
     """`labels[code]` for each row (code -1: missing) as a categorical whose categories are
     in text order, built from the codes without hashing the rows again."""
     unique, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
-    recoded = np.where(codes >= 0, inverse.reshape(-1)[codes], -1)
+    recoded = pick(inverse.reshape(-1), codes)
     return pd.Categorical.from_codes(recoded, categories=pd.Index(unique, dtype="string"))
 
 
@@ -35,9 +42,7 @@ def segments(frame: pd.DataFrame, agents: pd.DataFrame, bands: tuple[int, ...]) 
     by_agent = agents.drop_duplicates(s.AGENT_ID).set_index(s.AGENT_ID)
     agent_codes, agent_ids = frame[s.AGENT_ID].factorize()
     # each row's position in `by_agent`; -1 (no agent, or an unknown one) picks `unassigned`
-    position = np.where(
-        agent_codes >= 0, by_agent.index.get_indexer(pd.Index(agent_ids))[agent_codes], -1
-    )
+    position = pick(by_agent.index.get_indexer(pd.Index(agent_ids)), agent_codes)
     created = frame[s.CREATED_AT]
     band = pd.cut(created.dt.hour, bins=list(bands), right=False, labels=hour_band_labels(bands))
 

@@ -48,9 +48,11 @@ from tasks.render.quarter_view import (
 )
 from tasks.render.satisfaction_view import theme_rows
 from tasks.render.scorecard_view import balanced_page
+from tasks.render.sections_view import UNKNOWN_GIVE_UP, not_assessed_notes
 from tasks.render.staffing_view import staffing_page
 from tasks.render.validation_report import examples
 from tasks.root_cause import RootCause
+from tasks.sections import Section
 from tasks.surveys import Satisfaction
 from tasks.validate import Validation
 
@@ -76,6 +78,7 @@ def build_context(
     crisis: Crisis | None = None,
     months: compare.MonthByMonth | None = None,
     effectiveness: pdca.Effectiveness | None = None,
+    sections: Mapping[str, Section] | None = None,
 ) -> dict[str, Any]:
     """Everything the templates show, translated and formatted; no I/O. `root_cause` comes
     worded in `language` (`render.root_cause_words.worded_root_cause`), `theme_labels` are the
@@ -88,7 +91,7 @@ def build_context(
     top = k.overall(kpis)
     title = f._(CADENCE_TITLES[period.cadence])
     quarterly = period.cadence == "quarterly"
-    sections = [
+    toc = [
         ("summary", f._("Executive summary")),
         ("balanced", f._("Balanced scorecard")),
         *([("trend", f._("Twelve-month trend"))] if quarterly else []),
@@ -139,7 +142,8 @@ def build_context(
             "generated_at_iso": generated.isoformat(timespec="seconds"),
             "data_status": _data_status(validation, f),
         },
-        "toc": [{"id": i, "title": t} for i, t in sections],
+        "toc": [{"id": i, "title": t} for i, t in toc],
+        "not_assessed": not_assessed_notes(sections or {}, f),
         "scorecard": [
             kpi_row(top.loc[key], key, f) | {"changes": compared.get(key, {})}
             for key in SCORECARD
@@ -218,6 +222,11 @@ def build_context(
                 if not r.passed
             ],
             "rules_checked": len(validation.rules),
+            "unknown_give_up": (
+                f._(UNKNOWN_GIVE_UP).format(n=f.number(validation.unknown_give_up, 0))
+                if validation.unknown_give_up
+                else ""
+            ),
         },
         "definitions": [
             {"key": d.key, "label": f._(d.label), "definition": d.definition} for d in KPIS

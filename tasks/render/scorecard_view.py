@@ -26,6 +26,8 @@ def balanced_page(top: pd.DataFrame, card: sc.Scorecard | None, f: Formatter) ->
     selling against satisfaction."""
     agent_scores = card.agents if card else None
     money = card.finance if card else None
+    if money is not None and not money.agent_hours > 0:
+        money = None  # no rota: the cost of agent hours is unknown, not zero
     views = [
         {
             "label": f._(VIEW_LABELS[view]),

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from csreview import schema as s
 from expectations import Severity
 
 REASON = "reason"  # the column of a quarantined row that says why
@@ -64,6 +65,16 @@ class Validation:
     @property
     def blocked(self) -> bool:
         return bool(self.blocking)
+
+    @property
+    def unknown_give_up(self) -> int:
+        """Abandoned contacts used with no give-up time (closed_at empty, data contract
+        §1a): accepted, never short abandons, and counted for the data-quality appendix."""
+        contacts = self.clean.get(s.CONTACTS.name)
+        if contacts is None or contacts.empty:
+            return 0
+        abandoned = contacts[s.ABANDONED].fillna(False).astype(bool)
+        return int((abandoned & contacts[s.CLOSED_AT].isna()).sum())
 
     @property
     def warnings(self) -> tuple[RuleResult, ...]:

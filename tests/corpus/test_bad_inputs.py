@@ -192,7 +192,6 @@ CASES = [
     Case("missing column qa_evaluations.score", drop_column("qa_evaluations", "score"), 3, "required column score is missing from table qa_evaluations"),
     Case("missing column shifts.ends_at", drop_column("shifts", "ends_at"), 3, "required column ends_at is missing from table shifts"),
     Case("missing table contacts", drop_table("contacts"), 3, "table contacts is missing from the source"),
-    Case("missing table shifts", drop_table("shifts"), 3, "table shifts is missing from the source"),
     Case("empty table contacts", empty_table("contacts"), 3, "no usable contact was created in 2026-10"),
     Case("empty table agents", empty_table("agents"), 3, "agents: no usable agent"),
     Case("header-less empty file", _no_change, 3, "required column agent_id is missing from table agents", files=_rewrite("agents", lambda b: b"")),
@@ -246,6 +245,8 @@ CASES = [
     Case("mixed zone-aware and naive timestamps", _mixed_zones, 0, ""),
     Case("100 kB comment", add("surveys", {"comment": "慢" * 34_000}), 0, ""),
     Case("HTML, script and personal data in data text", _hostile_text, 0, ""),
+    Case("optional table absent (v2 §1b)", drop_table("shifts"), 0, ""),
+    Case("abandoned with no give-up time (v2 §1a)", add("contacts", {"abandoned": "1", "answered_at": None, "closed_at": None, "agent_id": None, "talk_seconds": 0, "hold_seconds": 0, "wrap_seconds": 0}), 0, ""),
     Case("SQL-looking text in a database", add("surveys", {"comment": SQL, "csat": 1}), 0, "", database=True),
 ]  # fmt: skip
 

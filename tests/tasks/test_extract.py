@@ -104,14 +104,27 @@ def test_period_extract_holds_window_and_backlog(tmp_path: Path) -> None:
     assert len(extract.raw["contacts"]) == len(extract.typed["contacts"])
 
 
-def test_missing_table_is_reported(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("absent", "missing", "empty"),
+    [
+        (("contacts",), ("contacts",), ()),  # required: the run blocks
+        (("shifts", "qa_evaluations"), (), ("qa_evaluations", "shifts")),  # optional (§1b)
+    ],
+)
+def test_missing_tables_block_only_when_required(
+    tmp_path: Path, absent: tuple[str, ...], missing: tuple[str, ...], empty: tuple[str, ...]
+) -> None:
     for name, frame in raw_frames().items():
-        if name != "shifts":
+        if name not in absent:
             frame.to_csv(tmp_path / f"{name}.csv", index=False)
     extract = extract_period(
         str(tmp_path), OCTOBER, ZoneInfo("Asia/Shanghai"), datetime(2026, 11, 20, tzinfo=ZONE)
     )
-    assert extract.missing_tables == ("shifts",)
+    assert extract.missing_tables == missing
+    assert extract.absent_tables == empty
+    for name in empty:  # read as an empty table with the contract's columns
+        assert extract.raw[name].empty and extract.typed[name].empty
+        assert set(s.TABLES_BY_NAME[name].column_names) <= set(extract.typed[name].columns)
 
 
 @pytest.mark.parametrize(

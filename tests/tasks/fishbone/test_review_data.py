@@ -104,6 +104,25 @@ def test_quarantined_rows_are_placed_in_segments_by_their_contact() -> None:
     assert (evaluation[s.CATEGORY], evaluation[s.TIER]) == ("billing", "senior")
 
 
+def test_quarantined_contacts_with_no_agent_are_placed_as_unassigned() -> None:
+    """Abandoned calls carry no agent; when every quarantined contact is one, placing them
+    must not fail (a real export's January once did)."""
+    settings = load_settings()
+    clean = typed_frames()
+    quarantine = {
+        "contacts": pd.DataFrame(
+            {s.CONTACT_ID: ["b1", "b2"], s.CHANNEL: ["phone", "phone"],
+             s.CATEGORY: ["billing", "returns"], s.AGENT_ID: [None, None],
+             s.ABANDONED: ["1", "1"],
+             s.CREATED_AT: ["2026-10-02 10:00:00", "2026-10-03 21:00:00"], REASON: ["x", "y"]}
+        )
+    }  # fmt: skip
+    bad = rd.rejected_rows(quarantine, clean, OCTOBER, settings)["contacts"]
+    assert bad[rd.PLACED].tolist() == [True, True]
+    assert bad[s.TEAM].astype(str).tolist() == [f.UNASSIGNED, f.UNASSIGNED]
+    assert bad[f.HOUR_BAND].astype(str).tolist() == ["08-12", "20-24"]
+
+
 def test_contact_details_of_the_tiny_centre() -> None:
     # A1 (senior, hired 2020-01-01): 2 192 days to 2026 (two leap years) + 273 = 2 465 days on
     # 1 October 2026, QA 90, 70, 60 → 73.33;
@@ -119,3 +138,18 @@ def test_contact_details_of_the_tiny_centre() -> None:
     assert math.isnan(found.loc["c3", rd.TENURE])  # abandoned: no agent
     assert found.loc["c1", rd.DAY] == pd.Timestamp("2026-10-05")
     assert found[rd.UNDERSTAFFED].isna().all()  # no staffing view given
+
+
+def test_without_a_rota_the_erlang_gaps_are_not_testable() -> None:
+    """With no shifts every interval looks understaffed (0 agents on shift): that is absent
+    data, not a cause."""
+    settings = load_settings()
+    clean = typed_frames()
+    facts = k.build_facts(clean, OCTOBER, settings, fcr_provisional=False)
+    plan = pd.DataFrame(
+        {st.INTERVAL_START: [pd.Timestamp("2026-10-05 10:00", tz=ZONE)], st.UNDERSTAFFED: [True]}
+    )
+    with_rota = rd.review_data(facts, clean, OCTOBER, settings, staffing=plan)
+    no_rota = {**clean, s.SHIFTS.name: clean[s.SHIFTS.name].iloc[0:0]}
+    without = rd.review_data(facts, no_rota, OCTOBER, settings, staffing=plan)
+    assert (with_rota.has_staffing, without.has_staffing) == (True, False)

@@ -10,6 +10,7 @@ import pytest
 
 from csreview.settings import Language
 from tasks.render import documents
+from tasks.sections import SECTIONS
 from tests.tasks.render.page_fit import page_sizes, words_past_the_margin
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils missing")
@@ -29,6 +30,7 @@ def context(months: int) -> dict[str, object]:
     return {
         "lang": "en",
         "min_sample": 30,
+        "not_assessed": dict.fromkeys(SECTIONS, ""),
         "breakdowns": [
             {
                 "title": "By category",
