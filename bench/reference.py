@@ -43,7 +43,7 @@ SEGMENT_COLUMNS: Final = {d: f"d_{d}" for d in f.DIMENSIONS}
 
 
 def _segments_sql(row: str, agent: str, settings: Settings) -> str:
-    """The nine segment columns of a row carrying channel, category and created_at (alias
+    """The ten segment columns of a row carrying channel, category and created_at (alias
     `row`), its agent's team, tier and site from `agent` (an agents row joined on the row's
     agent_id, or the evaluation's)."""
     bands = settings.hour_bands
@@ -53,9 +53,11 @@ def _segments_sql(row: str, agent: str, settings: Settings) -> str:
         for upper, label in zip(bands[1:], labels, strict=True)
     )
     weekdays = ", ".join(f"'{w}'" for w in f.WEEKDAYS)
+    live = ", ".join(f"'{c}'" for c in settings.live_channels)
     columns = {
         f.ALL: "'all'",
         s.CHANNEL: f"{row}.channel",
+        f.CHANNEL_GROUP: f"CASE WHEN {row}.channel IN ({live}) THEN '{f.LIVE}' ELSE '{f.QUEUED}' END",
         s.CATEGORY: f"{row}.category",
         s.TEAM: f"coalesce({agent}.team, '{UNASSIGNED}')",
         s.TIER: f"coalesce({agent}.tier, '{UNASSIGNED}')",
@@ -229,7 +231,7 @@ ss_ AS (
 v AS (
     SELECT v.csat, v.nps, v.effort, coalesce(c.sales_offer, false) AS offered,
         {points} / NULLIF({present}, 0) AS points,
-        c.d_all, c.d_channel, c.d_category, c.d_team, c.d_tier, c.d_site, c.d_hour_band,
+        c.d_all, c.d_channel, c.d_channel_group, c.d_category, c.d_team, c.d_tier, c.d_site, c.d_hour_band,
         c.d_weekday, c.d_agent
     FROM surveys v JOIN c USING (contact_id)
 ),
@@ -293,18 +295,31 @@ def _targets(period: Period, settings: Settings) -> pd.DataFrame:
             rows.append({"kpi": key, "dimension": None, "segment": None, "sign": sign})
             continue
         base = spec.band(months=months)
-        rows.append(
+        rows.append(  # a wait judged only within one channel group has no base target
             {"kpi": key, "dimension": None, "segment": None, "sign": sign}
-            | {"target": base.target, "warn": base.warn}
+            | ({} if spec.groups_only else {"target": base.target, "warn": base.warn})
         )
-        named = {
-            s.CHANNEL: {*spec.channel, *(c for season in spec.season for c in season.channel)},
-            s.TIER: {*spec.tier, *(t for season in spec.season for t in season.tier)},
+        named = {  # every channel: its group's band applies without a channel override
+            s.CHANNEL: set(s.CHANNELS),
+            f.CHANNEL_GROUP: set(f.CHANNEL_GROUPS),
+            s.TIER: (
+                set()
+                if spec.groups_only
+                else {*spec.tier, *(t for season in spec.season for t in season.tier)}
+            ),
         }
         for dimension, segment in (
             (d, segment) for d, segments in named.items() for segment in sorted(segments)
         ):
-            band = spec.band(months=months, **{dimension: segment})
+            group = {
+                s.CHANNEL: settings.channel_group(segment),
+                f.CHANNEL_GROUP: segment,
+            }.get(dimension)
+            band = spec.band(
+                months=months,
+                group=group,
+                **({dimension: segment} if dimension != f.CHANNEL_GROUP else {}),
+            )
             rows.append(
                 {"kpi": key, "dimension": dimension, "segment": segment, "sign": sign}
                 | {"target": band.target, "warn": band.warn}

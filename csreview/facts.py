@@ -25,6 +25,10 @@ STATUS: Final = "status"
 KPI_COLUMNS: Final = (KPI, DIMENSION, SEGMENT, VALUE, NUMERATOR, DENOMINATOR, TARGET, STATUS)
 
 ALL: Final = "all"
+CHANNEL_GROUP: Final = "channel_group"  # data contract v2 §3a
+LIVE: Final = "live"  # waits of seconds: phone, chat, app by default
+QUEUED: Final = "queued"  # waits of hours: e-mail, social by default
+CHANNEL_GROUPS: Final = (LIVE, QUEUED)
 UNASSIGNED: Final = "unassigned"
 HOUR_BAND: Final = "hour_band"
 WEEKDAY: Final = "weekday"
@@ -32,6 +36,7 @@ AGENT: Final = "agent"
 DIMENSIONS: Final = (
     ALL,
     s.CHANNEL,
+    CHANNEL_GROUP,
     s.CATEGORY,
     s.TEAM,
     s.TIER,
@@ -43,6 +48,7 @@ DIMENSIONS: Final = (
 DIMENSION_LABELS: Final = {  # English msgids of the dimension names
     ALL: "all contacts",
     s.CHANNEL: "channel",
+    CHANNEL_GROUP: "channel group",
     s.CATEGORY: "category",
     HOUR_BAND: "time band",
     s.TEAM: "team",

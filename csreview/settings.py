@@ -31,6 +31,7 @@ from csreview.config_files import ConfigError as ConfigError
 from csreview.config_files import Language as Language
 from csreview.config_files import config_text as config_text
 from csreview.config_files import read_toml as read_toml
+from csreview.facts import CHANNEL_GROUPS, LIVE, QUEUED
 from csreview.schema import CHANNELS, MAX_COMMENT_LENGTH, MAX_TEXT_LENGTH
 from csreview.tenants import find_tenant
 from csreview.urls import check_no_literal_secret as check_no_literal_secret
@@ -54,6 +55,7 @@ class Season(Band):
 
     months: list[int]
     channel: dict[str, Band] = Field(default_factory=dict)
+    group: dict[str, Band] = Field(default_factory=dict)  # channel groups: live, queued
     tier: dict[str, Band] = Field(default_factory=dict)
 
     @field_validator("months")
@@ -65,23 +67,42 @@ class Season(Band):
 
 
 class TargetSpec(Band):
-    """A KPI's target, with optional per-channel, per-tier and seasonal overrides."""
+    """A KPI's target, with optional per-channel, per-channel-group, per-tier and seasonal
+    overrides; `groups_only` KPIs (waits) are judged only within one channel group."""
 
     channel: dict[str, Band] = Field(default_factory=dict)
+    group: dict[str, Band] = Field(default_factory=dict)  # channel groups: live, queued
     tier: dict[str, Band] = Field(default_factory=dict)
     season: list[Season] = Field(default_factory=list)
+    # a mix of live and queued waits cannot be judged: no target outside one channel group
+    groups_only: bool = False
+
+    @field_validator("group")
+    @classmethod
+    def _known_groups(cls, value: dict[str, Band]) -> dict[str, Band]:
+        unknown = sorted(set(value) - set(CHANNEL_GROUPS))
+        if unknown:
+            raise ValueError(f"unknown channel group(s) {', '.join(unknown)}: live or queued")
+        return value
 
     def band(
-        self, channel: str | None = None, tier: str | None = None, months: tuple[int, ...] = ()
+        self,
+        channel: str | None = None,
+        tier: str | None = None,
+        months: tuple[int, ...] = (),
+        group: str | None = None,
     ) -> Band:
         """The band for a segment of a period: a season applies when the period lies wholly
-        in its months; a channel or tier override (the season's first) beats the base."""
+        in its months; a channel, then channel-group, then tier override (the season's
+        first) beats the base. A channel segment passes its channel's group too."""
         season = next((x for x in self.season if months and set(months) <= set(x.months)), None)
         for spec in (season, self):
             if spec is None:
                 continue
             if channel is not None and channel in spec.channel:
                 return spec.channel[channel]
+            if group is not None and group in spec.group:
+                return spec.group[group]
             if tier is not None and tier in spec.tier:
                 return spec.tier[tier]
         base: Band = season or self
@@ -108,6 +129,8 @@ class Settings(BaseSettings):
             "email": 86_400,
         }
     )
+    # the live channel group (§3a): waits of seconds; the other channels form the queued group
+    live_channels: tuple[str, ...] = ("phone", "chat", "app")
     short_abandon_seconds: float = 5
     qa_pass_mark: float = 80
     min_sample: int = 30
@@ -174,6 +197,18 @@ class Settings(BaseSettings):
         if missing:
             raise ValueError(f"no threshold for channel(s) {', '.join(missing)}")
         return value
+
+    @field_validator("live_channels")
+    @classmethod
+    def _known_channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(CHANNELS))
+        if unknown:
+            raise ValueError(f"unknown channel(s) {', '.join(unknown)}")
+        return value
+
+    def channel_group(self, channel: str) -> str:
+        """The channel group of a channel: live or queued."""
+        return LIVE if channel in self.live_channels else QUEUED
 
     @field_validator("satisfaction_weights")
     @classmethod

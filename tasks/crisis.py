@@ -16,7 +16,6 @@ from csreview import facts as f
 from csreview.catalog import KPIS_BY_KEY
 from csreview.messages import Segment
 from tasks import compare
-from tasks import kpis as k
 
 LEVELS: Final = ("primary", "intermediate", "advanced")
 
@@ -43,6 +42,18 @@ def severity(kpi: str, value: float, target: float) -> float:
     return max(gap / abs(target), 0.0)
 
 
+def scope_bases(kpis: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """What a problem's scope is a share of: its KPI's denominator over all contacts
+    (group "") or over the channel group it was judged in (§3a)."""
+    rows = kpis[(kpis[f.DIMENSION] == f.ALL) | (kpis[f.DIMENSION] == f.CHANNEL_GROUP)]
+    return {
+        (str(kpi), "" if dimension == f.ALL else str(segment)): float(denominator)
+        for kpi, dimension, segment, denominator in zip(
+            rows[f.KPI], rows[f.DIMENSION], rows[f.SEGMENT], rows[f.DENOMINATOR], strict=True
+        )
+    }
+
+
 def crisis_level(
     problems: pd.DataFrame,
     kpis: pd.DataFrame,
@@ -51,16 +62,16 @@ def crisis_level(
 ) -> Crisis:
     """The highest level whose severity, scope and urgency conditions a problem meets."""
     watched = set(rules["kpis"])
-    bases = k.overall(kpis)[f.DENOMINATOR].astype("float64")
+    bases = scope_bases(kpis)
     worse = set()
     if previous is not None and not previous.empty:
         worse = set(previous.loc[previous[compare.VERDICT] == "worse", f.KPI])
     candidates = []
     for _, p in problems.iterrows():
-        kpi = str(p["kpi"])
-        if kpi not in watched or kpi not in bases.index:
+        kpi, group = str(p["kpi"]), str(p.get("group") or "")
+        if kpi not in watched or (kpi, group) not in bases:
             continue
-        base = float(bases[kpi])
+        base = bases[kpi, group]
         scope = float(p["base"]) / base if base else 0.0
         candidates.append(
             Crisis(

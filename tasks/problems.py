@@ -22,6 +22,7 @@ from csreview.messages import Segment
 from csreview.settings import Settings
 from tasks import compare
 from tasks.fishbone.defects import DEFECT_KINDS, DefectKind, kpi_from_defect_rate, source_frame
+from tasks.kpis import GROUP_KPIS, in_segment
 
 DRILL_DIMENSIONS: Final = (s.CATEGORY, s.CHANNEL, f.HOUR_BAND, s.TEAM, s.TIER)
 AGENT_DIMENSIONS: Final = (s.TEAM, s.TIER)
@@ -51,6 +52,7 @@ class Problem:
     trend: str = "na"
     previous: float = math.nan
     trend_factor: float = 1.0
+    group: str = ""  # the channel group the problem was judged in ("": all contacts)
 
 
 @dataclass(frozen=True)
@@ -194,12 +196,16 @@ def problem_list(
     weights: dict[str, float] = playbook["problem_weights"]
     limits = playbook["thresholds"]
     found: list[dict[str, Any]] = []
-    for kind in DEFECT_KINDS:
+    for kind, group in judged_kinds():
         spec = settings.targets.get(kind.kpi)
         frame = source_frame(facts, kind.source)
+        centre = len(frame)
+        if group:
+            frame = frame[(frame[f.CHANNEL_GROUP] == group).to_numpy(dtype=bool, na_value=False)]
         if spec is None or frame.empty:
             continue
-        target_rate = kind.defect_rate_target(spec.target)
+        target = spec.band(group=group or None, months=facts.months).target
+        target_rate = kind.defect_rate_target(target)
         # unanswered contacts have no agent: agent segments only for handled-contact defects
         dims_ = (
             DRILL_DIMENSIONS
@@ -225,7 +231,7 @@ def problem_list(
         ):
             chosen = best_pair
         dims, values, row = chosen
-        segment = tuple(zip(dims, values, strict=True))
+        segment = grouped_segment(frame, centre, group, tuple(zip(dims, values, strict=True)))
         trend = segment_trend(
             kind,
             segment,
@@ -241,7 +247,7 @@ def problem_list(
                 "segment": segment,
                 "value": kpi_from_defect_rate(kind.kpi, float(row["rate"])),
                 "baseline": kpi_from_defect_rate(kind.kpi, float(row["rest_rate"])),
-                "target": spec.target,
+                "target": target,
                 "defects": int(row["defects"]),
                 "base": int(row["base"]),
                 "excess": float(row["excess"]),
@@ -250,9 +256,10 @@ def problem_list(
                 "trend": trend.verdict,
                 "previous": trend.previous,
                 "trend_factor": trend.factor,
+                "group": group,
             }
         )
-    found.sort(key=lambda p: (-p["priority"], p["kpi"]))
+    found.sort(key=lambda p: (-p["priority"], p["kpi"], p["group"]))
     found = found[: int(limits["max_problems"])]
     total = sum(p["priority"] for p in found)
     out, running = [], 0.0
@@ -260,6 +267,28 @@ def problem_list(
         running += p["priority"]
         out.append(Problem(rank=rank, cumulative_share=running / total if total else np.nan, **p))
     return out
+
+
+def judged_kinds() -> list[tuple[DefectKind, str]]:
+    """Each defect kind with the channel group it is judged in: a KPI the groups carry
+    (`GROUP_KPIS`) once per group, with that group's target; the others once over all
+    contacts ("")."""
+    return [(kind, group) for kind in DEFECT_KINDS for group in GROUP_KPIS.get(kind.kpi, ("",))]
+
+
+def grouped_segment(frame: pd.DataFrame, centre: int, group: str, segment: Segment) -> Segment:
+    """A problem's segment named once, by the most general of the names that hold the same
+    contacts: within a channel group (FRAME: the group's rows of the source, CENTRE: all of
+    them), a part that is the whole group (its one channel, say) is dropped, and so is the
+    group when a channel of it narrows the segment or when it is the whole centre; a segment
+    left empty (a one-channel centre failing everywhere) is named by its group, which
+    carries the target."""
+    if not group:
+        return segment
+    kept = tuple((d, v) for d, v in segment if not bool(in_segment(frame, ((d, v),)).all()))
+    if any(d == s.CHANNEL for d, _ in kept) or (kept and len(frame) == centre):
+        return kept
+    return ((f.CHANNEL_GROUP, group), *kept)
 
 
 def _pick(

@@ -160,11 +160,12 @@ def draft_root_cause(
                 "base": p.base,
                 "previous": p.previous,
                 "trend_factor": p.trend_factor,
+                "group": p.group,
             }
             for p in problems
         ],
-        # target and base for crisis grading; previous and trend_factor for the report
-        columns=[*PROBLEM_COLUMNS, "target", "base", "previous", "trend_factor"],
+        # target, base and group for crisis grading; previous and trend_factor for the report
+        columns=[*PROBLEM_COLUMNS, "target", "base", "previous", "trend_factor", "group"],
     )
     causes_frame = pd.DataFrame(
         [

@@ -34,7 +34,16 @@ VIEWS: Final = {
         "effort_score",
         "complaint_rate",
     ),
-    "process": ("service_level", "asa_seconds", "abandon_rate", "fcr", "aht_seconds", "backlog"),
+    "process": (  # waits and abandonment per channel group (`tasks.kpis.GROUP_KPIS`)
+        "service_level",
+        "asa_seconds",
+        "abandon_rate",
+        "frt_median_seconds",
+        "frt_p90_seconds",
+        "fcr",
+        "aht_seconds",
+        "backlog",
+    ),
     "people": ("qa_score", "qa_fail_rate", "qa_reviewer_spread"),
     "financial": ("conversion_rate", "sales_satisfaction_ratio"),
 }

@@ -169,7 +169,7 @@ def rejected_rows(
         in_period = readable & (created >= start) & (created < end)
         kept = rows[in_period | ~readable]
         readable_kept = readable[kept.index]
-        seg = k.segments(kept[readable_kept], agents, settings.hour_bands)
+        seg = k.segments(kept[readable_kept], agents, settings.hour_bands, settings.live_channels)
         return seg.reindex(kept.index).assign(**{PLACED: readable_kept.to_numpy()})
 
     return {

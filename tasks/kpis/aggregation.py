@@ -142,10 +142,11 @@ def compute_kpis(
     table = pd.concat(parts, ignore_index=True)
     table = table.assign(**{f.SEGMENT: table[f.SEGMENT].astype(str)})
     direction = table[f.KPI].map({k: v.direction for k, v in KPIS_BY_KEY.items()})
-    known: dict[tuple[str, str, str], Band | None] = {}  # a band depends on channel and tier only
+    known: dict[tuple[str, str, str], Band | None] = {}  # a band depends on channel, group, tier
 
     def band(kpi: str, dimension: str, segment: str) -> Band | None:
-        key = (kpi, dimension, segment) if dimension in (s.CHANNEL, s.TIER) else (kpi, "", "")
+        judged = (s.CHANNEL, f.CHANNEL_GROUP, s.TIER)
+        key = (kpi, dimension, segment) if dimension in judged else (kpi, "", "")
         if key not in known:
             known[key] = band_for(settings, kpi, dimension, segment, facts.months)
         return known[key]

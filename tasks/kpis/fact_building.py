@@ -105,7 +105,7 @@ def contact_facts(
     )
     return pd.concat(
         [
-            segments(c, agents, settings.hour_bands),
+            segments(c, agents, settings.hour_bands, settings.live_channels),
             measures,
             c[[s.CONTACT_ID]],
             pd.DataFrame({f.HOUR: c[s.CREATED_AT].dt.hour}, index=c.index),
@@ -125,7 +125,7 @@ def backlog_facts(
         & (contacts[s.CLOSED_AT].isna() | (contacts[s.CLOSED_AT] >= end))
     )
     b = contacts[open_at_end]
-    return segments(b, agents, settings.hour_bands).assign(**{f.N: 1})
+    return segments(b, agents, settings.hour_bands, settings.live_channels).assign(**{f.N: 1})
 
 
 def _with_contact(
@@ -163,7 +163,7 @@ def qa_facts(
     failed = (e[s.SCORE] < settings.qa_pass_mark) | _flag(e, s.CRITICAL_ERROR)
     return pd.concat(
         [
-            segments(e, agents, settings.hour_bands),
+            segments(e, agents, settings.hour_bands, settings.live_channels),
             e[[s.CONTACT_ID, s.REVIEWER_ID, s.SCORE]],
             pd.DataFrame({f.N: 1, f.FAILED: failed.astype(int)}, index=e.index),
         ],
@@ -209,7 +209,7 @@ def survey_facts(
     points = satisfaction_points(v, settings.satisfaction_weights)
     return pd.concat(
         [
-            segments(v, agents, settings.hour_bands),
+            segments(v, agents, settings.hour_bands, settings.live_channels),
             v[[s.CONTACT_ID]],
             pd.DataFrame(
                 {

@@ -35,10 +35,15 @@ def in_text_order(codes: np.ndarray, labels: Any) -> pd.Categorical:
     return pd.Categorical.from_codes(recoded, categories=pd.Index(unique, dtype="string"))
 
 
-def segments(frame: pd.DataFrame, agents: pd.DataFrame, bands: tuple[int, ...]) -> pd.DataFrame:
-    """The segment columns of contacts (or rows carrying created_at and agent_id), each a
-    categorical whose categories are in text order: grouping by a segment then works on
-    integer codes, in the same order as grouping by its text."""
+def segments(
+    frame: pd.DataFrame,
+    agents: pd.DataFrame,
+    bands: tuple[int, ...],
+    live_channels: tuple[str, ...],
+) -> pd.DataFrame:
+    """The segment columns of contacts (or rows carrying created_at, channel and agent_id),
+    each a categorical whose categories are in text order: grouping by a segment then works
+    on integer codes, in the same order as grouping by its text."""
     by_agent = agents.drop_duplicates(s.AGENT_ID).set_index(s.AGENT_ID)
     agent_codes, agent_ids = frame[s.AGENT_ID].factorize()
     # each row's position in `by_agent`; -1 (no agent, or an unknown one) picks `unassigned`
@@ -60,6 +65,14 @@ def segments(frame: pd.DataFrame, agents: pd.DataFrame, bands: tuple[int, ...]) 
         {
             f.ALL: in_text_order(np.zeros(len(frame), dtype=np.int64), [f.ALL]),
             s.CHANNEL: of_text(s.CHANNEL),
+            f.CHANNEL_GROUP: in_text_order(
+                np.where(
+                    frame[s.CHANNEL].isna().to_numpy(dtype=bool),
+                    -1,
+                    np.where(frame[s.CHANNEL].isin(live_channels).to_numpy(dtype=bool), 0, 1),
+                ),
+                f.CHANNEL_GROUPS,
+            ),
             s.CATEGORY: of_text(s.CATEGORY),
             s.TEAM: of_agent(s.TEAM),
             s.TIER: of_agent(s.TIER),

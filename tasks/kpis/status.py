@@ -10,6 +10,7 @@ from typing import Final
 
 import pandas as pd
 
+from csreview import facts as f
 from csreview import schema as s
 from csreview.settings import Band, Settings
 
@@ -44,13 +45,24 @@ def reaches(margin: float, edge: float) -> bool:
 def band_for(
     settings: Settings, key: str, dimension: str, segment: str, months: tuple[int, ...]
 ) -> Band | None:
-    """The target band of one KPI in one segment (its channel or tier, the period's months),
-    or None when the KPI has no target."""
+    """The target band of one KPI in one segment (its channel, channel group or tier, the
+    period's months), or None when the KPI has no target there: a `groups_only` KPI (a wait)
+    has none outside one channel group (§3a)."""
     spec = settings.targets.get(key)
     if spec is None:
+        return None
+    group = (
+        settings.channel_group(segment)
+        if dimension == s.CHANNEL
+        else segment
+        if dimension == f.CHANNEL_GROUP
+        else None
+    )
+    if spec.groups_only and group is None:
         return None
     return spec.band(
         channel=segment if dimension == s.CHANNEL else None,
         tier=segment if dimension == s.TIER else None,
         months=months,
+        group=group,
     )

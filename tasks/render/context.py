@@ -38,6 +38,7 @@ from tasks.render.kpi_view import (
     SCORECARD,
     breakdown,
     comparison_cells,
+    headline_kpi_rows,
 )
 from tasks.render.quality_view import calibration_page
 from tasks.render.quarter_view import (
@@ -144,11 +145,7 @@ def build_context(
         },
         "toc": [{"id": i, "title": t} for i, t in toc],
         "not_assessed": not_assessed_notes(sections or {}, f),
-        "scorecard": [
-            kpi_row(top.loc[key], key, f) | {"changes": compared.get(key, {})}
-            for key in SCORECARD
-            if key in top.index
-        ],
+        "scorecard": headline_kpi_rows(kpis, SCORECARD, f, compared),
         "comparison_headers": [
             {"name": name, "label": f._(COMPARISON_LABELS[name])}
             for name in COMPARISON_LABELS
@@ -186,7 +183,7 @@ def build_context(
                 for _, v in satisfaction.verbatims.iterrows()
             ],
         },
-        "balanced": balanced_page(top, scorecard, f),
+        "balanced": balanced_page(kpis, scorecard, f),
         "trend": trend_page(trend, f) if quarterly else None,
         "quarter": quarter_over_quarter(top, compared, months, period, f) if quarterly else None,
         "effectiveness": effectiveness_page(effectiveness, f) if quarterly else None,

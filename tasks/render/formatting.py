@@ -17,7 +17,7 @@ from babel.numbers import format_decimal, format_percent
 
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
-from csreview.facts import DENOMINATOR, STATUS, TARGET, UNASSIGNED, VALUE
+from csreview.facts import CHANNEL_GROUP, DENOMINATOR, STATUS, TARGET, UNASSIGNED, VALUE
 from csreview.i18n import babel_locale, translations
 from csreview.i18n import mark as _n
 from csreview.personal_data import display_text
@@ -118,7 +118,7 @@ class Formatter:
     def segment(self, dimension: str, value: str) -> str:
         """A segment value as shown: channel and tier names translated, data values as display
         text (masked, inert, shortened)."""
-        if dimension in (s.CHANNEL, s.TIER) or value == UNASSIGNED:
+        if dimension in (s.CHANNEL, CHANNEL_GROUP, s.TIER) or value == UNASSIGNED:
             return display_text(self._(value))
         return display_text(value)
 

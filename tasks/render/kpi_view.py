@@ -12,14 +12,26 @@ from typing import Any, Final
 import pandas as pd
 
 from csreview import schema as s
-from csreview.facts import DIMENSION, DIMENSION_LABELS, HOUR_BAND, KPI, SEGMENT, STATUS, VALUE
+from csreview.facts import (
+    DIMENSION,
+    DIMENSION_LABELS,
+    HOUR_BAND,
+    KPI,
+    LIVE,
+    QUEUED,
+    SEGMENT,
+    STATUS,
+    VALUE,
+)
 from csreview.frames import among
 from csreview.i18n import mark as _n
 from tasks import compare
-from tasks.render.formatting import STATUS_SYMBOLS, Formatter
+from tasks import kpis as k
+from tasks.render.formatting import STATUS_SYMBOLS, Formatter, kpi_row
 
-SCORECARD: Final = (
-    "contacts", "service_level", "asa_seconds", "abandon_rate", "frt_p90_seconds", "aht_seconds",
+SCORECARD: Final = (  # waits and abandonment per channel group: `tasks.kpis.GROUP_KPIS`
+    "contacts", "service_level", "asa_seconds", "abandon_rate", "frt_median_seconds",
+    "frt_p90_seconds", "aht_seconds",
     "fcr", "complaint_rate", "escalation_rate", "transfer_rate", "backlog", "conversion_rate",
     "csat", "csat_top2", "nps", "satisfaction_index", "effort_score", "survey_response_rate",
     "sales_satisfaction_ratio",
@@ -29,6 +41,26 @@ BREAKDOWN_KPIS: Final = (
     "contacts", "service_level", "abandon_rate", "asa_seconds", "fcr", "complaint_rate", "csat",
 )  # fmt: skip
 BREAKDOWN_DIMENSIONS: Final = (s.CHANNEL, s.CATEGORY, HOUR_BAND, s.TEAM, s.TIER)
+GROUP_LABELS: Final = {LIVE: _n("live channels"), QUEUED: _n("queued channels")}
+GROUP_VALUES: Final = (_n("live"), _n("queued"))  # a channel group's name in a segment
+
+
+def headline_kpi_rows(
+    kpis: pd.DataFrame,
+    keys: tuple[str, ...],
+    f: Formatter,
+    compared: Mapping[str, dict[str, dict[str, str]]] | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of a KPI table for KEYS: waits and abandonment per channel group (§3a),
+    named with their group; the others over all contacts, with their comparisons."""
+    rows = []
+    for key, group, row in k.headline_rows(kpis, keys):
+        shown = kpi_row(row, key, f)
+        if group:
+            label = f._(GROUP_LABELS[group])
+            shown["label"] = f._("{kpi} — {group}").format(kpi=shown["label"], group=label)
+        rows.append(shown | {"changes": {} if group else (compared or {}).get(key, {})})
+    return rows
 
 
 COMPARISON_LABELS: Final = {"previous": _n("vs previous period"), "last_year": _n("vs last year")}

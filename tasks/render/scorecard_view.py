@@ -13,7 +13,8 @@ from csreview import schema as s
 from csreview.i18n import mark as _n
 from csreview.personal_data import display_text
 from tasks import scorecard as sc
-from tasks.render.formatting import Formatter, kpi_row
+from tasks.render.formatting import Formatter
+from tasks.render.kpi_view import headline_kpi_rows
 
 VIEW_LABELS: Final = {
     "customer": _n("Customer"), "process": _n("Process"), "people": _n("People"),
@@ -21,9 +22,9 @@ VIEW_LABELS: Final = {
 }  # fmt: skip
 
 
-def balanced_page(top: pd.DataFrame, card: sc.Scorecard | None, f: Formatter) -> dict[str, Any]:
-    """The four views: overall KPIs by view, tiered agent scores, what service cost, and
-    selling against satisfaction."""
+def balanced_page(kpis: pd.DataFrame, card: sc.Scorecard | None, f: Formatter) -> dict[str, Any]:
+    """The four views: the headline KPIs by view (waits per channel group), tiered agent
+    scores, what service cost, and selling against satisfaction."""
     agent_scores = card.agents if card else None
     money = card.finance if card else None
     if money is not None and not money.agent_hours > 0:
@@ -31,7 +32,10 @@ def balanced_page(top: pd.DataFrame, card: sc.Scorecard | None, f: Formatter) ->
     views = [
         {
             "label": f._(VIEW_LABELS[view]),
-            "rows": [kpi_row(top.loc[key], key, f) for key in keys if key in top.index],
+            "rows": [
+                {k: v for k, v in row.items() if k != "changes"}
+                for row in headline_kpi_rows(kpis, keys, f)
+            ],
         }
         for view, keys in sc.VIEWS.items()
     ]

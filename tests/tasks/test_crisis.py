@@ -58,3 +58,18 @@ def test_severity_is_direction_aware() -> None:
     assert c.severity("abandon_rate", 0.10, 0.05) == pytest.approx(1.0)
     assert c.severity("abandon_rate", 0.04, 0.05) == 0.0
     assert c.severity("service_level", 0.40, 0.80) == pytest.approx(0.5)
+
+
+def test_a_problem_judged_in_a_channel_group_is_a_share_of_that_group() -> None:
+    # 300 live contacts of 1 000: a problem in 100 of them is a third of the live group
+    # (intermediate: 37.5 % off target in ≥ 25 %), though a tenth of the centre
+    table = pd.concat(
+        [
+            kpis(1000),
+            kpis(300).assign(**{f.DIMENSION: f.CHANNEL_GROUP, f.SEGMENT: "live"}),
+        ]
+    )
+    live = problem(0.50, 100).assign(group="live")
+    result = c.crisis_level(live, table, None, RULES)
+    assert (result.level, result.scope) == ("intermediate", pytest.approx(1 / 3))
+    assert c.crisis_level(problem(0.50, 100), table, None, RULES).level is None

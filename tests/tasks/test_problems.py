@@ -145,3 +145,58 @@ def test_a_worse_trend_raises_the_priority_and_shows_in_the_problem_list() -> No
 
 def test_a_segment_label_is_what_the_csv_and_the_store_keep() -> None:
     assert pr.segment_label((*EVENING, (s.CHANNEL, "chat"))) == "hour_band=20-24;channel=chat"
+
+
+LIVE = ((f.CHANNEL_GROUP, "live"),)
+
+
+def test_a_one_channel_centre_failing_everywhere_shows_its_problem_once() -> None:
+    # 40 phone calls, 30 beyond the service level: channel phone = group live = the centre
+    frame = contacts((30, {f.WITHIN_SL: 0}), (10, {}))
+    empty = frame.iloc[0:0]
+    facts = f.Facts(frame, empty, empty, empty, empty, fcr_provisional=False)
+    found = pr.problem_list(facts, load_settings(), load_playbook(None))
+    service = [p for p in found if p.kpi == "service_level"]
+    assert [(p.segment, p.group, p.target) for p in service] == [(LIVE, "live", 0.80)]
+    assert (service[0].defects, service[0].base, service[0].excess) == (30, 40, 22.0)
+
+
+def test_live_and_queued_are_judged_apart_with_their_own_targets() -> None:
+    # phone: 10 of 40 miss (25 %, live allows 20 %: 2 excess); e-mail: 20 of 40 miss
+    # (queued allows 20 %: 12 excess); one all-channel target would blur them
+    frame = contacts(
+        (10, {f.WITHIN_SL: 0}),
+        (30, {}),
+        (20, {s.CHANNEL: "email", f.WITHIN_SL: 0}),
+        (20, {s.CHANNEL: "email"}),
+    )
+    empty = frame.iloc[0:0]
+    facts = f.Facts(frame, empty, empty, empty, empty, fcr_provisional=False)
+    found = pr.problem_list(facts, load_settings(), load_playbook(None))
+    service = {p.group: p for p in found if p.kpi == "service_level"}
+    # each group is one channel here, so the group names it
+    assert service["live"].segment == LIVE
+    assert service["live"].excess == pytest.approx(2.0)
+    assert service["queued"].segment == ((f.CHANNEL_GROUP, "queued"),)
+    assert service["queued"].excess == pytest.approx(12.0)
+
+
+@pytest.mark.parametrize(
+    ("centre", "segment", "expected"),
+    [
+        # the group holds phone and chat in two time bands; the centre has e-mails too
+        (60, ((f.HOUR_BAND, "20-24"),), (*LIVE, (f.HOUR_BAND, "20-24"))),
+        (60, ((s.CHANNEL, "chat"), (f.HOUR_BAND, "20-24")), ((s.CHANNEL, "chat"), (f.HOUR_BAND, "20-24"))),
+        (60, ((s.CATEGORY, "other"),), LIVE),  # every contact of the group: the group itself
+        (60, ((s.CATEGORY, "other"), (f.HOUR_BAND, "20-24")), (*LIVE, (f.HOUR_BAND, "20-24"))),
+        # the group is the whole centre: no need to name it
+        (40, ((f.HOUR_BAND, "20-24"),), ((f.HOUR_BAND, "20-24"),)),
+        (40, ((s.CATEGORY, "other"),), LIVE),
+    ],
+)  # fmt: skip
+def test_a_segment_is_named_once_by_its_most_general_name(
+    centre: int, segment: pr.Segment, expected: pr.Segment
+) -> None:
+    group = contacts((20, {f.HOUR_BAND: "20-24"}), (10, {s.CHANNEL: "chat"}), (10, {}))
+    assert pr.grouped_segment(group, centre, "live", segment) == expected
+    assert pr.grouped_segment(group, centre, "", segment) == segment

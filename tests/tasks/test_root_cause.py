@@ -67,7 +67,7 @@ def drafted(
 @pytest.mark.parametrize(
     ("problem", "segment", "kpi", "cause", "verified"),
     [
-        ("evening_understaffing", "hour_band=20-24", "service_level", "environment",
+        ("evening_understaffing", "channel_group=live;hour_band=20-24", "service_level", "environment",
          {"agent_load", "erlang_gaps"}),
         ("billing_transfers", "category=billing", "complaint_rate", "method", {"transfers"}),
         ("returns_outage", "category=returns", "complaint_rate", "machine", {"day_spikes"}),

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from csreview import schema as s
+from csreview.facts import KPI_COLUMNS
 from csreview.settings import Settings
 from tasks import kpis as k
 from tasks import scorecard as sc
@@ -73,5 +74,5 @@ def test_reasons_are_worded_in_the_report_language(
 def test_the_cost_of_agent_hours_needs_a_rota(hours: float, shown: bool) -> None:
     money = sc.Finance("CNY", hours, hours * 50, 100, hours * 0.5, 3, 12.0)
     card = sc.Scorecard(pd.DataFrame(), money, pd.DataFrame())
-    page = balanced_page(pd.DataFrame(), card, Formatter("en"))
+    page = balanced_page(pd.DataFrame(columns=list(KPI_COLUMNS)), card, Formatter("en"))
     assert (page["finance"] is not None) == shown

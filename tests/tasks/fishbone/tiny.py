@@ -11,6 +11,7 @@ import pandas as pd
 from csreview import facts as f
 from csreview import schema as s
 from csreview.messages import Message, Segment
+from csreview.settings import load_settings
 from tasks import compare
 from tasks.fishbone import review_data as rd
 from tasks.fishbone.case import Case, Check, Result
@@ -23,6 +24,7 @@ EN = Formatter("en")
 LIMITS = load_playbook(None)["thresholds"]
 BILLING = ((s.CATEGORY, "billing"),)
 IN_BILLING = {s.CATEGORY: "billing"}
+LIVE_CHANNELS = load_settings().live_channels
 
 BASE_ROW: dict[str, Any] = {
     f.ALL: "all", s.CHANNEL: "phone", s.CATEGORY: "other", s.TEAM: "Alpha", s.TIER: "senior",
@@ -36,7 +38,14 @@ BASE_ROW: dict[str, Any] = {
 def contacts(*groups: tuple[int, dict[str, Any]]) -> pd.DataFrame:
     """Contact facts from `(count, values)` groups, ids c1, c2, … in order."""
     rows = [BASE_ROW | values for count, values in groups for _ in range(count)]
-    return pd.DataFrame(rows).assign(**{s.CONTACT_ID: [f"c{i}" for i in range(1, len(rows) + 1)]})
+    frame = pd.DataFrame(rows)
+    live = frame[s.CHANNEL].isin(LIVE_CHANNELS) if rows else pd.Series(dtype=bool)
+    return frame.assign(
+        **{
+            s.CONTACT_ID: [f"c{i}" for i in range(1, len(rows) + 1)],
+            f.CHANNEL_GROUP: live.map({True: f.LIVE, False: f.QUEUED}),
+        }
+    )
 
 
 def details(frame: pd.DataFrame, **columns: Any) -> pd.DataFrame:
