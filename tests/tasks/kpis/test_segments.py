@@ -25,7 +25,7 @@ def test_rows_with_no_agent_at_all_fall_in_unassigned() -> None:
     typed = typed_frames()
     contacts = typed["contacts"]
     no_agent = contacts[contacts["agent_id"].isna()].head(2)
-    seg = segments(no_agent, typed["agents"], (0, 8, 20, 24))
+    seg = segments(no_agent, typed["agents"], (0, 8, 20, 24), ("phone", "chat", "app"))
     assert list(seg["team"].astype(str)) == [f.UNASSIGNED] * 2
     assert list(seg[f.AGENT].astype(str)) == [f.UNASSIGNED] * 2
     assert list(seg[f.HOUR_BAND].astype(str)) == ["20-24", "20-24"]
