@@ -209,11 +209,14 @@ def test_the_results_store_lives_in_postgresql(
     engine = sa.create_engine(store_url)
     try:
         with engine.connect() as conn:
+            # this module's runs only: on two test workers, each reviews into the store
             runs = conn.execute(
                 sa.text(
                     "SELECT run_id, reissue, reason, status FROM review_runs "
-                    "WHERE period = '2026-09' ORDER BY started_at"
-                )
+                    "WHERE period = '2026-09' AND run_id IN (:first, :second) "
+                    "ORDER BY started_at"
+                ),
+                {"first": first_id, "second": second["run_id"]},
             ).all()
     finally:
         engine.dispose()
