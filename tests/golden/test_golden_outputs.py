@@ -20,12 +20,14 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from csreview.demo import DemoSpec, PlantedProblem, generate, to_database
 from csreview.messy_export import plant_bad_rows
 from flows.cli import main
+from tasks import root_cause
 from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE
 from tests.tasks.render.page_fit import words_past_the_margin
 
@@ -154,9 +156,19 @@ def configs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.mark.parametrize("centre", sorted(CENTRES))
 def test_published_outputs_equal_the_golden_files(
-    centre: str, configs: dict[str, Path], tmp_path: Path
+    centre: str, configs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Each review publishes two languages from one root-cause draft (counted), and its
+    outputs equal the golden files."""
     problem, seed, messy, primary = CENTRES[centre]
+    drafts: list[str] = []
+    draft = root_cause.draft_root_cause
+
+    def counted(*args: Any, **kwargs: Any) -> root_cause.RootCause:
+        drafts.append("drafted")
+        return draft(*args, **kwargs)
+
+    monkeypatch.setattr(root_cause, "draft_root_cause", counted)
     spec = DemoSpec(OCTOBER, months=2, contacts_per_day=100, seed=seed, problem=problem)
     frames = generate(spec, now=AFTER_WINDOW)
     if messy:
@@ -167,6 +179,8 @@ def test_published_outputs_equal_the_golden_files(
     for period in (OCTOBER.previous(), OCTOBER) if messy else (OCTOBER,):
         args = ["run", "--cadence", "monthly", "--period", period.label, "--source", source]
         assert main([*args, "--out", str(out), "--config", str(configs[primary])]) == 0
+        assert drafts == ["drafted"]  # not once more for the second language
+        drafts.clear()
 
     published = out / "monthly" / OCTOBER.label
     check_languages(published, primary)
