@@ -54,7 +54,7 @@ typecheck: setup
 	$(VENV)/bin/mypy
 
 unit: setup
-	$(VENV)/bin/pytest -m "not slow and not integration" -q
+	$(VENV)/bin/pytest -m "not slow and not integration" -q -n 2
 
 slow: setup
 	$(VENV)/bin/pytest -m "slow or integration" -q -n auto --dist worksteal
@@ -62,7 +62,7 @@ slow: setup
 bench: setup
 	$(VENV)/bin/python -m bench
 
-# mypy (one core) runs beside the fast tests (one core); the slow tests then take both cores
+# mypy runs beside the fast tests (two workers); the slow tests then take both cores
 test: lint
 	@$(MAKE) --no-print-directory -j2 --output-sync=target typecheck unit
 	@$(MAKE) --no-print-directory slow

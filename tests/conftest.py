@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -80,6 +81,27 @@ def typed_frames() -> dict[str, pd.DataFrame]:
 @pytest.fixture
 def settings() -> Settings:
     return load_settings()
+
+
+NOT_RENDERED = b"%PDF-1.7\n% not rendered: this test is not about the PDF\n"
+
+
+@contextmanager
+def pdf_not_rendered() -> Iterator[None]:
+    """Reviews inside the block skip WeasyPrint, a third of a small review's time: for
+    tests whose subject is not the PDF (its HTML and every other output are still made)."""
+    from tasks import render
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "render_pdf", lambda html, attachments: NOT_RENDERED)
+        yield
+
+
+@pytest.fixture
+def no_pdf() -> Iterator[None]:
+    """`pdf_not_rendered` for the whole test."""
+    with pdf_not_rendered():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -20,12 +20,11 @@ from csreview import demo
 from csreview import schema as s
 from flows.cli import main
 from tasks import render
-from tests.conftest import OCTOBER
+from tests.conftest import NOT_RENDERED, OCTOBER
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 # WeasyPrint takes 3 s of each review's 8 here; the cases that keep rows as they are (the
 # report is their subject) render their PDF, the quarantine cases do not
-NOT_RENDERED = b"%PDF-1.7\n% not rendered: this case is about the quarantine\n"
 
 Frames = dict[str, pd.DataFrame]
 

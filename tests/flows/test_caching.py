@@ -134,7 +134,7 @@ def _review(source: str, out: Path) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("prefect_server")
+@pytest.mark.usefixtures("prefect_server", "no_pdf")
 def test_a_rerun_after_a_failure_reuses_the_finished_steps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,7 +19,7 @@ import pytest
 from flows.cli import main
 from tests.conftest import OCTOBER
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server", "no_pdf")]
 
 TOPICS = ("billing", "logistics", "returns", "product", "account")
 NOT_ASSESSED = ("nps", "qa", "calibration", "staffing", "followups")

@@ -18,7 +18,7 @@ from flows.tenants import review_tenants
 from tests.conftest import ZONE
 from tests.integration.servers import child_flow_runs
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server", "no_pdf")]
 SEPTEMBER = Period("monthly", 2026, 9)
 
 

@@ -15,7 +15,7 @@ from csreview import schema as s
 from csreview.settings import load_settings
 from tasks import render
 from tasks.extract import Extract, parse_table, select_period
-from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE
+from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE, pdf_not_rendered
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
@@ -120,7 +120,8 @@ def reviews(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Pat
     for lang in ("en", "zh-CN"):
         out = tmp_path / lang
         args = ["run", "--cadence", "monthly", "--period", "2026-10", "--source", source]
-        assert main([*args, "--out", str(out), "--lang", lang]) == 0, capsys.readouterr().err
+        with pdf_not_rendered():  # the browser reads the HTML files only
+            assert main([*args, "--out", str(out), "--lang", lang]) == 0, capsys.readouterr().err
         published[lang] = out / "monthly" / "2026-10"
     return published
 
