@@ -160,6 +160,23 @@ KPIS: Final = (
         "csat_top2 of surveyed contacts with a sales offer ÷ csat_top2 of those without; "
         "1 means selling costs no satisfaction",
     ),
+    # ---- the workforce (agents.hired_on, agents.left_on: tasks/workforce.py)
+    Kpi(
+        "attrition_rate",
+        "staff attrition rate",
+        "fraction",
+        "lower",
+        "agents whose left_on falls in the period ÷ average headcount (mean over the period's "
+        "days of the agents employed: hired_on ≤ day and left_on null or after it)",
+    ),
+    Kpi(
+        "new_hire_share",
+        "new-hire share",
+        "fraction",
+        "lower",
+        "agents employed on the period's last day and hired within 90 days before the "
+        "period end ÷ agents employed on its last day",
+    ),
 )
 
 KPIS_BY_KEY: Final = {k.key: k for k in KPIS}

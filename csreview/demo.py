@@ -25,35 +25,10 @@ CATEGORIES: Final = ("logistics", "billing", "returns", "product", "account", "o
 _CATEGORY_SHARE: Final = np.array([0.24, 0.16, 0.15, 0.22, 0.12, 0.11])
 _EVENING_CATEGORY_SHARE: Final = np.array([0.55, 0.08, 0.10, 0.12, 0.08, 0.07])
 _CHANNEL_SHARE: Final = np.array([0.40, 0.30, 0.15, 0.10, 0.05])  # order of schema.CHANNELS
-_HOURLY_WEIGHT: Final = np.array(
-    [
-        0.2,
-        0.1,
-        0.1,
-        0.1,
-        0.1,
-        0.2,
-        0.5,
-        2,
-        8,
-        12,
-        13,
-        12,
-        9,
-        10,
-        12,
-        12,
-        11,
-        9,
-        8,
-        8,
-        11,
-        12,
-        10,
-        6,
-    ],
-    dtype=float,
-)
+_HOURLY_WEIGHT: Final = np.array(  # arrivals by hour of day
+    [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 2, 8, 12, 13, 12,
+     9, 10, 12, 12, 11, 9, 8, 8, 11, 12, 10, 6], dtype=float,
+)  # fmt: skip
 _LIVE: Final = ("phone", "chat", "app")
 _TEAMS: Final = ("Alpha", "Bravo", "Charlie")
 _SITES: Final = ("Shanghai", "Chengdu")
@@ -83,12 +58,15 @@ _COMMENTS_MIXED: Final = (
 
 
 PlantedProblem = Literal[
-    "evening_understaffing", "billing_transfers", "returns_outage", "weak_agents", "none"
-]
+    "evening_understaffing", "billing_transfers", "returns_outage", "weak_agents",
+    "thinned_rota", "none",
+]  # fmt: skip
 """The planted problem: too few evening agents (environment), billing contacts bounced
 between agents until they complain (method), the returns system down on a few days of each
 month so that handling drags and customers complain (machine), a few agents (one per team)
-who mishandle product contacts (people), or a healthy centre."""
+who mishandle product contacts (people), a fifth of the agents leaving in the last month
+(`leave_day`) with no one rostered in their place, so that waits grow centre-wide
+(environment), or a healthy centre."""
 _OUTAGE_DAYS: Final = (9, 10, 11, 21)  # days of the month the returns system is down
 
 
@@ -102,6 +80,7 @@ class DemoSpec:
     seed: int = 20261001
     timezone: str = "Asia/Shanghai"
     problem: PlantedProblem = "evening_understaffing"
+    leave_day: int = 1  # thinned_rota: the day of the last month the leavers leave
 
 
 def generate(spec: DemoSpec, now: datetime | None = None) -> dict[str, pd.DataFrame]:
@@ -119,7 +98,14 @@ def generate(spec: DemoSpec, now: datetime | None = None) -> dict[str, pd.DataFr
 
     agents = _agents(rng, spec.contacts_per_day, start)
     shifts = _shifts(agents, days)
-    contacts = _contacts(rng, spec.contacts_per_day, days, stop, agents, shifts, spec.problem)
+    thinned = None
+    if spec.problem == "thinned_rota":
+        thinned = pd.Timestamp(spec.last_month.start(zone).replace(tzinfo=None))
+        thinned += pd.Timedelta(days=spec.leave_day - 1)
+        agents, shifts = _thin(agents, shifts, thinned)
+    contacts = _contacts(
+        rng, spec.contacts_per_day, days, stop, agents, shifts, spec.problem, thinned
+    )
     qa = _qa_evaluations(rng, contacts, agents, stop)
     surveys = _surveys(rng, contacts, stop)
     contacts = _as_of(contacts, pd.Timestamp(stop))  # after the draws: the same seed, same data
@@ -177,6 +163,21 @@ def _on_duty(n_agents: int, day_number: int) -> np.ndarray:
     return works
 
 
+def _thin(
+    agents: pd.DataFrame, shifts: pd.DataFrame, day: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A fifth of the agents, spread over the day shifts, leave on `day`: `left_on` set, no
+    shift after."""
+    n = len(agents)
+    k = max(1, round(n / 5))
+    leaving = np.isin(np.arange(n), np.arange(k) * (n - 2) // k + 1)
+    gone = set(agents.loc[leaving, s.AGENT_ID])
+    left = pd.Series([day.date() if x else None for x in leaving], index=agents.index, dtype=object)
+    agents = agents.assign(**{s.LEFT_ON: left})
+    late = shifts[s.AGENT_ID].isin(gone) & (shifts[s.STARTS_AT] >= day)
+    return agents, shifts[~late].reset_index(drop=True)
+
+
 def _shifts(agents: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
     kinds = _roster(len(agents))
     rows = []
@@ -202,6 +203,7 @@ def _contacts(
     agents: pd.DataFrame,
     shifts: pd.DataFrame,
     problem: PlantedProblem = "evening_understaffing",
+    thinned: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     weekday_factor = np.array([1.1, 1.05, 1.0, 1.0, 1.05, 0.85, 0.8])
     counts = rng.poisson(per_day * weekday_factor[days.day_of_week.to_numpy()])
@@ -233,6 +235,9 @@ def _contacts(
     )
     understaffed = evening & live  # the planted cause: one night agent for the evening peak
     wait = np.where(understaffed, base_wait * 14, base_wait)
+    if thinned is not None:  # the planted cause: a fifth fewer agents for the same arrivals
+        short = np.asarray(created >= thinned, dtype=bool)
+        wait = np.where(short, wait * np.where(live, 9, 3), wait)
     patience = np.where(live, rng.lognormal(np.log(240), 0.9, n), np.inf)
     abandoned = live & (patience < wait)
     gave_up = np.where(abandoned, np.round(np.minimum(patience, wait)), np.nan)

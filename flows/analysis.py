@@ -22,7 +22,7 @@ from csreview import store
 from csreview.facts import Facts
 from csreview.frames import among
 from csreview.periods import Period
-from csreview.schema import CONTACT_ID, CONTACTS, QA_EVALUATIONS, SHIFTS
+from csreview.schema import AGENTS, CONTACT_ID, CONTACTS, QA_EVALUATIONS, SHIFTS
 from csreview.settings import Language, Settings
 from flows import faults
 from flows.runner import StepRunner
@@ -37,6 +37,7 @@ from tasks import sections as sections_step
 from tasks import staffing as staffing_step
 from tasks import surveys as survey_step
 from tasks import themes as themes_step
+from tasks import workforce
 from tasks.render.root_cause_words import worded_root_cause
 from tasks.root_cause import RootCause
 from tasks.surveys import Satisfaction
@@ -47,14 +48,17 @@ TREND_KPIS = ("service_level", "abandon_rate", "fcr", "complaint_rate", "csat", 
 
 @dataclass(frozen=True)
 class Compared:
-    """The period beside earlier ones: its KPI rows as the store keeps them, the earlier
-    periods' rows, the comparisons and, for a quarter, its trend and months."""
+    """The period beside earlier ones: its KPI rows and figures as the store keeps them, the
+    earlier periods' rows and figures, the comparisons and, for a quarter, its trend and
+    months."""
 
     history: pd.DataFrame
     earlier: dict[str, pd.DataFrame]
     comparisons: dict[str, pd.DataFrame]
     trend: list[dict[str, Any]]
     months: compare_step.MonthByMonth | None
+    figures: dict[str, float] = dataclasses.field(default_factory=dict)
+    earlier_figures: dict[str, workforce.PeriodFigures] = dataclasses.field(default_factory=dict)
 
     @property
     def previous(self) -> pd.DataFrame | None:
@@ -102,7 +106,8 @@ def kpis_task(
     validation: Validation, period: Period, settings: Settings, fcr_provisional: bool
 ) -> tuple[Facts, pd.DataFrame]:
     facts = kpi_step.build_facts(validation.clean, period, settings, fcr_provisional)
-    return facts, kpi_step.compute_kpis(facts, settings)
+    agents = workforce.kpi_rows(validation.clean[AGENTS.name], period, settings, facts.months)
+    return facts, workforce.with_workforce(kpi_step.compute_kpis(facts, settings), agents)
 
 
 def kpis(run: StepRunner, checked: Validation) -> tuple[Facts, pd.DataFrame]:
@@ -126,6 +131,19 @@ def history_task(
         if rows:
             out[name] = pd.DataFrame(rows, columns=list(compare_step.HISTORY_COLUMNS))
     return out
+
+
+@task(name="figures", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@faults.quiet
+def figures_task(
+    store_url: str, tenant: str, earlier: dict[str, Period]
+) -> dict[str, dict[str, float]]:
+    """The period figures kept beside the KPI rows of earlier periods (previous period, same
+    period last year); a period never reviewed has none."""
+    return {
+        name: store.figure_history(store_url, tenant, period.cadence, period.label)
+        for name, period in earlier.items()
+    }
 
 
 @task(name="trend", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -152,17 +170,22 @@ def months_task(
     return compare_step.month_by_month(months, min_sample)
 
 
-def compare(run: StepRunner, kpis: pd.DataFrame, facts: Facts) -> Compared:
-    """The KPIs beside the previous period and the same period last year; a quarter's
-    twelve-month trend and its months side by side."""
+def compare(run: StepRunner, kpis: pd.DataFrame, facts: Facts, checked: Validation) -> Compared:
+    """The KPIs and period figures beside the previous period and the same period last year;
+    a quarter's twelve-month trend and its months side by side."""
     review, min_sample = run.review, run.review.settings.min_sample
-    period = review.period
+    period, settings = review.period, review.settings
     history = compare_step.history_rows(kpis, facts)
-    earlier = history_task(
-        review.store_url,
-        review.tenant_name,
-        {"previous": period.previous(), "last_year": period.same_period_last_year()},
-    )
+    before = {"previous": period.previous(), "last_year": period.same_period_last_year()}
+    earlier = history_task(review.store_url, review.tenant_name, before)
+    kept = figures_task(review.store_url, review.tenant_name, before)
+    earlier_figures = {
+        name: workforce.stored_figures(p, settings, earlier[name], kept[name])
+        if name in earlier
+        else workforce.unrecorded(p, settings)
+        for name, p in before.items()
+    }
+    figures = workforce.rota_figures(checked.clean[SHIFTS.name], period, settings)
     comparisons = {
         name: compare_step.compare(history, rows, min_sample) for name, rows in earlier.items()
     }
@@ -171,7 +194,7 @@ def compare(run: StepRunner, kpis: pd.DataFrame, facts: Facts) -> Compared:
     months = (
         months_task(review.store_url, review.tenant_name, period, min_sample) if quarterly else None
     )
-    return Compared(history, earlier, comparisons, trend, months)
+    return Compared(history, earlier, comparisons, trend, months, figures, earlier_figures)
 
 
 # ---------------------------------------------------------------- customers and agents
@@ -275,6 +298,7 @@ def root_cause_task(
     playbook: dict[str, Any],
     previous: pd.DataFrame | None,
     staffing: staffing_step.StaffingPlan,
+    earlier: dict[str, workforce.PeriodFigures],
 ) -> RootCause:
     """Drafted once, as records: every language the review is published in words them."""
     return root_cause_step.draft_root_cause(
@@ -287,6 +311,7 @@ def root_cause_task(
         previous=previous,
         staffing=staffing.summary,
         quarantine=validation.quarantine,
+        earlier=earlier,
     )
 
 
@@ -294,10 +319,11 @@ def root_cause(
     run: StepRunner,
     facts: Facts,
     checked: Validation,
-    previous: pd.DataFrame | None,
+    compared: Compared,
     staffing: staffing_step.StaffingPlan,
 ) -> RootCause:
-    """The problem list, tested hypotheses, 5-Why chains and SMART actions."""
+    """The problem list, tested hypotheses (a centre-wide problem's against the earlier
+    periods' figures), 5-Why chains and SMART actions."""
     review = run.review
     return run.cached(
         root_cause_task,
@@ -307,8 +333,9 @@ def root_cause(
         review.tenant_name,
         review.settings,
         review.playbook,
-        previous,
+        compared.previous,
         staffing,
+        compared.earlier_figures,
     )
 
 
@@ -360,7 +387,7 @@ def draft(
     quarter's action effectiveness, the crisis level reached, and the root cause in the
     words of each language the review is published in."""
     review = run.review
-    drafted = root_cause(run, facts, checked, compared.previous, staffing)
+    drafted = root_cause(run, facts, checked, compared, staffing)
     followups = followup_task(
         review.store_url, review.tenant_name, review.period, facts, review.settings
     )

@@ -88,8 +88,9 @@ def record_task(
     manifest: dict[str, Any],
     rules: list[dict[str, Any]],
     kpis: list[dict[str, Any]] | None = None,
+    figures: dict[str, float] | None = None,
 ) -> None:
-    store.record_run(store_url, manifest, rules, kpis or [])
+    store.record_run(store_url, manifest, rules, kpis or [], figures or {})
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE, persist_result=False)
@@ -159,6 +160,7 @@ def publish(
         written | {"status": store.PUBLISHING},
         rules(validation),
         records(found.compared.history),
+        found.compared.figures,
     )
     record_actions_task(
         review.store_url, review.tenant_name, review.period, review.plan.run_id, worded

@@ -87,7 +87,7 @@ def _review_period(run: StepRunner) -> dict[str, Any]:
         gate.stop_blocked(run, manifest, checked)
 
     facts, kpis = run.step("kpis", analysis.kpis, checked)
-    compared = run.step("compare", analysis.compare, kpis, facts)
+    compared = run.step("compare", analysis.compare, kpis, facts, checked)
     satisfaction, themes = run.step("surveys", analysis.surveys, checked, facts)
     calibration = run.step("calibration", analysis.calibration, checked, facts)
     staffing = run.step("staffing", analysis.staffing, checked)

@@ -25,6 +25,7 @@ from tasks.fishbone.review_data import review_data
 from tasks.fishbone.runner import Hypothesis, fishbone_hypotheses, strongest
 from tasks.playbook import cause_template
 from tasks.problems import Problem, problem_list
+from tasks.workforce import PeriodFigures
 
 PROBLEM_COLUMNS: Final = (
     "rank", "title", "segment", "kpi", "value", "baseline", "defects",
@@ -128,15 +129,24 @@ def draft_root_cause(
     previous: pd.DataFrame | None = None,
     staffing: pd.DataFrame | None = None,
     quarantine: Mapping[str, pd.DataFrame] | None = None,
+    earlier: Mapping[str, PeriodFigures] | None = None,
 ) -> RootCause:
     """Problem list → fishbone tests → 5 whys and SMART drafts, deterministic for the same
     input and the same in every language. `previous` (the previous period's KPI rows from
     the results store), `staffing` (the Erlang C staffing summary) and `quarantine`
-    (validation's rejected rows) feed the trend and the hypotheses that need them; without
-    them those are not testable."""
+    (validation's rejected rows) and `earlier` (earlier periods' figures, from the results
+    store) feed the trend and the hypotheses that need them; without them those are not
+    testable."""
     problems = problem_list(facts, settings, playbook, previous)
     data = review_data(
-        facts, clean, period, settings, previous=previous, staffing=staffing, quarantine=quarantine
+        facts,
+        clean,
+        period,
+        settings,
+        previous=previous,
+        staffing=staffing,
+        quarantine=quarantine,
+        earlier=earlier,
     )
     limits = playbook["thresholds"]
     causes = [

@@ -44,7 +44,13 @@ VIEWS: Final = {
         "aht_seconds",
         "backlog",
     ),
-    "people": ("qa_score", "qa_fail_rate", "qa_reviewer_spread"),
+    "people": (
+        "qa_score",
+        "qa_fail_rate",
+        "qa_reviewer_spread",
+        "attrition_rate",
+        "new_hire_share",
+    ),
     "financial": ("conversion_rate", "sales_satisfaction_ratio"),
 }
 

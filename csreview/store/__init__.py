@@ -26,7 +26,7 @@ from csreview.store.engine import (
     session,
     upgrade,
 )
-from csreview.store.history import kpi_history, kpi_trend
+from csreview.store.history import figure_history, kpi_history, kpi_trend
 from csreview.store.runs import (
     PUBLISHING,
     RunRecord,
@@ -53,6 +53,7 @@ __all__ = [
     "check_store",
     "decide",
     "failing_rules",
+    "figure_history",
     "followups_checked_in",
     "kpi_history",
     "kpi_trend",

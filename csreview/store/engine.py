@@ -28,8 +28,8 @@ class StoreMissingError(StoreError):
 
 VERSION_TABLE: Final = "csreview_store_version"
 MIGRATIONS: Final = Path(__file__).parent.parent / "migrations"
-HEAD: Final = "0003"
-REVISIONS: Final = ("0001", "0002", HEAD)
+HEAD: Final = "0004"
+REVISIONS: Final = ("0001", "0002", "0003", HEAD)
 
 
 def upgrade(engine: sa.Engine) -> None:

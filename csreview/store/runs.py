@@ -5,15 +5,24 @@ An auditor lists runs and their validation outcome from here without opening fil
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Final
 
 import sqlalchemy as sa
 
 from csreview.store.engine import reading, session
-from csreview.store.tables import KpiValue, ReviewRun, RunOutput, RunRule, RunTable
+from csreview.store.tables import (
+    KpiValue,
+    PeriodFigure,
+    ReviewRun,
+    RunOutput,
+    RunRule,
+    RunTable,
+)
 
 
 def record_run(
@@ -21,8 +30,10 @@ def record_run(
     manifest: Mapping[str, Any],
     rules: Sequence[Mapping[str, Any]],
     kpis: Sequence[Mapping[str, Any]] = (),
+    figures: Mapping[str, float] = MappingProxyType({}),
 ) -> None:
-    """Add one run's outcome (manifest, rule results and, once published, its KPI rows)."""
+    """Add one run's outcome (manifest, rule results and, once published, its KPI rows and
+    period figures)."""
     run = ReviewRun(
         run_id=manifest["run_id"],
         tenant=manifest["tenant"] or "default",
@@ -73,7 +84,20 @@ def record_run(
         s.execute(sa.delete(KpiValue).where(KpiValue.run_id == run.run_id))
         if kpis:
             s.execute(sa.insert(KpiValue), [{**row, "run_id": run.run_id} for row in kpis])
+        s.execute(sa.delete(PeriodFigure).where(PeriodFigure.run_id == run.run_id))
+        if figures:
+            s.execute(
+                sa.insert(PeriodFigure),
+                [
+                    {"run_id": run.run_id, "figure": name, "value": _finite(value)}
+                    for name, value in figures.items()
+                ],
+            )
         s.commit()
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None  # NaN: not known in that period
 
 
 PUBLISHING: Final = "publishing"

@@ -1,4 +1,5 @@
-"""The results store's tables: runs, their inputs, rules, outputs and KPI rows, and actions.
+"""The results store's tables: runs, their inputs, rules, outputs, KPI rows and period
+figures, and actions.
 
 One ORM model per table, shared by the store's reads and writes and by its migrations.
 """
@@ -103,6 +104,17 @@ class KpiValue(Base):
     numerator: Mapped[float | None]
     denominator: Mapped[float | None]
     variance: Mapped[float | None]
+
+
+class PeriodFigure(Base):
+    """One figure of a published run's period that kpi_values does not hold (scheduled
+    agent-hours, agents on the rota): what later reviews compare a centre-wide problem with."""
+
+    __tablename__ = "period_figures"
+
+    run_id: Mapped[str] = mapped_column(sa.ForeignKey("review_runs.run_id"), primary_key=True)
+    figure: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    value: Mapped[float | None]
 
 
 class ActionRecord(Base):

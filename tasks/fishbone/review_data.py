@@ -1,13 +1,14 @@
 """What the fishbone tests of one review look at, built once for all its problems.
 
-Per contact: its day, resolution, the handling agent's tenure and QA score, whether it
-arrived understaffed; the hourly load, the previous period's figures and the quarantined rows.
+Per contact: its day and week, resolution, the handling agent's tenure and QA score, whether it
+arrived understaffed; the hourly and weekly staffing, this and earlier periods' figures and
+the quarantined rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -22,7 +23,9 @@ from tasks import compare
 from tasks import kpis as k
 from tasks import staffing as st
 from tasks.extract import parse_table
+from tasks.scorecard import scheduled_hours
 from tasks.validate import REASON
+from tasks.workforce import PeriodFigures, current_figures, period_days
 
 DAY: Final = "_day"  # local calendar day of created_at
 TENURE: Final = "_tenure_days"  # the handling agent's days since hire at the period start
@@ -30,6 +33,10 @@ AGENT_QA: Final = "_agent_qa"  # the handling agent's mean QA score in the perio
 UNRESOLVED: Final = "_unresolved"  # handled and not flagged resolved
 UNDERSTAFFED: Final = "_understaffed"  # live contact arriving in an Erlang C understaffed interval
 PLACED: Final = "_placed"  # a quarantined row whose period and segment could be read
+WEEK: Final = (
+    "_week"  # week of the period, from its first day (a last short week joins the one before)
+)
+HOURS: Final = "hours"  # scheduled agent-hours in a week (`ReviewData.weeks`)
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,9 @@ class ReviewData:
     previous_label: str
     qa_spread_target: float
     min_sample: int
+    figures: PeriodFigures | None = None  # this period's, for centre-wide problems
+    earlier: Mapping[str, PeriodFigures] = field(default_factory=dict)  # previous, last_year
+    weeks: pd.DataFrame = field(default_factory=pd.DataFrame)  # per WEEK: first day, HOURS
 
 
 def hourly_load(
@@ -71,6 +81,33 @@ def hourly_load(
             ).dt.total_seconds().clip(lower=0) / 3600
             hours = hours.add(overlap.groupby(slot.dt.hour).sum(), fill_value=0.0)
     return arrivals / hours.where(hours > 0)
+
+
+def week_of(days: pd.Series, first: pd.Timestamp, n_days: int) -> pd.Series:
+    """The week of the period each day falls in, counted from its first day; the days left
+    after the last whole week join it (a 30-day month has four weeks)."""
+    last = max(n_days // 7 - 1, 0)
+    return ((days - first).dt.days // 7).clip(lower=0, upper=last).astype("Int64")
+
+
+def weekly_hours(shifts: pd.DataFrame, period: Period, settings: Settings) -> pd.DataFrame:
+    """Scheduled agent-hours in each week of the period (weeks as `week_of` cuts them)."""
+    zone = settings.zone
+    days = period_days(period, settings)
+    start, end = pd.Timestamp(period.start(zone)), pd.Timestamp(period.end(zone))
+    n = max(len(days) // 7, 1)
+    bounds = [start + pd.Timedelta(days=7 * w) for w in range(n)] + [end]
+    rows = [
+        {
+            WEEK: w,
+            DAY: pd.Timestamp(days[7 * w]),
+            HOURS: scheduled_hours(shifts, bounds[w], bounds[w + 1])
+            if not shifts.empty
+            else np.nan,
+        }
+        for w in range(n)
+    ]
+    return pd.DataFrame(rows).set_index(WEEK)
 
 
 def _utc_ns(stamps: pd.Series | pd.DatetimeIndex) -> np.ndarray:
@@ -116,9 +153,11 @@ def contact_details(
     start = pd.Timestamp(period.start(settings.zone).date())
     tenure = (start - pd.to_datetime(hired)).dt.days.clip(lower=0)
     scores = facts.qa.groupby(f.AGENT, observed=True)[s.SCORE].mean()
+    day = created.dt.tz_localize(None).dt.normalize()
     return pd.DataFrame(
         {
-            DAY: created.dt.tz_localize(None).dt.normalize(),
+            DAY: day,
+            WEEK: week_of(day, start, len(period_days(period, settings))),
             TENURE: tenure.where(c[f.ANSWERED] == 1).astype("float64"),
             AGENT_QA: c[f.AGENT].map(scores).where(c[f.ANSWERED] == 1).astype("float64"),
             UNRESOLVED: (
@@ -190,9 +229,11 @@ def review_data(
     previous: pd.DataFrame | None = None,
     staffing: pd.DataFrame | None = None,
     quarantine: Mapping[str, pd.DataFrame] | None = None,
+    earlier: Mapping[str, PeriodFigures] | None = None,
 ) -> ReviewData:
     """Everything the hypotheses look at, from the review's own data and, when given, the
-    previous period's KPI rows, the Erlang C staffing summary and the quarantined rows."""
+    previous period's KPI rows, the Erlang C staffing summary, the quarantined rows and the
+    earlier periods' figures (results store)."""
     zone = settings.zone
     before = period.previous()
 
@@ -220,4 +261,7 @@ def review_data(
         previous_label=before.label,
         qa_spread_target=spread.target if spread is not None else 9.0,
         min_sample=settings.min_sample,
+        figures=current_figures(facts, clean, period, settings),
+        earlier=dict(earlier or {}),
+        weeks=weekly_hours(shifts, period, settings),
     )

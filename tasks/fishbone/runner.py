@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from csreview.messages import Message, Segment, Text, quotes_number, say
+from tasks.fishbone import over_time
 from tasks.fishbone.case import Case, Limits, Test, Verdict
 from tasks.fishbone.registry import TESTS
 from tasks.fishbone.review_data import ReviewData
@@ -55,10 +56,11 @@ def fishbone_hypotheses(
     tests: Sequence[Test] = TESTS,
 ) -> list[Hypothesis]:
     """Every hypothesis of the six categories tested for one problem segment, in the order
-    of `tests`. A verdict `verified` always quotes numbers."""
+    of `tests` (`suited_tests`: over time for a centre-wide problem). A verdict `verified`
+    always quotes numbers."""
     case = Case(rank, kpi, segment, data)
     out = []
-    for test in tests:
+    for test in suited_tests(case, limits, tests):
         result = test.check(case, limits)
         verdict = result.verdict
         if verdict == "verified" and not quotes_number(result.evidence):
@@ -77,6 +79,20 @@ def fishbone_hypotheses(
             )
         )
     return out
+
+
+def suited_tests(case: Case, limits: Limits, tests: Sequence[Test]) -> Sequence[Test]:
+    """The tests a problem gets: a centre-wide one (nearly all of the KPI's base) the tests
+    that look within its segment and the tests over time; one whose rest of the centre fails
+    nearly as badly, the usual tests and those over time; any other, the usual tests."""
+    if "centre_wide_share" not in limits:
+        return tests
+    if over_time.centre_wide(case, limits):
+        within = set(limits.get("centre_wide_within", ()))
+        return [*(t for t in tests if t.key in within), *over_time.OVER_TIME]
+    if over_time.spread(case, limits):
+        return [*tests, *over_time.OVER_TIME]
+    return tests
 
 
 def strongest(causes: list[Hypothesis]) -> list[Hypothesis]:

@@ -24,6 +24,7 @@ from tasks.root_cause import (
     RootCause,
 )
 from tasks.scorecard import SCORECARD_COLUMNS
+from tasks.workforce import WORKFORCE_KPIS
 
 
 # ---------------------------------------------------------------- CSV writing
@@ -62,10 +63,15 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _whole_or_not(number: float) -> int | float:
+    """A denominator as a count, or in full where it is not whole (an average headcount)."""
+    return int(number) if float(number).is_integer() else float(number)
+
+
 def kpis_csv(kpis: pd.DataFrame) -> bytes:
     """`kpis.csv` as the contract defines it: long format, sorted, full precision."""
     counts = k.count_kpis()
-    integer_numerators = k.integer_numerators()
+    integer_numerators = k.integer_numerators() | set(WORKFORCE_KPIS)
 
     def row(r: tuple[Any, ...]) -> list[object]:
         kpi, dimension, segment, value, numerator, denominator, target, status = r
@@ -77,7 +83,7 @@ def kpis_csv(kpis: pd.DataFrame) -> bytes:
             int(numerator)
             if kpi in integer_numerators and not pd.isna(numerator)
             else float(numerator),
-            None if pd.isna(denominator) else int(denominator),
+            None if pd.isna(denominator) else _whole_or_not(denominator),
             float(target),
             status,
         ]

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from csreview import store
 from csreview.demo import DemoSpec, PlantedProblem, generate, to_database
 from csreview.messy_export import plant_bad_rows
 from flows.cli import main
@@ -182,6 +183,11 @@ def test_published_outputs_equal_the_golden_files(
         assert drafts == ["drafted"]  # not once more for the second language
         drafts.clear()
 
+    if messy:  # September recorded the figures October's centre-wide tests compare with
+        kept = store.figure_history(
+            f"sqlite:///{out / 'store.sqlite'}", "default", "monthly", OCTOBER.previous().label
+        )
+        assert kept["scheduled_agent_hours"] > 0 and kept["rota_agents"] > 0
     published = out / "monthly" / OCTOBER.label
     check_languages(published, primary)
     for name in documents(published, primary).values():  # no text past the page's edge

@@ -37,6 +37,7 @@ STORE_TABLES = {
     "run_tables",
     "run_rules",
     "kpi_values",
+    "period_figures",
     "actions",
     "action_events",
     "followups",
@@ -200,6 +201,11 @@ def test_the_results_store_lives_in_postgresql(
                 sa.text("SELECT count(*) FROM kpi_values WHERE run_id = :r"), {"r": first_id}
             ).scalar_one()
             assert kpi_rows > 0
+            figures = conn.execute(
+                sa.text("SELECT figure FROM period_figures WHERE run_id = :r ORDER BY figure"),
+                {"r": first_id},
+            ).scalars()
+            assert list(figures) == ["rota_agents", "scheduled_agent_hours"]
     finally:
         engine.dispose()
 

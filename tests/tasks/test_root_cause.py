@@ -14,10 +14,12 @@ from csreview import demo
 from csreview import schema as s
 from csreview.periods import Period
 from csreview.settings import load_settings
+from tasks import compare as cmp
 from tasks import crisis as cr
 from tasks import kpis as k
 from tasks import root_cause as rc
 from tasks import staffing as st
+from tasks import workforce as wf
 from tasks.extract import extract_period
 from tasks.playbook import load_playbook
 from tasks.render.root_cause_words import worded_root_cause
@@ -116,3 +118,63 @@ def test_a_healthy_centre_raises_no_crisis_and_claims_nothing_without_evidence(
     assert len(circular) and (circular["verdict"] == "not_testable").all()
     assert set(result.actions["problem_rank"]) <= set(verified["problem_rank"])
     assert set(causes.columns) >= set(rc.ROOT_CAUSE_COLUMNS)
+
+
+def two_months(
+    problem: demo.PlantedProblem, leave_day: int, folder: Path
+) -> tuple[rc.RootCause, rc.RootCause]:
+    """September then October of a generated centre, reviewed in a row: October's fishbone
+    reads September's figures as the results store keeps them (its KPI rows and rota
+    figures), never September's rows."""
+    settings, playbook = load_settings(), load_playbook(None)
+    october = Period("monthly", 2026, 10)
+    spec = demo.DemoSpec(
+        october, months=2, contacts_per_day=120, seed=11, problem=problem, leave_day=leave_day
+    )
+    demo.to_folder(demo.generate(spec, now=NOW), str(folder))
+    earlier: dict[str, wf.PeriodFigures] = {}
+    drafts = []
+    for period in (SEPTEMBER, october):
+        validation = validate(extract_period(str(folder), period, ZONE, NOW), settings, False)
+        clean = validation.clean
+        facts = k.build_facts(clean, period, settings, fcr_provisional=False)
+        rows = wf.kpi_rows(clean[s.AGENTS.name], period, settings, facts.months)
+        kpis = wf.with_workforce(k.compute_kpis(facts, settings), rows)
+        before = {"previous": earlier["now"]} if earlier else None
+        result = rc.draft_root_cause(facts, clean, period, "t", settings, playbook, earlier=before)
+        drafts.append(worded_root_cause(result, "en"))
+        stored = cmp.history_rows(kpis, facts)
+        figures = wf.rota_figures(clean[s.SHIFTS.name], period, settings)
+        earlier = {"now": wf.stored_figures(period, settings, stored, figures)}
+    return drafts[0], drafts[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("problem", "leave_day", "verified"),
+    [
+        # a fifth of the agents leave on 1 October: against September, not week against week
+        ("thinned_rota", 1, {"staffing_over_time", "turnover_over_time"}),
+        # … on 15 October: the second half's weeks are the worst, and thinner
+        ("thinned_rota", 15, {"weekly_staffing", "turnover_over_time"}),
+        ("none", 1, set()),
+    ],
+)
+def test_a_centre_whose_rota_thinned_gets_a_verified_staffing_cause(
+    problem: demo.PlantedProblem, leave_day: int, verified: set[str], tmp_path: Path
+) -> None:
+    september, october = two_months(problem, leave_day, tmp_path)
+    over = {"staffing_over_time", "weekly_staffing", "turnover_over_time", "handling_over_time",
+            "transfers_over_time", "repeats_over_time"}  # fmt: skip
+    first = september.causes
+    assert not (first["hypothesis_id"].isin(over) & (first["verdict"] == "verified")).any()
+    unrecorded = first[first["hypothesis_id"] == "staffing_over_time"]
+    assert (unrecorded["evidence"].str.contains("review or backfill the previous period")).all()
+    causes = october.causes[october.causes["problem_rank"] == 1]
+    found = causes[causes["hypothesis_id"].isin(over) & (causes["verdict"] == "verified")]
+    assert set(found["hypothesis_id"]) == verified
+    if problem == "thinned_rota":
+        assert october.problems.iloc[0]["kpi"] == "service_level"
+        staffing = found[found["category"] == "environment"].iloc[0]["evidence"]
+        assert "2026-09" in staffing or "from 10-" in staffing  # both periods' or weeks' figures
+        assert "environment" in set(october.whys[october.whys["problem_rank"] == 1]["category"])

@@ -1,10 +1,11 @@
-"""KPI history is read from the latest published run of each period."""
+"""KPI history and period figures are read from the latest published run of each period."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from csreview.store import kpi_history, kpi_trend, record_run
+from csreview.store import figure_history, kpi_history, kpi_trend, record_run
 from tests.csreview.store.recorded import RULES, manifest
 
 
@@ -30,3 +31,23 @@ def test_kpi_trend_reads_the_overall_rows_of_several_periods(url: str) -> None:
         {"period": "2026-08", "kpi": "fcr", "value": 0.7},
         {"period": "2026-09", "kpi": "fcr", "value": 0.8},
     ]
+
+
+def test_period_figures_are_the_latest_published_runs(url: str) -> None:
+    record_run(url, manifest("r1", "2026-09"), RULES, figures={"scheduled_agent_hours": 300.0})
+    record_run(
+        url,
+        manifest("r2", "2026-09"),
+        RULES,
+        figures={"scheduled_agent_hours": 310.5, "rota_agents": 12.0},
+    )
+    record_run(url, manifest("r3", "2026-09", "blocked"), RULES, figures={"rota_agents": 1.0})
+    got = figure_history(url, "default", "monthly", "2026-09")
+    assert got == {"scheduled_agent_hours": 310.5, "rota_agents": 12.0}
+    assert figure_history(url, "default", "monthly", "2026-08") == {}  # never reviewed
+
+
+def test_an_unknown_figure_is_kept_as_unknown(url: str) -> None:
+    record_run(url, manifest("r1", "2026-09"), RULES, figures={"rota_agents": math.nan})
+    got = figure_history(url, "default", "monthly", "2026-09")
+    assert list(got) == ["rota_agents"] and math.isnan(got["rota_agents"])

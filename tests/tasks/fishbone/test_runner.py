@@ -38,7 +38,7 @@ def test_a_verified_claim_without_numbers_is_not_supported() -> None:
         return Result("verified", Message("the segment looks understaffed"), 9.0)
 
     tests = (FishboneTest("wordy", "environment", "h", "l", "r", wordy),)
-    frame = contacts((5, IN_BILLING))
+    frame = contacts((5, IN_BILLING), (5, {}))  # a segment with a rest: the usual tests
     found = fishbone_hypotheses(1, "complaint_rate", BILLING, review(frame), LIMITS, tests)
     assert found[0].verdict == "not_supported"
 
