@@ -530,6 +530,15 @@ ZH_CN = {
     "no answered contact in the period: the balanced scorecard needs contacts handled by agents": "本周期没有已接通的联络：平衡计分卡需要由坐席处理的联络",
     "no action approved in an earlier review to follow up: approve the proposed actions in the results store, and the next review checks them": "没有以往评审中已批准的措施可供跟踪：请在结果库中批准建议措施，下次评审将跟踪其效果",
     "{n} abandoned contacts have no give-up time (closed_at empty): they are used, and never counted as short abandons.": "{n} 条放弃的联络没有放弃时间（closed_at 为空）：这些联络照常使用，但从不计为短时放弃。",
+    # incidents (docs/kpis.md#incidents)
+    "date": "日期",
+    "{first} to {last}": "{first}至{last}",
+    "incident, {where}: {kpi} {value} against {usual} on usual days (target {target})": "异常事件，{where}：{kpi} {value}，常态日为 {usual}（目标 {target}）",
+    "incident, {where}: {kpi} {value} against {usual} on usual days (target {target}), worst {start:02d}:00–{end:02d}:00": "异常事件，{where}：{kpi} {value}，常态日为 {usual}（目标 {target}），最严重时段 {start:02d}:00–{end:02d}:00",
+    "fewer than {n} handled contacts a day on the incident's days to compare": "异常事件期间每天已处理的联络少于 {n} 条，无法比较",
+    "on the incident's days {what} in {scope} averaged {on:.0f} s against {off:.0f} s on the other days ({ratio:.1f}×); its defect rate there was {rate_on:.1%} against {rate_off:.1%} (z-test {p})": "异常事件期间，{scope}的{what}平均为 {on:.0f} 秒，其他日子为 {off:.0f} 秒（{ratio:.1f} 倍）；其缺陷率为 {rate_on:.1%}，其他日子为 {rate_off:.1%}（z 检验 {p}）",
+    "{kpi} in {where} is {severity} off its target, on {scope} of the period's days": "{where}的{kpi}偏离目标 {severity}，波及本期 {scope} 的天数",
+    "; and it lasted to the period's end": "，且持续到本期末",
 }
 
 
