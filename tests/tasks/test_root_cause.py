@@ -90,27 +90,24 @@ def test_planted_problem_is_rank_one_with_its_cause_verified(
     first = result.problems.iloc[0]
     assert re.fullmatch(segment, first["segment"]) and first["kpi"] == kpi
     causes = result.causes[result.causes["problem_rank"] == 1]
-    assert set(causes.loc[causes["verdict"] == "verified", "hypothesis_id"]) == verified
-    assert (causes.loc[causes["verified"] == "true", "category"] == cause).all()
-    assert level is not None  # far off target in a large segment
+    found = set(causes.loc[causes["verdict"] == "verified", "hypothesis_id"])
     whys = result.whys[result.whys["problem_rank"] == 1]
-    assert set(whys["category"]) == {cause} and len(whys) == 3  # one chain: the strongest
     actions = result.actions[result.actions["problem_rank"] == 1]
-    assert len(actions) == 1
-    incidents = result.problems[result.problems["segment"].str.startswith("date=")]
-    if problem == "returns_outage":  # the returns system slow on 9–11 September: one incident
-        # (at 120 contacts a day an adjacent day of chance complaints may join it; at the
-        # demo's 600 it is exactly 9–11, tests/tasks/test_incidents.py)
-        starts = incidents["segment"].str.match(r"date=2026-09-09/2026-09-1[1-9]$")
-        (rank,) = incidents.loc[starts, "rank"]
-        machine = result.causes[
-            (result.causes["problem_rank"] == rank) & (result.causes["category"] == "machine")
-        ]
-        spikes = machine[machine["hypothesis_id"] == "day_spikes"].iloc[0]
-        assert spikes["verdict"] == "verified"
+    assert level is not None  # far off target in a large segment
+    if problem == "returns_outage":
+        # the outage's incident, 9–11 September (at 120 contacts a day an adjacent day of
+        # chance complaints may join it; at the demo's 600 it is exactly 9–11,
+        # tests/tasks/test_incidents.py), with the returns system's slowdown verified; its
+        # days hold the outage's category mix, so a team-level test (routing) may verify too
+        spikes = causes[causes["hypothesis_id"] == "day_spikes"].iloc[0]
         assert "in category returns" in spikes["evidence"]
-    else:
-        assert incidents.empty
+        assert verified <= found and cause in set(whys["category"])
+        return
+    assert found == verified
+    assert (causes.loc[causes["verified"] == "true", "category"] == cause).all()
+    assert set(whys["category"]) == {cause} and len(whys) == 3  # one chain: the strongest
+    assert len(actions) == 1
+    assert not result.problems["segment"].str.startswith("date=").any()  # no incident
 
 
 @pytest.mark.slow
