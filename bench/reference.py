@@ -42,10 +42,10 @@ UNASSIGNED: Final = f.UNASSIGNED
 SEGMENT_COLUMNS: Final = {d: f"d_{d}" for d in f.DIMENSIONS}
 
 
-def _segments_sql(row: str, agent: str, settings: Settings) -> str:
-    """The ten segment columns of a row carrying channel, category and created_at (alias
+def _segments_sql(row: str, agent: str, settings: Settings, since: str = "") -> str:
+    """The eleven segment columns of a row carrying channel, category and created_at (alias
     `row`), its agent's team, tier and site from `agent` (an agents row joined on the row's
-    agent_id, or the evaluation's)."""
+    agent_id, or the evaluation's); rows created before SINCE (when given) have no day."""
     bands = settings.hour_bands
     labels = hour_band_labels(bands)
     band = " ".join(
@@ -64,6 +64,12 @@ def _segments_sql(row: str, agent: str, settings: Settings) -> str:
         s.SITE: f"coalesce({agent}.site, '{UNASSIGNED}')",
         f.HOUR_BAND: f"CASE {band} END",
         f.WEEKDAY: f"[{weekdays}][isodow({row}.created_local)]",
+        f.DATE: (
+            f"CASE WHEN {row}.created_at >= TIMESTAMPTZ '{since}' "
+            f"THEN strftime({row}.created_local, '%Y-%m-%d') END"
+            if since
+            else f"strftime({row}.created_local, '%Y-%m-%d')"
+        ),
         f.AGENT: f"coalesce({agent}.agent_id_seen, '{UNASSIGNED}')",
     }
     return ",\n".join(f"{sql} AS {SEGMENT_COLUMNS[d]}" for d, sql in columns.items())
@@ -200,11 +206,11 @@ cs AS (
 bs AS (
     SELECT {dimension} AS dimension, {segment} AS segment, count(*) AS n
     FROM (
-        SELECT {_segments_sql("b", "a", settings)} FROM contacts b
+        SELECT {_segments_sql("b", "a", settings, since=start)} FROM contacts b
         LEFT JOIN agents_ a ON a.agent_id_seen = b.agent_id
         WHERE NOT coalesce(b.abandoned, false) AND b.created_at < TIMESTAMPTZ '{end}'
           AND (b.closed_at IS NULL OR b.closed_at >= TIMESTAMPTZ '{end}')
-    ) GROUP BY GROUPING SETS ({_grouping_sets()})
+    ) GROUP BY GROUPING SETS ({_grouping_sets()}) HAVING {segment} IS NOT NULL
 ),
 q AS (
     SELECT e.contact_id, e.reviewer_id, e.score,
@@ -232,7 +238,7 @@ v AS (
     SELECT v.csat, v.nps, v.effort, coalesce(c.sales_offer, false) AS offered,
         {points} / NULLIF({present}, 0) AS points,
         c.d_all, c.d_channel, c.d_channel_group, c.d_category, c.d_team, c.d_tier, c.d_site, c.d_hour_band,
-        c.d_weekday, c.d_agent
+        c.d_weekday, c.d_date, c.d_agent
     FROM surveys v JOIN c USING (contact_id)
 ),
 vs AS (

@@ -32,6 +32,7 @@ CHANNEL_GROUPS: Final = (LIVE, QUEUED)
 UNASSIGNED: Final = "unassigned"
 HOUR_BAND: Final = "hour_band"
 WEEKDAY: Final = "weekday"
+DATE: Final = "date"  # data contract v2 §5: the local calendar day, YYYY-MM-DD
 AGENT: Final = "agent"
 DIMENSIONS: Final = (
     ALL,
@@ -43,6 +44,7 @@ DIMENSIONS: Final = (
     s.SITE,
     HOUR_BAND,
     WEEKDAY,
+    DATE,
     AGENT,
 )
 DIMENSION_LABELS: Final = {  # English msgids of the dimension names
@@ -55,6 +57,7 @@ DIMENSION_LABELS: Final = {  # English msgids of the dimension names
     s.TIER: "tier",
     s.SITE: "site",
     WEEKDAY: "weekday",
+    DATE: "date",
     AGENT: "agent",
 }
 HOUR: Final = "_hour"  # hour of day of created_at, for staffing per hour

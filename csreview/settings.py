@@ -32,6 +32,7 @@ from csreview.config_files import Language as Language
 from csreview.config_files import config_text as config_text
 from csreview.config_files import read_toml as read_toml
 from csreview.facts import CHANNEL_GROUPS, LIVE, QUEUED
+from csreview.planned_days import Calendar, read_calendar
 from csreview.schema import CHANNELS, MAX_COMMENT_LENGTH, MAX_TEXT_LENGTH
 from csreview.tenants import find_tenant
 from csreview.urls import check_no_literal_secret as check_no_literal_secret
@@ -160,6 +161,7 @@ class Settings(BaseSettings):
     delivery_retries: int = Field(default=2, ge=0)
     delivery_retry_seconds: float = Field(default=30.0, ge=0)
     scorecard_file: Path | None = None
+    calendar_file: Path | None = None  # known peaks and holidays: planned days, never incidents
     tenants_file: Path | None = None  # every tenant of the scheduled runs (docs/operations.md)
     tenant_concurrency: int = Field(default=2, ge=1)  # tenants reviewed at once
     # where each tenant's review runs: child processes of the scheduled run, a Dask cluster
@@ -169,6 +171,7 @@ class Settings(BaseSettings):
     tenant_deployment: str = "service-quality-review/tenant"
     late_after_minutes: float = Field(default=30, gt=0)  # a scheduled run this late alerts
     _scorecard: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _calendar: Calendar = PrivateAttr(default_factory=Calendar)
 
     @classmethod
     def settings_customise_sources(
@@ -265,6 +268,21 @@ class Settings(BaseSettings):
         else:
             self._scorecard = read_toml(self.scorecard_file, "scorecard file")
         return self
+
+    @model_validator(mode="after")
+    def _read_calendar(self) -> Settings:
+        """The calendar of planned days, read and checked once with the settings."""
+        if self.calendar_file is None:
+            data = tomllib.loads(config_text("calendar.toml"))
+        else:
+            data = read_toml(self.calendar_file, "calendar file")
+        self._calendar = read_calendar(data)
+        return self
+
+    @property
+    def calendar(self) -> Calendar:
+        """Known peaks and holidays: the shipped calendar, or the file `calendar_file` names."""
+        return self._calendar
 
     @property
     def scorecard(self) -> dict[str, Any]:

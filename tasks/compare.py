@@ -70,8 +70,9 @@ def kpi_variances(facts: f.Facts) -> dict[str, float]:
 
 def history_rows(kpis: pd.DataFrame, facts: f.Facts) -> pd.DataFrame:
     """The KPI rows kept in the results store for later comparisons: every dimension but the
-    agent one, with the variance of mean KPIs on the overall rows."""
-    kept = kpis[kpis[f.DIMENSION] != f.AGENT]
+    agent and date ones (a day of one period has no like in another), with the variance of
+    mean KPIs on the overall rows."""
+    kept = kpis[~kpis[f.DIMENSION].isin((f.AGENT, f.DATE))]
     variances = kpi_variances(facts)
     overall = kept[f.DIMENSION] == f.ALL
     variance = kept[f.KPI].map(variances).where(overall)

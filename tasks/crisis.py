@@ -7,7 +7,7 @@ A breach is a crisis by its severity, its scope and its urgency; the rules are d
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import pandas as pd
@@ -31,6 +31,7 @@ class Crisis:
     severity: float = 0.0
     scope: float = 0.0
     urgent: bool = False
+    incident: bool = False  # an incident: scope is its share of the period's days
 
 
 def severity(kpi: str, value: float, target: float) -> float:
@@ -54,15 +55,27 @@ def scope_bases(kpis: pd.DataFrame) -> dict[tuple[str, str], float]:
     }
 
 
+def period_days(kpis: pd.DataFrame) -> list[str]:
+    """The period's days with contacts, in order (the `date` segments of the contacts KPI)."""
+    rows = kpis[(kpis[f.KPI] == "contacts") & (kpis[f.DIMENSION] == f.DATE)]
+    return sorted(str(day) for day in rows[f.SEGMENT])
+
+
 def crisis_level(
     problems: pd.DataFrame,
     kpis: pd.DataFrame,
     previous: pd.DataFrame | None,
     rules: Mapping[str, Any],
 ) -> Crisis:
-    """The highest level whose severity, scope and urgency conditions a problem meets."""
+    """The highest level whose severity, scope and urgency conditions a problem meets.
+
+    An incident's scope is the share of the period's days it touched, and it is urgent when
+    it reaches the period's last day (it may not be over); an incident at least
+    `[crisis.incidents] severity` off its target reaches at least that table's level,
+    whatever its scope: an outage is a crisis on its days."""
     watched = set(rules["kpis"])
     bases = scope_bases(kpis)
+    days = period_days(kpis)
     worse = set()
     if previous is not None and not previous.empty:
         worse = set(previous.loc[previous[compare.VERDICT] == "worse", f.KPI])
@@ -71,8 +84,11 @@ def crisis_level(
         kpi, group = str(p["kpi"]), str(p.get("group") or "")
         if kpi not in watched or (kpi, group) not in bases:
             continue
+        on = tuple(p.get("days") or ())
         base = bases[kpi, group]
         scope = float(p["base"]) / base if base else 0.0
+        if on:
+            scope = len(on) / len(days) if days else 0.0
         candidates.append(
             Crisis(
                 None,
@@ -80,15 +96,21 @@ def crisis_level(
                 tuple(p["segment"]),
                 severity(kpi, float(p["value"]), float(p["target"])),
                 scope,
-                kpi in worse,
+                bool(days) and on[-1] == days[-1] if on else kpi in worse,
+                bool(on),
             )
         )
+    floor = rules.get("incidents", {})
     for level in rules["levels"]:
         for c in candidates:
             if (
                 c.severity >= float(level["severity"])
                 and c.scope >= float(level["scope"])
                 and (c.urgent or not level.get("urgent", False))
+            ) or (
+                c.incident
+                and level["name"] == floor.get("level")
+                and c.severity >= float(floor["severity"])
             ):
-                return Crisis(level["name"], c.kpi, c.segment, c.severity, c.scope, c.urgent)
+                return replace(c, level=level["name"])
     return Crisis(None)

@@ -26,8 +26,10 @@ def load_playbook(path: Path | None) -> dict[str, Any]:
     playbook = tomllib.loads(playbook_text(path))
     if path is not None:
         shipped = tomllib.loads(playbook_text(None))
-        for table in ("thresholds", "trend"):
+        for table in ("thresholds", "trend", "incidents"):
             playbook[table] = {**shipped[table], **playbook.get(table, {})}
+        crisis = playbook.setdefault("crisis", shipped["crisis"])
+        crisis["incidents"] = {**shipped["crisis"]["incidents"], **crisis.get("incidents", {})}
     return playbook
 
 

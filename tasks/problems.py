@@ -22,6 +22,7 @@ from csreview.messages import Segment
 from csreview.settings import Settings
 from tasks import compare
 from tasks.fishbone.defects import DEFECT_KINDS, DefectKind, kpi_from_defect_rate, source_frame
+from tasks.incidents import detect_incidents
 from tasks.kpis import GROUP_KPIS, in_segment
 
 DRILL_DIMENSIONS: Final = (s.CATEGORY, s.CHANNEL, f.HOUR_BAND, s.TEAM, s.TIER)
@@ -53,6 +54,8 @@ class Problem:
     previous: float = math.nan
     trend_factor: float = 1.0
     group: str = ""  # the channel group the problem was judged in ("": all contacts)
+    days: tuple[str, ...] = ()  # an incident's days (YYYY-MM-DD); none: not an incident
+    hours: tuple[int, int] | None = None  # an incident's hours [from, to), where known
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,7 @@ def problem_list(
         ]
         best_single = _pick(singles)
         if best_single is None:
+            found += incident_problems(frame, kind, group, centre, target, settings, playbook)
             continue
         best_pair = _pick(pairs)
         chosen = best_single
@@ -241,6 +245,7 @@ def problem_list(
             settings.min_sample,
             playbook["trend"],
         )
+        found += incident_problems(frame, kind, group, centre, target, settings, playbook)
         found.append(
             {
                 "kpi": kind.kpi,
@@ -259,7 +264,7 @@ def problem_list(
                 "group": group,
             }
         )
-    found.sort(key=lambda p: (-p["priority"], p["kpi"], p["group"]))
+    found.sort(key=lambda p: (-p["priority"], p["kpi"], p["group"], segment_label(p["segment"])))
     found = found[: int(limits["max_problems"])]
     total = sum(p["priority"] for p in found)
     out, running = [], 0.0
@@ -267,6 +272,48 @@ def problem_list(
         running += p["priority"]
         out.append(Problem(rank=rank, cumulative_share=running / total if total else np.nan, **p))
     return out
+
+
+def incident_problems(
+    frame: pd.DataFrame,
+    kind: DefectKind,
+    group: str,
+    centre: int,
+    target: float,
+    settings: Settings,
+    playbook: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """The incidents of a defect kind as problems (FRAME: its source narrowed to GROUP; CENTRE:
+    the source's rows): segment `date=DAY` or `date=FIRST/LAST`, the usual days' rate as
+    baseline, and priority from the excess defects over that rate (docs/kpis.md#incidents)."""
+    if f.DATE not in frame:
+        return []
+    limits = playbook["incidents"]
+    days = frame[f.DATE].dropna().astype(str).unique()
+    planned = settings.calendar.planned(days)
+    total = float(kind.defects(frame).sum())
+    weight = float(playbook["problem_weights"].get(kind.kpi, 1.0))
+    return [
+        {
+            "kpi": kind.kpi,
+            "segment": grouped_segment(frame, centre, group, ((f.DATE, i.dates),)),
+            "value": kpi_from_defect_rate(kind.kpi, i.rate),
+            "baseline": kpi_from_defect_rate(kind.kpi, i.expected),
+            "target": target,
+            "defects": i.defects,
+            "base": i.base,
+            "excess": i.excess,
+            "defect_share": i.defects / total if total else np.nan,
+            "priority": i.excess * weight * float(limits["priority_factor"]),
+            "trend": "na",
+            "previous": math.nan,
+            "trend_factor": 1.0,
+            "group": group,
+            "days": i.days,
+            "hours": i.hours,
+        }
+        for i in detect_incidents(frame, kind, group, planned, limits)
+    ]
 
 
 def judged_kinds() -> list[tuple[DefectKind, str]]:

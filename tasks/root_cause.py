@@ -15,7 +15,7 @@ from typing import Any, Final
 import pandas as pd
 
 from csreview import facts as f
-from csreview.messages import Joined, KpiName, KpiValue, Message, Where, say
+from csreview.messages import Joined, KpiName, KpiValue, Message, Value, Where, say
 from csreview.messages import mark as _n
 from csreview.periods import Period
 from csreview.settings import Settings
@@ -107,7 +107,32 @@ def five_whys(
 
 # ---------------------------------------------------------------- the step
 def problem_title(problem: Problem) -> Message:
-    """A plain-language title, e.g. 'time band 20-24: service level 22.0 % (target 80.0 %); …'."""
+    """A plain-language title, e.g. 'time band 20-24: service level 22.0 % (target 80.0 %); …';
+    an incident's against the usual days of their kind, with its hours where known."""
+    if problem.days:
+        values: dict[str, Value] = {
+            "where": Where(problem.segment),
+            "kpi": KpiName(problem.kpi),
+            "value": KpiValue(problem.kpi, problem.value),
+            "usual": KpiValue(problem.kpi, problem.baseline),
+            "target": KpiValue(problem.kpi, problem.target),
+        }
+        if problem.hours is None:
+            return say(
+                _n(
+                    "incident, {where}: {kpi} {value} against {usual} on usual days (target {target})"
+                ),
+                **values,
+            )
+        return say(
+            _n(
+                "incident, {where}: {kpi} {value} against {usual} on usual days (target "
+                "{target}), worst {start:02d}:00–{end:02d}:00"
+            ),
+            start=problem.hours[0],
+            end=problem.hours[1],
+            **values,
+        )
     return say(
         _n("{where}: {kpi} {value} (target {target}); {share} of all such defects"),
         where=Where(problem.segment),
@@ -171,11 +196,23 @@ def draft_root_cause(
                 "previous": p.previous,
                 "trend_factor": p.trend_factor,
                 "group": p.group,
+                "days": p.days,
+                "hours": p.hours,
             }
             for p in problems
         ],
-        # target, base and group for crisis grading; previous and trend_factor for the report
-        columns=[*PROBLEM_COLUMNS, "target", "base", "previous", "trend_factor", "group"],
+        # target, base, group and an incident's days for crisis grading; previous,
+        # trend_factor and an incident's hours for the report
+        columns=[
+            *PROBLEM_COLUMNS,
+            "target",
+            "base",
+            "previous",
+            "trend_factor",
+            "group",
+            "days",
+            "hours",
+        ],
     )
     causes_frame = pd.DataFrame(
         [

@@ -577,6 +577,15 @@ ZH_CN = {
     "contact centre manager": "呼叫中心经理",
     "recruiting budget for the open seats and one HR partner for exit interviews": "空缺岗位的招聘预算，以及一名负责离职面谈的人力资源伙伴",
     "new hires need weeks of onboarding; fallback: overtime and a callback queue until they are ready": "新员工需要数周入职培训；备选方案：在其就绪前安排加班和回拨队列",
+    # incidents (docs/kpis.md#incidents)
+    "date": "日期",
+    "{first} to {last}": "{first}至{last}",
+    "incident, {where}: {kpi} {value} against {usual} on usual days (target {target})": "异常事件，{where}：{kpi} {value}，常态日为 {usual}（目标 {target}）",
+    "incident, {where}: {kpi} {value} against {usual} on usual days (target {target}), worst {start:02d}:00–{end:02d}:00": "异常事件，{where}：{kpi} {value}，常态日为 {usual}（目标 {target}），最严重时段 {start:02d}:00–{end:02d}:00",
+    "fewer than {n} handled contacts a day on the incident's days to compare": "异常事件期间每天已处理的联络少于 {n} 条，无法比较",
+    "on the incident's days {what} in {scope} averaged {on:.0f} s against {off:.0f} s on the other days ({ratio:.1f}×); its defect rate there was {rate_on:.1%} against {rate_off:.1%} (z-test {p})": "异常事件期间，{scope}的{what}平均为 {on:.0f} 秒，其他日子为 {off:.0f} 秒（{ratio:.1f} 倍）；其缺陷率为 {rate_on:.1%}，其他日子为 {rate_off:.1%}（z 检验 {p}）",
+    "{kpi} in {where} is {severity} off its target, on {scope} of the period's days": "{where}的{kpi}偏离目标 {severity}，波及本期 {scope} 的天数",
+    "; and it lasted to the period's end": "，且持续到本期末",
 }
 
 

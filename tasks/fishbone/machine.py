@@ -12,7 +12,7 @@ import pandas as pd
 from csreview import facts as f
 from csreview import schema as s
 from csreview.frames import positions, rows_at
-from csreview.messages import Message, say
+from csreview.messages import Message, Where, say
 from csreview.messages import mark as _n
 from tasks import compare
 from tasks import kpis as k
@@ -29,7 +29,7 @@ from tasks.fishbone.case import (
     share,
     untestable,
 )
-from tasks.fishbone.defects import BASE_NOUNS
+from tasks.fishbone.defects import BASE_NOUNS, source_frame
 from tasks.fishbone.review_data import DAY
 
 
@@ -86,9 +86,111 @@ def _days_of(case: Case, frame: pd.DataFrame) -> pd.Series:
     return rows_at(details[DAY], at, frame.index)
 
 
+def _slowdown(on: pd.DataFrame, off: pd.DataFrame) -> tuple[float, str, float, float]:
+    """The larger rise of average handle time or wait, incident days (ON: handled contacts)
+    against the other days (OFF): ratio, what rose, and the two averages."""
+    best = (0.0, "handle", math.nan, math.nan)
+    for what, column in (("handle", f.HANDLE), ("wait", f.WAIT)):
+        mean_on, mean_off = float(on[column].mean()), float(off[column].mean())
+        if mean_off > 0 and mean_on / mean_off > best[0]:
+            best = (mean_on / mean_off, what, mean_on, mean_off)
+    return best
+
+
+def incident_slowdown(case: Case, limits: Limits) -> Result:
+    """For an incident: whether handle time or waits rose on its days, across the centre or
+    in a category, and the KPI's defects there followed (an outage slows the contacts that
+    need the failing system, and those contacts fail); the scope that supports it best."""
+    dates = tuple((d, v) for d, v in case.segment if d == f.DATE)
+    contacts = case.data.facts.contacts
+    handled = contacts[contacts[f.ANSWERED] == 1]
+    on_day = k.in_segment(handled, dates)
+    frame = source_frame(case.data.facts, case.kind.source)
+    frame_on = k.in_segment(frame, dates)
+    days = contacts.loc[k.in_segment(contacts, dates), f.DATE].nunique()
+    least = int(limits["min_day_contacts"]) * max(days, 1)
+    scopes: list[tuple[str | None, pd.Series, pd.Series]] = [
+        (None, pd.Series(True, index=handled.index), pd.Series(True, index=frame.index))
+    ]
+    for category in sorted(handled[s.CATEGORY].dropna().astype(str).unique()):
+        scopes.append(
+            (
+                category,
+                (handled[s.CATEGORY].astype(str) == category),
+                (frame[s.CATEGORY].astype(str) == category),
+            )
+        )
+    results = [
+        _scope_result(case, limits, category, on, off, in_frame & frame_on, in_frame & ~frame_on)
+        for category, in_handled, in_frame in scopes
+        for on, off in [(handled[in_handled & on_day], handled[in_handled & ~on_day])]
+        if len(on) >= least and len(off) >= least
+    ]
+    if not results:
+        return untestable(
+            say(
+                _n("fewer than {n} handled contacts a day on the incident's days to compare"),
+                n=int(limits["min_day_contacts"]),
+            )
+        )
+    # the scope that best supports the cause: verified first, then the strongest
+    return max(results, key=lambda r: (r.verdict == "verified", r.strength))
+
+
+def _scope_result(
+    case: Case,
+    limits: Limits,
+    category: str | None,
+    on: pd.DataFrame,
+    off: pd.DataFrame,
+    inside: pd.Series,
+    outside: pd.Series,
+) -> Result:
+    """One scope of an incident (the centre, or a category): its slowdown on the incident's
+    days (handled contacts ON against OFF) and whether its defects (source rows INSIDE the
+    days against OUTSIDE) followed."""
+    ratio, what, mean_on, mean_off = _slowdown(on, off)
+    frame = source_frame(case.data.facts, case.kind.source)
+    defects, base = case.kind.defects(frame), frame[case.kind.base]
+    d_on, b_on = float(defects[inside].sum()), float(base[inside].sum())
+    d_off, b_off = float(defects[outside].sum()), float(base[outside].sum())
+    rate_on, rate_off = share(d_on, b_on), share(d_off, b_off)
+    follows = rate_on / rate_off if rate_off > 0 else (math.inf if rate_on > 0 else 0.0)
+    p = compare.two_proportion_p(d_on, b_on, d_off, b_off) if b_on and b_off else 1.0
+    strength = min(ratio / limits["handle_ratio"], follows / limits["spike_ratio"])
+    return judged(
+        ratio >= limits["handle_ratio"]
+        and follows >= limits["spike_ratio"]
+        and p < limits["spike_p"],
+        strength if math.isfinite(strength) else ratio / limits["handle_ratio"],
+        say(
+            _n(
+                "on the incident's days {what} in {scope} averaged {on:.0f} s against {off:.0f} s "
+                "on the other days ({ratio:.1f}×); its defect rate there was {rate_on:.1%} "
+                "against {rate_off:.1%} (z-test {p})"
+            ),
+            what=Message(_n("wait")) if what == "wait" else Message(_n("handle time")),
+            scope=(
+                Message(_n("the whole centre"))
+                if category is None
+                else Where(((s.CATEGORY, category),))
+            ),
+            on=mean_on,
+            off=mean_off,
+            ratio=ratio,
+            rate_on=0.0 if math.isnan(rate_on) else rate_on,
+            rate_off=0.0 if math.isnan(rate_off) else rate_off,
+            p=p_text(p),
+        ),
+    )
+
+
 def day_spikes(case: Case, limits: Limits) -> Result:
     """Days on which the segment's handle time or wait was far above its usual day, and the
-    share of its defects those days hold."""
+    share of its defects those days hold; for an incident (a segment of days), whether its
+    days were slow across the centre or in a category (`incident_slowdown`)."""
+    if case.defined_by(f.DATE):
+        return incident_slowdown(case, limits)
     answered = case.seg[case.seg[f.ANSWERED] == 1]
     daily = (
         answered.assign(**{DAY: case.data.details.loc[answered.index, DAY]})

@@ -19,6 +19,7 @@ from tasks.kpis.rules import MEASURES, RULES, KpiRule, Source
 from tasks.kpis.status import band_for, status_of
 
 QUANTILES: Final = {"median": 0.5, "p90": 0.9}
+NUMBERS: Final = (f.NUMERATOR, f.DENOMINATOR, f.VALUE)
 
 
 class _Segments:
@@ -127,20 +128,20 @@ def compute_kpis(
     facts: f.Facts, settings: Settings, dimensions: tuple[str, ...] = f.DIMENSIONS
 ) -> pd.DataFrame:
     """The long KPI table (`kpis.csv`): every KPI for every non-empty segment of every dimension."""
-    parts = []
+    columns: dict[str, list[Any]] = {c: [] for c in (f.KPI, f.DIMENSION, f.SEGMENT, *NUMBERS)}
     contacts = facts.contacts
     answered = contacts.loc[contacts[f.ANSWERED] == 1, [*dimensions, f.WAIT]]
     for dimension in dimensions:
         segments_ = _Segments(facts, dimension, answered)
         for rule in RULES:
-            rows = _rule_rows(rule, segments_)
-            parts.append(
-                rows.rename_axis(f.SEGMENT)
-                .reset_index()
-                .assign(**{f.KPI: rule.key, f.DIMENSION: dimension})
-            )
-    table = pd.concat(parts, ignore_index=True)
-    table = table.assign(**{f.SEGMENT: table[f.SEGMENT].astype(str)})
+            rows = _rule_rows(rule, segments_)  # arrays gathered, one frame built at the end
+            columns[f.KPI].append(np.full(len(rows), rule.key, dtype=object))
+            columns[f.DIMENSION].append(np.full(len(rows), dimension, dtype=object))
+            columns[f.SEGMENT].append(np.asarray(rows.index.astype(str), dtype=object))
+            for number in NUMBERS:
+                columns[number].append(rows[number].to_numpy(dtype="float64"))
+    table = pd.DataFrame({c: np.concatenate(parts) for c, parts in columns.items()})
+    table = table.assign(**{c: table[c].astype(str) for c in (f.KPI, f.DIMENSION, f.SEGMENT)})
     direction = table[f.KPI].map({k: v.direction for k, v in KPIS_BY_KEY.items()})
     known: dict[tuple[str, str, str], Band | None] = {}  # a band depends on channel, group, tier
 

@@ -117,15 +117,20 @@ def contact_facts(
 def backlog_facts(
     contacts: pd.DataFrame, agents: pd.DataFrame, period: Period, settings: Settings
 ) -> pd.DataFrame:
-    """Non-abandoned contacts created before the period end and still open at it."""
-    end = pd.Timestamp(period.end(settings.zone))
+    """Non-abandoned contacts created before the period end and still open at it; those
+    created before the period are in no `date` segment (a day segment is a day of the period)."""
+    start, end = pd.Timestamp(period.start(settings.zone)), pd.Timestamp(period.end(settings.zone))
     open_at_end = (
         ~_flag(contacts, s.ABANDONED)
         & (contacts[s.CREATED_AT] < end)
         & (contacts[s.CLOSED_AT].isna() | (contacts[s.CLOSED_AT] >= end))
     )
     b = contacts[open_at_end]
-    return segments(b, agents, settings.hour_bands, settings.live_channels).assign(**{f.N: 1})
+    seg = segments(b, agents, settings.hour_bands, settings.live_channels)
+    before = (b[s.CREATED_AT] < start).to_numpy(dtype=bool)
+    if before.any():
+        seg[f.DATE] = seg[f.DATE].where(~before)
+    return seg.assign(**{f.N: 1})
 
 
 def _with_contact(

@@ -35,6 +35,24 @@ def in_text_order(codes: np.ndarray, labels: Any) -> pd.Categorical:
     return pd.Categorical.from_codes(recoded, categories=pd.Index(unique, dtype="string"))
 
 
+def local_days(created: pd.Series) -> pd.Categorical:
+    """The local calendar day of each time (`YYYY-MM-DD`, missing where the time is), as a
+    categorical in text order, which is date order; times carry the centre's zone."""
+    local = created.dt.tz_localize(None) if created.dt.tz is not None else created
+    days = local.to_numpy(dtype="datetime64[D]")
+    known = ~np.isnat(days)
+    unique, inverse = np.unique(days[known], return_inverse=True)
+    codes = np.full(len(days), -1, dtype=np.int64)
+    codes[known] = inverse.reshape(-1)
+    labels = pd.Index(np.datetime_as_string(unique, unit="D"), dtype="string")
+    return pd.Categorical.from_codes(codes, categories=labels)
+
+
+def days_between(first: str, last: str) -> list[str]:
+    """The days from FIRST to LAST (both `YYYY-MM-DD`, inclusive)."""
+    return [d.date().isoformat() for d in pd.date_range(first, last, freq="D")]
+
+
 def segments(
     frame: pd.DataFrame,
     agents: pd.DataFrame,
@@ -81,6 +99,7 @@ def segments(
             f.WEEKDAY: in_text_order(
                 created.dt.day_of_week.fillna(-1).to_numpy(dtype=np.int64), f.WEEKDAYS
             ),
+            f.DATE: local_days(created),
             f.AGENT: in_text_order(
                 np.where(agent_codes >= 0, agent_codes, len(agent_ids)),
                 np.append(np.asarray(agent_ids, dtype=object), f.UNASSIGNED),
@@ -91,10 +110,15 @@ def segments(
 
 
 def in_segment(frame: pd.DataFrame, segment: tuple[tuple[str, str], ...]) -> pd.Series:
-    """The rows of a facts frame inside a (possibly several-dimension) segment."""
+    """The rows of a facts frame inside a (possibly several-dimension) segment; a `date`
+    may be an ISO 8601 interval of days, `FIRST/LAST` (inclusive), as an incident's is."""
     mask = pd.Series(True, index=frame.index)
     for dimension, value in segment:
         column = frame[dimension]
+        if dimension == f.DATE and "/" in value:
+            first, last = value.split("/", 1)
+            mask &= column.isin(days_between(first, last)).to_numpy(dtype=bool, na_value=False)
+            continue
         if not (
             isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(column)
         ):

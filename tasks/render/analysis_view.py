@@ -209,13 +209,23 @@ def crisis_view(crisis: Crisis | None, f: Formatter) -> dict[str, str] | None:
     return {
         "level": crisis.level,
         "label": f._(CRISIS_LABELS[crisis.level]),
-        "text": f._(
-            "{kpi} in {where} is {severity} off its target, over {scope} of the period's base"
+        "text": (
+            f._("{kpi} in {where} is {severity} off its target, on {scope} of the period's days")
+            if crisis.incident
+            else f._(
+                "{kpi} in {where} is {severity} off its target, over {scope} of the period's base"
+            )
         ).format(
             kpi=f.label(crisis.kpi),
             where=where,
             severity=f.percent(crisis.severity, 0),
             scope=f.percent(crisis.scope, 0),
         )
-        + (f._("; and it is getting worse") if crisis.urgent else ""),
+        + (
+            ""
+            if not crisis.urgent
+            else f._("; and it lasted to the period's end")
+            if crisis.incident
+            else f._("; and it is getting worse")
+        ),
     }

@@ -9,20 +9,25 @@ from __future__ import annotations
 import base64
 import gettext
 import math
+import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final
 
 import pandas as pd
+from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
-from csreview.facts import CHANNEL_GROUP, DENOMINATOR, STATUS, TARGET, UNASSIGNED, VALUE
+from csreview.facts import CHANNEL_GROUP, DATE, DENOMINATOR, STATUS, TARGET, UNASSIGNED, VALUE
 from csreview.i18n import babel_locale, translations
 from csreview.i18n import mark as _n
 from csreview.personal_data import display_text
 from csreview.settings import Language
 
+DAY_FORMATS: Final = {"en": "d MMM y", "zh-CN": "y年M月d日"}
+DAY_TEXT: Final = re.compile(r"^\d{4}-\d{2}-\d{2}(/\d{4}-\d{2}-\d{2})?$")
 STATUS_SYMBOLS: Final = {"ok": "✓", "warn": "!", "breach": "✗", "na": "–", "low_sample": "·"}
 
 
@@ -115,9 +120,26 @@ class Formatter:
             return sign + self._("{n} pts").format(n=self.number(abs(value) * 100, 1))
         return sign + self.kpi_value(kpi, abs(value))
 
+    def day(self, value: str) -> str:
+        """A day (YYYY-MM-DD) as a reader writes it: "9 Oct 2026", "2026年10月9日"."""
+        return format_date(
+            date.fromisoformat(value),
+            DAY_FORMATS[self.language],
+            locale=babel_locale(self.language),
+        )
+
+    def days(self, value: str) -> str:
+        """A `date` segment in words: one day, or an interval `FIRST/LAST` as "FIRST to LAST"."""
+        first, _, last = value.partition("/")
+        if not last:
+            return self.day(first)
+        return self._("{first} to {last}").format(first=self.day(first), last=self.day(last))
+
     def segment(self, dimension: str, value: str) -> str:
-        """A segment value as shown: channel and tier names translated, data values as display
-        text (masked, inert, shortened)."""
+        """A segment value as shown: channel and tier names translated, days in words, data
+        values as display text (masked, inert, shortened)."""
+        if dimension == DATE and DAY_TEXT.match(value):
+            return self.days(value)
         if dimension in (s.CHANNEL, CHANNEL_GROUP, s.TIER) or value == UNASSIGNED:
             return display_text(self._(value))
         return display_text(value)

@@ -44,7 +44,7 @@ def named_words(segment: Segment, f: Formatter) -> str:
         hours_words(v)
         if d == fa.HOUR_BAND
         else f.segment(d, v)
-        if d == s.CATEGORY
+        if d in (s.CATEGORY, fa.DATE)
         else f"{f._(fa.DIMENSION_LABELS[d])} {f.segment(d, v)}"
         for d, v in segment
     ]

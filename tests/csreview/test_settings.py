@@ -207,3 +207,33 @@ def test_the_scorecard_config_is_read_with_the_settings(tmp_path: Path) -> None:
     assert load_settings(scorecard_file=own).scorecard["costs"] == {"hourly": 10.0}
     with pytest.raises(ConfigError, match="cannot read scorecard file"):
         load_settings(scorecard_file=tmp_path / "missing.toml")
+
+
+def test_the_calendar_plans_yearly_and_dated_days_and_a_centre_may_replace_it(
+    tmp_path: Path,
+) -> None:
+    shipped = load_settings().calendar
+    days = ["2026-02-14", "2026-02-15", "2026-02-23", "2026-10-07", "2026-10-08", "2027-11-11"]
+    assert shipped.planned(days) == {"2026-02-15", "2026-02-23", "2026-10-07", "2027-11-11"}
+    own = tmp_path / "calendar.toml"
+    own.write_text('[dated]\n"Anniversary sale" = "2026-05-20"\n', "utf-8")
+    config = tmp_path / "c.toml"
+    config.write_text(f"calendar_file = '{own}'\n", "utf-8")
+    assert load_settings(config).calendar.planned(["2026-05-20", "2026-11-11"]) == {"2026-05-20"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[yearly]\n"x" = "13-01"', "yearly day"),
+        ('[dated]\n"x" = "2026-10-09/2026-10-01"', "ends before it starts"),
+        ('[weekly]\n"x" = "mon"', "unknown table"),
+    ],
+)
+def test_a_bad_calendar_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    own = tmp_path / "calendar.toml"
+    own.write_text(text, "utf-8")
+    config = tmp_path / "c.toml"
+    config.write_text(f"calendar_file = '{own}'\n", "utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(config)

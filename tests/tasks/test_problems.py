@@ -200,3 +200,21 @@ def test_a_segment_is_named_once_by_its_most_general_name(
     group = contacts((20, {f.HOUR_BAND: "20-24"}), (10, {s.CHANNEL: "chat"}), (10, {}))
     assert pr.grouped_segment(group, centre, "live", segment) == expected
     assert pr.grouped_segment(group, centre, "", segment) == segment
+
+
+def test_an_incident_is_a_problem_with_its_dates_ranked_by_excess_over_usual_days() -> None:
+    from tests.tasks.test_incidents import month
+
+    frame = month({"2026-10-09": 20, "2026-10-10": 18, "2026-10-11": 22})
+    playbook = load_playbook(None)
+    kind = KINDS_BY_KPI["complaint_rate"]
+    (found,) = pr.incident_problems(frame, kind, "", len(frame), 0.03, load_settings(), playbook)
+    assert found["segment"] == ((f.DATE, "2026-10-09/2026-10-11"),)
+    assert (found["defects"], found["base"], found["days"]) == (
+        60, 180, ("2026-10-09", "2026-10-10", "2026-10-11")
+    )  # fmt: skip
+    assert found["value"] == pytest.approx(60 / 180)
+    assert found["baseline"] == pytest.approx(2 / 60)  # the usual day, not the target
+    # 54 complaints over the usual 6, at the complaint weight 3
+    assert found["priority"] == pytest.approx(54 * 3.0)
+    assert found["defect_share"] == pytest.approx(60 / (60 + 28 * 2))

@@ -4,6 +4,7 @@ without evidence."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -72,7 +73,9 @@ def drafted(
         ("evening_understaffing", "channel_group=live;hour_band=20-24", "service_level", "environment",
          {"agent_load", "erlang_gaps"}),
         ("billing_transfers", "category=billing", "complaint_rate", "method", {"transfers"}),
-        ("returns_outage", "category=returns", "complaint_rate", "machine", {"day_spikes"}),
+        # the outage's incident (9–11 September; see below) outranks its category
+        ("returns_outage", r"date=2026-09-09/2026-09-1\d", "complaint_rate", "machine",
+         {"day_spikes"}),
         ("weak_agents", "category=product", "complaint_rate", "people",
          {"agent_concentration"}),
     ],
@@ -87,15 +90,26 @@ def test_planted_problem_is_rank_one_with_its_cause_verified(
 ) -> None:
     result, level, _ = drafted(problem, tmp_path)
     first = result.problems.iloc[0]
-    assert (first["segment"], first["kpi"]) == (segment, kpi)
+    assert re.fullmatch(segment, first["segment"]) and first["kpi"] == kpi
     causes = result.causes[result.causes["problem_rank"] == 1]
-    assert set(causes.loc[causes["verdict"] == "verified", "hypothesis_id"]) == verified
-    assert (causes.loc[causes["verified"] == "true", "category"] == cause).all()
-    assert level is not None  # far off target in a large segment
+    found = set(causes.loc[causes["verdict"] == "verified", "hypothesis_id"])
     whys = result.whys[result.whys["problem_rank"] == 1]
-    assert set(whys["category"]) == {cause} and len(whys) == 3  # one chain: the strongest
     actions = result.actions[result.actions["problem_rank"] == 1]
+    assert level is not None  # far off target in a large segment
+    if problem == "returns_outage":
+        # the outage's incident, 9–11 September (at 120 contacts a day an adjacent day of
+        # chance complaints may join it; at the demo's 600 it is exactly 9–11,
+        # tests/tasks/test_incidents.py), with the returns system's slowdown verified; its
+        # days hold the outage's category mix, so a team-level test (routing) may verify too
+        spikes = causes[causes["hypothesis_id"] == "day_spikes"].iloc[0]
+        assert "in category returns" in spikes["evidence"]
+        assert verified <= found and cause in set(whys["category"])
+        return
+    assert found == verified
+    assert (causes.loc[causes["verified"] == "true", "category"] == cause).all()
+    assert set(whys["category"]) == {cause} and len(whys) == 3  # one chain: the strongest
     assert len(actions) == 1
+    assert not result.problems["segment"].str.startswith("date=").any()  # no incident
 
 
 @pytest.mark.slow
@@ -104,6 +118,7 @@ def test_a_healthy_centre_raises_no_crisis_and_claims_nothing_without_evidence(
 ) -> None:
     result, level, _ = drafted("none", tmp_path)
     assert level is None
+    assert not result.problems["segment"].str.contains("date=").any()  # no incident
     assert "hour_band=20-24" not in set(result.problems["segment"])
     causes = result.causes
     verified = causes[causes["verified"] == "true"]

@@ -95,3 +95,49 @@ def test_robust_z_is_not_swayed_by_the_outlier() -> None:
     z = machine.robust_z(pd.Series([10.0, 9.0, 11.0, 12.0, 40.0]))
     assert z.iloc[4] == pytest.approx(29 / 1.4826)
     assert (machine.robust_z(pd.Series([5.0, 5.0, 5.0])) == 0).all()
+
+
+def outage_centre(complaints_on_day: int, usual_complaints: int) -> rd.ReviewData:
+    """Seven usual days of 10 billing and 10 other contacts (handle 300 s), then 2026-09-08
+    on which billing takes 900 s; complaints on that day's billing contacts and on the first
+    usual billing contacts."""
+    usual = [(10, {**IN_BILLING, f.DATE: f"2026-09-0{d}"}) for d in range(1, 8)] + [
+        (10, {f.DATE: f"2026-09-0{d}"}) for d in range(1, 8)
+    ]
+    outage = {**IN_BILLING, f.DATE: "2026-09-08", f.HANDLE: 900.0}
+    frame = contacts(
+        *usual,
+        (complaints_on_day, outage | {f.HANDLED_COMPLAINT: 1}),
+        (10 - complaints_on_day, outage),
+        (10, {f.DATE: "2026-09-08"}),
+    )
+    frame.loc[frame.index[:usual_complaints], f.HANDLED_COMPLAINT] = 1
+    return review(frame)
+
+
+INCIDENT = ((f.DATE, "2026-09-08"),)
+
+
+def test_an_incident_slow_in_one_category_whose_defects_followed() -> None:
+    # billing on the day: 900 s vs 300 s (3.0×); complaints 6 of 10 vs 1 of 70:
+    # 42× the other days' rate, z-test p < 0.001
+    result = run(machine.day_spikes, outage_centre(6, 1), segment=INCIDENT)
+    assert verdict(result) == (
+        "verified",
+        "on the incident's days handle time in category billing averaged 900 s against 300 s "
+        "on the other days (3.0×); its defect rate there was 60.0% against 1.4% (z-test "
+        "p < 0.001)",
+    )
+
+
+def test_an_incident_slow_in_a_category_whose_defects_did_not_follow_is_no_cause() -> None:
+    # billing: 1 of 10 complaints on the day vs 7 of 70 before, the same rate; the centre
+    # (2.0× slower) neither: 1 of 20 vs 7 of 140. No scope supports the cause
+    result = run(machine.day_spikes, outage_centre(1, 7), segment=INCIDENT)
+    assert result.verdict == "not_supported"
+    assert "its defect rate there was 5.0% against 5.0%" in said(result)
+
+
+def test_an_incident_needs_enough_handled_contacts_a_day() -> None:
+    frame = contacts((5, {f.DATE: "2026-09-01"}), (5, {f.DATE: "2026-09-08"}))
+    assert run(machine.day_spikes, review(frame), segment=INCIDENT).verdict == "not_testable"

@@ -125,3 +125,23 @@ def test_one_draft_is_worded_in_each_language_and_left_as_it_was() -> None:
     assert english.actions[rc.SCOPE].tolist() == ["20:00–24:00"]
     assert draft.problems["segment"].tolist() == [EVENING_CHAT]  # the draft is not changed
     assert isinstance(draft.whys["because"][0], Message)
+
+
+def test_an_incident_is_named_by_its_dates_and_hours_in_both_languages() -> None:
+    outage = Problem(
+        rank=2, kpi="complaint_rate", segment=((f.DATE, "2026-10-09/2026-10-11"),),
+        value=0.094, baseline=0.014, target=0.03, defects=33, base=351, excess=28.0,
+        defect_share=0.3, cumulative_share=0.8, priority=84.0,
+        days=("2026-10-09", "2026-10-10", "2026-10-11"), hours=(10, 22),
+    )  # fmt: skip
+    title = rc.problem_title(outage)
+    assert word(title, EN) == (
+        "incident, date 9 Oct 2026 to 11 Oct 2026: complaint rate 9.4% against 1.4% on usual "
+        "days (target 3.0%), worst 10:00–22:00"
+    )
+    assert word(title, ZH) == (
+        "异常事件，日期 2026年10月9日至2026年10月11日：投诉率 9.4%，常态日为 1.4%（目标 3.0%），"
+        "最严重时段 10:00–22:00"
+    )
+    assert EN.segment(f.DATE, "2026-10-21") == "21 Oct 2026"
+    assert ZH.segment(f.DATE, "2026-10-21") == "2026年10月21日"
