@@ -35,6 +35,7 @@ class Manifest:
     fingerprints: dict[str, str] = field(default_factory=dict)  # of the rows read, by table
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     missing_tables: list[str] = field(default_factory=list)
+    read_scope: dict[str, Any] = field(default_factory=dict)  # what the source was asked for
     blocking: list[str] = field(default_factory=list)
     evidence: dict[str, str] | None = None
     status: str | None = None
@@ -69,6 +70,7 @@ class Manifest:
         if CONTACTS.name in self.tables:  # v2 §1a: used, never a short abandon
             self.tables[CONTACTS.name][UNKNOWN_GIVE_UP] = validation.unknown_give_up
         self.missing_tables = [*extract.missing_tables, *extract.absent_tables]
+        self.read_scope = extract.scope
         self.blocking = list(validation.blocking)
 
     def note_outcome(
@@ -98,6 +100,7 @@ class Manifest:
         inputs = {
             "tables": self.tables,
             "missing_tables": self.missing_tables,
+            "read_scope": self.read_scope,
             "blocking": self.blocking,
             "quarantine_holds_personal_data": True,
         }

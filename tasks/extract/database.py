@@ -1,0 +1,287 @@
+"""Reading a period from a database: SQLAlchemy Core selections of the rows the period may
+need, run in one snapshot, on SQLite (the default) and PostgreSQL (production).
+
+The selections are a superset of the period's rows (see `scope.py`); the exact cut is made
+in pandas afterwards, as for every source.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from csreview import schema as s
+from tasks.extract.scope import TIMESTAMP_GLOBS, TIMESTAMP_SHAPE, ReadScope
+
+Columns = Mapping[str, Any]  # a table's columns: name → reflected SQL type
+IDS_PLACEHOLDER = ":contact_ids_read_and_ids_of_no_contact"
+
+
+def read_database(
+    conn: sa.Connection, scope: ReadScope
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """The rows each contract table present may contribute to the period, and the SQL each
+    was read with (bounds written out). Contacts come first; the surveys and evaluations
+    then follow the contact ids read, or name no contact of the source. Call inside
+    `snapshot`."""
+    inspector = sa.inspect(conn)
+    present = set(inspector.get_table_names())
+    columns = {
+        t.name: {c["name"]: c["type"] for c in inspector.get_columns(t.name)}
+        for t in s.TABLES
+        if t.name in present
+    }
+    terms = _Terms(conn.dialect, columns)
+    queries = period_queries(terms, scope)
+    frames = {}
+    sql = {name: compiled_sql(query, conn.dialect) for name, query in queries.items()}
+    for name, query in queries.items():
+        frames[name] = _read(conn, name, query)
+    dependents = [t.name for t in (s.QA_EVALUATIONS, s.SURVEYS) if terms.follows(t.name)]
+    if dependents:
+        orphans = terms.ids_of_no_contact(dependents)
+        sql["ids_of_no_contact"] = compiled_sql(orphans, conn.dialect)
+        ids = [
+            *frames[s.CONTACTS.name][s.CONTACT_ID].dropna().tolist(),
+            *pd.read_sql_query(orphans, conn).iloc[:, 0].dropna().tolist(),
+        ]
+        for name in dependents:
+            query = sa.select(terms.table(name)).where(terms.of_contacts(name, ids))
+            sql[name] = compiled_sql(
+                sa.select(terms.table(name)).where(terms.of_contacts(name, None)), conn.dialect
+            )
+            frames[name] = _read(conn, name, query)
+    return {t.name: frames[t.name] for t in s.TABLES if t.name in frames}, sql
+
+
+def read_whole(conn: sa.Connection) -> dict[str, pd.DataFrame]:
+    """Every row of each contract table present, in its stable order."""
+    present = set(sa.inspect(conn).get_table_names())
+    queries = {t.name: sa.select(sa.text("*")).select_from(sa.table(t.name)) for t in s.TABLES}
+    return {name: _read(conn, name, query) for name, query in queries.items() if name in present}
+
+
+@contextmanager
+def snapshot(conn: sa.Connection) -> Iterator[sa.Connection]:
+    """One consistent view of the source for every query of an extract: a REPEATABLE READ,
+    read-only transaction on PostgreSQL; on SQLite one read transaction, begun before the
+    first SELECT (its driver would otherwise run each SELECT on its own)."""
+    if conn.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.rollback()  # nothing was written: ends the snapshot on every database
+
+
+def compiled_sql(query: sa.Executable, dialect: sa.Dialect) -> str:
+    """The query as the database runs it, its bounds written out (they are dates and fixed
+    patterns made here, never data)."""
+    compiled = query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})  # type: ignore[attr-defined]
+    return str(compiled)
+
+
+def period_queries(terms: _Terms, scope: ReadScope) -> dict[str, sa.Select[Any]]:
+    """For each table present but those that follow contacts, the SELECT of every row the
+    period may need; a table lacking a column its selection needs is read whole
+    (validation then blocks on it, as before)."""
+    queries = {
+        name: sa.select(terms.table(name)) for name in terms.columns if not terms.follows(name)
+    }
+    needed = terms.contacts_needed(scope)
+    if needed is not None:
+        queries[s.CONTACTS.name] = queries[s.CONTACTS.name].where(needed)
+    overlap = terms.shifts_overlap(scope)
+    if overlap is not None:
+        queries[s.SHIFTS.name] = queries[s.SHIFTS.name].where(overlap)
+    return queries
+
+
+class _Terms:
+    """The predicates of a period's selection, written for one database's dialect and the
+    column types it reports (timestamps stored as text are compared as text, byte by byte)."""
+
+    def __init__(self, dialect: sa.Dialect, columns: Mapping[str, Columns]) -> None:
+        self.postgres = dialect.name == "postgresql"
+        self.columns = columns
+        self.tables = {n: sa.table(n, *(sa.column(c) for c in cs)) for n, cs in columns.items()}
+
+    def table(self, name: str) -> sa.TableClause:
+        return self.tables[name]
+
+    def has(self, name: str, *wanted: str) -> bool:
+        return name in self.columns and all(c in self.columns[name] for c in wanted)
+
+    def _typed(self, name: str, column: str) -> bool:
+        """Whether the database holds the column as dates or timestamps, never unparseable
+        (SQLite stores any value whatever a column's declared type)."""
+        return self.postgres and isinstance(self.columns[name][column], sa.Date | sa.DateTime)
+
+    def _text(self, name: str, column: str) -> Any:
+        value = self.table(name).c[column]
+        if self.postgres and not self._typed(name, column):
+            return sa.collate(value, "C")  # byte order, as SQLite compares text
+        return value
+
+    def not_a_timestamp(self, name: str, column: str) -> sa.ColumnElement[bool]:
+        """Non-missing values that do not look like a timestamp: read whatever the period,
+        so that validation quarantines them."""
+        value = self.table(name).c[column]
+        if self._typed(name, column):
+            return sa.false()
+        if self.postgres:
+            return sa.and_(
+                value.is_not(None), ~sa.cast(value, sa.Text).regexp_match(TIMESTAMP_SHAPE)
+            )
+        shaped = sa.or_(*(value.op("GLOB")(sa.literal(glob)) for glob in TIMESTAMP_GLOBS))
+        return sa.and_(value.is_not(None), ~shaped)
+
+    def unplaced(self, name: str, column: str) -> sa.ColumnElement[bool]:
+        return sa.or_(self.table(name).c[column].is_(None), self.not_a_timestamp(name, column))
+
+    def contacts_needed(self, scope: ReadScope) -> sa.ColumnElement[bool] | None:
+        """Contacts created in the widened period and repeat window, still open at its
+        start, or not placed in time; None when a column the selection needs is absent."""
+        name = s.CONTACTS.name
+        if not self.has(name, s.CREATED_AT, s.CLOSED_AT, s.ABANDONED):
+            return None
+        created, closed = self._text(name, s.CREATED_AT), self._text(name, s.CLOSED_AT)
+        abandoned = self.table(name).c[s.ABANDONED]
+        flag = sa.func.lower(sa.func.trim(sa.cast(abandoned, sa.Text)))
+        not_abandoned = sa.func.coalesce(flag, "").not_in(sorted(s.TRUE_WORDS))
+        in_window = sa.and_(created >= _day(scope.from_day), created < _day(scope.window_until_day))
+        still_open = sa.and_(  # the cheaper and more selective terms first
+            created < _day(scope.open_before_day),
+            sa.or_(
+                closed.is_(None),
+                closed >= _day(scope.from_day),
+                self.not_a_timestamp(name, s.CLOSED_AT),
+            ),
+            not_abandoned,
+        )
+        return sa.or_(in_window, still_open, self.unplaced(name, s.CREATED_AT))
+
+    def follows(self, name: str) -> bool:
+        """Whether a table is read by the ids of the contacts read (surveys, evaluations)."""
+        return (
+            name in (s.QA_EVALUATIONS.name, s.SURVEYS.name)
+            and self.has(name, s.CONTACT_ID)
+            and self.has(s.CONTACTS.name, s.CONTACT_ID, s.CREATED_AT, s.CLOSED_AT, s.ABANDONED)
+        )
+
+    def _contact_id(self, name: str) -> Any:
+        """A table's contact id; as text when the tables' types differ (ids are text in the
+        contract), so that they can be compared at all."""
+        value = self.table(name).c[s.CONTACT_ID]
+        types = {type(self.columns[t][s.CONTACT_ID]) for t in self.columns if self.follows(t)}
+        types.add(type(self.columns[s.CONTACTS.name][s.CONTACT_ID]))
+        return sa.cast(value, sa.Text) if self.postgres and len(types) > 1 else value
+
+    def ids_of_no_contact(self, names: list[str]) -> sa.CompoundSelect[Any]:
+        """The distinct contact ids of these tables that no contact of the source has (as
+        stored): their rows are read whatever the period, so that validation sees them."""
+        named = [
+            sa.select(self._contact_id(n).label(s.CONTACT_ID)).where(
+                self.table(n).c[s.CONTACT_ID].is_not(None)
+            )
+            for n in names
+        ]
+        referred = sa.union(*named).subquery() if len(named) > 1 else named[0].subquery()
+        return sa.except_(
+            sa.select(referred.c[s.CONTACT_ID]),
+            sa.select(self._contact_id(s.CONTACTS.name)),
+        )
+
+    def of_contacts(self, name: str, ids: list[Any] | None) -> sa.ColumnElement[bool]:
+        """Rows with no contact id or with one of `ids`, as stored (None: a placeholder, as
+        the manifest shows the query)."""
+        own = self.table(name).c[s.CONTACT_ID]
+        listed: Any = sa.literal_column(IDS_PLACEHOLDER)
+        if self.postgres:  # a hashed list, the ids as text whatever the columns' types
+            if ids is not None:
+                listed = sa.bindparam("contact_ids", [_id_text(i) for i in ids], sa.ARRAY(sa.Text))
+            return sa.or_(own.is_(None), sa.cast(own, sa.Text) == sa.func.any(listed))
+        if ids is not None:  # SQLite: a JSON list, read once into a lookup table
+            listed = sa.bindparam("contact_ids", json.dumps(ids), sa.Text)
+        values: Any = sa.select(sa.literal_column("value")).select_from(sa.func.json_each(listed))
+        return sa.or_(own.is_(None), own.in_(values.scalar_subquery()))
+
+    def shifts_overlap(self, scope: ReadScope) -> sa.ColumnElement[bool] | None:
+        """Shifts that may overlap the widened period, or are not placed in time."""
+        name = s.SHIFTS.name
+        if not self.has(name, s.STARTS_AT, s.ENDS_AT):
+            return None
+        begin, finish = self._text(name, s.STARTS_AT), self._text(name, s.ENDS_AT)
+        overlaps = sa.and_(begin < _day(scope.shifts_until_day), finish >= _day(scope.from_day))
+        return sa.or_(overlaps, self.unplaced(name, s.STARTS_AT), self.unplaced(name, s.ENDS_AT))
+
+
+def _id_text(value: Any) -> str:
+    """An id as PostgreSQL writes it as text (a whole float read from a column of integers
+    with missing values is that integer)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _day(day: Any) -> sa.BindParameter[str]:
+    """A whole-day bound as text (`YYYY-MM-DD`): text timestamps compare with it byte by
+    byte; a database's own timestamp types read it as that day's midnight."""
+    return sa.literal(day.isoformat(), sa.String())
+
+
+def _read(conn: sa.Connection, name: str, query: sa.Select[Any]) -> pd.DataFrame:
+    """The rows of a query as the driver returns them, put in the table's stable order.
+    SQLite's own connection is handed to pandas (which reads it natively): the same frame,
+    without SQLAlchemy building a row object per row (seconds for a million contacts)."""
+    driver = conn.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection):
+        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        params = [compiled.params[key] for key in compiled.positiontup or ()]
+        frame = pd.read_sql_query(str(compiled), driver, params=params)
+    else:
+        frame = pd.read_sql_query(query, conn)
+    return frame.take(stable_order(s.TABLES_BY_NAME[name], frame)).reset_index(drop=True)
+
+
+def stable_order(table: s.Table, frame: pd.DataFrame) -> np.ndarray:
+    """Positions of the rows in an order that does not depend on the database: a server
+    returns rows in storage order (PostgreSQL's changes with updates and VACUUM), which would
+    change sums in their last bit and the fingerprint of the rows read. Sorted in pandas, by
+    the table's key (or its contract columns) then every column, so no collation is
+    involved."""
+    first = [c for c in ((table.key,) if table.key else table.column_names) if c and c in frame]
+    every = [*first, *(c for c in frame.columns if c not in first)]
+    if table.key not in first:
+        return _sorting(frame, every)
+    # The same order, comparing every column only where keys tie (or are missing): those rows
+    # are put in order first, and keep it through the stable sort by key.
+    keys = frame[table.key]
+    tied = (keys.isna() | keys.duplicated(keep=False)).to_numpy()
+    rows = np.arange(len(frame))
+    if tied.any():
+        tied_rows = np.flatnonzero(tied)
+        rows = np.concatenate(
+            [np.flatnonzero(~tied), tied_rows[_sorting(frame.iloc[tied_rows], every)]]
+        )
+    ordered: np.ndarray = rows[_sorting(frame.loc[:, first].iloc[rows], first)]
+    return ordered
+
+
+def _sorting(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The positions that sort a frame by these columns (stable, missing values last)."""
+    ordered = (
+        frame.loc[:, columns]
+        .reset_index(drop=True)
+        .sort_values(columns, kind="stable", na_position="last")
+    )
+    return ordered.index.to_numpy()

@@ -1,0 +1,169 @@
+"""A source is asked for the period's rows only: what it gives equals every row read and
+cut in pandas (today's semantics), from SQLite, parquet and CSV, zones and unreadable
+timestamps included."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from csreview import schema as s
+from csreview.demo import to_database, to_folder
+from tasks.extract import database, extract_period, folder, parse_table, read_tables, select_period
+from tasks.extract.scope import ReadScope
+from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE
+
+
+def contact(cid: str, created: object, closed: object = None, abandoned: object = "false") -> dict:
+    return {
+        s.CONTACT_ID: cid,
+        s.CUSTOMER_ID: "u1",
+        s.CHANNEL: "phone",
+        s.CATEGORY: "billing",
+        s.CREATED_AT: created,
+        s.CLOSED_AT: closed,
+        s.ABANDONED: abandoned,
+    }
+
+
+CONTACTS = pd.DataFrame(
+    [
+        contact("in", "2026-10-05 09:00:00", "2026-10-05 09:10:00"),
+        contact("old", "2025-03-01 09:00:00", "2025-03-01 09:10:00"),  # history: not needed
+        contact("open", "2025-12-01 09:00:00"),  # still open at the start: the backlog
+        contact("given-up", "2025-12-01 09:00:00", None, "yes"),  # abandoned: not open
+        contact("closed-late", "2026-09-20 09:00:00", "2026-10-02 08:00:00"),
+        contact("zoned", "2026-09-30T20:00:00-08:00", "2026-09-30T21:00:00-08:00"),  # Oct 1
+        contact("zoned-out", "2026-10-01T01:00:00+14:00", "2026-10-01T02:00:00+14:00"),  # Sep 30
+        contact("repeat", "2026-11-07 23:00:00", "2026-11-07 23:30:00"),  # in the 7 days
+        contact("after", "2026-11-08 00:00:00", "2026-11-08 00:10:00"),  # after them
+        contact("unread", "yesterday", None),  # validation must see it
+        contact("odd", "05/10/2026 09:00", "05/10/2026 09:10"),
+        contact("no-time", None, None),
+    ]
+)
+SURVEYS = pd.DataFrame(
+    {
+        s.SURVEY_ID: ["s1", "s2", "s3", "s4", "s5"],
+        s.CONTACT_ID: ["in", "old", "NOPE", None, "open"],
+        s.SUBMITTED_AT: ["2026-10-06 10:00:00"] * 5,
+        s.CSAT: [5, 4, 3, 2, 1],
+    }
+)
+SHIFTS = pd.DataFrame(
+    {
+        s.AGENT_ID: ["a1", "a1", "a1", "a1"],
+        s.STARTS_AT: ["2026-09-30 20:00:00", "2026-08-01 09:00:00", "later", "2026-11-01 01:00:00"],
+        s.ENDS_AT: ["2026-10-01 04:00:00", "2026-08-01 17:00:00", "2026-10-01 04:00:00", None],
+    }
+)
+AGENTS = pd.DataFrame({s.AGENT_ID: ["a1"], s.TEAM: ["t"], s.TIER: ["junior"]})
+FRAMES = {
+    s.AGENTS.name: AGENTS,
+    s.CONTACTS.name: CONTACTS,
+    s.SURVEYS.name: SURVEYS,
+    s.SHIFTS.name: SHIFTS,
+}
+
+
+def every_row_cut_in_pandas(source: str) -> dict[str, pd.DataFrame]:
+    """Today's semantics: every row read, the period's picked in pandas."""
+    tables, _ = read_tables(source)
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in tables.items()}
+    picks = select_period(typed, OCTOBER, ZONE)
+    return {n: f.take(picks[n]).reset_index(drop=True) for n, f in tables.items()}
+
+
+def write(kind: str, tmp_path: Path) -> str:
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'centre.sqlite'}"
+        to_database(FRAMES, url)
+        return url
+    if kind == "csv":
+        to_folder(FRAMES, str(tmp_path))
+        return str(tmp_path)
+    for name, frame in FRAMES.items():
+        frame.astype("string").to_parquet(tmp_path / f"{name}.parquet")
+    return str(tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "csv", "parquet"])
+def test_a_period_read_equals_every_row_cut_in_pandas(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(folder, "CSV_CHUNK_ROWS", 3)  # several chunks of each file
+    source = write(kind, tmp_path)
+    extract = extract_period(source, OCTOBER, ZONE, AFTER_WINDOW)
+    expected = every_row_cut_in_pandas(source)
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(extract.raw[name], frame)
+    kept = set(extract.raw[s.CONTACTS.name][s.CONTACT_ID].fillna("-"))
+    assert kept == {"in", "open", "closed-late", "zoned", "repeat", "unread", "no-time"}
+    assert list(extract.raw[s.SURVEYS.name][s.SURVEY_ID]) == ["s1", "s3", "s4", "s5"]
+    assert len(extract.raw[s.SHIFTS.name]) == 3
+
+
+def test_the_database_is_asked_for_the_period_rows_only(tmp_path: Path) -> None:
+    """History stays in the database: the closed contact of 2025 and its survey, the
+    abandoned one, the shift of August and the contact after the repeat window."""
+    url = write("sqlite", tmp_path)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn, database.snapshot(conn):
+        tables, sql = database.read_database(conn, ReadScope(OCTOBER, ZONE))
+    engine.dispose()
+    read = set(tables[s.CONTACTS.name][s.CONTACT_ID].fillna("-"))
+    assert {"old", "given-up"}.isdisjoint(read)
+    assert {"in", "open", "zoned", "zoned-out", "unread", "odd", "no-time"} <= read
+    assert "old" not in set(tables[s.SURVEYS.name][s.CONTACT_ID].dropna())
+    assert "2026-08-01 09:00:00" not in set(tables[s.SHIFTS.name][s.STARTS_AT])
+    assert "'2026-09-29'" in sql[s.CONTACTS.name] and "GLOB" in sql[s.CONTACTS.name]
+    assert set(sql) == {*(t.name for t in s.TABLES if t.name in FRAMES), "ids_of_no_contact"}
+
+
+def test_the_queries_of_an_extract_share_one_sqlite_transaction(tmp_path: Path) -> None:
+    url = write("sqlite", tmp_path)
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        with database.snapshot(conn):
+            driver = conn.connection.driver_connection
+            database.read_database(conn, ReadScope(OCTOBER, ZONE))
+            assert driver.in_transaction  # type: ignore[union-attr]
+        assert not driver.in_transaction  # type: ignore[union-attr]
+    engine.dispose()
+
+
+def test_the_bounds_are_widened_by_two_days() -> None:
+    scope = ReadScope(OCTOBER, ZONE)
+    assert scope.from_day == date(2026, 9, 29)
+    assert scope.open_before_day == date(2026, 10, 3)
+    assert scope.window_until_day == date(2026, 11, 10)  # Nov 1 + 7 days, + 2
+    assert scope.shifts_until_day == date(2026, 11, 3)
+    described = scope.describe()
+    assert described["cut"]["from"] == "2026-10-01T00:00:00+08:00"
+    assert described["cut"]["repeat_window_until"] == "2026-11-08T00:00:00+08:00"
+
+
+def test_the_manifest_scope_names_the_queries_run(tmp_path: Path) -> None:
+    url = write("sqlite", tmp_path)
+    extract = extract_period(url, OCTOBER, ZONE, AFTER_WINDOW)
+    assert extract.scope["tables"][s.CONTACTS.name]["from_day"] == "2026-09-29"
+    assert "json_each" in extract.scope["asked"][s.SURVEYS.name]
+    assert np.all(extract.typed[s.CONTACTS.name][s.ROW] == np.arange(7))
+
+
+def test_a_timestamp_shaped_non_date_of_history_is_not_read_from_a_database(
+    tmp_path: Path,
+) -> None:
+    """The limit docs/validation.md states: 30 February of a past year looks like a
+    timestamp, so a database is not asked for it; a period-only read cannot quarantine it."""
+    frames = {**FRAMES, s.CONTACTS.name: pd.DataFrame([contact("in", "2026-10-05 09:00:00"),
+        contact("bad-day", "2025-02-30 09:00:00", "2025-02-30 09:10:00")])}  # fmt: skip
+    url = f"sqlite:///{tmp_path / 'centre.sqlite'}"
+    to_database(frames, url)
+    extract = extract_period(url, OCTOBER, ZONE, AFTER_WINDOW)
+    assert list(extract.raw[s.CONTACTS.name][s.CONTACT_ID]) == ["in"]
