@@ -66,7 +66,9 @@ between agents until they complain (method), the returns system down on a few da
 month so that handling drags and customers complain (machine), a few agents (one per team)
 who mishandle product contacts (people), a fifth of the agents leaving in the last month
 (`leave_day`) with no one rostered in their place, so that waits grow centre-wide
-(environment), or a healthy centre."""
+(environment), or a healthy centre (`none`: a rota that follows the arrivals at every hour,
+calibrated QA reviewers, customers who come back at the hour they called before, and no
+fault planted)."""
 _OUTAGE_DAYS: Final = (9, 10, 11, 21)  # days of the month the returns system is down
 
 
@@ -97,7 +99,10 @@ def generate(spec: DemoSpec, now: datetime | None = None) -> dict[str, pd.DataFr
     days = pd.date_range(start, stop.replace(hour=0, minute=0, second=0), freq="D")
 
     agents = _agents(rng, spec.contacts_per_day, start)
-    shifts = _shifts(agents, days)
+    healthy = spec.problem == "none"
+    shifts = (
+        _healthy_shifts(agents, spec.contacts_per_day, days) if healthy else _shifts(agents, days)
+    )
     thinned = None
     if spec.problem == "thinned_rota":
         thinned = pd.Timestamp(spec.last_month.start(zone).replace(tzinfo=None))
@@ -106,8 +111,8 @@ def generate(spec: DemoSpec, now: datetime | None = None) -> dict[str, pd.DataFr
     contacts = _contacts(
         rng, spec.contacts_per_day, days, stop, agents, shifts, spec.problem, thinned
     )
-    qa = _qa_evaluations(rng, contacts, agents, stop)
-    surveys = _surveys(rng, contacts, stop)
+    qa = _qa_evaluations(rng, contacts, agents, stop, healthy)
+    surveys = _surveys(rng, contacts, stop, healthy)
     contacts = _as_of(contacts, pd.Timestamp(stop))  # after the draws: the same seed, same data
     kept = contacts[s.CONTACT_ID]
     qa = qa[qa[s.CONTACT_ID].isin(kept)].reset_index(drop=True)
@@ -176,6 +181,35 @@ def _thin(
     agents = agents.assign(**{s.LEFT_ON: left})
     late = shifts[s.AGENT_ID].isin(gone) & (shifts[s.STARTS_AT] >= day)
     return agents, shifts[~late].reset_index(drop=True)
+
+
+_BLOCK_HOURS: Final = 4
+_HEALTHY_AHT_SECONDS: Final = 420.0  # above the demo's phone and chat handle times
+
+
+def _healthy_shifts(agents: pd.DataFrame, per_day: int, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """A rota that follows the arrivals: in each 4-hour block of each day, the square-root
+    staffing rule (load + 2√load, plus one) for its busiest hour, agents taken in turn.
+    Why: a healthy centre's rota covers every hour, nights included, with room to spare."""
+    weekday_peak = 1.1  # the busiest weekday's factor (`_contacts`)
+    live_share = float(_CHANNEL_SHARE[:3].sum())
+    per_hour = per_day * weekday_peak * live_share * _HOURLY_WEIGHT / _HOURLY_WEIGHT.sum()
+    load = per_hour * _HEALTHY_AHT_SECONDS / 3600
+    need = np.ceil(load + 2 * np.sqrt(load)).astype(int) + 1
+    ids = agents[s.AGENT_ID].to_numpy()
+    rows, turn = [], 0
+    for day in days:
+        for begin in range(0, 24, _BLOCK_HOURS):
+            for _ in range(min(len(ids), int(need[begin : begin + _BLOCK_HOURS].max()))):
+                rows.append(
+                    (
+                        ids[turn % len(ids)],
+                        day + pd.Timedelta(hours=begin),
+                        day + pd.Timedelta(hours=begin + _BLOCK_HOURS),
+                    )
+                )
+                turn += 1
+    return pd.DataFrame(rows, columns=[s.AGENT_ID, s.STARTS_AT, s.ENDS_AT])
 
 
 def _shifts(agents: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
@@ -305,7 +339,7 @@ def _contacts(
         weak = frame[s.AGENT_ID].isin(_weak_agents(agents)) & (frame[s.CATEGORY] == "product")
         angry = weak & frame[s.ANSWERED_AT].notna() & (rng.random(n) < 0.4)
         frame = frame.assign(**{s.COMPLAINT: frame[s.COMPLAINT] | angry})
-    repeats = _repeat_contacts(rng, frame, stop)
+    repeats = _repeat_contacts(rng, frame, stop, healthy=problem == "none")
     return (
         pd.concat([frame, repeats], ignore_index=True)
         .sort_values([s.CREATED_AT, s.CONTACT_ID])
@@ -362,7 +396,7 @@ def _assign_agents(
 
 
 def _repeat_contacts(
-    rng: np.random.Generator, contacts: pd.DataFrame, stop: datetime
+    rng: np.random.Generator, contacts: pd.DataFrame, stop: datetime, healthy: bool = False
 ) -> pd.DataFrame:
     """Unresolved contacts come back: same customer and category within a few days."""
     handled = contacts[s.ANSWERED_AT].notna()
@@ -370,11 +404,14 @@ def _repeat_contacts(
     chance = np.where(contacts[s.CATEGORY] == "logistics", 0.75, 0.5)
     back = contacts[unresolved & (rng.random(len(contacts)) < chance)]
     delay = pd.to_timedelta(rng.integers(3600, 5 * 86_400, len(back)), unit="s")
+    if healthy:  # they come back at the hour they called before, and are answered as fast
+        days_later = delay.round("D")
+        delay = days_later.where(days_later >= pd.Timedelta(days=1), pd.Timedelta(days=1))
     created = back[s.CREATED_AT] + delay
     keep = (created < pd.Timestamp(stop)).to_numpy()
     back, created = back[keep], created[keep]
     m = len(back)
-    wait = pd.to_timedelta(rng.integers(5, 60, m), unit="s")
+    wait = pd.to_timedelta(rng.integers(5, 60, m) // (4 if healthy else 1), unit="s")
     handle = pd.to_timedelta(back[s.TALK_SECONDS] + back[s.WRAP_SECONDS], unit="s")
     return back.assign(
         **{  # type: ignore[arg-type]
@@ -394,7 +431,11 @@ def _repeat_contacts(
 
 # ---------------------------------------------------------------- QA and surveys
 def _qa_evaluations(
-    rng: np.random.Generator, contacts: pd.DataFrame, agents: pd.DataFrame, stop: datetime
+    rng: np.random.Generator,
+    contacts: pd.DataFrame,
+    agents: pd.DataFrame,
+    stop: datetime,
+    healthy: bool = False,
 ) -> pd.DataFrame:
     closed = contacts[contacts[s.CLOSED_AT].notna() & contacts[s.AGENT_ID].notna()]
     picked = closed[rng.random(len(closed)) < 0.05]
@@ -412,6 +453,8 @@ def _qa_evaluations(
     tier = rows[s.AGENT_ID].map(agents.set_index(s.AGENT_ID)[s.TIER])
     skill = tier.map({"junior": -4.0, "intermediate": 0.0, "senior": 3.0}).to_numpy()
     bias = rows[s.REVIEWER_ID].map(_REVIEWER_BIAS).fillna(0.0).to_numpy()
+    if healthy:  # coached juniors, calibrated reviewers
+        skill, bias = skill.clip(min=0.0) + 2.0, np.zeros(len(rows))
     score = np.clip(np.round(89 + skill + bias + rng.normal(0, 5, len(rows)), 1), 0, 100)
     evaluated = rows[s.CLOSED_AT] + pd.to_timedelta(rng.integers(3600, 4 * 86_400, len(rows)), "s")
     evaluated = evaluated.where(evaluated < pd.Timestamp(stop), pd.Timestamp(stop))
@@ -434,12 +477,14 @@ def _qa_evaluations(
     )
 
 
-def _surveys(rng: np.random.Generator, contacts: pd.DataFrame, stop: datetime) -> pd.DataFrame:
+def _surveys(
+    rng: np.random.Generator, contacts: pd.DataFrame, stop: datetime, healthy: bool = False
+) -> pd.DataFrame:
     closed = contacts[contacts[s.CLOSED_AT].notna() & contacts[s.ANSWERED_AT].notna()]
     answered = closed[rng.random(len(closed)) < 0.18]
     wait = (answered[s.ANSWERED_AT] - answered[s.CREATED_AT]).dt.total_seconds().to_numpy()
     mood = (
-        4.3
+        (4.6 if healthy else 4.3)
         - 1.3 * np.where(np.isin(answered[s.CHANNEL], _LIVE), wait > 300, wait > 2 * 86_400)
         - 0.8 * ~answered[s.RESOLVED].to_numpy()
         - 1.2 * answered[s.COMPLAINT].to_numpy()

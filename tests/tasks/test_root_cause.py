@@ -113,26 +113,17 @@ def test_planted_problem_is_rank_one_with_its_cause_verified(
 
 
 @pytest.mark.slow
-def test_a_healthy_centre_raises_no_crisis_and_claims_nothing_without_evidence(
-    tmp_path: Path,
-) -> None:
+def test_a_healthy_centre_raises_no_crisis_and_claims_nothing(tmp_path: Path) -> None:
+    """The demo's healthy centre (a rota covering every hour, calibrated reviewers): no
+    incident, no crisis, no verified cause and so no action, whatever chance puts on the
+    problem list."""
     result, level, _ = drafted("none", tmp_path)
     assert level is None
     assert not result.problems["segment"].str.contains("date=").any()  # no incident
-    assert "hour_band=20-24" not in set(result.problems["segment"])
-    causes = result.causes
-    verified = causes[causes["verified"] == "true"]
-    assert (verified["verdict"] == "verified").all()
-    assert verified["evidence"].str.contains(r"\d").all()
-    circular = causes[
-        causes["hypothesis_id"].isin(["junior_share", "new_hires"])
-        & causes["problem_rank"].isin(
-            result.problems.loc[result.problems["segment"].str.contains("tier="), "rank"]
-        )
-    ]
-    assert len(circular) and (circular["verdict"] == "not_testable").all()
-    assert set(result.actions["problem_rank"]) <= set(verified["problem_rank"])
-    assert set(causes.columns) >= set(rc.ROOT_CAUSE_COLUMNS)
+    assert len(result.problems) <= 1  # at most a small segment's chance breach
+    assert result.causes.empty or (result.causes["verdict"] != "verified").all()
+    assert result.actions.empty
+    assert set(result.causes.columns) >= set(rc.ROOT_CAUSE_COLUMNS)
 
 
 def two_months(
@@ -184,7 +175,7 @@ def test_a_centre_whose_rota_thinned_gets_a_verified_staffing_cause(
     first = september.causes
     assert not (first["hypothesis_id"].isin(over) & (first["verdict"] == "verified")).any()
     unrecorded = first[first["hypothesis_id"] == "staffing_over_time"]
-    assert (unrecorded["evidence"].str.contains("review or backfill the previous period")).all()
+    assert unrecorded["evidence"].astype(str).str.contains("review or backfill the previous").all()
     causes = october.causes[october.causes["problem_rank"] == 1]
     found = causes[causes["hypothesis_id"].isin(over) & (causes["verdict"] == "verified")]
     assert set(found["hypothesis_id"]) == verified
