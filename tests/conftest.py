@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Final
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -122,3 +123,43 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     prepare_gx()
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+# ---------------------------------------------------------------- the slow suite's order
+LONGEST: Final = (  # seconds each took alone on this 2-core machine (`--durations`)
+    ("tests/integration/test_interrupted_runs.py::test_a_run_killed_mid_publish", 67),
+    ("tests/flows/test_review_e2e.py::test_pdca_loop", 49),
+    ("tests/integration/test_worker.py::test_two_workers_share", 44),
+    ("tests/golden/test_golden_outputs.py::test_published_outputs_equal_the_golden_files[demo]", 41),
+    ("tests/integration/test_worker.py::test_a_worker_runs_the_monthly", 37),
+    ("tests/integration/test_interrupted_runs.py::test_a_killed_run_leaves", 31),
+    ("tests/integration/test_interrupted_runs.py::test_runs_of_one_period", 31),
+    ("tests/flows/test_tenants.py::test_the_scheduled_run", 24),
+    ("tests/flows/test_tenants.py::test_tenants_may_run_on_a_dask", 24),
+    ("tests/flows/test_review_e2e.py::test_review_is_delivered", 23),
+    ("tests/golden/test_golden_outputs.py::test_published_outputs_equal_the_golden_files[billing]", 23),
+    ("tests/golden/test_golden_outputs.py::test_published_outputs_equal_the_golden_files[outage]", 23),
+    ("tests/golden/test_golden_outputs.py::test_published_outputs_equal_the_golden_files[weak-agents]", 20),
+)  # fmt: skip
+
+
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first, shared between the two halves of the run, so that the two
+    test workers finish together. Why: xdist's work stealing gives each worker one half of
+    the list and balances by taking tests from the end of the other's; a long test left near
+    the end ran alone while the other worker idled (about a minute of the slow suite)."""
+    cost = dict(LONGEST)
+
+    def seconds(item: pytest.Item) -> int:
+        return next((c for prefix, c in cost.items() if item.nodeid.startswith(prefix)), 0)
+
+    longest = sorted((i for i in items if seconds(i)), key=seconds, reverse=True)
+    if not longest:
+        return
+    halves: tuple[list[pytest.Item], list[pytest.Item]] = ([], [])
+    for item in longest:  # each to the half with less work so far
+        min(halves, key=lambda half: sum(map(seconds, half))).append(item)
+    rest = [i for i in items if not seconds(i)]
+    cut = max(0, len(items) // 2 - len(halves[0]))
+    items[:] = [*halves[0], *rest[:cut], *halves[1], *rest[cut:]]
