@@ -12,7 +12,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: help setup system-packages demo test lint typecheck unit slow bench clean
+.PHONY: help setup system-packages demo test lint typecheck unit slow suite bench clean
 
 help:
 	@echo "make demo   generate the demo contact centre, review its latest month, print the PDF path"
@@ -62,10 +62,13 @@ slow: setup
 bench: setup
 	$(VENV)/bin/python -m bench
 
-# mypy runs beside the fast tests (two workers); the slow tests then take both cores
+# mypy runs beside every test in one run on two workers: each worker starts with its half
+# of the fast tests, then the longest slow ones (tests/conftest.py)
 test: lint
-	@$(MAKE) --no-print-directory -j2 --output-sync=target typecheck unit
-	@$(MAKE) --no-print-directory slow
+	@$(MAKE) --no-print-directory -j2 --output-sync=target typecheck suite
+
+suite: setup
+	$(VENV)/bin/pytest -q -n 2 --dist worksteal
 
 clean:
 	rm -rf $(VENV) $(UV_VENV) .mypy_cache .pytest_cache .ruff_cache reviews

@@ -143,23 +143,31 @@ LONGEST: Final = (  # seconds each took alone on this 2-core machine (`--duratio
 )  # fmt: skip
 
 
+def _is_slow(item: pytest.Item) -> bool:
+    return any(item.iter_markers("slow")) or any(item.iter_markers("integration"))
+
+
 @pytest.hookimpl(trylast=True)  # after `-m` has deselected
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest tests first, shared between the two halves of the run, so that the two
-    test workers finish together. Why: xdist's work stealing gives each worker one half of
-    the list and balances by taking tests from the end of the other's; a long test left near
-    the end ran alone while the other worker idled (about a minute of the slow suite)."""
+    """Each half of the run: its share of the fast tests first, then its share of the
+    longest tests, then the other slow ones. Why: xdist's work stealing gives each worker one
+    half of the list and balances by taking tests from the end of the other's. Fast tests
+    first report early; the longest next keep a long test from starting last and running
+    alone while the other worker idles (about a minute of the slow suite)."""
     cost = dict(LONGEST)
 
     def seconds(item: pytest.Item) -> int:
         return next((c for prefix, c in cost.items() if item.nodeid.startswith(prefix)), 0)
 
+    fast = [i for i in items if not _is_slow(i)]
     longest = sorted((i for i in items if seconds(i)), key=seconds, reverse=True)
-    if not longest:
-        return
+    rest = [i for i in items if _is_slow(i) and not seconds(i)]
     halves: tuple[list[pytest.Item], list[pytest.Item]] = ([], [])
     for item in longest:  # each to the half with less work so far
         min(halves, key=lambda half: sum(map(seconds, half))).append(item)
-    rest = [i for i in items if not seconds(i)]
-    cut = max(0, len(items) // 2 - len(halves[0]))
-    items[:] = [*halves[0], *rest[:cut], *halves[1], *rest[cut:]]
+    first = fast[: len(fast) // 2]
+    cut = max(0, len(items) // 2 - len(first) - len(halves[0]))
+    items[:] = [
+        *first, *halves[0], *rest[:cut],
+        *fast[len(fast) // 2 :], *halves[1], *rest[cut:],
+    ]  # fmt: skip
