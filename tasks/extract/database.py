@@ -202,8 +202,8 @@ class _Terms:
         )
 
     def of_contacts(self, name: str, ids: list[Any] | None) -> sa.ColumnElement[bool]:
-        """Rows with no contact id or with one of `ids`, as stored (None: a placeholder, as
-        the manifest shows the query)."""
+        """Rows with no contact id or with one of `ids`, as stored. With `ids` None the list
+        is left as the named placeholder: the query as manifest.json's `read_scope` shows it."""
         own = self.table(name).c[s.CONTACT_ID]
         listed: Any = sa.literal_column(IDS_PLACEHOLDER)
         if self.postgres:  # a hashed list, the ids as text whatever the columns' types

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +20,7 @@ import pytest
 from csreview import demo
 from csreview import schema as s
 from flows.cli import main
-from tasks import render
-from tests.conftest import NOT_RENDERED, OCTOBER
+from tests.conftest import OCTOBER, pdf_not_rendered
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 # WeasyPrint takes 3 s of each review's 8 here: only the cases whose defect reaches the
@@ -279,11 +279,9 @@ def test_bad_input_gets_a_clear_answer(
     centre: Centre,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if not case.printed:  # the report's HTML is checked, its PDF not
-        monkeypatch.setattr(render, "render_pdf", lambda html, attachments: NOT_RENDERED)
-    code, source, folder = _run(case, centre, tmp_path)
+    with nullcontext() if case.printed else pdf_not_rendered():  # else: its HTML is checked
+        code, source, folder = _run(case, centre, tmp_path)
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err
     assert code == case.exit_code, captured.err
