@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from csreview import schema as s
 from csreview.periods import Period
 from csreview.settings import check_no_literal_secret, expand_env, redact_url
-from tasks.extract import database, folder
+from tasks.extract import database, folder, sqlite_arrow
 from tasks.extract.folder import detect_encoding
 from tasks.extract.parsing import (
     parse_dates,
@@ -148,7 +148,8 @@ def _read_source(
             with engine.connect() as conn, database.snapshot(conn):
                 if scope is None:
                     return database.read_whole(conn), {}, None, {}
-                tables, sql = database.read_database(conn, scope)
+                with sqlite_arrow.reader(engine.url) as arrow:
+                    tables, sql = database.read_database(conn, scope, arrow)
                 return tables, {}, None, sql
         except (sa.exc.SQLAlchemyError, sqlite3.Error) as err:
             raise SourceError(f"cannot read {redact_url(url)}: {err}") from err

@@ -19,18 +19,19 @@ import sqlalchemy as sa
 
 from csreview import schema as s
 from tasks.extract.scope import TIMESTAMP_GLOBS, TIMESTAMP_SHAPE, ReadScope
+from tasks.extract.sqlite_arrow import SqliteArrowReader
 
 Columns = Mapping[str, Any]  # a table's columns: name → reflected SQL type
 IDS_PLACEHOLDER = ":contact_ids_read_and_ids_of_no_contact"
 
 
 def read_database(
-    conn: sa.Connection, scope: ReadScope
+    conn: sa.Connection, scope: ReadScope, arrow: SqliteArrowReader | None = None
 ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """The rows each contract table present may contribute to the period, and the SQL each
     was read with (bounds written out). Contacts come first; the surveys and evaluations
     then follow the contact ids read, or name no contact of the source. Call inside
-    `snapshot`."""
+    `snapshot`; with ARROW (a SQLite file) the rows are read through it, in its snapshot."""
     inspector = sa.inspect(conn)
     present = set(inspector.get_table_names())
     columns = {
@@ -43,21 +44,21 @@ def read_database(
     frames = {}
     sql = {name: compiled_sql(query, conn.dialect) for name, query in queries.items()}
     for name, query in queries.items():
-        frames[name] = _read(conn, name, query)
+        frames[name] = _read(conn, name, query, arrow)
     dependents = [t.name for t in (s.QA_EVALUATIONS, s.SURVEYS) if terms.follows(t.name)]
     if dependents:
         orphans = terms.ids_of_no_contact(dependents)
         sql["ids_of_no_contact"] = compiled_sql(orphans, conn.dialect)
         ids = [
             *frames[s.CONTACTS.name][s.CONTACT_ID].dropna().tolist(),
-            *pd.read_sql_query(orphans, conn).iloc[:, 0].dropna().tolist(),
+            *_rows(conn, orphans, arrow).iloc[:, 0].dropna().tolist(),
         ]
         for name in dependents:
             query = sa.select(terms.table(name)).where(terms.of_contacts(name, ids))
             sql[name] = compiled_sql(
                 sa.select(terms.table(name)).where(terms.of_contacts(name, None)), conn.dialect
             )
-            frames[name] = _read(conn, name, query)
+            frames[name] = _read(conn, name, query, arrow)
     return {t.name: frames[t.name] for t in s.TABLES if t.name in frames}, sql
 
 
@@ -239,18 +240,32 @@ def _day(day: Any) -> sa.BindParameter[str]:
     return sa.literal(day.isoformat(), sa.String())
 
 
-def _read(conn: sa.Connection, name: str, query: sa.Select[Any]) -> pd.DataFrame:
-    """The rows of a query as the driver returns them, put in the table's stable order.
-    SQLite's own connection is handed to pandas (which reads it natively): the same frame,
-    without SQLAlchemy building a row object per row (seconds for a million contacts)."""
-    driver = conn.connection.driver_connection
-    if isinstance(driver, sqlite3.Connection):
-        compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-        params = [compiled.params[key] for key in compiled.positiontup or ()]
-        frame = pd.read_sql_query(str(compiled), driver, params=params)
-    else:
-        frame = pd.read_sql_query(query, conn)
+def _read(
+    conn: sa.Connection, name: str, query: sa.Select[Any], arrow: SqliteArrowReader | None = None
+) -> pd.DataFrame:
+    """The rows of a query as the driver returns them, put in the table's stable order."""
+    frame = _rows(conn, query, arrow)
     return frame.take(stable_order(s.TABLES_BY_NAME[name], frame)).reset_index(drop=True)
+
+
+def _rows(
+    conn: sa.Connection,
+    query: sa.Select[Any] | sa.CompoundSelect[Any],
+    arrow: SqliteArrowReader | None,
+) -> pd.DataFrame:
+    """The rows of a query, in the order the database returns them. A SQLite file is read
+    through Arrow (`sqlite_arrow`), else SQLite's own connection is handed to pandas (which
+    reads it natively): the same frame, without SQLAlchemy building a row object per row
+    (seconds for a million contacts)."""
+    driver = conn.connection.driver_connection
+    if arrow is None and not isinstance(driver, sqlite3.Connection):
+        return pd.read_sql_query(query, conn)
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = [compiled.params[key] for key in compiled.positiontup or ()]
+    if arrow is not None:
+        return arrow.frame(str(compiled), params, [c.name for c in query.selected_columns])
+    assert isinstance(driver, sqlite3.Connection)
+    return pd.read_sql_query(str(compiled), driver, params=params)
 
 
 def stable_order(table: s.Table, frame: pd.DataFrame) -> np.ndarray:
