@@ -12,7 +12,7 @@ import functools
 import json
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,14 @@ from expectations import LIMITS, READ_AT, SUITES
 from expectations.masks import as_checked
 from tasks.extract import Extract
 from tasks.validate.gate import table_checks, text_limits
+from tasks.validate.gx_batches import (
+    ACROSS_ROWS,
+    BATCH_ROWS,
+    batches,
+    key_parts,
+    merged_results,
+    suite_record,
+)
 from tasks.validate.gx_hashing import skip_frame_hashing
 from tasks.validate.results import EXAMPLES, RuleResult, Validation, shortened
 
@@ -76,7 +84,8 @@ def gx_inputs(
 
 def prepare_gx() -> None:
     """Import GX and build the suites' validation definitions (seconds, once per process)."""
-    _definitions(per_table_only=False)
+    for part in ("whole", "rows", "keys"):
+        _definitions(False, part)
 
 
 @dataclass(frozen=True)
@@ -125,10 +134,19 @@ def _nanoseconds(values: pd.Series) -> pd.Series:
         return values
 
 
+Part = Literal["whole", "rows", "keys"]  # every expectation; those of one row; across rows
+
+
+def _in_part(rule: Any, part: Part) -> bool:
+    across = rule.expectation.kind in ACROSS_ROWS
+    return part == "whole" or (part == "keys") == across
+
+
 @functools.cache
-def _definitions(per_table_only: bool) -> dict[str, Any]:
+def _definitions(per_table_only: bool, part: Part = "whole") -> dict[str, Any]:
     """One GX validation definition per table, built once per process: a suite's expectations
-    do not change between runs, only the frame handed to them."""
+    do not change between runs, only the frame handed to them. PART picks the expectations:
+    all of them, those checking each row on its own, or those comparing rows."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # GX's imports raise deprecation warnings
         import great_expectations as gx
@@ -146,7 +164,7 @@ def _definitions(per_table_only: bool) -> dict[str, Any]:
                 **r.expectation.kwargs, meta={"rule": r.name, "severity": r.severity}
             )
             for r in rules
-            if r.expectation and (r.per_table or not per_table_only)
+            if r.expectation and (r.per_table or not per_table_only) and _in_part(r, part)
         ]
         suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("period")
@@ -156,20 +174,21 @@ def _definitions(per_table_only: bool) -> dict[str, Any]:
     return definitions
 
 
-def run_suites(inputs: GxInputs) -> GxRun:
-    """Run each table's GX suite (SUMMARY results) on the rows the pandas rules saw."""
-    definitions = _definitions(inputs.per_table_only)
+def run_suites(inputs: GxInputs, batch_rows: int = BATCH_ROWS) -> GxRun:
+    """Run each table's GX suite (SUMMARY results) on the rows the pandas rules saw; a
+    table of more than BATCH_ROWS rows in batches (`gx_batches`), to the same record."""
     outcomes: dict[tuple[str, str], GxOutcome] = {}
     summary: dict[str, Any] = {}
-    read_at = inputs.read_at.tz_convert("UTC").tz_localize(None)
+    parameters = {READ_AT: inputs.read_at.tz_convert("UTC").tz_localize(None), **inputs.limits}
     for name, typed in inputs.frames.items():
-        frame = gx_view(s.TABLES_BY_NAME[name], typed[inputs.seen[name]])
-        result = definitions[name].run(
-            batch_parameters={"dataframe": frame},
-            expectation_parameters={READ_AT: read_at, **inputs.limits},
-            result_format="SUMMARY",
-        )
-        for one in result.results:
+        seen = np.flatnonzero(inputs.seen[name])  # positions: no copy of a large table
+        if len(seen) <= batch_rows:
+            result = _run(name, typed.iloc[seen], parameters, inputs.per_table_only, "whole")
+            results, record = list(result.results), result.describe_dict()
+        else:
+            results = _in_batches(name, typed, seen, parameters, inputs.per_table_only, batch_rows)
+            record = suite_record(results)
+        for one in results:
             meta = one.expectation_config.meta or {}
             if one.exception_info.get("raised_exception"):
                 raise RuntimeError(
@@ -183,10 +202,62 @@ def run_suites(inputs: GxInputs) -> GxRun:
                 None if unexpected is None else int(unexpected),
                 tuple(dict.fromkeys(shortened(str(_plain(v))) for v in values))[:EXAMPLES],
             )
-        summary[name] = _shortened_all(
-            json.loads(json.dumps(result.describe_dict(), default=_plain))
-        )
+        summary[name] = _shortened_all(json.loads(json.dumps(record, default=_plain)))
     return GxRun(outcomes, summary)
+
+
+def _run(
+    name: str, rows: pd.DataFrame, parameters: dict[str, Any], per_table_only: bool, part: Part
+) -> Any:
+    """One GX run of a table's suite (or PART of it) on ROWS."""
+    return _definitions(per_table_only, part)[name].run(
+        batch_parameters={"dataframe": gx_view(s.TABLES_BY_NAME[name], rows)},
+        expectation_parameters=parameters,
+        result_format="SUMMARY",
+    )
+
+
+def _in_batches(
+    name: str,
+    typed: pd.DataFrame,
+    seen: np.ndarray,
+    parameters: dict[str, Any],
+    per_table_only: bool,
+    size: int,
+) -> list[Any]:
+    """A table's results on its rows at SEEN: the expectations of one row run on consecutive
+    batches and merged, those comparing rows on parts holding every copy of a key; in the
+    suite's order."""
+    per_batch = [
+        _run(name, typed.iloc[seen[rows]], parameters, per_table_only, "rows").results
+        for rows in batches(len(seen), size)
+    ]
+    results = merged_results(per_batch)
+    across = [
+        r
+        for r in SUITES[name]
+        if r.expectation
+        and r.expectation.kind in ACROSS_ROWS
+        and (r.per_table or not per_table_only)
+    ]
+    if across:
+        columns = list(
+            dict.fromkeys(r.expectation.kwargs["column"] for r in across if r.expectation)
+        )
+        keys = typed.loc[:, [c for c in columns if c in typed.columns]].iloc[seen]
+        per_part = [
+            _run(name, keys.iloc[rows], parameters, per_table_only, "keys").results
+            for rows in key_parts(keys, size)
+        ]
+        results = [*results, *merged_results(per_part, by_row=True)]
+    by_rule = {_rule(one): one for one in results}
+    # GX orders a suite's results its own way: that of a run on no rows
+    order = _run(name, typed.iloc[:0], parameters, per_table_only, "whole").results
+    return [by_rule[_rule(one)] for one in order]
+
+
+def _rule(result: Any) -> str:
+    return str((result.expectation_config.meta or {}).get("rule"))
 
 
 def _shortened_all(value: Any) -> Any:

@@ -299,3 +299,27 @@ def test_the_limits_are_settings(settings: Settings) -> None:
     rule = next(r for r in result.rules if r.rule == "comment_length")
     assert rule.failed == 1 and rule.gx_agrees
     assert rule.description == "comment is longer than 10 characters: its first 10 are used"
+
+
+@pytest.mark.slow  # GX builds its suites twice more
+def test_gx_in_batches_records_what_one_run_records(settings: Settings) -> None:
+    """A large table is checked by GX in batches; its record (counts, first failing values
+    and their rows, verdicts) is the record of one run over all its rows, duplicates of a
+    key in different batches included."""
+    frames = raw_frames()
+    contacts = frames["contacts"]
+    faxes = pd.concat([contacts.iloc[[2]]] * 25, ignore_index=True).assign(
+        contact_id=[f"f{i}" for i in range(25)], channel="fax", talk_seconds=-1
+    )
+    late = contacts.iloc[[3]].assign(contact_id="late", created_at="2026-12-01 10:00:00")
+    conflicting = contacts.iloc[[1]].assign(channel="chat")  # its key, far from the first
+    frames["contacts"] = pd.concat([contacts, faxes, late, conflicting], ignore_index=True)
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
+    inputs = gx_inputs(Extract(OCTOBER, READ_AT, frames, typed, ()), settings)
+    whole = run_suites(inputs)
+    batched = run_suites(inputs, batch_rows=12)  # three batches of contacts
+    assert batched.outcomes == whole.outcomes
+    assert batched.summary == whole.summary
+    unique = whole.outcomes[("contacts", "contact_id_unique")]
+    assert not unique.success and unique.unexpected == 2
+    assert whole.outcomes[("contacts", "channel_values")].unexpected == 25
