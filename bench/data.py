@@ -66,7 +66,7 @@ class Scale:
 SCALES: Final = (
     Scale("monthly", "2026-10", 100_000),
     Scale("monthly", "2026-10", 1_000_000),
-    Scale("quarterly", "2026-Q3", 3_000_000),
+    Scale("quarterly", "2026-Q3", 3_700_000),
 )
 
 

@@ -66,8 +66,8 @@ def markdown(results: Mapping[str, Any]) -> str:
     names = [str(s["label"]) for s in scales]
     out = [
         f"Measured {results['measured_at']} on {results['machine']} with `{results['command']}`"
-        f" (each review run {results['repeat']} time(s), the fastest kept; references best of"
-        f" {results['repeat']}).",
+        f" (each review run {results['repeat']} time(s), the median run kept; references best"
+        f" of {results['repeat']}).",
         "",
         "### The review end to end (`csreview run` as a user runs it)",
         "",
@@ -172,7 +172,44 @@ def markdown(results: Mapping[str, Any]) -> str:
             ],
         ),
     ]
+    if results.get("history"):
+        out += ["", *_history(results["history"])]
     return "\n".join(out) + "\n"
+
+
+def _history(history: Mapping[str, Any]) -> list[str]:
+    """The history case: the same month on a source keeping twelve months and three."""
+    sources = {int(k): v for k, v in history["sources"].items()}
+    return [
+        "### A month of a centre that keeps its history",
+        "",
+        f"{history['period']}, {history['contacts_per_day']:,} contacts a day, on a source keeping"
+        f" twelve months and on the same source cut to three; medians of {history['repeat']} runs"
+        " each, run in pairs.",
+        "",
+        _table(
+            ["source", "contacts kept", "wall time", "peak memory, process tree"],
+            [
+                [
+                    f"{months} months",
+                    f"{sources[months]['contacts']:,}",
+                    _seconds(sources[months]["wall_seconds"]),
+                    _mib(sources[months]["peak_tree_mib"]),
+                ]
+                for months in sorted(sources, reverse=True)
+            ]
+            + [
+                [
+                    "12 against 3, pair by pair (goal at most 1.15×)",
+                    "",
+                    _ratio(history["wall_ratio"]),
+                    _ratio(history["memory_ratio"]),
+                ]
+            ],
+        ),
+        "",
+        f"kpis.csv byte-identical: {'yes' if history['kpis_identical'] else 'NO'}.",
+    ]
 
 
 def replace_section(document: str, section: str) -> str:

@@ -63,3 +63,24 @@ def test_the_results_replace_their_section_and_keep_the_rest() -> None:
     assert "old tables" not in second and "new tables" in second
     assert second.endswith("## Notes\nkept\n")
     assert second.count(report.END) == 1
+
+
+def test_the_history_case_shows_medians_and_ratios() -> None:
+    history = {
+        "period": "monthly 2026-10",
+        "contacts_per_day": 3000,
+        "repeat": 3,
+        "sources": {
+            "12": {"contacts": 1_180_000, "wall_seconds": 22.0, "peak_tree_mib": 1100.0},
+            "3": {"contacts": 336_000, "wall_seconds": 20.0, "peak_tree_mib": 1024.0},
+        },
+        "wall_ratio": 1.1,
+        "memory_ratio": 1.07,
+        "kpis_identical": True,
+    }
+    text = report.markdown(RESULTS | {"history": history})
+    assert "| 12 months | 1,180,000 | 22.0 s | 1.07 GiB |" in text
+    assert "| 3 months | 336,000 | 20.0 s | 1.00 GiB |" in text
+    assert "(goal at most 1.15×) |  | 1.10× | 1.07× |" in text
+    assert "kpis.csv byte-identical: yes." in text
+    assert "A month of a centre" not in report.markdown(RESULTS)
