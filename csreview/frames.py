@@ -106,3 +106,11 @@ def exact_copies(frame: pd.DataFrame, key: str | None = None) -> np.ndarray:
     if candidates.any():
         copies[candidates] = frame[candidates].duplicated(keep="first").to_numpy(dtype=bool)
     return copies
+
+
+def taken(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The frame's rows at ROWS, numbered from 0; the frame itself when ROWS are all its rows
+    in order (a million-row copy that would change nothing)."""
+    if len(rows) == len(frame) and bool((rows == np.arange(len(rows))).all()):
+        return frame.reset_index(drop=True)  # copy-on-write: the same columns, not copied
+    return frame.take(rows).reset_index(drop=True)

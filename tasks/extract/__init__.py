@@ -20,6 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from csreview import schema as s
+from csreview.frames import taken
 from csreview.periods import Period
 from csreview.settings import check_no_literal_secret, expand_env, redact_url
 from tasks.extract import database, folder, sqlite_arrow
@@ -178,13 +179,8 @@ def extract_period(source: str, period: Period, zone: ZoneInfo, read_at: datetim
     raw, typed = {}, {}
     for name in list(tables):
         rows = picks[name]  # ascending: the picked rows keep the stable order
-        raw[name] = tables.pop(name).take(rows).reset_index(drop=True)
-        typed[name] = (
-            typed_all.pop(name)
-            .take(rows)
-            .reset_index(drop=True)
-            .assign(**{ROW: np.arange(len(rows))})
-        )
+        raw[name] = taken(tables.pop(name), rows)
+        typed[name] = taken(typed_all.pop(name), rows).assign(**{ROW: np.arange(len(rows))})
     missing = tuple(t.name for t in s.TABLES if t.name not in raw)
     described = scope.describe() | {"asked": asked}  # the source's own queries or filters
     return Extract(period, read_at, raw, typed, missing, encodings, absent, described)

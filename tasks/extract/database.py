@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from csreview import schema as s
+from csreview.frames import taken
 from tasks.extract.scope import TIMESTAMP_GLOBS, TIMESTAMP_SHAPE, ReadScope
 from tasks.extract.sqlite_arrow import SqliteArrowReader
 
@@ -245,7 +246,7 @@ def _read(
 ) -> pd.DataFrame:
     """The rows of a query as the driver returns them, put in the table's stable order."""
     frame = _rows(conn, query, arrow)
-    return frame.take(stable_order(s.TABLES_BY_NAME[name], frame)).reset_index(drop=True)
+    return taken(frame, stable_order(s.TABLES_BY_NAME[name], frame))
 
 
 def _rows(

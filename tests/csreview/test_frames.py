@@ -4,7 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csreview.frames import among, exact_copies, positions, positions_in, rows_at, shared_codes
+from csreview.frames import (
+    among,
+    exact_copies,
+    positions,
+    positions_in,
+    rows_at,
+    shared_codes,
+    taken,
+)
 
 
 @pytest.mark.parametrize("dtype", ["string", "str", "object"])
@@ -93,3 +101,13 @@ def test_rows_at_positions_are_a_left_join_by_position() -> None:
     assert picked["n"].tolist()[0::2] == [2, 1] and pd.isna(picked["n"].iloc[1])
     assert pd.isna(picked["day"].iloc[1]) and picked["day"].iloc[2] == frame["day"].iloc[0]
     assert rows_at(frame["n"], at, index).iloc[[0, 2]].tolist() == [2, 1]
+
+
+def test_taking_every_row_in_order_copies_nothing() -> None:
+    frame = pd.DataFrame({"n": np.arange(5.0), "t": list("abcde")}, index=range(10, 15))
+    whole = taken(frame, np.arange(5))
+    assert list(whole.index) == [0, 1, 2, 3, 4]
+    assert np.shares_memory(whole["n"].to_numpy(), frame["n"].to_numpy())
+    some = taken(frame, np.array([0, 2, 4]))
+    assert some["t"].tolist() == ["a", "c", "e"] and list(some.index) == [0, 1, 2]
+    assert taken(frame, np.array([1, 0, 2, 3, 4]))["t"].tolist() == list("bacde")
