@@ -10,8 +10,11 @@ result is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
+import pickle
 import signal
 import traceback
 from collections.abc import Callable
@@ -33,6 +36,7 @@ def _serve(
     parents: Connection,
     prepare: Callable[[], object],
     die_with_parent: Callable[[], None] | None = None,
+    pipe: tuple[int, int] | None = None,
 ) -> None:
     """The worker: get ready, then run the one call sent (none when the flow stopped)."""
     if die_with_parent is not None:  # a parent killed (SIGKILL) takes its worker with it
@@ -42,6 +46,10 @@ def _serve(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     parents.close()  # inherited by the fork: only the parent may hold its end open
+    stream = None
+    if pipe is not None:
+        os.close(pipe[1])
+        stream = os.fdopen(pipe[0], "rb")
     logging.disable(logging.CRITICAL)  # the parent's handlers (files, Prefect's API) are not ours
     failure = None
     try:
@@ -49,10 +57,12 @@ def _serve(
     except BaseException:
         failure = traceback.format_exc()
     try:
-        call, args, held = connection.recv()
+        held = connection.recv()
+        assert stream is not None
+        call, args = pickle.load(stream)  # unpickled as it arrives, never whole as bytes
         if held:
             connection.recv()  # the word to start
-    except EOFError:
+    except (EOFError, pickle.UnpicklingError):
         return
     if failure is None:
         try:
@@ -81,9 +91,10 @@ class Worker(Generic[T]):
         ):
             context = multiprocessing.get_context("fork")
             self._connection, theirs = context.Pipe()
+            pipe = os.pipe()  # the call's arguments, streamed: no whole copy as bytes
             self._process = context.Process(
                 target=_serve,
-                args=(theirs, self._connection, prepare, death_signal()),
+                args=(theirs, self._connection, prepare, death_signal(), pipe),
                 name="background worker",
                 daemon=True,
             )
@@ -93,6 +104,8 @@ class Worker(Generic[T]):
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)  # one sent meanwhile comes now
             theirs.close()
+            os.close(pipe[0])
+            self._stream = os.fdopen(pipe[1], "wb")
 
     def submit(self, call: Callable[..., T], *args: Any, start: bool = True) -> None:
         """Send the call and its arguments; with START false it waits for `start`, so its
@@ -100,7 +113,12 @@ class Worker(Generic[T]):
         if self._process is None:
             self._call = (call, args)  # run when its result is asked for
             return
-        self._connection.send((call, args, not start))
+        self._connection.send(not start)
+        try:  # written as the worker reads it: a million rows never held twice on either side
+            pickle.dump((call, args), self._stream, protocol=pickle.HIGHEST_PROTOCOL)
+            self._stream.flush()
+        except BrokenPipeError:  # the worker ended: `result` says so
+            pass
         self._call = (call, ())  # sent: the arguments (a million rows) are not kept here
         self._held = not start
 
@@ -134,6 +152,8 @@ class Worker(Generic[T]):
         rather than waited for."""
         if self._process is not None:
             self._connection.close()
+            with contextlib.suppress(OSError):  # a pipe the worker left unread
+                self._stream.close()
             self._process.terminate()
             self._process.join()
             self._process = None

@@ -84,8 +84,7 @@ def gx_inputs(
 
 def prepare_gx() -> None:
     """Import GX and build the suites' validation definitions (seconds, once per process)."""
-    for part in ("whole", "rows", "keys"):
-        _definitions(False, part)
+    _definitions(per_table_only=False)  # the parts of a suite are built for large tables only
 
 
 @dataclass(frozen=True)
