@@ -26,6 +26,7 @@ from csreview.periods import (
     periods_between,
 )
 from csreview.settings import LANGUAGES, ConfigError, Settings
+from flows import server
 from flows.faults import DISK_FAULTS, one_line
 from flows.preflight import RunRequest, UserError, check_tenant, preflight, settings_for
 
@@ -37,10 +38,11 @@ EXIT_BUG: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_BLOCKED: Final = 3
 EXIT_DELIVERY: Final = 4
+REVIEWING: Final = ("run", "backfill", "demo")  # the commands that need a Prefect server
 
 log = logging.getLogger("csreview")  # the terminal's one-line messages
 trace = logging.getLogger(__name__)  # to the run's log file only (through the root logger)
-EPHEMERAL_TIMEOUT: Final = "Timed out while attempting to connect to ephemeral Prefect API server"
+EPHEMERAL_TIMEOUT: Final = server.TIMED_OUT
 STARTUP_SECONDS: Final = "90"  # Prefect's own default, 20 s, is too short on a busy machine
 NO_PREFECT_SERVER: Final = (
     "Prefect's temporary server did not start in time (is the machine overloaded?); set "
@@ -187,9 +189,9 @@ def _trace_words(handler: RunLog) -> str:
 
 def _review(request: RunRequest) -> tuple[int, str]:
     """Run the review flow for one period; returns the exit code and one line to show."""
+    server.start_temporary_server()  # begun by the command already, when it runs one
     from flows.review import review
     from flows.runner import get_ready
-    from flows.server import start_temporary_server
     from tasks.publish import cadence_dir, new_run_id
 
     get_ready()  # what takes seconds to get ready does, while Prefect's server starts
@@ -202,23 +204,23 @@ def _review(request: RunRequest) -> tuple[int, str]:
         return EXIT_BUG, f"{request.period}: cannot write the run's log: {one_line(err)}"
     state: State | None = None
     try:
-        start_temporary_server()  # unless PREFECT_API_URL is set; it ends with this process
-        state = review(
-            cadence=request.cadence,
-            period=request.period.label,
-            source=request.source,
-            out=str(request.out),
-            language=request.language,
-            tenant=request.tenant,
-            config=str(request.config) if request.config else None,
-            reason=request.reason,
-            run_id=run_id,
-            store_url=request.store,
-            tenants_file=str(request.tenants_file) if request.tenants_file else None,
-            require_reason=True,
-            return_state=True,
-        )
-        result = state.result(raise_on_failure=False)
+        with server.temporary_api():
+            state = review(
+                cadence=request.cadence,
+                period=request.period.label,
+                source=request.source,
+                out=str(request.out),
+                language=request.language,
+                tenant=request.tenant,
+                config=str(request.config) if request.config else None,
+                reason=request.reason,
+                run_id=run_id,
+                store_url=request.store,
+                tenants_file=str(request.tenants_file) if request.tenants_file else None,
+                require_reason=True,
+                return_state=True,
+            )
+            result = state.result(raise_on_failure=False)
     except Exception as err:  # Prefect's own machinery failed (its server's disk is full…)
         if str(err).startswith(EPHEMERAL_TIMEOUT):
             trace.debug("Prefect's temporary server did not start", exc_info=True)
@@ -436,6 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _console()
     args = _parser().parse_args(argv)
+    if args.command in REVIEWING:  # it starts while the command checks and imports
+        server.start_temporary_server()  # unless PREFECT_API_URL is set
     try:
         check_tenant(getattr(args, "tenant", None))
         if args.command == "demo":

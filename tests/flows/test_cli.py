@@ -4,6 +4,7 @@ server gone with the command however it ends."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -14,6 +15,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,10 +47,12 @@ def test_a_temporary_prefect_server_that_never_starts_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str],
     run_args: list[str],
 ) -> None:
-    def no_server() -> None:
-        raise RuntimeError(f"{cli.EPHEMERAL_TIMEOUT}. stdout: …")
+    @contextlib.contextmanager
+    def no_server() -> Iterator[None]:
+        raise RuntimeError(f"{server.TIMED_OUT}. Its output is in …")
+        yield
 
-    monkeypatch.setattr(server, "start_temporary_server", no_server)
+    monkeypatch.setattr(server, "temporary_api", no_server)
     assert cli.main([*run_args, "--out", str(tmp_path / "out")]) == cli.EXIT_USAGE
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].endswith(cli.NO_PREFECT_SERVER), err
