@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from csreview.demo import DemoSpec, generate, to_database
 from csreview.periods import Period
-from flows import alerts, cli, faults, server
+from flows import alerts, cli, faults, run_log, server
 from tests.conftest import AFTER_WINDOW
 
 PHONE = "13800138000"  # a data value a failure may quote
@@ -170,7 +170,7 @@ def test_the_run_log_is_owner_only_and_a_full_disk_prints_nothing(
 
     old = os.umask(0)
     try:
-        handler = cli.RunLog(tmp_path / "run.log")
+        handler = run_log.RunLog(tmp_path / "run.log")
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "run.log").stat().st_mode) == 0o600
@@ -186,7 +186,7 @@ def test_the_run_log_is_owner_only_and_a_full_disk_prints_nothing(
     handler.close()
     assert handler.lost == 4  # three records, and what was left at close
     assert capsys.readouterr().err == ""
-    assert "could not be written" in cli._trace_words(handler)
+    assert "could not be written" in run_log.trace_words(handler)
 
 
 def test_an_alert_gives_the_kind_of_fault_not_the_message() -> None:
