@@ -448,6 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         log.error("error: %s", one_line(err))
         return EXIT_BUG
+    finally:
+        server.stop_unused()
 
 
 def _severity(code: int) -> int:

@@ -75,6 +75,7 @@ class TemporaryServer:
     log_file: Path
     port: int = 0
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    used: bool = False  # a flow was pointed at it
 
     @property
     def api_url(self) -> str:
@@ -175,9 +176,19 @@ def temporary_api() -> Iterator[None]:
         yield
         return
     _begun.wait(settings.server.ephemeral.startup_timeout_seconds)
+    _begun.used = True
     # the temporary server serves no UI: no run links to one, as with Prefect's own
     with temporary_settings(updates={PREFECT_API_URL: _begun.api_url, PREFECT_UI_URL: ""}):
         yield
+
+
+def stop_unused() -> None:
+    """Stop the server begun for this process if no flow used it (every run was refused by
+    its checks): nothing is left running for nothing, in a process that goes on."""
+    global _begun
+    if _begun is not None and not _begun.used:
+        _begun.stop()
+        _begun = None
 
 
 def prefect_server_command() -> list[str]:

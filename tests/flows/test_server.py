@@ -119,3 +119,12 @@ def test_a_server_begun_where_prefects_settings_set_an_api_is_stopped(
         with server.temporary_api():
             assert get_current_settings().api.url == "http://127.0.0.1:9/api"
         assert server._begun is None and begun.process is None
+
+
+def test_a_server_no_flow_used_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every run refused by its checks: the server begun for them goes with the command."""
+    begun = _server(tmp_path, "import time; time.sleep(30)")
+    begun.spawn()
+    monkeypatch.setattr(server, "_begun", begun)
+    server.stop_unused()
+    assert server._begun is None and begun.process is None
