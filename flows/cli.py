@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from csreview.periods import (
     CADENCES,
@@ -26,8 +27,10 @@ from csreview.periods import (
     periods_between,
 )
 from csreview.settings import LANGUAGES, ConfigError, Settings
+from flows import server
 from flows.faults import DISK_FAULTS, one_line
 from flows.preflight import RunRequest, UserError, check_tenant, preflight, settings_for
+from flows.run_log import RunLog, log_to_file, trace_words
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import State
@@ -37,10 +40,11 @@ EXIT_BUG: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_BLOCKED: Final = 3
 EXIT_DELIVERY: Final = 4
+REVIEWING: Final = ("run", "backfill", "demo")  # the commands that need a Prefect server
 
 log = logging.getLogger("csreview")  # the terminal's one-line messages
 trace = logging.getLogger(__name__)  # to the run's log file only (through the root logger)
-EPHEMERAL_TIMEOUT: Final = "Timed out while attempting to connect to ephemeral Prefect API server"
+EPHEMERAL_TIMEOUT: Final = server.TIMED_OUT
 STARTUP_SECONDS: Final = "90"  # Prefect's own default, 20 s, is too short on a busy machine
 NO_PREFECT_SERVER: Final = (
     "Prefect's temporary server did not start in time (is the machine overloaded?); set "
@@ -146,50 +150,11 @@ def _console() -> None:
     logging.captureWarnings(True)  # a library's warning goes to the run's log, not the terminal
 
 
-class RunLog(logging.FileHandler):
-    """The run's log file, owner-only (its traces may quote the data); a record it cannot
-    write (a full disk) is counted, not printed on the terminal as logging does."""
-
-    def __init__(self, path: Path) -> None:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            os.fchmod(descriptor, 0o600)  # whatever the umask, or an older file, allowed
-        finally:
-            os.close(descriptor)
-        super().__init__(path, encoding="utf-8")
-        self.lost = 0
-
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
-        self.lost += 1
-
-    def close(self) -> None:
-        try:
-            super().close()
-        except OSError:  # what was still buffered could not be written
-            self.lost += 1
-
-
-def _log_to_file(log_file: Path) -> RunLog:
-    """Send Prefect's and the libraries' logs (with traces) to the run's log file."""
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = RunLog(log_file)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-    return handler
-
-
-def _trace_words(handler: RunLog) -> str:
-    """Where the full trace of a failed run is, or that it could not be written."""
-    if handler.lost:
-        return f"its log {handler.baseFilename} could not be written in full"
-    return f"full trace in {handler.baseFilename}"
-
-
 def _review(request: RunRequest) -> tuple[int, str]:
     """Run the review flow for one period; returns the exit code and one line to show."""
+    server.start_temporary_server()  # begun by the command already, when it runs one
     from flows.review import review
     from flows.runner import get_ready
-    from flows.server import start_temporary_server
     from tasks.publish import cadence_dir, new_run_id
 
     get_ready()  # what takes seconds to get ready does, while Prefect's server starts
@@ -197,28 +162,28 @@ def _review(request: RunRequest) -> tuple[int, str]:
     run_id = new_run_id(request.period, datetime.now(UTC))
     run_dir = cadence_dir(request.out, request.tenant, request.cadence) / "_runs" / run_id
     try:
-        handler = _log_to_file(run_dir / "run.log")
+        handler = log_to_file(run_dir / "run.log")
     except OSError as err:
         return EXIT_BUG, f"{request.period}: cannot write the run's log: {one_line(err)}"
     state: State | None = None
     try:
-        start_temporary_server()  # unless PREFECT_API_URL is set; it ends with this process
-        state = review(
-            cadence=request.cadence,
-            period=request.period.label,
-            source=request.source,
-            out=str(request.out),
-            language=request.language,
-            tenant=request.tenant,
-            config=str(request.config) if request.config else None,
-            reason=request.reason,
-            run_id=run_id,
-            store_url=request.store,
-            tenants_file=str(request.tenants_file) if request.tenants_file else None,
-            require_reason=True,
-            return_state=True,
-        )
-        result = state.result(raise_on_failure=False)
+        with server.temporary_api():
+            state = review(
+                cadence=request.cadence,
+                period=request.period.label,
+                source=request.source,
+                out=str(request.out),
+                language=request.language,
+                tenant=request.tenant,
+                config=str(request.config) if request.config else None,
+                reason=request.reason,
+                run_id=run_id,
+                store_url=request.store,
+                tenants_file=str(request.tenants_file) if request.tenants_file else None,
+                require_reason=True,
+                return_state=True,
+            )
+            result = state.result(raise_on_failure=False)
     except Exception as err:  # Prefect's own machinery failed (its server's disk is full…)
         if str(err).startswith(EPHEMERAL_TIMEOUT):
             trace.debug("Prefect's temporary server did not start", exc_info=True)
@@ -249,7 +214,7 @@ def _outcome(
     if isinstance(result, BaseException) or state is None or not state.is_completed():
         ended = f"it ended {state.name}" if state is not None else "it ended"
         what = one_line(result) if isinstance(result, BaseException) else ended
-        return EXIT_BUG, f"{request.period}: the run failed: {what}; {_trace_words(handler)}"
+        return EXIT_BUG, f"{request.period}: the run failed: {what}; {trace_words(handler)}"
     if result.get("delivery", {}).get("status") == "failed":
         return (
             EXIT_DELIVERY,
@@ -436,6 +401,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _console()
     args = _parser().parse_args(argv)
+    if args.command in REVIEWING:  # it starts while the command checks and imports
+        server.start_temporary_server()  # unless PREFECT_API_URL is set
     try:
         check_tenant(getattr(args, "tenant", None))
         if args.command == "demo":
@@ -481,6 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         log.error("error: %s", one_line(err))
         return EXIT_BUG
+    finally:
+        server.stop_unused()
 
 
 def _severity(code: int) -> int:
@@ -488,5 +457,13 @@ def _severity(code: int) -> int:
     return {EXIT_OK: 0, EXIT_DELIVERY: 1, EXIT_BLOCKED: 2, EXIT_USAGE: 3, EXIT_BUG: 4}[code]
 
 
+def command() -> NoReturn:
+    """The `csreview` command: `main`, then exit without the collector walking the heap
+    again (about 1 s after a review); logs and the server are finished by atexit first."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    command()

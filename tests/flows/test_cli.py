@@ -4,6 +4,7 @@ server gone with the command however it ends."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -14,6 +15,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ import sqlalchemy as sa
 
 from csreview.demo import DemoSpec, generate, to_database
 from csreview.periods import Period
-from flows import alerts, cli, faults, server
+from flows import alerts, cli, faults, run_log, server
 from tests.conftest import AFTER_WINDOW
 
 PHONE = "13800138000"  # a data value a failure may quote
@@ -45,10 +47,12 @@ def test_a_temporary_prefect_server_that_never_starts_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str],
     run_args: list[str],
 ) -> None:
-    def no_server() -> None:
-        raise RuntimeError(f"{cli.EPHEMERAL_TIMEOUT}. stdout: …")
+    @contextlib.contextmanager
+    def no_server() -> Iterator[None]:
+        raise RuntimeError(f"{server.TIMED_OUT}. Its output is in …")
+        yield
 
-    monkeypatch.setattr(server, "start_temporary_server", no_server)
+    monkeypatch.setattr(server, "temporary_api", no_server)
     assert cli.main([*run_args, "--out", str(tmp_path / "out")]) == cli.EXIT_USAGE
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].endswith(cli.NO_PREFECT_SERVER), err
@@ -166,7 +170,7 @@ def test_the_run_log_is_owner_only_and_a_full_disk_prints_nothing(
 
     old = os.umask(0)
     try:
-        handler = cli.RunLog(tmp_path / "run.log")
+        handler = run_log.RunLog(tmp_path / "run.log")
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "run.log").stat().st_mode) == 0o600
@@ -182,7 +186,7 @@ def test_the_run_log_is_owner_only_and_a_full_disk_prints_nothing(
     handler.close()
     assert handler.lost == 4  # three records, and what was left at close
     assert capsys.readouterr().err == ""
-    assert "could not be written" in cli._trace_words(handler)
+    assert "could not be written" in run_log.trace_words(handler)
 
 
 def test_an_alert_gives_the_kind_of_fault_not_the_message() -> None:
