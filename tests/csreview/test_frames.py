@@ -4,7 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csreview.frames import among, exact_copies, positions, positions_in, rows_at, shared_codes
+from csreview.frames import (
+    among,
+    exact_copies,
+    positions,
+    positions_in,
+    positions_of_rows,
+    rows_at,
+    shared_codes,
+)
 
 
 @pytest.mark.parametrize("dtype", ["string", "str", "object"])
@@ -93,3 +101,25 @@ def test_rows_at_positions_are_a_left_join_by_position() -> None:
     assert picked["n"].tolist()[0::2] == [2, 1] and pd.isna(picked["n"].iloc[1])
     assert pd.isna(picked["day"].iloc[1]) and picked["day"].iloc[2] == frame["day"].iloc[0]
     assert rows_at(frame["n"], at, index).iloc[[0, 2]].tolist() == [2, 1]
+
+
+def test_positions_of_rows_kept_with_their_labels_are_their_labels() -> None:
+    table = pd.DataFrame({"id": pd.Series(["c1", "c2", "c3", "c4"], dtype="string[pyarrow]")})
+    rows = table.iloc[[3, 1]]
+    assert positions_of_rows(rows, table, "id").tolist() == [3, 1]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # labels lost: looked up by id
+        pd.DataFrame({"id": pd.Series(["c3", "c9", "c1"], dtype="string[pyarrow]")}),
+        # a label that points at another id, and a missing id, are looked up by id too
+        pd.DataFrame({"id": pd.Series(["c3", None], dtype="string[pyarrow]")}, index=[0, 1]),
+    ],
+)
+def test_positions_of_other_rows_are_looked_up_by_id(rows: pd.DataFrame) -> None:
+    table = pd.DataFrame({"id": pd.Series(["c1", "c2", "c3", "c4"], dtype="string[pyarrow]")})
+    assert (
+        positions_of_rows(rows, table, "id").tolist() == positions(rows["id"], table["id"]).tolist()
+    )
