@@ -81,6 +81,20 @@ def _positions_by_the_values(values: pa.Array, ids: pa.Array) -> np.ndarray:
     return at
 
 
+def positions_of_rows(rows: pd.DataFrame, table: pd.DataFrame, key: str) -> np.ndarray:
+    """`positions(rows[key], table[key])` for ROWS taken from TABLE with their labels kept
+    (a period's contacts picked from all contacts): each row's label is its position, and
+    one comparison of the keys confirms it, instead of hashing millions of text ids; any
+    other rows are looked up by key. TABLE's keys are expected unique, as for `positions`."""
+    if table.index.is_unique and len(rows) <= len(table):
+        at = table.index.get_indexer(rows.index)
+        if (at >= 0).all():
+            kept = table[key].iloc[at].reset_index(drop=True)
+            if kept.equals(rows[key].reset_index(drop=True)) and not kept.isna().any():
+                return np.asarray(at, dtype=np.int64)
+    return positions(rows[key], table[key])
+
+
 def rows_at(values: Rows, at: np.ndarray, index: pd.Index) -> Rows:
     """The rows of VALUES at the positions AT (as `positions` gives them), labelled INDEX;
     missing where a position is −1: a left join by position."""

@@ -48,16 +48,17 @@ MEANS: Final = frozenset(
 def kpi_variances(facts: f.Facts) -> dict[str, float]:
     """Sample variance (ddof 1) of the per-unit measure behind each mean KPI, overall: what
     Welch's test needs beyond the value and the sample size."""
-    contacts = facts.contacts[facts.contacts[f.ANSWERED] == 1]
+    answered = facts.contacts[f.ANSWERED] == 1  # two columns read: no copy of the rest
     surveys = facts.surveys
     nps_points = (100 * surveys[f.PROMOTER] - 100 * surveys[f.DETRACTOR])[surveys[f.NPS_N] == 1]
-    per_contact = facts.qa.groupby(s.CONTACT_ID).agg(
+    # only a contact evaluated more than once (the calibration facts) has two reviewers
+    per_contact = facts.calibration.groupby(s.CONTACT_ID).agg(
         reviewers=(s.REVIEWER_ID, "nunique"), high=(s.SCORE, "max"), low=(s.SCORE, "min")
     )
     calibrated = per_contact[per_contact["reviewers"] >= 2]
     samples = {
-        "asa_seconds": contacts[f.WAIT],
-        "aht_seconds": contacts[f.HANDLE],
+        "asa_seconds": facts.contacts[f.WAIT][answered],
+        "aht_seconds": facts.contacts[f.HANDLE][answered],
         "qa_score": facts.qa[s.SCORE],
         "qa_reviewer_spread": calibrated["high"] - calibrated["low"],
         "csat": surveys[s.CSAT][surveys[f.CSAT_N] == 1],

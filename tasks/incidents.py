@@ -89,13 +89,10 @@ def judge_days(
     reference = rate[judged]
     if len(reference) < int(limits["min_days"]):
         return out.assign(judged=False)
-    weekday = pd.Series([weekday_of(d) for d in reference.index], index=reference.index)
-    expected = pd.Series(np.nan, index=reference.index)
-    for day in reference.index:
-        others = reference.drop(day)
-        alike = others[weekday.drop(day) == weekday[day]]
-        pool = alike if len(alike) >= int(limits["min_weekday_days"]) else others
-        expected[day] = float(pool.median())
+    expected = pd.Series(
+        expected_rates(reference.to_numpy(dtype=float), list(reference.index), limits),
+        index=reference.index,
+    )
     residual = reference - expected
     mad = MAD_SCALE * float((residual - residual.median()).abs().median())
     base = daily.loc[reference.index, "base"].astype(float)
@@ -112,6 +109,20 @@ def judge_days(
     out.loc[reference.index, "z"] = z
     out.loc[reference.index, "incident"] = extended(incident, near)
     return out
+
+
+def expected_rates(rates: np.ndarray, days: list[str], limits: Mapping[str, Any]) -> np.ndarray:
+    """Each judged day's expected rate: the median of the other judged days of its weekday,
+    or of all other judged days when its weekday has too few (arrays: a quarter's ninety
+    days each against the rest, in microseconds)."""
+    weekday = np.array([weekday_of(d) for d in days], dtype=np.int64)
+    expected = np.empty(len(rates))
+    for i in range(len(rates)):
+        others = np.arange(len(rates)) != i
+        alike = others & (weekday == weekday[i])
+        pool = rates[alike] if alike.sum() >= int(limits["min_weekday_days"]) else rates[others]
+        expected[i] = float(np.nanmedian(pool)) if len(pool) else np.nan
+    return expected
 
 
 def extended(incident: pd.Series, near: pd.Series) -> pd.Series:

@@ -7,6 +7,7 @@ and by its trend against the previous period.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Iterable, Mapping
@@ -103,35 +104,109 @@ def segment_trend(
     return Trend(verdict, value_before, float(factors[verdict]))
 
 
+CUBE_CELLS: Final = 1 << 20  # the most cells of a kind's joint segment counts (3 × 8 MiB)
+
+
 @dataclass(frozen=True)
 class DefectCounts:
     """Each row's defects and base of a facts frame, and its segment of each dimension as
     integer codes (−1: none): every segmentation of a defect kind is summed from these by
-    `np.bincount`, without grouping the facts frame again for each of dozens."""
+    `np.bincount`, without grouping the facts frame again for each of dozens. Counted in
+    whole numbers, the rows, defects and base of every combination of all the dimensions'
+    segments (`cube`, the first slot of each axis: no segment) are summed once, and each
+    segmentation is then a sum over that small array instead of over the rows."""
 
     defects: np.ndarray
     base: np.ndarray
     integers: bool  # both counted in whole numbers: sums are given back as integers
     codes: dict[str, np.ndarray]
     labels: dict[str, pd.Index]
+    cube: np.ndarray | None = None  # rows, defects, base by (dimension, …) segment codes
 
 
 def defect_counts(frame: pd.DataFrame, kind: DefectKind, dims: Iterable[str]) -> DefectCounts:
     defects, base = kind.defects(frame), frame[kind.base]
-    factorized = {d: pd.factorize(frame[d], sort=True) for d in dims}
-    return DefectCounts(
+    factorized = {d: _sorted_codes(frame[d]) for d in dims}
+    counts = DefectCounts(
         defects=defects.to_numpy(dtype=float),
         base=base.to_numpy(dtype=float),
         integers=defects.dtype.kind in "iu" and base.dtype.kind in "iu",
         codes={d: codes for d, (codes, _) in factorized.items()},
         labels={d: pd.Index(np.asarray(labels), name=d) for d, (_, labels) in factorized.items()},
     )
+    return dataclasses.replace(counts, cube=_cube(counts)) if counts.integers else counts
+
+
+def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, Any]:
+    """`pd.factorize(column, sort=True)`, except that a categorical keeps all its categories
+    (its own codes, read as they are): a segment never met has no rows, so it is never
+    counted as met."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and not column.cat.ordered:
+        categories = column.cat.categories
+        if categories.is_monotonic_increasing and categories.is_unique:
+            return column.cat.codes.to_numpy(), categories
+    return pd.factorize(column, sort=True)
+
+
+def _cube(counts: DefectCounts) -> np.ndarray | None:
+    """Rows, defects and base summed per combination of every dimension's segment (each
+    axis one slot longer, for rows in no segment of it); None where there are too many
+    combinations for that to pay. Whole numbers summed as floats stay exact below 2**53."""
+    dims = tuple(counts.codes)
+    shape = tuple(len(counts.labels[d]) + 1 for d in dims)
+    size = math.prod(shape)
+    if not dims or size > CUBE_CELLS:
+        return None
+    key = np.zeros(len(counts.defects), dtype=np.intp)
+    for d, n in zip(dims, shape, strict=True):
+        key *= n
+        key += counts.codes[d]  # −1 (no segment): one below the next slot …
+        key += 1  # … so every code shifts up one, and slot 0 holds no segment
+    return np.stack(
+        [
+            np.bincount(key, minlength=size).astype(float),
+            np.bincount(key, weights=counts.defects, minlength=size),
+            np.bincount(key, weights=counts.base, minlength=size),
+        ]
+    ).reshape((3, *shape))
+
+
+def _marginal(cube: np.ndarray, every: tuple[str, ...], dims: tuple[str, ...]) -> np.ndarray:
+    """The cube summed over the dimensions not in DIMS, its axes in the order of DIMS and
+    without the no-segment slots."""
+    kept = [every.index(d) + 1 for d in dims]
+    summed = cube.sum(axis=tuple(a for a in range(1, cube.ndim) if a not in kept))
+    order = np.argsort(np.argsort(kept))  # each kept axis's place among the summed axes
+    moved = np.moveaxis(summed, list(order + 1), list(range(1, len(dims) + 1)))
+    marginal: np.ndarray = moved[(slice(None), *(slice(1, None) for _ in dims))]
+    return marginal
 
 
 def _segment_sums(counts: DefectCounts, dims: tuple[str, ...]) -> pd.DataFrame:
     """Defects and base of every segment of `dims` met in the data, in the order a
     `groupby(dims, sort=True)` gives them."""
     shape = tuple(len(counts.labels[d]) for d in dims)
+    size = math.prod(shape)
+    if counts.cube is not None:
+        summed = _marginal(counts.cube, tuple(counts.codes), dims).reshape(3, size)
+        seen = np.flatnonzero(summed[0])
+        defects, base = summed[1, seen].astype(np.int64), summed[2, seen].astype(np.int64)
+    else:
+        defects, base, seen = _summed_rows(counts, dims, shape)
+    at = np.unravel_index(seen, shape) if size else tuple(seen for _ in dims)
+    index = (
+        counts.labels[dims[0]][at[0]]
+        if len(dims) == 1
+        else pd.MultiIndex.from_arrays([counts.labels[d][a] for d, a in zip(dims, at, strict=True)])
+    )
+    return pd.DataFrame({"_defects": defects, "_base": base}, index=index)
+
+
+def _summed_rows(
+    counts: DefectCounts, dims: tuple[str, ...], shape: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Defects and base of the segments of `dims` met in the data, summed over the rows, and
+    the segments' flat positions in SHAPE."""
     size = math.prod(shape)
     codes = [counts.codes[d] for d in dims]
     unknown = np.logical_or.reduce([c < 0 for c in codes])
@@ -148,15 +223,7 @@ def _segment_sums(counts: DefectCounts, dims: tuple[str, ...]) -> pd.DataFrame:
         sums = np.bincount(key, weights=known, minlength=size)[seen]
         return sums.astype(np.int64) if counts.integers else sums  # exact: far below 2**53
 
-    at = np.unravel_index(seen, shape) if size else tuple(seen for _ in dims)
-    index = (
-        counts.labels[dims[0]][at[0]]
-        if len(dims) == 1
-        else pd.MultiIndex.from_arrays([counts.labels[d][a] for d, a in zip(dims, at, strict=True)])
-    )
-    return pd.DataFrame(
-        {"_defects": summed(counts.defects), "_base": summed(counts.base)}, index=index
-    )
+    return summed(counts.defects), summed(counts.base), seen
 
 
 def segment_excess(
@@ -289,7 +356,7 @@ def incident_problems(
     if f.DATE not in frame:
         return []
     limits = playbook["incidents"]
-    days = frame[f.DATE].dropna().astype(str).unique()
+    days = observed_days(frame[f.DATE])
     planned = settings.calendar.planned(days)
     total = float(kind.defects(frame).sum())
     weight = float(playbook["problem_weights"].get(kind.kpi, 1.0))
@@ -314,6 +381,15 @@ def incident_problems(
         }
         for i in detect_incidents(frame, kind, group, planned, limits)
     ]
+
+
+def observed_days(column: pd.Series) -> list[str]:
+    """The days (YYYY-MM-DD) a `date` column holds: a categorical's categories met in it,
+    read from its codes rather than by writing every row out as text."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = np.unique(column.cat.codes.to_numpy())
+        return [str(day) for day in column.cat.categories[codes[codes >= 0]]]
+    return [str(day) for day in column.dropna().astype(str).unique()]
 
 
 def judged_kinds() -> list[tuple[DefectKind, str]]:

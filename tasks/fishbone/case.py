@@ -67,6 +67,11 @@ class Case:
 
     def source(self) -> pd.DataFrame:
         """The segment's rows of the facts its KPI is counted on."""
+        return self._source
+
+    @cached_property
+    def _source(self) -> pd.DataFrame:
+        """`source`, picked once per problem: four tests read it."""
         frame = source_frame(self.data.facts, self.kind.source)
         return frame[k.in_segment(frame, self.segment)]
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from csreview import facts as f
 from csreview import schema as s
-from csreview.frames import among, positions, rows_at
+from csreview.frames import among, positions_of_rows, rows_at
 from csreview.periods import Period
 from csreview.settings import Settings
 from tasks import compare
@@ -145,7 +145,7 @@ def contact_details(
     handling agent's tenure and QA score, and whether it arrived understaffed."""
     c = facts.contacts
     contacts = clean[s.CONTACTS.name]  # validated: one row per contact id
-    at = positions(c[s.CONTACT_ID], contacts[s.CONTACT_ID])
+    at = positions_of_rows(c, contacts, s.CONTACT_ID)
     joined = rows_at(contacts[[s.CREATED_AT, s.RESOLVED]], at, c.index)
     created = joined[s.CREATED_AT]
     agents = clean[s.AGENTS.name].drop_duplicates(s.AGENT_ID).set_index(s.AGENT_ID)

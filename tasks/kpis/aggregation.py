@@ -26,10 +26,13 @@ class _Segments:
     """The sums of one dimension's segments, per facts frame, each grouped once and shared
     by every KPI of that frame (a column's sum does not depend on the others summed)."""
 
-    def __init__(self, facts: f.Facts, dimension: str, answered: pd.DataFrame) -> None:
+    def __init__(
+        self, facts: f.Facts, dimension: str, answered: pd.DataFrame, by_wait: np.ndarray
+    ) -> None:
         self.facts = facts
         self.dimension = dimension
         self.answered = answered  # the answered contacts' segments and waits
+        self.by_wait = by_wait  # their positions in the order of their waits
         self._sums: dict[Source, pd.DataFrame] = {}
         self._waits: Any = None
         self._quantiles: pd.DataFrame | None = None
@@ -62,9 +65,47 @@ class _Segments:
         """A quantile of the waits per segment (the median and the 90th in one pass)."""
         if self._quantiles is None:
             qs = list(QUANTILES.values())
-            # no answered contact in any segment: no column, and every value missing
-            self._quantiles = self.waits().quantile(qs).unstack().reindex(columns=qs)
+            segment = self.answered[self.dimension]
+            if isinstance(segment.dtype, pd.CategoricalDtype):
+                self._quantiles = segment_quantiles(
+                    segment, self.answered[f.WAIT], self.by_wait, qs
+                )
+            else:  # no answered contact in any segment: no column, and every value missing
+                self._quantiles = self.waits().quantile(qs).unstack().reindex(columns=qs)
         return self._quantiles[q]
+
+
+def segment_quantiles(
+    segment: pd.Series, values: pd.Series, by_value: np.ndarray, qs: list[float]
+) -> pd.DataFrame:
+    """Quantiles of VALUES per segment (a categorical; rows by their position in the
+    order of their values: BY_VALUE), exactly as `groupby(segment).quantile(qs)` works them
+    out (linear between the two nearest ranks, missing values left out): the values are
+    sorted once for every dimension, and each dimension reorders them by its codes alone."""
+    codes = segment.cat.codes.to_numpy()[by_value]
+    sorted_values = values.to_numpy(dtype="float64")[by_value]
+    known = (codes >= 0) & ~np.isnan(sorted_values)
+    codes, sorted_values = codes[known], sorted_values[known]
+    order = np.argsort(codes, kind="stable")  # by segment, each segment's values in order
+    sorted_values = sorted_values[order]
+    n = np.bincount(codes.astype(np.int64), minlength=len(segment.cat.categories))
+    met = np.flatnonzero(n)
+    start, size = (np.cumsum(n) - n)[met], n[met]
+    out = {}
+    for q in qs:
+        at = q * (size - 1).astype("float64")
+        lower = start + at.astype(np.int64)
+        fraction = np.fmod(at, 1.0)
+        low = sorted_values[lower]
+        high = sorted_values[np.where(fraction == 0.0, lower, lower + 1)]
+        out[q] = np.where(fraction == 0.0, low, low + (high - low) * fraction)
+    index = pd.CategoricalIndex(
+        pd.Categorical.from_codes(
+            met, categories=segment.cat.categories, ordered=segment.cat.ordered
+        ),
+        name=segment.name,
+    )
+    return pd.DataFrame(out, index=index, columns=qs)
 
 
 def _calibration_spread(qa: pd.DataFrame, dimension: str) -> pd.DataFrame:
@@ -131,8 +172,9 @@ def compute_kpis(
     columns: dict[str, list[Any]] = {c: [] for c in (f.KPI, f.DIMENSION, f.SEGMENT, *NUMBERS)}
     contacts = facts.contacts
     answered = contacts.loc[contacts[f.ANSWERED] == 1, [*dimensions, f.WAIT]]
+    by_wait = np.argsort(answered[f.WAIT].to_numpy(dtype="float64"), kind="stable")
     for dimension in dimensions:
-        segments_ = _Segments(facts, dimension, answered)
+        segments_ = _Segments(facts, dimension, answered, by_wait)
         for rule in RULES:
             rows = _rule_rows(rule, segments_)  # arrays gathered, one frame built at the end
             columns[f.KPI].append(np.full(len(rows), rule.key, dtype=object))

@@ -71,12 +71,17 @@ def created_in(contacts: pd.DataFrame, period: Period, settings: Settings) -> np
 
 
 def contact_facts(
-    contacts: pd.DataFrame, agents: pd.DataFrame, period: Period, settings: Settings
+    contacts: pd.DataFrame,
+    agents: pd.DataFrame,
+    period: Period,
+    settings: Settings,
+    picked: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per contact of the period (C), with the measures every contact KPI sums."""
+    """One row per contact of the period (C), with the measures every contact KPI sums
+    (PICKED: the period's rows of CONTACTS, when the caller has already picked them)."""
     repeated = repeated_contacts(contacts)
     in_period = created_in(contacts, period, settings)
-    c = contacts[in_period]
+    c = contacts[in_period] if picked is None else picked
     answered = c[s.ANSWERED_AT].notna()
     abandoned = _flag(c, s.ABANDONED)
     gave_up_after = (c[s.CLOSED_AT] - c[s.CREATED_AT]).dt.total_seconds()
@@ -252,8 +257,8 @@ def build_facts(
     """All facts frames of a period, from validated input (FCR_PROVISIONAL: see
     `fcr_is_provisional`; passed in so the facts depend on their inputs only)."""
     contacts, agents = clean[s.CONTACTS.name], clean[s.AGENTS.name]
-    period_contacts = contact_facts(contacts, agents, period, settings)
-    in_period = contacts[created_in(contacts, period, settings)]
+    in_period = contacts[created_in(contacts, period, settings)]  # picked once: a copy
+    period_contacts = contact_facts(contacts, agents, period, settings, in_period)
     evaluations, surveys = clean[s.QA_EVALUATIONS.name], clean[s.SURVEYS.name]
     # one hash of the period's contact ids for both lookups (0.8 s each at 3 M contacts)
     evaluated, surveyed = positions_in(

@@ -9,6 +9,7 @@ from csreview.frames import (
     exact_copies,
     positions,
     positions_in,
+    positions_of_rows,
     rows_at,
     shared_codes,
     taken,
@@ -111,3 +112,25 @@ def test_taking_every_row_in_order_copies_nothing() -> None:
     some = taken(frame, np.array([0, 2, 4]))
     assert some["t"].tolist() == ["a", "c", "e"] and list(some.index) == [0, 1, 2]
     assert taken(frame, np.array([1, 0, 2, 3, 4]))["t"].tolist() == list("bacde")
+
+
+def test_positions_of_rows_kept_with_their_labels_are_their_labels() -> None:
+    table = pd.DataFrame({"id": pd.Series(["c1", "c2", "c3", "c4"], dtype="string[pyarrow]")})
+    rows = table.iloc[[3, 1]]
+    assert positions_of_rows(rows, table, "id").tolist() == [3, 1]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # labels lost: looked up by id
+        pd.DataFrame({"id": pd.Series(["c3", "c9", "c1"], dtype="string[pyarrow]")}),
+        # a label that points at another id, and a missing id, are looked up by id too
+        pd.DataFrame({"id": pd.Series(["c3", None], dtype="string[pyarrow]")}, index=[0, 1]),
+    ],
+)
+def test_positions_of_other_rows_are_looked_up_by_id(rows: pd.DataFrame) -> None:
+    table = pd.DataFrame({"id": pd.Series(["c1", "c2", "c3", "c4"], dtype="string[pyarrow]")})
+    assert (
+        positions_of_rows(rows, table, "id").tolist() == positions(rows["id"], table["id"]).tolist()
+    )

@@ -68,6 +68,25 @@ def test_days_are_judged_against_days_of_their_weekday() -> None:
     assert [i.dates for i in found] == ["2026-10-13"]
 
 
+@pytest.mark.parametrize(
+    ("min_weekday_days", "expected"),
+    [
+        # enough days of its weekday: each Thursday against the other two (the 1st, 8th
+        # and 15th), the Friday against the other days, having no other Friday
+        (2, [0.25, 0.2, 0.15, 0.2]),
+        # too few of any weekday: every day against all the others
+        (3, [0.3, 0.3, 0.2, 0.2]),
+    ],
+)
+def test_a_day_is_expected_at_the_median_of_the_other_days_of_its_kind(
+    min_weekday_days: int, expected: list[float]
+) -> None:
+    days = ["2026-10-01", "2026-10-08", "2026-10-15", "2026-10-16"]  # Thu, Thu, Thu, Fri
+    rates = np.array([0.1, 0.2, 0.3, 0.4])
+    limits = {"min_weekday_days": min_weekday_days}
+    assert inc.expected_rates(rates, days, limits).tolist() == pytest.approx(expected)
+
+
 def test_days_below_the_minimum_volume_are_not_judged() -> None:
     bad = {"2026-10-09": 10}
     few = month(bad, handled=int(LIMITS["min_day_base"]) - 1, usual=0)

@@ -3,8 +3,10 @@ priority worked out by hand."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -83,6 +85,31 @@ def test_segment_excess_is_the_grouped_sum_of_defects(
 def test_segment_excess_keeps_segments_with_the_minimum_base_only() -> None:
     counts = pr.defect_counts(_counted(pd.Series(["v"] * 6)), SERVICE_LEVEL, [f.HOUR_BAND])
     assert list(pr.segment_excess(counts, 0.2, (f.HOUR_BAND,), min_base=2).index) == ["20-24"]
+
+
+@pytest.mark.parametrize("dims", [(s.CHANNEL,), (f.HOUR_BAND, s.CHANNEL), (s.CHANNEL, f.HOUR_BAND)])
+def test_segments_summed_from_the_cube_equal_those_summed_over_the_rows(
+    dims: tuple[str, ...],
+) -> None:
+    """Whole-number counts are summed once per combination of all the segments: every
+    segmentation then equals the one summed row by row, in the same order."""
+    channel = pd.Series(["voice", "voice", "chat", "voice", "chat", None], dtype="category")
+    counts = pr.defect_counts(_counted(channel), SERVICE_LEVEL, [f.HOUR_BAND, s.CHANNEL])
+    assert counts.cube is not None and counts.cube[0].sum() == 6  # every row, once
+    by_rows = dataclasses.replace(counts, cube=None)
+    found = pr.segment_excess(counts, 0.2, dims, min_base=0)
+    pd.testing.assert_frame_equal(found, pr.segment_excess(by_rows, 0.2, dims, min_base=0))
+    assert found["defects"].dtype == np.int64
+
+
+def test_a_category_never_met_is_no_segment() -> None:
+    """A categorical's own codes are read: its unmet category "00-08" is in no row."""
+    counts = pr.defect_counts(_counted(pd.Series(["v"] * 6)), SERVICE_LEVEL, [f.HOUR_BAND])
+    assert list(counts.labels[f.HOUR_BAND]) == ["00-08", "08-12", "20-24"]
+    assert list(pr.segment_excess(counts, 0.2, (f.HOUR_BAND,), min_base=0).index) == [
+        "08-12",
+        "20-24",
+    ]
 
 
 # ---------------------------------------------------------------- trend

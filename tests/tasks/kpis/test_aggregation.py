@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -153,3 +154,34 @@ def test_segments_with_no_answered_contact_have_no_wait_quantiles(settings: Sett
     table = k.compute_kpis(unanswered, settings)
     waits = table[table[f.KPI].isin(["frt_median_seconds", "frt_p90_seconds"])]
     assert len(waits) and waits[f.VALUE].isna().all() and (waits[f.DENOMINATOR] == 0).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_segment_quantiles_equal_pandas_groupby_quantiles(seed: int) -> None:
+    """Sorted once and reordered by segment, the median and 90th percentile equal
+    groupby's to the last bit: ties, missing waits, a segment of one wait, one with only
+    a missing wait and one never met."""
+    rng = np.random.default_rng(seed)
+    waits = pd.Series(rng.random(300) * 97.3)
+    waits[rng.choice(298, 60, replace=False)] = 12.5  # ties
+    waits[rng.choice(298, 20, replace=False)] = np.nan
+    segment = pd.Series(
+        pd.Categorical.from_codes(
+            np.append(rng.integers(-1, 3, 298), [3, 4]), categories=list("abcdef")
+        )
+    )
+    waits.iloc[-1] = np.nan  # "e": only a missing wait; "f": never met
+    qs = [0.5, 0.9]
+    found = k.aggregation.segment_quantiles(
+        segment, waits, np.argsort(waits.to_numpy(), kind="stable"), qs
+    )
+    expected = waits.groupby(segment, observed=True).quantile(qs).unstack()
+    met = found.index.astype(str).tolist()
+    assert met == ["a", "b", "c", "d"]
+    pd.testing.assert_frame_equal(
+        found.set_axis(met).rename_axis(None),
+        expected.loc[met].set_axis(met).rename_axis(None),
+        check_exact=True,
+        check_names=False,
+    )
+    assert found.loc["d"].tolist() == [waits.iloc[-2]] * 2  # one wait: every quantile
