@@ -60,6 +60,8 @@ class RuleInputs:
     bad_contact_ids: pd.Series = field(default_factory=lambda: _no_ids())
     bad_agent_ids: pd.Series = field(default_factory=lambda: _no_ids())
     bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # rows equal in every column to an earlier row: quarantined as copies, a rule ignores them
+    copies: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     limits: Mapping[str, int] = field(default_factory=lambda: dict(LIMITS))
 
 
@@ -80,7 +82,7 @@ def failing(check: Check, table: s.Table, i: RuleInputs) -> Mask:
             values = i.typed[column]
             return values.notna() & (_below(values, low, i) | _above(values, high, i))
         case Unique(column):
-            return i.typed[column].notna() & i.typed[column].duplicated(keep=False)
+            return repeated(i.typed[column], i.copies)
         case LengthAtMost(column, limit):
             return longer(i.typed[column], i.limits[limit])
         case NotBefore(later, earlier, or_equal):
@@ -179,6 +181,18 @@ def unparseable(i: RuleInputs, column: str) -> Mask:
     if as_read.dtype == object or pd.api.types.is_string_dtype(as_read.dtype):
         blank |= as_read.astype("string").str.strip() == ""
     return i.typed[column].isna() & ~blank.to_numpy()
+
+
+def repeated(values: pd.Series, copies: np.ndarray) -> Mask:
+    """A given value on more than one row, exact copies aside: the rows are hashed once, and
+    only the rows sharing a value again when some of them are copies."""
+    shared = values.notna() & values.duplicated(keep=False)
+    if not copies.any():
+        return shared
+    rows = shared.to_numpy(dtype=bool) & ~copies
+    out = np.zeros(len(values), dtype=bool)
+    out[rows] = values[rows].duplicated(keep=False).to_numpy(dtype=bool)
+    return pd.Series(out, index=values.index)
 
 
 def longer(values: pd.Series, limit: int) -> Mask:
