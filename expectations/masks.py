@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from csreview import schema as s
-from csreview.frames import among, positions
+from csreview.frames import among, positions, repeated
 from expectations.checks import (
     LIMITS,
     READ_AT,
@@ -62,6 +62,8 @@ class RuleInputs:
     bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # rows equal in every column to an earlier row: quarantined as copies, a rule ignores them
     copies: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # per column, rows whose value is given and on another row, copies included (`repeated`)
+    shared: Mapping[str, np.ndarray] = field(default_factory=dict)
     limits: Mapping[str, int] = field(default_factory=lambda: dict(LIMITS))
 
 
@@ -82,7 +84,7 @@ def failing(check: Check, table: s.Table, i: RuleInputs) -> Mask:
             values = i.typed[column]
             return values.notna() & (_below(values, low, i) | _above(values, high, i))
         case Unique(column):
-            return repeated(i.typed[column], i.copies)
+            return duplicates(i.typed[column], i.copies, i.shared.get(column))
         case LengthAtMost(column, limit):
             return longer(i.typed[column], i.limits[limit])
         case NotBefore(later, earlier, or_equal):
@@ -183,13 +185,15 @@ def unparseable(i: RuleInputs, column: str) -> Mask:
     return i.typed[column].isna() & ~blank.to_numpy()
 
 
-def repeated(values: pd.Series, copies: np.ndarray) -> Mask:
-    """A given value on more than one row, exact copies aside: the rows are hashed once, and
-    only the rows sharing a value again when some of them are copies."""
-    shared = values.notna() & values.duplicated(keep=False)
+def duplicates(values: pd.Series, copies: np.ndarray, shared: np.ndarray | None = None) -> Mask:
+    """A given value on more than one row, exact copies aside: the rows are hashed once (or
+    SHARED says it, as `repeated`), and only the rows sharing a value again when some of
+    them are copies."""
+    if shared is None:
+        shared = repeated(values)
     if not copies.any():
-        return shared
-    rows = shared.to_numpy(dtype=bool) & ~copies
+        return pd.Series(shared, index=values.index)
+    rows = shared & ~copies
     out = np.zeros(len(values), dtype=bool)
     out[rows] = values[rows].duplicated(keep=False).to_numpy(dtype=bool)
     return pd.Series(out, index=values.index)

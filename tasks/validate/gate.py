@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from csreview import schema as s
-from csreview.frames import among, exact_copies
+from csreview.frames import among, exact_copies, repeated
 from csreview.settings import Settings
 from expectations import COMMENT_LIMIT, SUITES, TEXT_LIMIT, Rule, RuleInputs
 from expectations.masks import longer
@@ -33,7 +33,12 @@ class _Table:
     def __init__(self, table: s.Table, typed: pd.DataFrame, raw: pd.DataFrame) -> None:
         self.table = table
         self.whole_raw = raw
-        self.copies = exact_copies(raw, table.key)
+        # the typed key is hashed once: its shared values are the unique check's, and the
+        # rows that may be copies (equal as read, so equal as typed)
+        key = table.key
+        self.shared = {key: repeated(typed[key])} if key else {}
+        maybe = typed[key].isna().to_numpy(dtype=bool) | self.shared[key] if key else None
+        self.copies = exact_copies(raw, key, maybe)
         self.kept = ~self.copies
         self.typed = typed
         # what row rules read as read: the key (examples) and the values parsed to a type
@@ -92,7 +97,9 @@ class _Table:
         return tuple(f"row {p + 1}" for p in positions)
 
     def inputs(self, read_at: pd.Timestamp, limits: dict[str, int], **upstream: Any) -> RuleInputs:
-        return RuleInputs(self.typed, self.raw, read_at, limits=limits, **upstream)
+        return RuleInputs(
+            self.typed, self.raw, read_at, limits=limits, shared=self.shared, **upstream
+        )
 
     def usable(self) -> np.ndarray:
         """The rows neither a copy nor quarantined by a rule."""

@@ -4,7 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csreview.frames import among, exact_copies, positions, positions_in, rows_at, shared_codes
+from csreview.frames import (
+    among,
+    exact_copies,
+    positions,
+    positions_in,
+    repeated,
+    rows_at,
+    shared_codes,
+)
 
 
 @pytest.mark.parametrize("dtype", ["string", "str", "object"])
@@ -18,6 +26,25 @@ def test_among_takes_a_set_and_an_empty_series() -> None:
     values = pd.Series(["a", "b"], dtype="string")
     assert among(values, {"b"}).tolist() == [False, True]
     assert among(values, pd.Series([], dtype="string")).tolist() == [False, False]
+
+
+@pytest.mark.parametrize("values", [["c3", None, "c1", "c3", "c9"], ["c9"], []])
+def test_among_is_the_same_whichever_side_is_hashed(values: list[str | None]) -> None:
+    """Fewer values than ids hashes the values, more hashes the ids."""
+    ids = pd.Series(["c1", "c2", "c3", "c1", None, "c4", "c5", "c6"], dtype="str")
+    expected = [v in ("c1", "c3") for v in values]
+    few = pd.Series(values, dtype="str")
+    assert among(few, ids).tolist() == expected
+    many = pd.concat([few] * 9, ignore_index=True)
+    assert among(many, ids).tolist() == expected * 9
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "object"])
+def test_repeated_rows_are_given_values_on_another_row_too(dtype: str) -> None:
+    values = pd.Series(["a", "b", None, "a", None, "c", "c", "c"], dtype=dtype)
+    expected = [True, False, False, True, False, True, True, True]
+    assert repeated(values).tolist() == expected
+    assert repeated(values.iloc[:0]).tolist() == []
 
 
 def test_shared_codes_number_equal_ids_alike_across_columns() -> None:
@@ -81,7 +108,11 @@ def test_exact_copies_on_random_frames_equal_pandas() -> None:
                 "y": rng.choice([0.5, np.nan], 40),
             }
         )
-        assert exact_copies(frame, "id").tolist() == frame.duplicated(keep="first").tolist()
+        expected = frame.duplicated(keep="first").tolist()
+        assert exact_copies(frame, "id").tolist() == expected
+        # any rows including those whose id is missing or shared give the same copies
+        wider = frame["id"].isna().to_numpy() | repeated(frame["id"]) | (frame["x"] == 0)
+        assert exact_copies(frame, "id", wider.to_numpy()).tolist() == expected
 
 
 def test_rows_at_positions_are_a_left_join_by_position() -> None:
