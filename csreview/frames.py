@@ -123,6 +123,16 @@ def positions_in(ids: pd.Series, *values: pd.Series) -> list[np.ndarray]:
     return list(np.split(at, np.cumsum([len(v) for v in values])[:-1]))
 
 
+def rows_where(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """`frame[mask].reset_index(drop=True)`, filtered column by column: Arrow filters text in
+    runs of kept rows, three times faster than pandas' take when few rows are dropped."""
+    columns = {n: frame.iloc[:, n].array[mask] for n in range(frame.shape[1])}
+    index = pd.RangeIndex(int(np.count_nonzero(mask)))
+    kept = pd.DataFrame(columns, index=index, copy=False).set_axis(frame.columns, axis=1)
+    kept.attrs = dict(frame.attrs)
+    return kept
+
+
 def exact_copies(
     frame: pd.DataFrame, key: str | None = None, candidates: np.ndarray | None = None
 ) -> np.ndarray:

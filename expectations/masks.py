@@ -64,6 +64,8 @@ class RuleInputs:
     copies: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # per column, rows whose value is given and on another row, copies included (`repeated`)
     shared: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # each row's contact among `contacts` (`positions`, -1: none), when the gate looked it up
+    contact_at: np.ndarray | None = None
     limits: Mapping[str, int] = field(default_factory=lambda: dict(LIMITS))
 
 
@@ -93,12 +95,11 @@ def failing(check: Check, table: s.Table, i: RuleInputs) -> Mask:
             return unparseable(i, column)
         case Known(column, upstream):
             values = i.typed[column]
-            usable, _ = _upstream(upstream, i)
-            return values.notna() & ~among(values, usable) & ~_follows(column, upstream, i)
+            return values.notna() & ~_known(column, upstream, i) & ~_follows(column, upstream, i)
         case Quarantined(column, upstream):
             return _follows(column, upstream, i)
         case AfterContact(column):
-            position = positions(i.typed[s.CONTACT_ID], i.contacts[s.CONTACT_ID])
+            position = _contact_at(i)
             created = i.contacts[s.CREATED_AT].array.take(position, allow_fill=True)
             return before(i.typed[column], pd.Series(created, index=i.typed.index))
         case GapAtMost(start, end, hours):
@@ -158,6 +159,20 @@ def _upstream(upstream: Upstream, i: RuleInputs) -> tuple[pd.Series, pd.Series]:
     if upstream == "contacts":
         return i.contact_ids, i.bad_contact_ids
     return i.agent_ids, i.bad_agent_ids
+
+
+def _known(column: str, upstream: Upstream, i: RuleInputs) -> Mask:
+    """The ids among the usable ids of UPSTREAM (a contact looked up once for two rules)."""
+    if upstream == "contacts" and column == s.CONTACT_ID and i.contact_at is not None:
+        return pd.Series(i.contact_at >= 0, index=i.typed.index)
+    return among(i.typed[column], _upstream(upstream, i)[0])
+
+
+def _contact_at(i: RuleInputs) -> np.ndarray:
+    """Each row's contact among the usable contacts, by position (-1: none)."""
+    if i.contact_at is not None:
+        return i.contact_at
+    return positions(i.typed[s.CONTACT_ID], i.contacts[s.CONTACT_ID])
 
 
 def _follows(column: str, upstream: Upstream, i: RuleInputs) -> Mask:

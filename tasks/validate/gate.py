@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from csreview import schema as s
-from csreview.frames import among, exact_copies, repeated
+from csreview.frames import among, exact_copies, positions, repeated, rows_where
 from csreview.settings import Settings
 from expectations import COMMENT_LIMIT, SUITES, TEXT_LIMIT, Rule, RuleInputs
 from expectations.masks import longer
@@ -97,6 +97,11 @@ class _Table:
         return tuple(f"row {p + 1}" for p in positions)
 
     def inputs(self, read_at: pd.Timestamp, limits: dict[str, int], **upstream: Any) -> RuleInputs:
+        """What the rules see; each row's contact is looked up once, for the rules that
+        know it and compare with it (`contacts` and `contact_ids` are the same rows)."""
+        if "contacts" in upstream and s.CONTACT_ID in self.typed.columns:
+            contacts = upstream["contacts"][s.CONTACT_ID]
+            upstream["contact_at"] = positions(self.typed[s.CONTACT_ID], contacts)
         return RuleInputs(
             self.typed, self.raw, read_at, limits=limits, shared=self.shared, **upstream
         )
@@ -107,9 +112,7 @@ class _Table:
         return out
 
     def used(self, limits: dict[str, int]) -> pd.DataFrame:
-        return cut_free_text(
-            self.typed[self.usable()].reset_index(drop=True), limits[COMMENT_LIMIT]
-        )
+        return cut_free_text(rows_where(self.typed, self.usable()), limits[COMMENT_LIMIT])
 
     def rejected(self) -> pd.DataFrame:
         """Rows as read, plus their reasons joined: exact copies say `duplicate row`."""
@@ -207,7 +210,7 @@ def _row_checks(
     usable = contacts.usable()
     contact_ids = contacts.ids(usable)
     upstream = {
-        "contacts": contacts.typed.loc[usable, [s.CONTACT_ID, s.CREATED_AT]],
+        "contacts": rows_where(contacts.typed[[s.CONTACT_ID, s.CREATED_AT]], usable),
         "contact_ids": contact_ids,
         "agent_ids": agent_ids,
         "bad_agent_ids": bad_agents,

@@ -11,6 +11,7 @@ from csreview.frames import (
     positions_in,
     repeated,
     rows_at,
+    rows_where,
     shared_codes,
 )
 
@@ -45,6 +46,25 @@ def test_repeated_rows_are_given_values_on_another_row_too(dtype: str) -> None:
     expected = [True, False, False, True, False, True, True, True]
     assert repeated(values).tolist() == expected
     assert repeated(values.iloc[:0]).tolist() == []
+
+
+def test_rows_where_are_the_kept_rows_renumbered() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": pd.array(["a", None, "c", "d"], dtype="string[pyarrow]"),
+            "at": pd.to_datetime(["2026-10-01", None, "2026-10-03", "2026-10-04"]).tz_localize(
+                "Asia/Shanghai"
+            ),
+            "flag": pd.array([True, None, False, True], dtype="boolean"),
+            "n": [1.5, 2.0, np.nan, 4.0],
+        },
+        index=[7, 8, 9, 10],
+    )
+    for mask in ([True, True, False, True], [False] * 4, [True] * 4):
+        kept = np.array(mask)
+        expected = frame[kept].reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows_where(frame, kept), expected, check_exact=True)
+    assert rows_where(frame, np.array([False, False, True, False]))["id"].tolist() == ["c"]
 
 
 def test_shared_codes_number_equal_ids_alike_across_columns() -> None:

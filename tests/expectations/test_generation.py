@@ -16,10 +16,12 @@ from csreview import schema as s
 from expectations import LIMITS, READ_AT, SUITES, TEXT_LIMIT, Rule
 from expectations.checks import (
     TABLE_LEVEL,
+    AfterContact,
     Between,
     GxCheck,
     InSet,
     IsNull,
+    Known,
     LengthAtMost,
     NotBefore,
     NotNull,
@@ -265,3 +267,32 @@ def test_gx_and_the_mask_count_the_same_rows(
     assert result.success == (counted == 0)
     if not isinstance(check, Present):
         assert result.result["unexpected_count"] == counted
+
+
+def test_a_contact_looked_up_once_serves_both_rules_that_need_it() -> None:
+    """`Known` and `AfterContact` read the gate's lookup when given, their own otherwise."""
+    at = pd.to_datetime(["2026-10-05 10:00", "2026-10-05 11:00"]).tz_localize(ZONE)
+    contacts = pd.DataFrame(
+        {s.CONTACT_ID: pd.array(["c1", "c2"], dtype="string"), s.CREATED_AT: at}
+    )
+    typed = pd.DataFrame(
+        {
+            s.CONTACT_ID: pd.array(["c2", "ghost", None, "c1"], dtype="string"),
+            s.SUBMITTED_AT: pd.DatetimeIndex([at[0] + pd.Timedelta(minutes=30)] * 4),
+        }
+    )
+    inputs = RuleInputs(typed, typed, NOW, contacts=contacts, contact_ids=contacts[s.CONTACT_ID])
+    looked_up = RuleInputs(
+        typed,
+        typed,
+        NOW,
+        contacts=contacts,
+        contact_ids=contacts[s.CONTACT_ID],
+        contact_at=np.array([1, -1, -1, 0]),
+    )
+    known, after = Known(s.CONTACT_ID, "contacts"), AfterContact(s.SUBMITTED_AT)
+    for i in (inputs, looked_up):
+        assert failing(known, s.SURVEYS, i).tolist() == [False, True, False, False]
+        assert failing(after, s.SURVEYS, i).tolist() == [True, False, False, False]
+    nowhere = RuleInputs(typed, typed, NOW, contacts=contacts, contact_at=np.full(4, -1))
+    assert failing(known, s.SURVEYS, nowhere).tolist() == [True, True, False, True]
