@@ -69,6 +69,15 @@ def repeated(values: pd.Series) -> np.ndarray:
     return out
 
 
+def may_hold_more_bytes(values: pd.Series, limit: int) -> bool:
+    """Whether a text may hold more than LIMIT bytes: for Arrow text, read from its offsets
+    without looking at a character; anything else may."""
+    if not _arrow_text(values) or len(values) == 0:
+        return True
+    most = pc.max(pc.binary_length(_arrow_array(values))).as_py()
+    return most is not None and most > limit
+
+
 def shared_codes(*columns: pd.Series) -> list[np.ndarray]:
     """Integer codes of several id columns in one numbering (equal ids, equal codes; a
     missing id is -1): membership between tables becomes array indexing, hashed once."""

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from csreview import schema as s
-from csreview.frames import among, positions, repeated
+from csreview.frames import among, may_hold_more_bytes, positions, repeated
 from expectations.checks import (
     LIMITS,
     READ_AT,
@@ -182,10 +182,14 @@ def _follows(column: str, upstream: Upstream, i: RuleInputs) -> Mask:
 def _later_of_the_same(i: RuleInputs, column: str, order: tuple[str, ...]) -> Mask:
     """Of the usable rows sharing a COLUMN value, all but the first in ORDER."""
     f = i.typed
-    ordered = f.assign(_bad=i.bad).sort_values(list(order), kind="stable")
-    usable = ordered[~ordered["_bad"] & ordered[column].notna()]
-    later = usable[usable[column].duplicated(keep="first")].index
-    return pd.Series(f.index.isin(later), index=f.index)
+    sorted_by = list(order)  # only the ORDER columns are sorted, never the whole table
+    frame = f[sorted_by].reset_index(drop=True)
+    ordered = frame.sort_values(sorted_by, kind="stable").index.to_numpy()
+    values = f[column]
+    usable = ~i.bad & values.notna().to_numpy(dtype=bool)
+    ordered = ordered[usable[ordered]]
+    later = ordered[values.iloc[ordered].duplicated(keep="first").to_numpy(dtype=bool)]
+    return pd.Series(f.index.isin(f.index[later]), index=f.index)
 
 
 # ---------------------------------------------------------------- the masks' vocabulary
@@ -193,11 +197,15 @@ def unparseable(i: RuleInputs, column: str) -> Mask:
     """A value was given but could not be read as the column's type."""
     if column not in i.raw.columns:
         return pd.Series(False, index=i.typed.index)
-    as_read = i.raw[column]
-    blank = as_read.isna()
-    if as_read.dtype == object or pd.api.types.is_string_dtype(as_read.dtype):
-        blank |= as_read.astype("string").str.strip() == ""
-    return i.typed[column].isna() & ~blank.to_numpy()
+    missing = i.typed[column].isna().to_numpy(dtype=bool)
+    out = np.zeros(len(missing), dtype=bool)
+    if missing.any():  # only a value that did not parse is looked at as read
+        as_read = i.raw[column][missing]
+        blank = as_read.isna()
+        if as_read.dtype == object or pd.api.types.is_string_dtype(as_read.dtype):
+            blank |= as_read.astype("string").str.strip() == ""
+        out[missing] = ~blank.to_numpy(dtype=bool)
+    return pd.Series(out, index=i.typed.index)
 
 
 def duplicates(values: pd.Series, copies: np.ndarray, shared: np.ndarray | None = None) -> Mask:
@@ -215,7 +223,10 @@ def duplicates(values: pd.Series, copies: np.ndarray, shared: np.ndarray | None 
 
 
 def longer(values: pd.Series, limit: int) -> Mask:
-    """Text of more than LIMIT characters (not bytes: 汉字 counts one, as in GX)."""
+    """Text of more than LIMIT characters (not bytes: 汉字 counts one, as in GX). A text of
+    at most LIMIT bytes is not counted: a character is at least one byte."""
+    if not may_hold_more_bytes(values, limit):
+        return pd.Series(False, index=values.index)
     return (values.str.len() > limit).fillna(False).astype(bool)
 
 
