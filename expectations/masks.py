@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from csreview import schema as s
-from csreview.frames import among, positions
+from csreview.frames import among, may_hold_more_bytes, positions, repeated
 from expectations.checks import (
     LIMITS,
     READ_AT,
@@ -60,6 +60,12 @@ class RuleInputs:
     bad_contact_ids: pd.Series = field(default_factory=lambda: _no_ids())
     bad_agent_ids: pd.Series = field(default_factory=lambda: _no_ids())
     bad: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # rows equal in every column to an earlier row: quarantined as copies, a rule ignores them
+    copies: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # per column, rows whose value is given and on another row, copies included (`repeated`)
+    shared: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # each row's contact among `contacts` (`positions`, -1: none), when the gate looked it up
+    contact_at: np.ndarray | None = None
     limits: Mapping[str, int] = field(default_factory=lambda: dict(LIMITS))
 
 
@@ -80,7 +86,7 @@ def failing(check: Check, table: s.Table, i: RuleInputs) -> Mask:
             values = i.typed[column]
             return values.notna() & (_below(values, low, i) | _above(values, high, i))
         case Unique(column):
-            return i.typed[column].notna() & i.typed[column].duplicated(keep=False)
+            return duplicates(i.typed[column], i.copies, i.shared.get(column))
         case LengthAtMost(column, limit):
             return longer(i.typed[column], i.limits[limit])
         case NotBefore(later, earlier, or_equal):
@@ -89,12 +95,11 @@ def failing(check: Check, table: s.Table, i: RuleInputs) -> Mask:
             return unparseable(i, column)
         case Known(column, upstream):
             values = i.typed[column]
-            usable, _ = _upstream(upstream, i)
-            return values.notna() & ~among(values, usable) & ~_follows(column, upstream, i)
+            return values.notna() & ~_known(column, upstream, i) & ~_follows(column, upstream, i)
         case Quarantined(column, upstream):
             return _follows(column, upstream, i)
         case AfterContact(column):
-            position = positions(i.typed[s.CONTACT_ID], i.contacts[s.CONTACT_ID])
+            position = _contact_at(i)
             created = i.contacts[s.CREATED_AT].array.take(position, allow_fill=True)
             return before(i.typed[column], pd.Series(created, index=i.typed.index))
         case GapAtMost(start, end, hours):
@@ -156,6 +161,20 @@ def _upstream(upstream: Upstream, i: RuleInputs) -> tuple[pd.Series, pd.Series]:
     return i.agent_ids, i.bad_agent_ids
 
 
+def _known(column: str, upstream: Upstream, i: RuleInputs) -> Mask:
+    """The ids among the usable ids of UPSTREAM (a contact looked up once for two rules)."""
+    if upstream == "contacts" and column == s.CONTACT_ID and i.contact_at is not None:
+        return pd.Series(i.contact_at >= 0, index=i.typed.index)
+    return among(i.typed[column], _upstream(upstream, i)[0])
+
+
+def _contact_at(i: RuleInputs) -> np.ndarray:
+    """Each row's contact among the usable contacts, by position (-1: none)."""
+    if i.contact_at is not None:
+        return i.contact_at
+    return positions(i.typed[s.CONTACT_ID], i.contacts[s.CONTACT_ID])
+
+
 def _follows(column: str, upstream: Upstream, i: RuleInputs) -> Mask:
     return among(i.typed[column], _upstream(upstream, i)[1])
 
@@ -163,10 +182,14 @@ def _follows(column: str, upstream: Upstream, i: RuleInputs) -> Mask:
 def _later_of_the_same(i: RuleInputs, column: str, order: tuple[str, ...]) -> Mask:
     """Of the usable rows sharing a COLUMN value, all but the first in ORDER."""
     f = i.typed
-    ordered = f.assign(_bad=i.bad).sort_values(list(order), kind="stable")
-    usable = ordered[~ordered["_bad"] & ordered[column].notna()]
-    later = usable[usable[column].duplicated(keep="first")].index
-    return pd.Series(f.index.isin(later), index=f.index)
+    sorted_by = list(order)  # only the ORDER columns are sorted, never the whole table
+    frame = f[sorted_by].reset_index(drop=True)
+    ordered = frame.sort_values(sorted_by, kind="stable").index.to_numpy()
+    values = f[column]
+    usable = ~i.bad & values.notna().to_numpy(dtype=bool)
+    ordered = ordered[usable[ordered]]
+    later = ordered[values.iloc[ordered].duplicated(keep="first").to_numpy(dtype=bool)]
+    return pd.Series(f.index.isin(f.index[later]), index=f.index)
 
 
 # ---------------------------------------------------------------- the masks' vocabulary
@@ -174,15 +197,36 @@ def unparseable(i: RuleInputs, column: str) -> Mask:
     """A value was given but could not be read as the column's type."""
     if column not in i.raw.columns:
         return pd.Series(False, index=i.typed.index)
-    as_read = i.raw[column]
-    blank = as_read.isna()
-    if as_read.dtype == object or pd.api.types.is_string_dtype(as_read.dtype):
-        blank |= as_read.astype("string").str.strip() == ""
-    return i.typed[column].isna() & ~blank.to_numpy()
+    missing = i.typed[column].isna().to_numpy(dtype=bool)
+    out = np.zeros(len(missing), dtype=bool)
+    if missing.any():  # only a value that did not parse is looked at as read
+        as_read = i.raw[column][missing]
+        blank = as_read.isna()
+        if as_read.dtype == object or pd.api.types.is_string_dtype(as_read.dtype):
+            blank |= as_read.astype("string").str.strip() == ""
+        out[missing] = ~blank.to_numpy(dtype=bool)
+    return pd.Series(out, index=i.typed.index)
+
+
+def duplicates(values: pd.Series, copies: np.ndarray, shared: np.ndarray | None = None) -> Mask:
+    """A given value on more than one row, exact copies aside: the rows are hashed once (or
+    SHARED says it, as `repeated`), and only the rows sharing a value again when some of
+    them are copies."""
+    if shared is None:
+        shared = repeated(values)
+    if not copies.any():
+        return pd.Series(shared, index=values.index)
+    rows = shared & ~copies
+    out = np.zeros(len(values), dtype=bool)
+    out[rows] = values[rows].duplicated(keep=False).to_numpy(dtype=bool)
+    return pd.Series(out, index=values.index)
 
 
 def longer(values: pd.Series, limit: int) -> Mask:
-    """Text of more than LIMIT characters (not bytes: 汉字 counts one, as in GX)."""
+    """Text of more than LIMIT characters (not bytes: 汉字 counts one, as in GX). A text of
+    at most LIMIT bytes is not counted: a character is at least one byte."""
+    if not may_hold_more_bytes(values, limit):
+        return pd.Series(False, index=values.index)
     return (values.str.len() > limit).fillna(False).astype(bool)
 
 

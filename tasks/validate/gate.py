@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from csreview import schema as s
-from csreview.frames import among, exact_copies
+from csreview.frames import among, exact_copies, positions, repeated, rows_where
 from csreview.settings import Settings
 from expectations import COMMENT_LIMIT, SUITES, TEXT_LIMIT, Rule, RuleInputs
 from expectations.masks import longer
@@ -25,19 +25,28 @@ _TABLE_ORDER = (s.AGENTS, s.CONTACTS, s.QA_EVALUATIONS, s.SURVEYS, s.SHIFTS)
 
 
 class _Table:
-    """One table's rows through the rules: exact copies first, then each rule on the rest."""
+    """One table's rows through the rules: exact copies first, then each rule on the rest.
+
+    The rules read the table as extracted, copies included, and a copy never counts: no
+    frame of the table is copied for them (a quarter's contacts are gigabytes)."""
 
     def __init__(self, table: s.Table, typed: pd.DataFrame, raw: pd.DataFrame) -> None:
         self.table = table
         self.whole_raw = raw
-        self.copies = exact_copies(raw, table.key)
-        self.typed = typed[~self.copies]
+        # the typed key is hashed once: its shared values are the unique check's, and the
+        # rows that may be copies (equal as read, so equal as typed)
+        key = table.key
+        self.shared = {key: repeated(typed[key])} if key else {}
+        maybe = typed[key].isna().to_numpy(dtype=bool) | self.shared[key] if key else None
+        self.copies = exact_copies(raw, key, maybe)
+        self.kept = ~self.copies
+        self.typed = typed
         # what row rules read as read: the key (examples) and the values parsed to a type
         as_read = [c.name for c in table.columns if c.kind != "text" or c.name == table.key]
-        self.raw = raw.loc[~self.copies, [c for c in raw.columns if c in as_read]]
-        self.bad = np.zeros(len(self.typed), dtype=bool)
-        self.reasons: list[tuple[str, np.ndarray]] = []
-        self.failing: dict[str, np.ndarray] = {}
+        self.raw = raw[[c for c in raw.columns if c in as_read]]
+        self.bad = np.zeros(len(typed), dtype=bool)  # quarantined by a rule (never a copy)
+        self.reasons: list[tuple[str, np.ndarray]] = []  # a reason, and the rows it explains
+        self.failing: dict[str, np.ndarray] = {}  # each rule's failing rows, as positions
         self.results: list[RuleResult] = [
             RuleResult(
                 table.name,
@@ -51,9 +60,11 @@ class _Table:
         ]
 
     def run(self, rule: Rule, inputs: RuleInputs) -> None:
-        mask = rule.failing(dataclasses.replace(inputs, bad=self.bad.copy()))
-        failing = mask.fillna(False).to_numpy(dtype=bool)
-        self.failing[rule.name] = failing
+        out = self.bad | self.copies
+        mask = rule.failing(dataclasses.replace(inputs, bad=out, copies=self.copies))
+        failing = mask.fillna(False).to_numpy(dtype=bool) & self.kept
+        at = np.flatnonzero(failing)
+        self.failing[rule.name] = at
         reason = rule.described(inputs.limits)
         self.results.append(
             RuleResult(
@@ -61,49 +72,68 @@ class _Table:
                 rule.name,
                 rule.severity,
                 reason,
-                len(failing),
-                int(failing.sum()),
-                self._examples(self.raw, failing),
+                len(failing) - int(self.copies.sum()),
+                len(at),
+                self._examples(self.raw, failing, kept_only=True),
                 rule.engine,
                 rule.expectation.kind if rule.expectation else None,
             )
         )
-        if rule.severity == "quarantine" and failing.any():
-            shown = failing.copy()
+        if rule.severity == "quarantine" and len(at):
             for other in rule.quiet_when:
-                shown &= ~self.failing.get(other, np.zeros_like(failing))
-            self.reasons.append((reason, shown))
+                at = np.setdiff1d(at, self.failing.get(other, at[:0]), assume_unique=True)
+            self.reasons.append((reason, at))
             self.bad |= failing
 
-    def _examples(self, raw: pd.DataFrame, mask: np.ndarray) -> tuple[str, ...]:
+    def _examples(
+        self, raw: pd.DataFrame, mask: np.ndarray, kept_only: bool = False
+    ) -> tuple[str, ...]:
         positions = np.flatnonzero(mask)[:EXAMPLES]
         key = self.table.key
         if key and key in raw.columns:
             return tuple(shortened(str(v)) for v in raw[key].iloc[positions])
+        if kept_only:  # a row is numbered among the rows that are not copies
+            positions = np.cumsum(self.kept)[positions] - 1
         return tuple(f"row {p + 1}" for p in positions)
 
     def inputs(self, read_at: pd.Timestamp, limits: dict[str, int], **upstream: Any) -> RuleInputs:
-        return RuleInputs(self.typed, self.raw, read_at, limits=limits, **upstream)
+        """What the rules see; each row's contact is looked up once, for the rules that
+        know it and compare with it (`contacts` and `contact_ids` are the same rows)."""
+        if "contacts" in upstream and s.CONTACT_ID in self.typed.columns:
+            contacts = upstream["contacts"][s.CONTACT_ID]
+            upstream["contact_at"] = positions(self.typed[s.CONTACT_ID], contacts)
+        return RuleInputs(
+            self.typed, self.raw, read_at, limits=limits, shared=self.shared, **upstream
+        )
+
+    def usable(self) -> np.ndarray:
+        """The rows neither a copy nor quarantined by a rule."""
+        out: np.ndarray = ~(self.bad | self.copies)
+        return out
 
     def used(self, limits: dict[str, int]) -> pd.DataFrame:
-        return cut_free_text(self.typed[~self.bad].reset_index(drop=True), limits[COMMENT_LIMIT])
+        return cut_free_text(rows_where(self.typed, self.usable()), limits[COMMENT_LIMIT])
 
     def rejected(self) -> pd.DataFrame:
         """Rows as read, plus their reasons joined: exact copies say `duplicate row`."""
-        reasons: list[list[str]] = [[] for _ in range(int(self.bad.sum()))]
-        for text, mask in self.reasons:
-            for position in np.flatnonzero(mask[self.bad]):
+        picked = np.flatnonzero(self.copies | self.bad)
+        slot = np.full(len(self.copies), -1, dtype=np.int64)
+        slot[picked] = np.arange(len(picked))
+        reasons: list[list[str]] = [[] for _ in picked]
+        for text, at in self.reasons:
+            for position in slot[at]:
                 reasons[position].append(text)
-        full = np.full(len(self.copies), "duplicate row", dtype=object)
-        kept = np.flatnonzero(~self.copies)[self.bad]
-        full[kept] = ["; ".join(r) for r in reasons]
-        picked = np.sort(np.concatenate([np.flatnonzero(self.copies), kept]))
-        return self.whole_raw.iloc[picked].assign(**{REASON: full[picked]})
+        full = [
+            "duplicate row" if copy else "; ".join(r)
+            for copy, r in zip(self.copies[picked], reasons, strict=True)
+        ]
+        return self.whole_raw.iloc[picked].assign(**{REASON: np.array(full, dtype=object)})
 
     def ids(self, mask: np.ndarray) -> pd.Series:
         key = self.table.key
         assert key is not None
-        return self.typed[key][mask].dropna()
+        ids: pd.Series = self.typed[key][mask & self.kept].dropna()
+        return ids
 
 
 # ---------------------------------------------------------------- the gate
@@ -170,19 +200,21 @@ def _row_checks(
     agents = tables[s.AGENTS.name]
     limits = text_limits(settings)
     row_rules(s.AGENTS.name, agents.inputs(read_at, limits))
-    agent_ids = agents.ids(~agents.bad)
+    agent_ids = agents.ids(agents.usable())
     bad_agents = _only_in(agents.ids(agents.bad), agent_ids)
     contacts = tables[s.CONTACTS.name]
     row_rules(
         s.CONTACTS.name,
         contacts.inputs(read_at, limits, agent_ids=agent_ids, bad_agent_ids=bad_agents),
     )
+    usable = contacts.usable()
+    contact_ids = contacts.ids(usable)
     upstream = {
-        "contacts": contacts.typed.loc[~contacts.bad, [s.CONTACT_ID, s.CREATED_AT]],
-        "contact_ids": contacts.ids(~contacts.bad),
+        "contacts": rows_where(contacts.typed[[s.CONTACT_ID, s.CREATED_AT]], usable),
+        "contact_ids": contact_ids,
         "agent_ids": agent_ids,
         "bad_agent_ids": bad_agents,
-        "bad_contact_ids": _only_in(contacts.ids(contacts.bad), contacts.ids(~contacts.bad)),
+        "bad_contact_ids": _only_in(contacts.ids(contacts.bad), contact_ids),
     }
     for table in (s.QA_EVALUATIONS, s.SURVEYS, s.SHIFTS):
         row_rules(table.name, tables[table.name].inputs(read_at, limits, **upstream))

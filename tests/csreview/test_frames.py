@@ -10,7 +10,9 @@ from csreview.frames import (
     positions,
     positions_in,
     positions_of_rows,
+    repeated,
     rows_at,
+    rows_where,
     shared_codes,
     taken,
 )
@@ -27,6 +29,44 @@ def test_among_takes_a_set_and_an_empty_series() -> None:
     values = pd.Series(["a", "b"], dtype="string")
     assert among(values, {"b"}).tolist() == [False, True]
     assert among(values, pd.Series([], dtype="string")).tolist() == [False, False]
+
+
+@pytest.mark.parametrize("values", [["c3", None, "c1", "c3", "c9"], ["c9"], []])
+def test_among_is_the_same_whichever_side_is_hashed(values: list[str | None]) -> None:
+    """Fewer values than ids hashes the values, more hashes the ids."""
+    ids = pd.Series(["c1", "c2", "c3", "c1", None, "c4", "c5", "c6"], dtype="str")
+    expected = [v in ("c1", "c3") for v in values]
+    few = pd.Series(values, dtype="str")
+    assert among(few, ids).tolist() == expected
+    many = pd.concat([few] * 9, ignore_index=True)
+    assert among(many, ids).tolist() == expected * 9
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "object"])
+def test_repeated_rows_are_given_values_on_another_row_too(dtype: str) -> None:
+    values = pd.Series(["a", "b", None, "a", None, "c", "c", "c"], dtype=dtype)
+    expected = [True, False, False, True, False, True, True, True]
+    assert repeated(values).tolist() == expected
+    assert repeated(values.iloc[:0]).tolist() == []
+
+
+def test_rows_where_are_the_kept_rows_renumbered() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": pd.array(["a", None, "c", "d"], dtype="string[pyarrow]"),
+            "at": pd.to_datetime(["2026-10-01", None, "2026-10-03", "2026-10-04"]).tz_localize(
+                "Asia/Shanghai"
+            ),
+            "flag": pd.array([True, None, False, True], dtype="boolean"),
+            "n": [1.5, 2.0, np.nan, 4.0],
+        },
+        index=[7, 8, 9, 10],
+    )
+    for mask in ([True, True, False, True], [False] * 4, [True] * 4):
+        kept = np.array(mask)
+        expected = frame[kept].reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows_where(frame, kept), expected, check_exact=True)
+    assert rows_where(frame, np.array([False, False, True, False]))["id"].tolist() == ["c"]
 
 
 def test_shared_codes_number_equal_ids_alike_across_columns() -> None:
@@ -90,7 +130,11 @@ def test_exact_copies_on_random_frames_equal_pandas() -> None:
                 "y": rng.choice([0.5, np.nan], 40),
             }
         )
-        assert exact_copies(frame, "id").tolist() == frame.duplicated(keep="first").tolist()
+        expected = frame.duplicated(keep="first").tolist()
+        assert exact_copies(frame, "id").tolist() == expected
+        # any rows including those whose id is missing or shared give the same copies
+        wider = frame["id"].isna().to_numpy() | repeated(frame["id"]) | (frame["x"] == 0)
+        assert exact_copies(frame, "id", wider.to_numpy()).tolist() == expected
 
 
 def test_rows_at_positions_are_a_left_join_by_position() -> None:

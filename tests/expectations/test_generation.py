@@ -16,15 +16,19 @@ from csreview import schema as s
 from expectations import LIMITS, READ_AT, SUITES, TEXT_LIMIT, Rule
 from expectations.checks import (
     TABLE_LEVEL,
+    AfterContact,
     Between,
+    FirstPer,
     GxCheck,
     InSet,
     IsNull,
+    Known,
     LengthAtMost,
     NotBefore,
     NotNull,
     PandasOnly,
     Parameter,
+    Parses,
     Present,
     Unique,
     When,
@@ -37,6 +41,7 @@ from tests.conftest import ZONE, raw_frames
 
 RULES = [r for rules in SUITES.values() for r in rules]
 NOW = pd.Timestamp(datetime(2026, 11, 20, tzinfo=ZONE))
+T, F = True, False
 
 
 def _tiny_inputs(table: s.Table) -> RuleInputs:
@@ -265,3 +270,60 @@ def test_gx_and_the_mask_count_the_same_rows(
     assert result.success == (counted == 0)
     if not isinstance(check, Present):
         assert result.result["unexpected_count"] == counted
+
+
+def test_a_contact_looked_up_once_serves_both_rules_that_need_it() -> None:
+    """`Known` and `AfterContact` read the gate's lookup when given, their own otherwise."""
+    at = pd.to_datetime(["2026-10-05 10:00", "2026-10-05 11:00"]).tz_localize(ZONE)
+    contacts = pd.DataFrame(
+        {s.CONTACT_ID: pd.array(["c1", "c2"], dtype="string"), s.CREATED_AT: at}
+    )
+    typed = pd.DataFrame(
+        {
+            s.CONTACT_ID: pd.array(["c2", "ghost", None, "c1"], dtype="string"),
+            s.SUBMITTED_AT: pd.DatetimeIndex([at[0] + pd.Timedelta(minutes=30)] * 4),
+        }
+    )
+    inputs = RuleInputs(typed, typed, NOW, contacts=contacts, contact_ids=contacts[s.CONTACT_ID])
+    looked_up = RuleInputs(
+        typed,
+        typed,
+        NOW,
+        contacts=contacts,
+        contact_ids=contacts[s.CONTACT_ID],
+        contact_at=np.array([1, -1, -1, 0]),
+    )
+    known, after = Known(s.CONTACT_ID, "contacts"), AfterContact(s.SUBMITTED_AT)
+    for i in (inputs, looked_up):
+        assert failing(known, s.SURVEYS, i).tolist() == [False, True, False, False]
+        assert failing(after, s.SURVEYS, i).tolist() == [True, False, False, False]
+    nowhere = RuleInputs(typed, typed, NOW, contacts=contacts, contact_at=np.full(4, -1))
+    assert failing(known, s.SURVEYS, nowhere).tolist() == [True, True, False, True]
+
+
+def test_a_value_is_unparseable_only_when_given_and_unread() -> None:
+    raw = pd.DataFrame({s.CREATED_AT: ["2026-10-01 10:00", "  ", None, "soon"]}, dtype=object)
+    typed = pd.DataFrame({s.CREATED_AT: pd.to_datetime(["2026-10-01 10:00", None, None, None])})
+    inputs = RuleInputs(typed, raw, NOW)
+    assert failing(Parses(s.CREATED_AT), s.CONTACTS, inputs).tolist() == [F, F, F, T]
+    every = RuleInputs(typed.iloc[:1], raw.iloc[:1], NOW)
+    assert failing(Parses(s.CREATED_AT), s.CONTACTS, every).tolist() == [F]
+
+
+def test_later_surveys_of_a_contact_are_those_after_its_first_usable_one() -> None:
+    minute = [
+        pd.Timestamp("2026-10-05 10:00", tz=ZONE) + pd.Timedelta(minutes=m) for m in (2, 1, 0, 1, 0)
+    ]
+    typed = pd.DataFrame(
+        {
+            s.CONTACT_ID: pd.array(["c1", "c1", "c2", "c1", None], dtype="string"),
+            s.SUBMITTED_AT: minute,
+            s.ROW: [0, 1, 2, 3, 4],
+        },
+        index=[10, 11, 12, 13, 14],
+    )
+    # by time then row: c2, (none), c1 quarantined already, c1 first usable, c1 later
+    bad = np.array([F, T, F, F, F])
+    check = FirstPer(s.CONTACT_ID, (s.SUBMITTED_AT, s.ROW))
+    mask = failing(check, s.SURVEYS, RuleInputs(typed, typed, NOW, bad=bad))
+    assert mask.tolist() == [T, F, F, F, F] and list(mask.index) == list(typed.index)

@@ -87,6 +87,9 @@ def test_every_text_column_has_a_length_limit_that_gx_reads_as_a_parameter(
         (["a" * 200, "a" * 201, None, ""], 200, [False, True, False, False]),
         (["汉" * 200, "汉" * 201], 200, [False, True]),  # characters, not UTF-8 bytes
         (["😀" * 3, "e\u0301" * 2], 3, [False, True]),  # code points, as GX counts them
+        (["é" * 3, "ab", None], 4, [False, False, False]),  # more bytes, fewer characters
+        (["ab", None, "abc"], 3, [False, False, False]),  # no text over LIMIT bytes
+        ([None, None], 1, [False, False]),
     ],
 )
 def test_length_is_counted_in_characters(

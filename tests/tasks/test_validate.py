@@ -126,6 +126,35 @@ def test_duplicates(settings: Settings) -> None:
     assert "its contact is quarantined" in result.quarantine["qa_evaluations"]["reason"].iloc[0]
 
 
+def test_copies_never_count_for_a_rule(settings: Settings) -> None:
+    frames = raw_frames()
+    shifts, contacts = frames["shifts"], frames["contacts"]
+    broken = shifts.iloc[[1]].assign(ends_at=shifts["starts_at"].iloc[1])  # ends as it starts
+    frames["shifts"] = pd.concat([shifts.iloc[[0, 0, 1]], broken], ignore_index=True)
+    conflicting = contacts.iloc[[0]].assign(channel="chat")  # c1 again, once copied
+    copies = [contacts.iloc[[0]], conflicting, contacts.iloc[[1]]]  # c2 only copied
+    frames["contacts"] = pd.concat([contacts, *copies], ignore_index=True)
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
+    result = check_rules(Extract(OCTOBER, READ_AT, frames, typed), settings)
+    rules = {(r.table, r.rule): r for r in result.rules}
+    order = rules[("shifts", "ends_at_after_starts_at")]
+    # 4 rows read, 1 a copy: the broken shift is the third row the rule checked
+    assert (order.checked, order.failed, order.examples) == (3, 1, ("row 3",))
+    assert list(result.quarantine["shifts"]["reason"]) == [
+        "duplicate row",
+        "ends_at is not after starts_at",
+    ]
+    unique = rules[("contacts", "contact_id_unique")]
+    assert (unique.checked, unique.failed) == (10, 2)  # the first c1 and the conflicting one
+    reasons = result.quarantine["contacts"][["contact_id", "reason"]].to_numpy().tolist()
+    assert reasons == [
+        ["c1", "conflicting duplicate contact_id"],
+        ["c1", "duplicate row"],
+        ["c1", "conflicting duplicate contact_id"],
+        ["c2", "duplicate row"],
+    ]
+
+
 def test_missing_required_column_blocks(settings: Settings) -> None:
     frames = raw_frames()
     frames["contacts"] = frames["contacts"].drop(columns=["channel"])
