@@ -16,7 +16,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-BATCH_ROWS: Final = 250_000
+BATCH_ROWS: Final = 500_000
 ACROSS_ROWS: Final = frozenset({"ExpectColumnValuesToBeUnique"})  # compares rows
 
 
