@@ -363,9 +363,12 @@ def duckdb_kpis(
 def compare(product: pd.DataFrame, reference: pd.DataFrame) -> dict[str, Any]:
     """Row by row: the same (kpi, dimension, segment) rows, each figure equal to a relative
     1e-9 (sums in another order differ in their last bits), the same status; a status that
-    differs is shown with both values and the target."""
+    differs is shown with both values and the target. KPIs the reference does not compute
+    (the workforce KPIs, from the agents table rather than the facts) are named apart."""
     key = [f.KPI, f.DIMENSION, f.SEGMENT]
-    left = product.astype({f.SEGMENT: str}).set_index(key)
+    covered = product[f.KPI].isin(set(reference[f.KPI]))  # the workforce KPIs are the agents'
+    not_compared = sorted(set(product.loc[~covered, f.KPI]))
+    left = product[covered].astype({f.SEGMENT: str}).set_index(key)
     right = reference.astype({f.SEGMENT: str}).set_index(key)
     only_product = left.index.difference(right.index)
     only_reference = right.index.difference(left.index)
@@ -392,6 +395,7 @@ def compare(product: pd.DataFrame, reference: pd.DataFrame) -> dict[str, Any]:
     ]
     return {
         "rows": len(both),
+        "not_compared": not_compared,
         "only_in_product": [str(i) for i in only_product[:10]],
         "only_in_reference": [str(i) for i in only_reference[:10]],
         "max_relative_difference": worst,

@@ -166,6 +166,11 @@ def markdown(results: Mapping[str, Any]) -> str:
                         f"{s['duckdb_check']['rows']:,} rows, "
                         f"{'equal' if s['duckdb_check']['equal'] else 'DIFFERENT'}, "
                         f"{s['duckdb_check']['max_relative_difference']:.0e}"
+                        + (
+                            f"; not in the reference: {', '.join(s['duckdb_check']['not_compared'])}"
+                            if s["duckdb_check"].get("not_compared")
+                            else ""
+                        )
                         for s in scales
                     ),
                 ],
