@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 STORAGE_CLASSES: Final = ("integer", "real", "text", "blob")
 NUMBER_AS_TEXT: Final = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^[-+]?Inf$"
-WHOLE_RESULT: Final = str(2**30)  # one Arrow batch: ADBC types a column from its batch
+ONE_ROW: Final = 1
 
 
 @contextmanager
@@ -59,12 +59,22 @@ class SqliteArrowReader:
         self._conn.rollback()  # nothing was written: ends the snapshot
         self._conn.close()
 
-    def _arrow(self, sql: str, params: Sequence[Any]) -> pa.Table:
+    def _arrow(self, sql: str, params: Sequence[Any], rows: int = ONE_ROW) -> pa.Table:
+        """The rows of a query as one Arrow batch of ROWS rows: ADBC types a column from its
+        first batch, and reserves address space for as many rows as a batch may hold (a
+        batch far larger than the result reserved 26 GiB, and the kernel then refused to
+        fork the process: the review forks its GX worker)."""
         with _as_sqlite_error(), self._conn.cursor() as cursor:
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": WHOLE_RESULT})
+            cursor.adbc_statement.set_options(
+                **{"adbc.sqlite.query.batch_rows": str(max(rows, ONE_ROW))}
+            )
             cursor.execute(sql, list(params))
             table: pa.Table = cursor.fetch_arrow_table()
             return table
+
+    def count(self, sql: str, params: Sequence[Any]) -> int:
+        """How many rows a selection holds."""
+        return int(self._arrow(f"SELECT count(*) FROM ({sql})", params).column(0)[0].as_py())
 
     def classes(self, sql: str, params: Sequence[Any], columns: Sequence[str]) -> list[int]:
         """How many storage classes each column of the selection holds (missing values aside)."""
@@ -77,7 +87,8 @@ class SqliteArrowReader:
 
     def frame(self, sql: str, params: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
         """The selection's rows as `pandas.read_sql_query` on `sqlite3` would give them."""
-        table = self._arrow(sql, params)
+        rows = self.count(sql, params)
+        table = self._arrow(sql, params, rows)
         if table.num_rows == 0:  # as pandas builds an empty result: untyped columns
             return pd.DataFrame.from_records([], columns=list(columns))
         suspects = [c for c, values in zip(columns, table.columns, strict=True) if _may_mix(values)]
@@ -86,7 +97,8 @@ class SqliteArrowReader:
             counts = self.classes(sql, params, suspects)
             mixed = {c for c, n in zip(suspects, counts, strict=True) if n > 1}
         if mixed:
-            table = self._arrow(f"SELECT {', '.join(_picks(columns, mixed))} FROM ({sql})", params)
+            split = f"SELECT {', '.join(_picks(columns, mixed))} FROM ({sql})"
+            table = self._arrow(split, params, rows)
         parts: dict[str, Any] = {}
         position = 0
         for c in columns:

@@ -85,3 +85,17 @@ def test_errors_are_sqlite_errors(database: Path) -> None:
         assert reader is not None
         with pytest.raises(sqlite3.DatabaseError, match="no such table"):
             reader.frame("SELECT * FROM absent", [], ["a"])
+
+
+def test_reading_leaves_the_process_able_to_fork(database: Path) -> None:
+    """ADBC reserves address space for a batch's rows: a batch sized far beyond the result
+    left the kernel refusing to fork the process (the review forks its GX worker)."""
+    with sqlite_arrow.reader(sa.make_url(f"sqlite:///{database}")) as reader:
+        assert reader is not None
+        reader.frame("SELECT * FROM t", [], list(COLUMNS))
+    size = next(
+        int(line.split()[1])
+        for line in Path("/proc/self/status").read_text().splitlines()
+        if line.startswith("VmSize:")
+    )
+    assert size < 8 * 2**20  # kB: far below the 26 GiB a 2**30-row batch reserved
