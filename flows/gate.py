@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from csreview.periods import Period
 from csreview.settings import Language, Settings
 from flows import caching, faults
+from flows.caching import whole
 from flows.faults import ValidationBlockedError
 from flows.manifest import Manifest
 from flows.publication import record_task, rules
@@ -84,7 +85,7 @@ def evidence(run: StepRunner, checked: Validation, manifest: Manifest) -> Valida
     validation = run.with_gx(checked)
     manifest.evidence = evidence_task(
         run.review.plan.run_dir,
-        validation,
+        whole(validation),  # Prefect need not walk its rules' examples
         manifest.fingerprints,
         manifest.audit_header(),
         run.review.settings.language,

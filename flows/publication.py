@@ -23,6 +23,7 @@ from csreview.periods import Period
 from csreview.settings import Settings, expand_env
 from flows import artifacts, faults
 from flows.analysis import Findings
+from flows.caching import whole
 from flows.manifest import Manifest
 from flows.runner import Review, StepRunner
 from tasks import crisis as crisis_step
@@ -155,12 +156,12 @@ def publish(
     manifest.sections = manifest_sections(found.sections)
     write_outputs_task(review.plan, files, manifest.record() | run.stages.record())
     written = publish_step.read_manifest(review.plan.run_dir)
-    record_task(
+    record_task(  # whole: Prefect need not walk every record for upstream runs
         review.store_url,
-        written | {"status": store.PUBLISHING},
-        rules(validation),
-        records(found.compared.history),
-        found.compared.figures,
+        whole(written | {"status": store.PUBLISHING}),
+        whole(rules(validation)),
+        whole(records(found.compared.history)),
+        whole(found.compared.figures),
     )
     record_actions_task(
         review.store_url, review.tenant_name, review.period, review.plan.run_id, worded
@@ -171,8 +172,8 @@ def publish(
     artifacts_task(
         f"{review.tenant_name} {review.period.cadence} {review.period.label}",
         found.kpis,
-        worded,
-        validation,
+        whole(worded),
+        whole(validation),
         drafted.crisis,
         link / "review.pdf",
     )

@@ -107,6 +107,17 @@ def test_results_pickle_without_base64() -> None:
 
 
 # ---------------------------------------------------------------- the folder
+def test_a_whole_input_reaches_the_task_as_it_is_and_is_not_walked() -> None:
+    from prefect.utilities.collections import visit_collection
+    from prefect.utilities.engine import resolve_inputs_sync
+
+    records = [{"kpi": "fcr", "value": float(i)} for i in range(1_000)]
+    visited: list[object] = []
+    visit_collection(caching.whole(records), visit_fn=visited.append, return_data=False)
+    assert len(visited) == 2  # the wrapper and the list, none of its records
+    assert resolve_inputs_sync({"records": caching.whole(records)})["records"] is records
+
+
 def test_the_cache_folder_is_private_and_expired_entries_go(tmp_path: Path) -> None:
     settings = load_settings(None, step_cache_days=7)
     cache = caching.StepCache.open(tmp_path, settings)
