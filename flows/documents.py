@@ -4,6 +4,8 @@ as HTML and PDF (the tables the PDF carries made safe to open in a spreadsheet).
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import Any
 
 from prefect import task
@@ -13,6 +15,7 @@ from prefect.utilities.annotations import quote
 from csreview.settings import Language
 from flows import faults
 from flows.analysis import Findings
+from flows.background import Worker
 from flows.runner import Review, StepRunner
 from tasks import deliver as deliver_step
 from tasks import publish as publish_step
@@ -24,16 +27,40 @@ from tasks.validate import Validation
 
 @task(name="render", cache_policy=NO_CACHE, persist_result=False)
 @faults.quiet
-def render_task(
-    context: dict[str, Any], cadence: str, language: Language, attachments: dict[str, bytes]
-) -> tuple[str, bytes]:
-    html = render_step.render_html(context, cadence, language)
-    return html, render_step.render_pdf(html, attachments)
+def render_task(context: dict[str, Any], cadence: str, language: Language) -> str:
+    return render_step.render_html(context, cadence, language)
+
+
+@task(name="pdf", cache_policy=NO_CACHE, persist_result=False)
+@faults.quiet
+def pdf_task(html: str, attachments: dict[str, bytes], printer: Worker[bytes] | None) -> bytes:
+    """The PDF of HTML: printed here, or taken from the PRINTER it was sent to."""
+    return printer.result() if printer is not None else _print(html, attachments)
+
+
+def _print(html: str, attachments: dict[str, bytes]) -> bytes:
+    return render_step.render_pdf(html, attachments)
+
+
+def _prepare() -> None:
+    render_step.prepare_pdf()
+
+
+def _printer() -> Worker[bytes] | None:
+    """A process forked to print the first language's PDF, getting WeasyPrint ready while
+    the review words its report; none on a single core, where it would only take turns.
+
+    The review's other process (GX's record) has ended by now (the evidence step waited for
+    it), so the review has the machine's second core to itself."""
+    return Worker(_prepare) if len(os.sched_getaffinity(0)) > 1 else None
 
 
 def render(run: StepRunner, found: Findings, validation: Validation) -> dict[str, bytes]:
     """The review's files by name: the contract's tables, then each language's review."""
-    with render_step.no_garbage_collection():
+    with render_step.no_garbage_collection(), contextlib.ExitStack() as stack:
+        printer = _printer()
+        if printer is not None:
+            stack.enter_context(printer)
         tables = publish_step.review_tables(
             found.kpis, found.drafted.worded[run.review.settings.language], found.scorecard.agents
         )
@@ -41,27 +68,45 @@ def render(run: StepRunner, found: Findings, validation: Validation) -> dict[str
         attachments = {
             n: deliver_step.spreadsheet_safe(tables[n]) for n in publish_step.ATTACHED_TO_PDF
         }
-        return tables | _reviews(run, found, validation, attachments)
+        return tables | _reviews(run, found, validation, attachments, printer)
 
 
 def _reviews(
-    run: StepRunner, found: Findings, validation: Validation, attachments: dict[str, bytes]
+    run: StepRunner,
+    found: Findings,
+    validation: Validation,
+    attachments: dict[str, bytes],
+    printer: Worker[bytes] | None,
 ) -> dict[str, bytes]:
-    """The review in the settings' language (`review.*`), then in each extra one."""
+    """The review in the settings' language (`review.*`), then in each extra one: the
+    first language's PDF printed by PRINTER as the others are worded and printed here."""
     settings = run.review.settings
-    documents: dict[str, bytes] = {}
-    for language in (settings.language, *settings.extra_languages):
-        root_cause = found.drafted.worded[language]
-        context = _context(run.review, found, validation, root_cause, language)
-        html, pdf = render_task(  # quoted: Prefect need not walk the large context
-            quote(context),
-            run.review.period.cadence,
-            language,
+    languages = (settings.language, *settings.extra_languages)
+    pages: dict[Language, str] = {}
+    for language in languages:
+        context = _context(run.review, found, validation, found.drafted.worded[language], language)
+        # quoted: Prefect need not walk the large context
+        pages[language] = render_task(
+            quote(context), run.review.period.cadence, language, return_state=False
+        )
+        if printer is not None and language == languages[0]:
+            printer.submit(_print, pages[language], attachments)
+    pdfs = {  # the first language's last: it is printing meanwhile
+        language: pdf_task(
+            quote(pages[language]),
             quote(attachments),
+            quote(printer if language == languages[0] else None),
             return_state=False,
         )
+        for language in (*languages[1:], languages[0])
+    }
+    documents: dict[str, bytes] = {}
+    for language in languages:
         name = "review" if language == settings.language else f"review.{language}"
-        documents |= {f"{name}.html": html.encode("utf-8"), f"{name}.pdf": pdf}
+        documents |= {
+            f"{name}.html": pages[language].encode("utf-8"),
+            f"{name}.pdf": pdfs[language],
+        }
     return documents
 
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Final
 
 import pandas as pd
-from scipy import stats
 
 from csreview import facts as f
 from csreview import schema as s
 from csreview.catalog import KPIS_BY_KEY
+from tasks.significance import normal_two_sided_p, welch_p_value
 
 VARIANCE: Final = "variance"
 PREVIOUS: Final = "previous"
@@ -88,7 +88,7 @@ def two_proportion_p(x1: float, n1: float, x2: float, n2: float) -> float:
     if se == 0:
         return 1.0 if x1 / n1 == x2 / n2 else 0.0
     z = (x1 / n1 - x2 / n2) / se
-    return float(2 * stats.norm.sf(abs(z)))
+    return normal_two_sided_p(z)
 
 
 def welch_p(mean1: float, var1: float, n1: float, mean2: float, var2: float, n2: float) -> float:
@@ -97,10 +97,7 @@ def welch_p(mean1: float, var1: float, n1: float, mean2: float, var2: float, n2:
         return math.nan
     if var1 == 0 and var2 == 0:
         return 1.0 if mean1 == mean2 else 0.0
-    result = stats.ttest_ind_from_stats(
-        mean1, math.sqrt(var1), n1, mean2, math.sqrt(var2), n2, equal_var=False
-    )
-    return float(result.pvalue)
+    return welch_p_value(mean1, math.sqrt(var1), n1, mean2, math.sqrt(var2), n2)
 
 
 def _test(kpi: str, now: pd.Series, before: pd.Series, min_sample: int) -> tuple[float, str | None]:

@@ -95,6 +95,7 @@ def pdf_not_rendered() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(render, "render_pdf", lambda html, attachments: NOT_RENDERED)
+        patch.setattr(render, "prepare_pdf", lambda: None)  # nothing to get ready
         yield
 
 

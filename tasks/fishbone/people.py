@@ -7,7 +7,6 @@ import math
 from typing import Final
 
 import numpy as np
-from scipy import stats
 
 from csreview import facts as f
 from csreview import schema as s
@@ -27,6 +26,7 @@ from tasks.fishbone.case import (
 )
 from tasks.fishbone.defects import BASE_NOUNS
 from tasks.fishbone.review_data import AGENT_QA, TENURE
+from tasks.significance import chi2_contingency_p
 
 CIRCULAR_TIER: Final = Message(
     _n("the segment is defined by agent tier, so its junior share cannot explain it")
@@ -121,7 +121,7 @@ def agent_concentration(case: Case, limits: Limits) -> Result:
             (per_agent["_base"] - per_agent["_defects"]).to_numpy(float),
         ]
     )
-    p = float(stats.chi2_contingency(table).pvalue)
+    p = chi2_contingency_p(table)
     return judged(
         p < limits["concentration_p"] and ratio >= limits["concentration_ratio"],
         ratio / limits["concentration_ratio"] if p < limits["concentration_p"] else 0.0,

@@ -6,7 +6,13 @@ auditor's validation report beside them. This is the only place analysis becomes
 """
 
 from tasks.render.context import build_context
-from tasks.render.documents import environment, no_garbage_collection, render_html, render_pdf
+from tasks.render.documents import (
+    environment,
+    no_garbage_collection,
+    prepare_pdf,
+    render_html,
+    render_pdf,
+)
 from tasks.render.email_summary import email_summary
 from tasks.render.formatting import Formatter
 from tasks.render.validation_report import build_validation_context, render_validation_report
@@ -18,6 +24,7 @@ __all__ = [
     "email_summary",
     "environment",
     "no_garbage_collection",
+    "prepare_pdf",
     "render_html",
     "render_pdf",
     "render_validation_report",

@@ -83,6 +83,23 @@ def render_pdf(html: str, attachments: Mapping[str, bytes]) -> bytes:
     return pdf
 
 
+# a page with the report's fonts and style, in both scripts: what the first PDF sets up once
+_WARM_UP: Final = (
+    f"<html><head><style>{(TEMPLATES / 'report.css').read_text('utf-8')}</style></head>"
+    "<body><h1>Review 评审</h1><table><tr><td>1 %</td><td>服务</td></tr></table>"
+    "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'>"
+    "<text x='0' y='8'>a 字</text></svg></body></html>"
+)
+
+
+def prepare_pdf() -> None:
+    """WeasyPrint imported and its fonts and styles set up, by printing a small page once.
+
+    The first PDF of a process pays about a second for these; a process getting ready
+    beside the review (`flows.documents`) pays it instead, while the review words its report."""
+    render_pdf(_WARM_UP, {})
+
+
 @contextmanager
 def no_garbage_collection() -> Iterator[None]:
     """No cyclic garbage collection inside the block; the collector runs again after it.
