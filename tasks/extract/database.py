@@ -96,11 +96,14 @@ def read_slice(
     return frames
 
 
-def read_whole(conn: sa.Connection) -> dict[str, pd.DataFrame]:
-    """Every row of each contract table present, in its stable order."""
+def read_whole(
+    conn: sa.Connection, names: tuple[str, ...] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every row of each contract table present (of NAMES, when given), in its stable order."""
     present = set(sa.inspect(conn).get_table_names())
-    queries = {t.name: sa.select(sa.text("*")).select_from(sa.table(t.name)) for t in s.TABLES}
-    return {name: _read(conn, name, query) for name, query in queries.items() if name in present}
+    wanted = [t.name for t in s.TABLES if names is None or t.name in names]
+    queries = {n: sa.select(sa.text("*")).select_from(sa.table(n)) for n in wanted}
+    return {n: _read(conn, n, query) for n, query in queries.items() if n in present}
 
 
 @contextmanager

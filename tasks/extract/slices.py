@@ -9,6 +9,8 @@ bring every row of a contact id to one partition, where the gate sees them all.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,6 +23,7 @@ from csreview.settings import check_no_literal_secret, expand_env, redact_url
 from tasks.extract import database, sqlite_arrow
 from tasks.extract.parsing import parse_table
 from tasks.extract.scope import ReadScope, contacts_needed, dependents_needed
+from tasks.extract.sqlite_arrow import SqliteArrowReader
 
 RAW = "raw:"  # prefix of a column as read
 KEY = "_key"  # the row's contact-id hash
@@ -48,9 +51,10 @@ def period_slices(scope: ReadScope, days: int = 1) -> list[Slice]:
     return out
 
 
-def read_slice(source: str, scope: ReadScope, part: Slice) -> dict[str, pd.DataFrame]:
-    """The rows of one slice as read from a database URL (`${ENV}` expanded here, from the
-    reader's own environment), in one snapshot of the source."""
+@contextmanager
+def _connected(source: str) -> Iterator[tuple[sa.Connection, SqliteArrowReader | None]]:
+    """A connection to a database URL (`${ENV}` expanded here, from the reader's own
+    environment) in one snapshot, and its Arrow reader where it has one."""
     check_no_literal_secret(source, "source")
     url = expand_env(source)
     engine = sa.create_engine(url)
@@ -60,11 +64,24 @@ def read_slice(source: str, scope: ReadScope, part: Slice) -> dict[str, pd.DataF
             database.snapshot(conn),
             sqlite_arrow.reader(engine.url) as arrow,
         ):
-            return database.read_slice(conn, scope, part.first, part.until, arrow)
+            yield conn, arrow
     except (sa.exc.SQLAlchemyError, sqlite3.Error) as err:
         raise OSError(f"cannot read {redact_url(url)}: {err}") from err
     finally:
         engine.dispose()
+
+
+def read_slice(source: str, scope: ReadScope, part: Slice) -> dict[str, pd.DataFrame]:
+    """The rows of one slice as read from a database URL."""
+    with _connected(source) as (conn, arrow):
+        return database.read_slice(conn, scope, part.first, part.until, arrow)
+
+
+def read_agents(source: str) -> pd.DataFrame:
+    """Every agent as read (a small table, which every partition's gate sees whole)."""
+    with _connected(source) as (conn, _):
+        tables = database.read_whole(conn, (s.AGENTS.name,))
+    return tables.get(s.AGENTS.name, empty_raw(s.AGENTS))
 
 
 def contact_keys(ids: pd.Series) -> np.ndarray:

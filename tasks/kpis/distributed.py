@@ -23,24 +23,25 @@ from csreview.settings import Settings
 from tasks.kpis.fact_building import build_facts
 from tasks.kpis.partial import Aggregates, aggregate
 
-BUCKET: Final = "_bucket"  # a row's customer-hash partition
+BUCKET: Final = "_bucket"  # a row's customer hash: its partition's key
 FOLLOWERS: Final = (s.QA_EVALUATIONS.name, s.SURVEYS.name)  # tables that follow a contact
+SPLIT: Final = (s.CONTACTS.name, *FOLLOWERS)  # the tables cut by customer
 
 
-def customer_buckets(customers: pd.Series, parts: int) -> np.ndarray:
-    """Each customer's partition among PARTS, by a hash every process computes alike (a
-    missing customer, who never repeats, in partition 0)."""
+def customer_hashes(customers: pd.Series) -> np.ndarray:
+    """Each customer's hash, the same in every process (a missing customer, who never
+    repeats, hashes as empty): rows are partitioned by it."""
     text = customers.astype("string").fillna("")
     hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
-    bucket: np.ndarray = (hashed % np.uint64(parts)).astype(np.int64)
-    return bucket
+    out: np.ndarray = (hashed >> np.uint64(1)).astype(np.int64)
+    return out
 
 
-def with_buckets(clean: dict[str, pd.DataFrame], parts: int) -> dict[str, pd.DataFrame]:
-    """Validated contacts, evaluations and surveys with their customer's partition (an
+def with_buckets(clean: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Validated contacts, evaluations and surveys with their customer's hash (an
     evaluation or survey takes its contact's; one whose contact is not here gets -1)."""
     contacts = clean[s.CONTACTS.name]
-    bucket = customer_buckets(contacts[s.CUSTOMER_ID], parts)
+    bucket = customer_hashes(contacts[s.CUSTOMER_ID])
     out = {s.CONTACTS.name: contacts.assign(**{BUCKET: bucket})}
     for name in FOLLOWERS:
         rows = clean[name]
@@ -51,12 +52,12 @@ def with_buckets(clean: dict[str, pd.DataFrame], parts: int) -> dict[str, pd.Dat
 
 def split_by_customer(clean: dict[str, pd.DataFrame], parts: int) -> list[dict[str, pd.DataFrame]]:
     """Validated rows cut into PARTS by customer (the other tables whole in each part)."""
-    bucketed = with_buckets(clean, parts)
+    bucketed = with_buckets(clean)
     return [
         {
             **clean,
             **{
-                name: rows[rows[BUCKET].to_numpy() == i].drop(columns=[BUCKET])
+                name: rows[rows[BUCKET].to_numpy() % parts == i].drop(columns=[BUCKET])
                 for name, rows in bucketed.items()
             },
         }

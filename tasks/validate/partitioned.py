@@ -67,6 +67,12 @@ class GateTotals:
     blocking: tuple[str, ...]
 
 
+def _counted(table: str, part: int) -> bool:
+    """Whether a part's counts of a table add to the run's: every part validates every
+    agent (the first part's are counted), and the shifts are not read at all."""
+    return table in {t.name for t in SLICED} or (table == s.AGENTS.name and part == 0)
+
+
 def gate_totals(
     parts: Sequence[PartGate], in_period: int, usable_agents: int, settings: Settings
 ) -> GateTotals:
@@ -76,13 +82,13 @@ def gate_totals(
     failed: dict[tuple[str, str], int] = {}
     for i, part in enumerate(parts):
         for table, numbers in part.counts.items():
-            if table == s.AGENTS.name and i > 0:
+            if not _counted(table, i):
                 continue
             into = counts.setdefault(table, dict.fromkeys(numbers, 0))
             for name, n in numbers.items():
                 into[name] += n
         for key, n in part.failed.items():
-            if key[0] != s.AGENTS.name or i == 0:
+            if _counted(key[0], i):
                 failed[key] = failed.get(key, 0) + n
     blocking = list(dict.fromkeys(b for p in parts for b in p.blocking))
     for table, numbers in counts.items():
