@@ -70,10 +70,22 @@ def wait_counts(segment: pd.Series, values: pd.Series, by_value: np.ndarray) -> 
     codes = segment.cat.codes.to_numpy()[by_value]
     sorted_values = values.to_numpy(dtype="float64")[by_value]
     known = (codes >= 0) & ~np.isnan(sorted_values)
-    codes, sorted_values = codes[known].astype(np.int64), sorted_values[known]
-    order = np.argsort(codes, kind="stable")  # by segment, each segment's values in order
+    codes, sorted_values = codes[known], sorted_values[known]
+    order = np.argsort(codes, kind="stable")  # by segment (small codes: a radix sort)
     labels = np.asarray(segment.cat.categories.astype(str), dtype=object)
-    return _runs(labels, codes[order], sorted_values[order], np.ones(len(order), dtype=np.int64))
+    codes, sorted_values = codes[order].astype(np.int64), sorted_values[order]
+    starts = _run_starts(codes, sorted_values)
+    counts = np.diff(np.append(starts, len(codes)))  # one wait a row: a run counts its rows
+    return WaitCounts(labels, codes[starts], sorted_values[starts], counts)
+
+
+def _run_starts(codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Where each run of equal (code, value) pairs begins, in pairs sorted by both."""
+    if len(codes) == 0:
+        return np.array([], dtype=np.int64)
+    changes = (codes[1:] != codes[:-1]) | (values[1:] != values[:-1])
+    starts: np.ndarray = np.flatnonzero(np.concatenate([[True], changes]))
+    return starts
 
 
 def _runs(
@@ -82,16 +94,15 @@ def _runs(
     """Sorted (code, value) pairs with counts, equal neighbours made one run."""
     if len(codes) == 0:
         return WaitCounts(labels, codes, values, counts)
-    starts = np.flatnonzero(
-        np.concatenate([[True], (codes[1:] != codes[:-1]) | (values[1:] != values[:-1])])
-    )
+    starts = _run_starts(codes, values)
     return WaitCounts(labels, codes[starts], values[starts], np.add.reduceat(counts, starts))
 
 
 def quantiles(waits: WaitCounts, qs: Sequence[float]) -> pd.DataFrame:
     """Quantiles per segment of the counted waits, exactly as `groupby(segment).quantile(qs)`
     works them out: linear between the two nearest ranks. Segments without waits: no row."""
-    met, first_run = np.unique(waits.codes, return_index=True)
+    first_run = _run_starts(waits.codes, np.zeros(len(waits.codes)))  # codes are sorted
+    met = waits.codes[first_run]
     cum = np.cumsum(waits.counts)
     before = np.concatenate([[0], cum])[first_run]  # waits in earlier segments
     size = np.concatenate([cum[first_run[1:] - 1], cum[-1:]]) - before if len(met) else cum[:0]
