@@ -1,7 +1,7 @@
 """The Dask run: a period's KPI table on a local cluster of worker processes, timed, in a
 process of its own so that the client's peak memory is its own.
 
-    .venv/bin/python -m bench.dask_run --scale 1m --out /tmp/dask-1m   # writes kpis.pkl, run.json
+    .venv/bin/python -m bench.dask_run --scale 1m --out DIR   # writes DIR/kpis.pkl, DIR/run.json
 
 `make bench` runs it at 1 M contacts and compares the table with the single machine's
 (`compare`).
