@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ import pandas as pd
 from bench.data import SCALES, Scale, source
 from csreview import facts as f
 from csreview.settings import load_settings
-from flows.distributed import Layout, dask_kpis
+from flows.distributed import Layout, dask_kpis, peak_mib
 from tasks import kpis as k
 from tasks.kpis.distributed import kpi_differences
 
@@ -59,7 +58,7 @@ def run(scale: Scale, out: Path) -> dict[str, Any]:
     got.kpis.to_pickle(out / "kpis.pkl")
     return {
         "wall_seconds": seconds,
-        "client_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "client_peak_mib": peak_mib(),
         "worker_peak_mib": list(got.worker_peak_mib),
         "workers": got.workers,
         "memory_limit": MEMORY_LIMIT,

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from operator import getitem
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -71,7 +72,7 @@ def cluster(address: str | None, workers: int, memory_limit: str) -> Iterator[An
             threads_per_worker=1,
             processes=True,
             memory_limit=memory_limit,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: several clusters may run at once
         )
         with local, Client(local) as client:  # type: ignore[no-untyped-call]
             yield client
@@ -193,9 +194,17 @@ def _graph(
     return _tree(parts), [g[1] for g in gated], agents, sizes
 
 
-def _peak_mib() -> float:
-    """This process's peak resident memory (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mib() -> float:
+    """This process's peak resident memory since it started its program: the kernel's
+    high-water mark of its memory map (`getrusage` would keep its parent's across exec)."""
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
 def dask_kpis(
@@ -220,7 +229,7 @@ def dask_kpis(
         )
         with dask.config.set(NOT_CONVERTED):
             aggregates, counted, clean_agents, per_part = compute(root, gates, agents, sizes)  # type: ignore[no-untyped-call]
-        peaks = client.run(_peak_mib)
+        peaks = client.run(peak_mib)
     table = kpi_step.aggregation.kpi_table(aggregates, settings)
     totals = gate_totals(counted, _contacts(aggregates), len(clean_agents), settings)
     rows = workforce.kpi_rows(clean_agents, period, settings, aggregates.months)
