@@ -25,13 +25,14 @@ from typing import Any, TypeVar
 import pandas as pd
 import psutil
 
-from bench import reference, report
+from bench import dask_run, reference, report
 from bench.data import CACHE, SCALES, Scale, source
 from bench.history import measure_history
 from bench.review import Run, run_review
 from csreview import facts as f
 from csreview.settings import Settings, load_settings
 from tasks import kpis as k
+from tasks import workforce
 from tasks.extract import extract_period
 from tasks.validate import check_rules
 
@@ -75,8 +76,11 @@ def _validated(
     return extracted, masks, validation.clean
 
 
-def references(scale: Scale, url: str, run: Run, repeat: int) -> dict[str, Any]:
-    """The references of one scale, measured in this process on the source the review read."""
+def references(
+    scale: Scale, url: str, run: Run, repeat: int
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The references of one scale, measured in this process on the source the review read,
+    and the single machine's KPI table (the Dask run's reference)."""
     settings = load_settings()
     period = scale.the_period
     read_at = datetime.now(settings.zone)
@@ -93,13 +97,24 @@ def references(scale: Scale, url: str, run: Run, repeat: int) -> dict[str, Any]:
         )
         return k.compute_kpis(facts, settings)
 
-    out["kpis_in_process"], _ = best_of(repeat, product_kpis)
+    out["kpis_in_process"], single = best_of(repeat, product_kpis)
     out["duckdb"], table = best_of(repeat, lambda: reference.duckdb_kpis(clean, period, settings))
     check = reference.compare(published_kpis(Path(run.folder)), table)
-    return {"references": out, "duckdb_check": check}
+    people = workforce.kpi_rows(clean["agents"], period, settings, period.calendar_months)
+    return {"references": out, "duckdb_check": check}, workforce.with_workforce(single, people)
 
 
-def measure(scale: Scale, repeat: int, keep: bool) -> dict[str, Any]:
+def measure_dask(scale: Scale, single: pd.DataFrame) -> dict[str, Any]:
+    """The Dask run of SCALE (once: minutes at 1 M), against the single machine's table."""
+    out = Path(tempfile.mkdtemp(prefix=f"{scale.name}-dask-", dir=CACHE))
+    try:
+        figures, table = dask_run.measure(scale, out)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return {**figures, "check": dask_run.compare(table, single)}
+
+
+def measure(scale: Scale, repeat: int, keep: bool, dask: bool) -> dict[str, Any]:
     url, rows = source(scale)
     runs = []
     for attempt in range(repeat):
@@ -108,7 +123,7 @@ def measure(scale: Scale, repeat: int, keep: bool) -> dict[str, Any]:
         if runs[-1].exit_code != 0:
             raise SystemExit(f"csreview run failed on {scale.name}: {runs[-1].extra}")
     best = sorted(runs, key=lambda r: r.wall_seconds)[(len(runs) - 1) // 2]  # the median run
-    measured = references(scale, url, best, repeat)
+    measured, single = references(scale, url, best, repeat)
     contacts = published_kpis(Path(best.folder))
     overall = contacts[(contacts[f.KPI] == "contacts") & (contacts[f.DIMENSION] == f.ALL)]
     record = {
@@ -127,6 +142,9 @@ def measure(scale: Scale, repeat: int, keep: bool) -> dict[str, Any]:
         "tree_at_peak_mib": best.extra.get("tree_at_peak_mib"),
         **measured,
     }
+    if dask:
+        sys.stderr.write(f"bench: {scale.name} on Dask (load {os.getloadavg()[0]:.1f})…\n")
+        record["dask"] = measure_dask(scale, single)
     if not keep:
         for r in runs:
             shutil.rmtree(Path(r.folder).parents[1], ignore_errors=True)
@@ -141,13 +159,17 @@ def main(argv: list[str] | None = None) -> int:
         "--no-history", action="store_true", help="skip the 12-against-3-months case"
     )
     parser.add_argument("--keep", action="store_true", help="keep the runs' output folders")
+    parser.add_argument(
+        "--dask", nargs="*", choices=list(LABELS), default=["1m"], help="scales run on Dask too"
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite the docs")
     args = parser.parse_args(argv)
     chosen = [LABELS[name] for name in args.scales]
     scales = []
     for scale in chosen:
         sys.stderr.write(f"bench: {scale.name} (load {os.getloadavg()[0]:.1f})…\n")
-        scales.append(measure(scale, args.repeat, args.keep))
+        dask = any(LABELS[name] == scale for name in args.dask)
+        scales.append(measure(scale, args.repeat, args.keep, dask))
     history = None
     if not args.no_history:
         sys.stderr.write(f"bench: history (load {os.getloadavg()[0]:.1f})…\n")

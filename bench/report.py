@@ -179,7 +179,64 @@ def markdown(results: Mapping[str, Any]) -> str:
     ]
     if results.get("history"):
         out += ["", *_history(results["history"])]
+    dask = [s for s in scales if s.get("dask")]
+    if dask:
+        out += ["", *_dask(dask)]
     return "\n".join(out) + "\n"
+
+
+def _dask(scales: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The Dask run: the period's KPI table on a local cluster, against the single machine."""
+    runs = [s["dask"] for s in scales]
+    return [
+        "### The KPI table on Dask (`flows/distributed.py`, `python -m bench.dask_run`)",
+        "",
+        f"A local cluster of {runs[0]['workers']} single-threaded worker processes, each held to"
+        f" {runs[0]['memory_limit']}; read slices of {runs[0]['layout']['days']} day(s),"
+        f" {runs[0]['layout']['partitions']} partitions per shuffle; one run. The workers read,"
+        " type, validate and aggregate; the client merges the aggregates.",
+        "",
+        _table(
+            ["", *(str(s["label"]) for s in scales)],
+            [
+                [
+                    "wall time (cluster start to KPI table)",
+                    *(_seconds(r["wall_seconds"]) for r in runs),
+                ],
+                ["peak memory, client process", *(_mib(r["client_peak_mib"]) for r in runs)],
+                [
+                    "peak memory, each worker process",
+                    *(" · ".join(_mib(m) for m in r["worker_peak_mib"]) for r in runs),
+                ],
+                [
+                    "period contacts per customer partition (fewest – most)",
+                    *(
+                        f"{min(r['partition_contacts']):,} – {max(r['partition_contacts']):,}"
+                        for r in runs
+                    ),
+                ],
+                [
+                    "equal to the single machine's table (1e-12 relative)",
+                    *(_verdict(r["check"]["differences"], r["check"]["rows"]) for r in runs),
+                ],
+                [
+                    "exact on counts, ratios of counts and quantiles",
+                    *(
+                        _verdict(r["check"]["exact_differences"], r["check"]["exact_rows"])
+                        for r in runs
+                    ),
+                ],
+                [
+                    "largest relative difference of a value",
+                    *(f"{r['check']['max_relative_difference']:.0e}" for r in runs),
+                ],
+            ],
+        ),
+    ]
+
+
+def _verdict(differences: Sequence[str], rows: int) -> str:
+    return f"yes, {rows:,} rows" if not differences else f"NO: {differences[0]}"
 
 
 def _history(history: Mapping[str, Any]) -> list[str]:

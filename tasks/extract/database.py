@@ -11,6 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -63,11 +64,46 @@ def read_database(
     return {t.name: frames[t.name] for t in s.TABLES if t.name in frames}, sql
 
 
-def read_whole(conn: sa.Connection) -> dict[str, pd.DataFrame]:
-    """Every row of each contract table present, in its stable order."""
+def read_slice(
+    conn: sa.Connection,
+    scope: ReadScope,
+    first: date | None,
+    until: date | None,
+    arrow: SqliteArrowReader | None = None,
+) -> dict[str, pd.DataFrame]:
+    """One slice of a period's contacts (`_Terms.contacts_of_days`) with their evaluations
+    and surveys, as read: what one Dask worker reads (the slices of a period are disjoint,
+    but for a contact id stored twice, whose rows follow each of its contacts)."""
+    inspector = sa.inspect(conn)
+    present = set(inspector.get_table_names())
+    columns = {
+        t.name: {c["name"]: c["type"] for c in inspector.get_columns(t.name)}
+        for t in s.TABLES
+        if t.name in present
+    }
+    terms = _Terms(conn.dialect, columns)
+    contacts = terms.contacts_of_days(scope, first, until)
+    frames = {
+        s.CONTACTS.name: _read(
+            conn, s.CONTACTS.name, sa.select(terms.table(s.CONTACTS.name)).where(contacts), arrow
+        )
+    }
+    for table in (s.QA_EVALUATIONS, s.SURVEYS):
+        if terms.follows(table.name):
+            rows = terms.dependents_of(table.name, contacts, orphans=first is None)
+            query = sa.select(terms.table(table.name)).where(rows)
+            frames[table.name] = _read(conn, table.name, query, arrow)
+    return frames
+
+
+def read_whole(
+    conn: sa.Connection, names: tuple[str, ...] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every row of each contract table present (of NAMES, when given), in its stable order."""
     present = set(sa.inspect(conn).get_table_names())
-    queries = {t.name: sa.select(sa.text("*")).select_from(sa.table(t.name)) for t in s.TABLES}
-    return {name: _read(conn, name, query) for name, query in queries.items() if name in present}
+    wanted = [t.name for t in s.TABLES if names is None or t.name in names]
+    queries = {n: sa.select(sa.text("*")).select_from(sa.table(n)) for n in wanted}
+    return {n: _read(conn, n, query) for n, query in queries.items() if n in present}
 
 
 @contextmanager
@@ -171,6 +207,39 @@ class _Terms:
             not_abandoned,
         )
         return sa.or_(in_window, still_open, self.unplaced(name, s.CREATED_AT))
+
+    def contacts_of_days(
+        self, scope: ReadScope, first: date | None, until: date | None
+    ) -> sa.ColumnElement[bool]:
+        """One slice of `contacts_needed`, the slices disjoint and together the whole: the
+        contacts created on the days [FIRST, UNTIL) as timestamps; with FIRST None, those
+        created before the widened period and still open, and those not placed in time."""
+        name = s.CONTACTS.name
+        created = self._text(name, s.CREATED_AT)
+        if first is not None and until is not None:
+            shaped = sa.not_(self.not_a_timestamp(name, s.CREATED_AT))
+            return sa.and_(created >= _day(first), created < _day(until), shaped)
+        needed = self.contacts_needed(scope)
+        assert needed is not None, "contacts lack a column the period's selection needs"
+        placed_before = sa.and_(created < _day(scope.from_day), needed)
+        return sa.or_(placed_before, self.unplaced(name, s.CREATED_AT))
+
+    def dependents_of(
+        self, name: str, contacts: sa.ColumnElement[bool], orphans: bool
+    ) -> sa.ColumnElement[bool]:
+        """The rows of a table that follows contacts whose contact the CONTACTS predicate
+        selects (and with ORPHANS, those with no contact id or one of no contact)."""
+        own = self._contact_id(name)
+        chosen = sa.select(self._contact_id(s.CONTACTS.name)).where(contacts)
+        of_chosen: sa.ColumnElement[bool] = own.in_(chosen.scalar_subquery())
+        if not orphans:
+            return of_chosen
+        lost = self.ids_of_no_contact([t for t in self.columns if self.follows(t)]).subquery()
+        return sa.or_(
+            of_chosen,
+            self.table(name).c[s.CONTACT_ID].is_(None),
+            own.in_(sa.select(lost.c[s.CONTACT_ID]).scalar_subquery()),
+        )
 
     def follows(self, name: str) -> bool:
         """Whether a table is read by the ids of the contacts read (surveys, evaluations)."""

@@ -221,25 +221,11 @@ def _row_checks(
 
     for t in tables.values():
         results.extend(t.results)
-        read = len(t.copies)
-        bad = int(t.copies.sum() + t.bad.sum())
-        share = bad / read if read else 0.0
-        over = share > settings.max_bad_row_share
-        results.append(
-            RuleResult(
-                t.table.name,
-                "bad_row_share",
-                "blocking",
-                f"at most {settings.max_bad_row_share:.0%} of rows break a rule",
-                1,
-                int(over),
-            )
+        share_result, over = bad_row_share(
+            t.table.name, len(t.copies), int(t.copies.sum() + t.bad.sum()), settings
         )
-        if over:
-            blocking.append(
-                f"{t.table.name}: {bad} of {read} rows broke a rule "
-                f"({share:.1%} > the {settings.max_bad_row_share:.0%} allowed)"
-            )
+        results.append(share_result)
+        blocking.extend(over)
     clean = {n: t.used(limits) for n, t in tables.items()}
     quarantine = {n: t.rejected().reset_index(drop=True) for n, t in tables.items()}
     in_period = _in_period(clean[s.CONTACTS.name], extract, settings)
@@ -269,6 +255,28 @@ def _row_checks(
         _counts(extract, quarantine),
         read_at=read_at,
     )
+
+
+def bad_row_share(
+    table: str, read: int, bad: int, settings: Settings
+) -> tuple[RuleResult, list[str]]:
+    """The run-level rule on a table's share of bad rows (copies and quarantined): its
+    result, and its blocking reason when the share is over the allowed one."""
+    share = bad / read if read else 0.0
+    over = share > settings.max_bad_row_share
+    result = RuleResult(
+        table,
+        "bad_row_share",
+        "blocking",
+        f"at most {settings.max_bad_row_share:.0%} of rows break a rule",
+        1,
+        int(over),
+    )
+    reason = (
+        f"{table}: {bad} of {read} rows broke a rule "
+        f"({share:.1%} > the {settings.max_bad_row_share:.0%} allowed)"
+    )
+    return result, [reason] if over else []
 
 
 def text_limits(settings: Settings) -> dict[str, int]:

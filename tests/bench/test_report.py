@@ -84,3 +84,33 @@ def test_the_history_case_shows_medians_and_ratios() -> None:
     assert "(goal at most 1.15×) |  | 1.10× | 1.07× |" in text
     assert "kpis.csv byte-identical: yes." in text
     assert "A month of a centre" not in report.markdown(RESULTS)
+
+
+def test_the_dask_run_shows_its_time_memory_and_check() -> None:
+    scale = {
+        **RESULTS["scales"][0],  # type: ignore[index]
+        "dask": {
+            "wall_seconds": 80.0,
+            "client_peak_mib": 512.0,
+            "worker_peak_mib": [1024.0, 1536.0],
+            "workers": 2,
+            "memory_limit": "3GiB",
+            "layout": {"days": 1, "partitions": 8},
+            "partition_contacts": [120_000, 131_000],
+            "check": {
+                "rows": 29_147,
+                "differences": [],
+                "exact_rows": 20_000,
+                "exact_differences": ["value of fcr all all: 0.5 0.6"],
+                "max_relative_difference": 2e-16,
+            },
+        },
+    }
+    text = report.markdown({**RESULTS, "scales": [scale]})
+    assert "| wall time (cluster start to KPI table) | 80.0 s |" in text
+    assert "| peak memory, each worker process | 1.00 GiB · 1.50 GiB |" in text
+    assert "| 120,000 – 131,000 |" in text
+    assert "(1e-12 relative) | yes, 29,147 rows |" in text
+    assert "| NO: value of fcr all all: 0.5 0.6 |" in text
+    assert "each held to 3GiB" in text
+    assert "The KPI table on Dask" not in report.markdown(RESULTS)

@@ -286,3 +286,26 @@ def test_an_unreachable_postgresql_source_is_one_clear_line(
     assert "Traceback" not in captured.err + captured.out
     assert lines[0].startswith("error: 2026-09: cannot connect to ")
     assert "127.0.0.1" in lines[0]
+
+
+def test_the_slices_of_a_dask_run_read_the_extracts_rows(
+    databases: tuple[str, str], pg_run: tuple[Path, Path]
+) -> None:
+    """The SQL of the Dask run's slices (flows/distributed.py) on PostgreSQL's own types:
+    together, the rows the extract reads, each once."""
+    from tasks.extract import extract_period
+    from tasks.extract import slices as sl
+    from tasks.extract.scope import ReadScope
+
+    centre_url = databases[0]
+    scope = ReadScope(SEPTEMBER, ZONE)
+    read = [
+        sl.typed_slice(sl.read_slice(centre_url, scope, part), scope)
+        for part in sl.period_slices(scope, 7)
+    ]
+    extract = extract_period(centre_url, SEPTEMBER, ZONE, NOW)
+    for table in sl.SLICED:
+        got = pd.concat([r[table.name] for r in read], ignore_index=True)
+        key = table.key or "contact_id"
+        assert sorted(got[key].dropna()) == sorted(extract.typed[table.name][key].dropna())
+        assert len(got) == len(extract.typed[table.name]), table.name

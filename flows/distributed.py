@@ -1,0 +1,242 @@
+"""The period's KPI table on a Dask cluster: the workers read, type, validate and aggregate
+the period; the client holds the aggregates only, and words nothing.
+
+Topology (docs/operations.md): one read task per slice of the period (a day, and the rest),
+a shuffle of the rows by contact-id hash, the gate per partition, a shuffle of the clean
+rows by customer hash, facts and aggregates per partition, a tree of merges. A
+`distributed.LocalCluster` of single-threaded worker processes when no address is given.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from operator import getitem
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from csreview import facts as f
+from csreview import schema as s
+from csreview.periods import Period
+from csreview.settings import Settings, expand_env
+from tasks import kpis as kpi_step
+from tasks import workforce
+from tasks.extract import slices
+from tasks.extract.scope import ReadScope
+from tasks.kpis import distributed, partial
+from tasks.validate.partitioned import GateTotals, PartGate, gate_part, gate_totals
+
+NOT_CONVERTED = {"dataframe.convert-string": False}  # rows keep their pandas types
+
+
+@dataclass(frozen=True)
+class DaskKpis:
+    """The KPI table a cluster computed, the validation totals, and what it cost."""
+
+    kpis: pd.DataFrame
+    totals: GateTotals
+    workers: int
+    worker_peak_mib: tuple[float, ...]  # each worker process's peak resident memory
+    partition_contacts: tuple[int, ...]  # the period's contacts in each customer partition
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the period is cut: days per read slice, partitions of each shuffle."""
+
+    days: int = 1
+    partitions: int = 8
+
+
+@contextmanager
+def cluster(address: str | None, workers: int, memory_limit: str) -> Iterator[Any]:
+    """A client of the cluster at ADDRESS (`${ENV}` expanded), or of a local cluster of
+    WORKERS single-threaded processes, each held to MEMORY_LIMIT."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    os.environ.setdefault("DASK_DATAFRAME__CONVERT_STRING", "False")  # local workers inherit it
+    with dask.config.set(NOT_CONVERTED):
+        if address:
+            with Client(expand_env(address)) as client:  # type: ignore[no-untyped-call]
+                yield client
+            return
+        local = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=memory_limit,
+            dashboard_address=":0",  # any free port: several clusters may run at once
+        )
+        with local, Client(local) as client:  # type: ignore[no-untyped-call]
+            yield client
+
+
+def _read(source: str, scope: ReadScope, part: slices.Slice) -> dict[str, pd.DataFrame]:
+    return slices.typed_slice(slices.read_slice(source, scope, part), scope)
+
+
+def _gate(
+    rows: Sequence[pd.DataFrame],
+    agents: pd.DataFrame,
+    period: Period,
+    read_at: datetime,
+    settings: Settings,
+    partitions: int,
+) -> tuple[dict[str, pd.DataFrame], PartGate]:
+    """One contact-id partition through the gate: its clean rows with their customer's
+    partition, and its counts (the clean rows left out)."""
+    packed = {t.name: frame for t, frame in zip(slices.SLICED, rows, strict=True)}
+    gate = gate_part(packed, agents, period, read_at, settings)
+    bucketed = distributed.with_buckets(gate.clean)
+    kept = {s.AGENTS.name: gate.clean[s.AGENTS.name]}
+    return {**bucketed, **kept}, PartGate({}, gate.counts, gate.failed, gate.blocking)
+
+
+def _aggregate(
+    rows: Sequence[pd.DataFrame],
+    agents: pd.DataFrame,
+    period: Period,
+    settings: Settings,
+    fcr_provisional: bool,
+) -> partial.Aggregates:
+    """One customer partition's facts, aggregated."""
+    clean = dict(zip(distributed.SPLIT, rows, strict=True))
+    clean[s.AGENTS.name] = agents
+    return distributed.part_aggregates(clean, period, settings, fcr_provisional)
+
+
+def _contacts(aggregates: partial.Aggregates) -> int:
+    """The period's contacts an aggregate counts."""
+    return int(aggregates.sums[(f.ALL, "contacts")][f.N].sum())
+
+
+def _tree(parts: list[Any]) -> Any:
+    """The parts' aggregates merged pairwise, level by level (a tree, not a chain)."""
+    from dask.delayed import delayed
+
+    while len(parts) > 1:
+        pairs = [parts[i : i + 2] for i in range(0, len(parts), 2)]
+        parts = [delayed(partial.merge)(*p) if len(p) == 2 else p[0] for p in pairs]
+    return parts[0]
+
+
+def _shuffled(frames: list[Any], meta: pd.DataFrame, on: str, partitions: int) -> list[Any]:
+    """Delayed frames (one table) shuffled by ON's hash: one delayed frame per partition."""
+    import dask.dataframe as dd
+
+    frame = dd.from_delayed(frames, meta=meta, verify_meta=False)
+    moved = frame.shuffle(on=on, npartitions=partitions, shuffle_method="tasks")
+    out: list[Any] = moved.to_delayed()
+    return out
+
+
+def _metas(
+    source: str, scope: ReadScope, settings: Settings, read_at: datetime, partitions: int
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """The shapes of the packed rows and of the clean rows: an empty slice, read and gated
+    here (no row of the period is read by the client)."""
+    day = scope.from_day
+    empty = slices.typed_slice(slices.read_slice(source, scope, slices.Slice(day, day)), scope)
+    agents = slices.empty_raw(s.AGENTS)
+    clean, _ = _gate(
+        [empty[t.name] for t in slices.SLICED], agents, scope.period, read_at, settings, partitions
+    )
+    return empty, clean
+
+
+def _graph(
+    source: str,
+    period: Period,
+    settings: Settings,
+    read_at: datetime,
+    fcr_provisional: bool,
+    layout: Layout,
+) -> tuple[Any, list[Any], Any, list[Any]]:
+    """The delayed root aggregates, the partitions' gate counts, the clean agents and the
+    period's contacts in each customer partition."""
+    from dask.delayed import delayed
+
+    scope = ReadScope(period, settings.zone)
+    packed_meta, clean_meta = _metas(source, scope, settings, read_at, layout.partitions)
+    reads = [delayed(_read)(source, scope, p) for p in slices.period_slices(scope, layout.days)]
+    agents_raw = delayed(slices.read_agents)(source)
+    by_contact = [
+        _shuffled(
+            [delayed(getitem)(r, t.name) for r in reads], packed_meta[t.name],
+            slices.KEY, layout.partitions,
+        )
+        for t in slices.SLICED
+    ]  # fmt: skip
+    gated = [
+        delayed(_gate, nout=2)(rows, agents_raw, period, read_at, settings, layout.partitions)
+        for rows in zip(*by_contact, strict=True)
+    ]
+    agents = gated[0][0][s.AGENTS.name]
+    by_customer = [
+        _shuffled(
+            [delayed(getitem)(g[0], name) for g in gated], clean_meta[name],
+            distributed.BUCKET, layout.partitions,
+        )
+        for name in distributed.SPLIT
+    ]  # fmt: skip
+    parts = [
+        delayed(_aggregate)(rows, agents, period, settings, fcr_provisional)
+        for rows in zip(*by_customer, strict=True)
+    ]
+    sizes = [delayed(_contacts)(p) for p in parts]
+    return _tree(parts), [g[1] for g in gated], agents, sizes
+
+
+def peak_mib() -> float:
+    """This process's peak resident memory since it started its program: the kernel's
+    high-water mark of its memory map (`getrusage` would keep its parent's across exec)."""
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def dask_kpis(
+    source: str,
+    period: Period,
+    settings: Settings,
+    read_at: datetime,
+    fcr_provisional: bool,
+    *,
+    workers: int = 2,
+    memory_limit: str = "4GiB",
+    layout: Layout | None = None,
+) -> DaskKpis:
+    """The period's kpis.csv table computed on a Dask cluster (`settings.dask_address`, or a
+    local one), as the single-machine review computes it."""
+    import dask
+    from dask.base import compute
+
+    with cluster(settings.dask_address, workers, memory_limit) as client:
+        root, gates, agents, sizes = _graph(
+            source, period, settings, read_at, fcr_provisional, layout or Layout()
+        )
+        with dask.config.set(NOT_CONVERTED):
+            aggregates, counted, clean_agents, per_part = compute(root, gates, agents, sizes)  # type: ignore[no-untyped-call]
+        peaks = client.run(peak_mib)
+    table = kpi_step.aggregation.kpi_table(aggregates, settings)
+    totals = gate_totals(counted, _contacts(aggregates), len(clean_agents), settings)
+    rows = workforce.kpi_rows(clean_agents, period, settings, aggregates.months)
+    return DaskKpis(
+        workforce.with_workforce(table, rows),
+        totals,
+        len(peaks),
+        tuple(sorted(peaks.values())),
+        tuple(per_part),
+    )
