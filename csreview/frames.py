@@ -179,3 +179,21 @@ def taken(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     if len(rows) == len(frame) and bool((rows == np.arange(len(rows))).all()):
         return frame.reset_index(drop=True)  # copy-on-write: the same columns, not copied
     return frame.take(rows).reset_index(drop=True)
+
+
+def taken_from(frames: dict[str, pd.DataFrame], name: str, rows: np.ndarray) -> pd.DataFrame:
+    """`taken(frames.pop(name), rows)`, column by column: each column is let go once its
+    rows are taken, so a frame is never held twice (a quarter's contacts as read are a
+    gigabyte). The frame is removed from FRAMES, which must hold its only reference."""
+    frame = frames.pop(name)
+    if len(rows) == len(frame) and bool((rows == np.arange(len(rows))).all()):
+        return frame.reset_index(drop=True)  # copy-on-write: the same columns, not copied
+    labels, attrs = frame.columns, dict(frame.attrs)
+    columns = [frame.iloc[:, n] for n in range(frame.shape[1])]
+    del frame
+    kept: dict[int, pd.Series] = {}
+    while columns:  # the column taken from the list is its last reference: it goes now
+        kept[len(kept)] = columns.pop(0).take(rows).reset_index(drop=True)
+    whole = pd.DataFrame(kept, index=pd.RangeIndex(len(rows)), copy=False).set_axis(labels, axis=1)
+    whole.attrs = attrs
+    return whole

@@ -19,6 +19,7 @@ from typing import Any, Concatenate, Final, ParamSpec, TypeVar
 
 from prefect import Task
 
+from csreview.memory import give_back
 from csreview.periods import Period
 from csreview.settings import Settings
 from flows import faults
@@ -160,6 +161,7 @@ class StepRunner:
         faults.STAGES[str(flow_run.id)] = name  # what a failure alert and line name
         started = time.perf_counter()
         yield
+        give_back()  # what the stage freed counts no more beside GX's worker and later stages
         self.stages.seconds[name] = round(time.perf_counter() - started, 3)
         peak = peak_rss_mib()
         if peak is not None:

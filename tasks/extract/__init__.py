@@ -20,7 +20,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from csreview import schema as s
-from csreview.frames import taken
+from csreview.frames import taken_from
+from csreview.memory import give_back
 from csreview.periods import Period
 from csreview.settings import check_no_literal_secret, expand_env, redact_url
 from tasks.extract import database, folder, sqlite_arrow
@@ -169,18 +170,21 @@ def extract_period(source: str, period: Period, zone: ZoneInfo, read_at: datetim
     check_source(source)  # a missing SQLite file is an error, never a new empty database
     scope = ReadScope(period, zone)
     tables, encodings, known_contacts, asked = _read_source(source, scope)
+    give_back()  # what reading held beside the rows (Arrow's batches, the rows as returned)
     absent = _absent(tables)
     for name in absent:  # an optional table may be absent: what needs it is not assessed
         tables[name] = pd.DataFrame(columns=list(s.TABLES_BY_NAME[name].column_names))
     typed_all = {
         name: parse_table(s.TABLES_BY_NAME[name], frame, zone) for name, frame in tables.items()
     }
+    give_back()  # what parsing held beside the typed rows
     picks = select_period(typed_all, period, zone, known_contacts)
     raw, typed = {}, {}
-    for name in list(tables):
+    for name in list(tables):  # each frame let go column by column as its picks are made
         rows = picks[name]  # ascending: the picked rows keep the stable order
-        raw[name] = taken(tables.pop(name), rows)
-        typed[name] = taken(typed_all.pop(name), rows).assign(**{ROW: np.arange(len(rows))})
+        raw[name] = taken_from(tables, name, rows)
+        typed[name] = taken_from(typed_all, name, rows).assign(**{ROW: np.arange(len(rows))})
+    give_back()  # what the source's rows as returned and as parsed held
     missing = tuple(t.name for t in s.TABLES if t.name not in raw)
     described = scope.describe() | {"asked": asked}  # the source's own queries or filters
     return Extract(period, read_at, raw, typed, missing, encodings, absent, described)

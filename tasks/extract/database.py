@@ -19,7 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from csreview import schema as s
-from csreview.frames import taken
+from csreview.frames import taken_from
 from tasks.extract.scope import TIMESTAMP_GLOBS, TIMESTAMP_SHAPE, ReadScope
 from tasks.extract.sqlite_arrow import SqliteArrowReader
 
@@ -313,9 +313,10 @@ def _day(day: Any) -> sa.BindParameter[str]:
 def _read(
     conn: sa.Connection, name: str, query: sa.Select[Any], arrow: SqliteArrowReader | None = None
 ) -> pd.DataFrame:
-    """The rows of a query as the driver returns them, put in the table's stable order."""
-    frame = _rows(conn, query, arrow)
-    return taken(frame, stable_order(s.TABLES_BY_NAME[name], frame))
+    """The rows of a query as the driver returns them, put in the table's stable order (the
+    rows as returned let go column by column as the ordered ones are made)."""
+    read = {name: _rows(conn, query, arrow)}
+    return taken_from(read, name, stable_order(s.TABLES_BY_NAME[name], read[name]))
 
 
 def _rows(

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from csreview import schema as s
-from csreview.frames import shared_codes
+from csreview.frames import among
 from csreview.periods import REPEAT_WINDOW, Period
 
 WIDENING = timedelta(days=2)
@@ -137,14 +137,9 @@ def dependents_needed(
     those of a chosen contact, of no known contact, or with no contact id. `known` is every
     contact id of the source (the chosen ones when not given)."""
     known_ids = chosen if known is None else known
-    chosen_codes, known_codes, codes = shared_codes(chosen, known_ids, ids)
-    size = int(max(c.max(initial=-1) for c in (chosen_codes, known_codes, codes))) + 2
-    is_known = np.zeros(size, dtype=bool)  # by code; the last slot, code -1, is a missing id
-    is_chosen = np.zeros(size, dtype=bool)
-    is_known[known_codes[known_codes >= 0]] = True
-    is_known[chosen_codes[chosen_codes >= 0]] = True
-    is_chosen[chosen_codes[chosen_codes >= 0]] = True
-    needed: np.ndarray = is_chosen[codes] | ~is_known[codes] | (codes < 0)
+    of_chosen = among(ids, chosen).to_numpy(dtype=bool)  # the fewer side hashed, no copies
+    of_known = of_chosen | among(ids, known_ids).to_numpy(dtype=bool)
+    needed: np.ndarray = of_chosen | ~of_known  # a missing id is of no contact: needed
     return needed
 
 
@@ -166,10 +161,11 @@ def select_period(
     keep = contacts_needed(contacts, scope)
     picks[s.CONTACTS.name] = np.flatnonzero(keep)
     ids = contacts[s.CONTACT_ID]
+    chosen = ids[keep]
     known = ids if known_contacts is None else pd.concat([ids, known_contacts])
     for table in (s.QA_EVALUATIONS, s.SURVEYS):
         if table.name in typed:
-            needed = dependents_needed(typed[table.name][s.CONTACT_ID], ids[keep], known)
+            needed = dependents_needed(typed[table.name][s.CONTACT_ID], chosen, known)
             picks[table.name] = np.flatnonzero(needed)
     if s.SHIFTS.name in typed:
         picks[s.SHIFTS.name] = np.flatnonzero(shifts_needed(typed[s.SHIFTS.name], scope))

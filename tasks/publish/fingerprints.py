@@ -40,13 +40,13 @@ def raw_rows_sha256(frame: pd.DataFrame) -> str:
     hashed piece by piece: seconds less for a million rows, and never the whole text in
     memory. Columns whose text Arrow cannot write exactly as pandas does (and one-column
     frames, where csv quotes an empty row) take the pandas route."""
-    pieces = [frame.iloc[i : i + _ROWS_PER_PIECE] for i in range(0, len(frame), _ROWS_PER_PIECE)]
-    texts = [_csv_columns(piece) for piece in pieces]
-    if len(frame.columns) < 2 or any(text is None for text in texts):
+    if len(frame.columns) < 2:
         return sha256(raw_rows_csv(frame))
     digest = hashlib.sha256(csv_bytes(list(frame.columns), []))
-    for columns in texts:
-        assert columns is not None
+    for start in range(0, len(frame), _ROWS_PER_PIECE):
+        columns = _csv_columns(frame.iloc[start : start + _ROWS_PER_PIECE])
+        if columns is None:  # a column Arrow cannot write as pandas does: pandas' CSV
+            return sha256(raw_rows_csv(frame))
         lines = pc.binary_join_element_wise(
             pc.binary_join_element_wise(*columns, _text(",")), _text(""), _text("\n")
         )

@@ -20,6 +20,7 @@ from pandas.errors import OutOfBoundsDatetime
 
 from csreview import schema as s
 from csreview.frames import exact_copies
+from csreview.memory import give_back
 from csreview.settings import Settings
 from expectations import LIMITS, READ_AT, SUITES
 from expectations.masks import as_checked
@@ -202,6 +203,7 @@ def run_suites(inputs: GxInputs, batch_rows: int = BATCH_ROWS) -> GxRun:
                 tuple(dict.fromkeys(shortened(str(_plain(v))) for v in values))[:EXAMPLES],
             )
         summary[name] = _shortened_all(json.loads(json.dumps(record, default=_plain)))
+        give_back()  # GX's copies of the table's rows
     return GxRun(outcomes, summary)
 
 
@@ -227,10 +229,12 @@ def _in_batches(
     """A table's results on its rows at SEEN: the expectations of one row run on consecutive
     batches and merged, those comparing rows on parts holding every copy of a key; in the
     suite's order."""
-    per_batch = [
-        _run(name, typed.iloc[seen[rows]], parameters, per_table_only, "rows").results
-        for rows in batches(len(seen), size)
-    ]
+    per_batch = []
+    for rows in batches(len(seen), size):
+        per_batch.append(
+            _run(name, typed.iloc[seen[rows]], parameters, per_table_only, "rows").results
+        )
+        give_back()  # GX's copies of the batch: the next batch's peak does not stack on them
     results = merged_results(per_batch)
     across = [
         r

@@ -15,6 +15,7 @@ from csreview.frames import (
     rows_where,
     shared_codes,
     taken,
+    taken_from,
 )
 
 
@@ -156,6 +157,52 @@ def test_taking_every_row_in_order_copies_nothing() -> None:
     some = taken(frame, np.array([0, 2, 4]))
     assert some["t"].tolist() == ["a", "c", "e"] and list(some.index) == [0, 1, 2]
     assert taken(frame, np.array([1, 0, 2, 3, 4]))["t"].tolist() == list("bacde")
+
+
+@pytest.mark.parametrize(
+    "rows", [np.arange(5), np.array([0, 2, 4]), np.array([1, 0, 2, 3, 4]), np.array([], int)]
+)
+def test_taking_from_a_dict_gives_what_taken_gives_and_lets_the_frame_go(rows: np.ndarray) -> None:
+    frame = pd.DataFrame(
+        {
+            "n": np.arange(5.0),
+            "i": np.arange(5),
+            "t": pd.Series(list("abcde"), dtype="str"),
+            "f": pd.array([True, None, False, True, None], dtype="boolean"),
+        },
+        index=range(10, 15),
+    )
+    frame.attrs["source"] = "db"
+    frames = {"contacts": frame.copy(), "other": frame}
+    picked = taken_from(frames, "contacts", rows)
+    pd.testing.assert_frame_equal(picked, taken(frame, rows), check_exact=True)
+    assert picked.attrs == {"source": "db"}
+    assert list(frames) == ["other"]
+
+
+def test_taking_from_a_dict_lets_each_column_go_once_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A column as read is let go before the next is taken: the frame is never whole twice."""
+    import weakref
+
+    frames = {
+        "t": pd.DataFrame(
+            {"a": pd.Series(list("wxyz"), dtype="str"), "b": pd.Series(list("WXYZ"), dtype="str")}
+        )
+    }
+    held = [weakref.ref(frames["t"][c].array) for c in ("a", "b")]
+    alive: list[list[bool]] = []
+    take = pd.Series.take
+
+    def watched(self: pd.Series, *args: object, **kwargs: object) -> pd.Series:
+        alive.append([ref() is not None for ref in held])
+        return take(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pd.Series, "take", watched)
+    picked = taken_from(frames, "t", np.array([3, 1]))
+    assert alive == [[True, True], [False, True]]
+    assert picked["a"].tolist() == ["z", "x"] and picked["b"].tolist() == ["Z", "X"]
 
 
 def test_positions_of_rows_kept_with_their_labels_are_their_labels() -> None:

@@ -106,6 +106,22 @@ def test_results_pickle_without_base64() -> None:
     assert blob[:1] == b"\x80"  # a pickle, not base64 text
 
 
+def test_a_result_is_streamed_to_its_own_file_and_the_record_holds_its_name(
+    tmp_path: Path,
+) -> None:
+    from prefect._internal.result_records import ResultRecord, ResultRecordMetadata
+
+    path = tmp_path / "key.pickle"
+    serializer = caching.FramePickle(path=str(path))
+    record = ResultRecord(
+        metadata=ResultRecordMetadata(serializer=serializer, storage_key="key"), result=FRAME
+    )
+    written = record.serialize()
+    assert path.read_bytes()[:1] == b"\x80" and len(written) < 1000  # no copy of the rows
+    again = ResultRecord.deserialize(written)  # a later attempt: the serializer from the record
+    pd.testing.assert_frame_equal(again.result, FRAME)
+
+
 # ---------------------------------------------------------------- the folder
 def test_a_whole_input_reaches_the_task_as_it_is_and_is_not_walked() -> None:
     from prefect.utilities.collections import visit_collection
@@ -163,7 +179,9 @@ def test_a_rerun_after_a_failure_reuses_the_finished_steps(
     with monkeypatch.context() as patched:
         patched.setattr(publish, "switch_period", disk_full)
         assert _review(source, out) != 0
-    kept = sorted(p.name for p in (out / "monthly" / "_cache" / "results").iterdir())
+    results = out / "monthly" / "_cache" / "results"
+    kept = sorted(p.name for p in results.iterdir() if p.suffix != caching.PICKLE)
+    assert {f"{k}{caching.PICKLE}" for k in kept} == {p.name for p in results.glob("*.pickle")}
     assert len(kept) == 9  # validate, kpis, surveys, themes, calibration, staffing, scorecard,
     # root cause, GX's record
 
