@@ -40,7 +40,8 @@ def server(
     """The session's server with the `csreview` process pool and every deployment of
     `prefect.yaml` registered on it, CSREVIEW_SOURCE pointing at the demo centre."""
     source = demo_source(tmp_path_factory.mktemp("worker-source"))
-    prefect_cli(prefect_api_server, "work-pool", "create", "csreview", "--type", "process", env={})
+    pool = ("work-pool", "create", "csreview", "--type", "process", "--overwrite")
+    prefect_cli(prefect_api_server, *pool, env={})  # made again when the module comes back
     prefect_cli(
         prefect_api_server, "--no-prompt", "deploy", "--all", env={"CSREVIEW_SOURCE": source}
     )
