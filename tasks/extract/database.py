@@ -27,13 +27,8 @@ Columns = Mapping[str, Any]  # a table's columns: name → reflected SQL type
 IDS_PLACEHOLDER = ":contact_ids_read_and_ids_of_no_contact"
 
 
-def read_database(
-    conn: sa.Connection, scope: ReadScope, arrow: SqliteArrowReader | None = None
-) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """The rows each contract table present may contribute to the period, and the SQL each
-    was read with (bounds written out). Contacts come first; the surveys and evaluations
-    then follow the contact ids read, or name no contact of the source. Call inside
-    `snapshot`; with ARROW (a SQLite file) the rows are read through it, in its snapshot."""
+def _terms_of(conn: sa.Connection) -> _Terms:
+    """The selection's terms over the contract tables the source holds, as they are typed."""
     inspector = sa.inspect(conn)
     present = set(inspector.get_table_names())
     columns = {
@@ -41,7 +36,17 @@ def read_database(
         for t in s.TABLES
         if t.name in present
     }
-    terms = _Terms(conn.dialect, columns)
+    return _Terms(conn.dialect, columns)
+
+
+def read_database(
+    conn: sa.Connection, scope: ReadScope, arrow: SqliteArrowReader | None = None
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """The rows each contract table present may contribute to the period, and the SQL each
+    was read with (bounds written out). Contacts come first; the surveys and evaluations
+    then follow the contact ids read, or name no contact of the source. Call inside
+    `snapshot`; with ARROW (a SQLite file) the rows are read through it, in its snapshot."""
+    terms = _terms_of(conn)
     queries = period_queries(terms, scope)
     frames = {}
     sql = {name: compiled_sql(query, conn.dialect) for name, query in queries.items()}
@@ -74,14 +79,7 @@ def read_slice(
     """One slice of a period's contacts (`_Terms.contacts_of_days`) with their evaluations
     and surveys, as read: what one Dask worker reads (the slices of a period are disjoint,
     but for a contact id stored twice, whose rows follow each of its contacts)."""
-    inspector = sa.inspect(conn)
-    present = set(inspector.get_table_names())
-    columns = {
-        t.name: {c["name"]: c["type"] for c in inspector.get_columns(t.name)}
-        for t in s.TABLES
-        if t.name in present
-    }
-    terms = _Terms(conn.dialect, columns)
+    terms = _terms_of(conn)
     contacts = terms.contacts_of_days(scope, first, until)
     frames = {
         s.CONTACTS.name: _read(
