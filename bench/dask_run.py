@@ -24,8 +24,9 @@ import pandas as pd
 
 from bench.data import SCALES, Scale, source
 from csreview import facts as f
+from csreview.memory import peak_rss_mib
 from csreview.settings import load_settings
-from flows.distributed import Layout, dask_kpis, peak_mib
+from flows.distributed import Layout, dask_kpis
 from tasks import kpis as k
 from tasks.kpis.distributed import kpi_differences
 
@@ -58,7 +59,7 @@ def run(scale: Scale, out: Path) -> dict[str, Any]:
     got.kpis.to_pickle(out / "kpis.pkl")
     return {
         "wall_seconds": seconds,
-        "client_peak_mib": peak_mib(),
+        "client_peak_mib": peak_rss_mib(),
         "worker_peak_mib": list(got.worker_peak_mib),
         "workers": got.workers,
         "memory_limit": MEMORY_LIMIT,

@@ -176,9 +176,13 @@ def exact_copies(
 def taken(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """The frame's rows at ROWS, numbered from 0; the frame itself when ROWS are all its rows
     in order (a million-row copy that would change nothing)."""
-    if len(rows) == len(frame) and bool((rows == np.arange(len(rows))).all()):
+    if _every_row_in_order(rows, len(frame)):
         return frame.reset_index(drop=True)  # copy-on-write: the same columns, not copied
     return frame.take(rows).reset_index(drop=True)
+
+
+def _every_row_in_order(rows: np.ndarray, n: int) -> bool:
+    return len(rows) == n and bool((rows == np.arange(n)).all())
 
 
 def taken_from(frames: dict[str, pd.DataFrame], name: str, rows: np.ndarray) -> pd.DataFrame:
@@ -186,8 +190,8 @@ def taken_from(frames: dict[str, pd.DataFrame], name: str, rows: np.ndarray) -> 
     rows are taken, so a frame is never held twice (a quarter's contacts as read are a
     gigabyte). The frame is removed from FRAMES, which must hold its only reference."""
     frame = frames.pop(name)
-    if len(rows) == len(frame) and bool((rows == np.arange(len(rows))).all()):
-        return frame.reset_index(drop=True)  # copy-on-write: the same columns, not copied
+    if _every_row_in_order(rows, len(frame)):
+        return taken(frame, rows)
     labels, attrs = frame.columns, dict(frame.attrs)
     columns = [frame.iloc[:, n] for n in range(frame.shape[1])]
     del frame

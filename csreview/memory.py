@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import functools
 from collections.abc import Callable
+from pathlib import Path
 
 
 def give_back() -> None:
@@ -32,3 +33,16 @@ def _malloc_trim() -> Callable[[int], int] | None:
     except (OSError, AttributeError):
         return None
     return trim
+
+
+def peak_rss_mib() -> float | None:
+    """This process's resident-memory high-water mark since it started its program, in MiB
+    (Linux; None elsewhere): `getrusage` would keep a parent's across exec."""
+    try:
+        status = Path("/proc/self/status").read_text("utf-8")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None

@@ -10,19 +10,18 @@ rows by customer hash, facts and aggregates per partition, a tree of merges. A
 from __future__ import annotations
 
 import os
-import resource
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from operator import getitem
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from csreview import facts as f
 from csreview import schema as s
+from csreview.memory import peak_rss_mib
 from csreview.periods import Period
 from csreview.settings import Settings, expand_env
 from tasks import kpis as kpi_step
@@ -194,19 +193,6 @@ def _graph(
     return _tree(parts), [g[1] for g in gated], agents, sizes
 
 
-def peak_mib() -> float:
-    """This process's peak resident memory since it started its program: the kernel's
-    high-water mark of its memory map (`getrusage` would keep its parent's across exec)."""
-    try:
-        with Path("/proc/self/status").open(encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-
-
 def dask_kpis(
     source: str,
     period: Period,
@@ -229,7 +215,7 @@ def dask_kpis(
         )
         with dask.config.set(NOT_CONVERTED):
             aggregates, counted, clean_agents, per_part = compute(root, gates, agents, sizes)  # type: ignore[no-untyped-call]
-        peaks = client.run(peak_mib)
+        peaks = client.run(peak_rss_mib)
     table = kpi_step.aggregation.kpi_table(aggregates, settings)
     totals = gate_totals(counted, _contacts(aggregates), len(clean_agents), settings)
     rows = workforce.kpi_rows(clean_agents, period, settings, aggregates.months)
@@ -237,6 +223,6 @@ def dask_kpis(
         workforce.with_workforce(table, rows),
         totals,
         len(peaks),
-        tuple(sorted(peaks.values())),
+        tuple(sorted(peak or 0.0 for peak in peaks.values())),
         tuple(per_part),
     )

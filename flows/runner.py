@@ -14,12 +14,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Concatenate, Final, ParamSpec, TypeVar
 
 from prefect import Task
 
-from csreview.memory import give_back
+from csreview.memory import give_back, peak_rss_mib
 from csreview.periods import Period
 from csreview.settings import Settings
 from flows import faults
@@ -108,18 +107,6 @@ class Stages:
 
     def record(self) -> dict[str, Any]:
         return {"timings": dict(self.seconds), "peak_rss_mib": dict(self.peak_rss_mib)}
-
-
-def peak_rss_mib() -> float | None:
-    """This process's resident-memory high-water mark (Linux), in MiB."""
-    try:
-        status = Path("/proc/self/status").read_text("utf-8")
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return None
 
 
 @dataclass

@@ -22,3 +22,13 @@ def test_giving_back_trims_the_c_heap_where_it_can(monkeypatch: pytest.MonkeyPat
     assert trimmed == [0]
     monkeypatch.setattr(memory, "_malloc_trim", lambda: None)  # musl, macOS: Arrow's pool only
     memory.give_back()
+
+
+def test_the_peak_counts_what_was_held_and_let_go() -> None:
+    before = memory.peak_rss_mib()
+    assert before is not None  # Linux
+    held = np.ones(80 * 2**20, dtype=np.uint8)  # 80 MiB, touched
+    del held
+    after = memory.peak_rss_mib()
+    assert after is not None and after >= before
+    assert after >= 80
