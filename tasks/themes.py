@@ -260,31 +260,144 @@ def _comments(surveys: pd.DataFrame) -> pd.DataFrame:
     return frame[has_text.astype(bool)].reset_index(drop=True)
 
 
-def _examples(picked: pd.DataFrame, limit: int) -> tuple[str, ...]:
-    """Up to `limit` distinct quotes: lowest CSAT first (none last), then survey_id."""
+Example = tuple[float, str, str, str]  # (CSAT, none as inf; survey_id; comment; quote)
+
+
+def _examples(picked: pd.DataFrame, limit: int) -> tuple[Example, ...]:
+    """Up to `limit` distinct quotes with their rank: lowest CSAT first (none last), then
+    survey_id and comment; a quote's rank is that of its first comment."""
     ranked = picked.assign(_csat=picked[s.CSAT].fillna(math.inf)).sort_values(
         ["_csat", s.SURVEY_ID, s.COMMENT]
     )
-    quotes: list[str] = []
-    for text in ranked[s.COMMENT]:
-        if len(quotes) >= limit:
+    found: list[Example] = []
+    quotes: set[str] = set()
+    ranks = zip(ranked["_csat"], ranked[s.SURVEY_ID], ranked[s.COMMENT], strict=True)
+    for csat, survey, text in ranks:
+        if len(found) >= limit:
             break
         quote = _quote(str(text))
         if quote not in quotes:
-            quotes.append(quote)
-    return tuple(quotes)
+            quotes.add(quote)
+            found.append((float(csat), str(survey), str(text), quote))
+    return tuple(found)
 
 
-def _theme_row(key: str, picked: pd.DataFrame, total: int, examples: int) -> dict[str, Any]:
+def _first_examples(examples: Iterable[Example], limit: int) -> tuple[Example, ...]:
+    """The first LIMIT distinct quotes of several parts' examples, by rank."""
+    found: list[Example] = []
+    quotes: set[str] = set()
+    for example in sorted(examples, key=lambda e: e[:3]):
+        if len(found) >= limit:
+            break
+        if example[3] not in quotes:
+            quotes.add(example[3])
+            found.append(example)
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class ThemeCounts:
+    """One theme's comments in a part: how many, their CSAT sum and answers, their NPS
+    answers and detractors, and its first example quotes with their rank."""
+
+    comments: int
+    csat_sum: float
+    csat_n: int
+    nps_n: int
+    detractors: int
+    examples: tuple[Example, ...]
+
+
+@dataclass(frozen=True)
+class ThemesPart:
+    """The verbatim themes of a part of a period's surveys, mergeable: the comments with any
+    text, and the counts of each theme mentioned ("other" for comments mentioning none)."""
+
+    total: int
+    themes: dict[str, ThemeCounts]
+    limit: int  # example quotes per theme
+
+
+def _counts(picked: pd.DataFrame, limit: int) -> ThemeCounts:
     nps = picked[s.NPS].dropna()
+    return ThemeCounts(
+        comments=len(picked),
+        csat_sum=float(picked[s.CSAT].sum()),
+        csat_n=int(picked[s.CSAT].notna().sum()),
+        nps_n=len(nps),
+        detractors=int((nps <= DETRACTOR_MAX).sum()),
+        examples=_examples(picked, limit),
+    )
+
+
+def themes_part(surveys: pd.DataFrame, themes: Mapping[str, Any], examples: int = 3) -> ThemesPart:
+    """The themes part of some surveys: every comment tokenised and matched here, so the
+    merge and finish steps only add counts and pick quotes."""
+    compiled = _compile(themes)
+    stop = _stop_words(themes)
+    comments = _comments(surveys)
+    limit = max(examples, 0)
+    if comments.empty:
+        return ThemesPart(0, {}, limit)
+    # each distinct text is read once: customers often write the same few words
+    codes, texts = comments[s.COMMENT].factorize()
+    words = [set(_analysis_tokens(str(text), stop)) for text in texts]
+    counts: dict[str, ThemeCounts] = {}
+    mentions_any = np.zeros(len(texts), dtype=bool)
+    for theme in compiled:
+        mentions = np.array([any(theme.matches(w) for w in found) for found in words], dtype=bool)
+        mentions_any |= mentions
+        picked = comments[mentions[codes]]
+        if len(picked):
+            counts[theme.key] = _counts(picked, limit)
+    unmatched = comments[~mentions_any[codes]]
+    if len(unmatched):
+        counts[OTHER] = _counts(unmatched, limit)
+    return ThemesPart(len(comments), counts, limit)
+
+
+def _add(a: ThemeCounts, b: ThemeCounts, limit: int) -> ThemeCounts:
+    return ThemeCounts(
+        comments=a.comments + b.comments,
+        csat_sum=a.csat_sum + b.csat_sum,
+        csat_n=a.csat_n + b.csat_n,
+        nps_n=a.nps_n + b.nps_n,
+        detractors=a.detractors + b.detractors,
+        examples=_first_examples((*a.examples, *b.examples), limit),
+    )
+
+
+def merge_themes(a: ThemesPart, b: ThemesPart) -> ThemesPart:
+    """The themes part of two disjoint parts' surveys: counts added, each theme's first
+    quotes picked from both parts' first quotes (which hold the union's first)."""
+    if a.limit != b.limit:
+        raise ValueError(f"theme parts of {a.limit} and {b.limit} examples")
+    counts = dict(a.themes)
+    for key, theirs in b.themes.items():
+        counts[key] = _add(counts[key], theirs, a.limit) if key in counts else theirs
+    return ThemesPart(a.total + b.total, counts, a.limit)
+
+
+def _theme_row(key: str, counts: ThemeCounts, total: int) -> dict[str, Any]:
     return {
         THEME: key,
-        COMMENTS: len(picked),
-        SHARE: len(picked) / total,
-        MEAN_CSAT: float(picked[s.CSAT].mean()) if picked[s.CSAT].notna().any() else math.nan,
-        DETRACTOR_SHARE: float((nps <= DETRACTOR_MAX).mean()) if len(nps) else math.nan,
-        EXAMPLES: _examples(picked, examples),
+        COMMENTS: counts.comments,
+        SHARE: counts.comments / total,
+        MEAN_CSAT: counts.csat_sum / counts.csat_n if counts.csat_n else math.nan,
+        DETRACTOR_SHARE: counts.detractors / counts.nps_n if counts.nps_n else math.nan,
+        EXAMPLES: tuple(example[3] for example in counts.examples),
     }
+
+
+def finish_themes(part: ThemesPart) -> pd.DataFrame:
+    """The themes table read from a (merged) part: `verbatim_themes` describes it."""
+    if part.total == 0:
+        return _typed(pd.DataFrame(columns=list(THEME_COLUMNS)), _THEME_DTYPES)
+    rows = [_theme_row(k, c, part.total) for k, c in part.themes.items() if k != OTHER]
+    rows.sort(key=lambda row: (-row[COMMENTS], row[THEME]))
+    if OTHER in part.themes:
+        rows.append(_theme_row(OTHER, part.themes[OTHER], part.total))
+    return _typed(pd.DataFrame(rows, columns=list(THEME_COLUMNS)), _THEME_DTYPES)
 
 
 def verbatim_themes(
@@ -298,30 +411,9 @@ def verbatim_themes(
     detractor_share (NPS 0–6) over those of its comments that have the score, NaN if none;
     examples: a tuple of up to `examples` distinct quotes, lowest CSAT first, masked and
     shortened — plain text, for the template to escape. `themes` is a config as
-    `load_themes` returns it, loaded by the caller.
+    `load_themes` returns it, loaded by the caller. The surveys are one part: the whole.
     """
-    compiled = _compile(themes)
-    stop = _stop_words(themes)
-    comments = _comments(surveys)
-    if comments.empty:
-        return _typed(pd.DataFrame(columns=list(THEME_COLUMNS)), _THEME_DTYPES)
-    # each distinct text is read once: customers often write the same few words
-    codes, texts = comments[s.COMMENT].factorize()
-    words = [set(_analysis_tokens(str(text), stop)) for text in texts]
-    total = len(comments)
-    rows = []
-    mentions_any = np.zeros(len(texts), dtype=bool)
-    for theme in compiled:
-        mentions = np.array([any(theme.matches(w) for w in found) for found in words], dtype=bool)
-        mentions_any |= mentions
-        picked = comments[mentions[codes]]
-        if len(picked):
-            rows.append(_theme_row(theme.key, picked, total, max(examples, 0)))
-    rows.sort(key=lambda row: (-row[COMMENTS], row[THEME]))
-    unmatched = comments[~mentions_any[codes]]
-    if len(unmatched):
-        rows.append(_theme_row(OTHER, unmatched, total, max(examples, 0)))
-    return _typed(pd.DataFrame(rows, columns=list(THEME_COLUMNS)), _THEME_DTYPES)
+    return finish_themes(themes_part(surveys, themes, examples))
 
 
 def top_terms(surveys: pd.DataFrame, themes: Mapping[str, Any], n: int = 15) -> pd.DataFrame:

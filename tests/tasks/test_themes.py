@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from pathlib import Path
@@ -285,3 +286,40 @@ def test_labels_in_both_languages() -> None:
     assert all(set(by_language) == {"en", "zh-CN"} for by_language in labels.values())
     assert labels["waiting"]["zh-CN"] == "等待与接通"
     assert labels["other"]["en"] == "Other"
+
+
+# ---------------------------------------------------------------- in parts
+# S2's quote again under another survey: the same quote must be shown once after a merge
+PARTS = pd.concat(
+    [MIXED, surveys([("s0", 2, 1, S2), ("s9", 1, 3, "the app crashed")])], ignore_index=True
+)
+
+
+@pytest.mark.parametrize(
+    "cuts",
+    [[0, 10], [0, 5, 10], [0, 0, 3, 10], [0, 9, 10, 10]],
+    ids=["whole", "halves", "empty-first", "empty-last"],
+)
+@pytest.mark.parametrize(("order", "examples"), [("as-read", 2), ("shuffled", 1)])
+def test_themes_of_merged_parts_are_the_whole(cuts: list[int], order: str, examples: int) -> None:
+    rows = {
+        "as-read": PARTS,
+        "reversed": PARTS.iloc[::-1],
+        "shuffled": PARTS.sample(frac=1, random_state=3),
+    }[order]
+    parts = [t.themes_part(rows.iloc[a:b], THEMES, examples) for a, b in itertools.pairwise(cuts)]
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = t.merge_themes(merged, part)
+    pd.testing.assert_frame_equal(t.finish_themes(merged), verbatim_themes(PARTS, THEMES, examples))
+
+
+def test_merged_theme_quotes_are_the_first_distinct_of_both_parts() -> None:
+    # refund_price: s0 (2, S2) and s2 (2, S2) share a quote; s4 has no CSAT: last
+    a = t.themes_part(PARTS.iloc[[1, 3]], THEMES)  # s2, s4
+    b = t.themes_part(PARTS.iloc[[8]], THEMES)  # s0
+    merged = t.finish_themes(t.merge_themes(a, b)).set_index(t.THEME)
+    assert merged.loc["refund_price", t.EXAMPLES] == (S2, S4)
+    assert merged.loc["refund_price", t.COMMENTS] == 3
+    assert merged.loc["refund_price", t.MEAN_CSAT] == 2.0  # (2 + 2) / 2 answers
+    assert merged.loc["refund_price", t.DETRACTOR_SHARE] == pytest.approx(2 / 3)  # 5, 9, 1
