@@ -184,28 +184,73 @@ def finance(
 OFFER: Final = "sales_offer_made"
 
 
-def sales_balance(facts: f.Facts) -> pd.DataFrame:
-    """Handled contacts with a sales offer against those without: conversion, complaint
-    rate and top-2 CSAT side by side — selling is only good when satisfaction holds."""
+SALES_SURVEYS: Final = (f.OFFER_CSAT_N, f.OFFER_TOP2, f.NO_OFFER_CSAT_N, f.NO_OFFER_TOP2)
+
+
+@dataclass(frozen=True)
+class SalesPart:
+    """The service–sales balance of a part of a period's facts, mergeable: per side (offer
+    made, not made) the handled contacts, sales and complaints; the surveys' top-2 sums."""
+
+    handled: tuple[int, int]  # offered, not offered
+    sold: tuple[int, int]
+    complaints: tuple[int, int]
+    surveys: tuple[int, int, int, int]  # SALES_SURVEYS' sums
+
+
+def sales_part(facts: f.Facts) -> SalesPart:
+    """The sales balance part of some facts (a part holds its contacts' surveys)."""
     contacts = facts.contacts[facts.contacts[f.ANSWERED] == 1]
-    surveys = facts.surveys
+    offered = (contacts[f.OFFERED] == 1).to_numpy()
+
+    def sides(column: str) -> tuple[int, int]:
+        values = contacts[column].to_numpy()
+        return int(values[offered].sum()), int(values[~offered].sum())
+
+    handled = (int(offered.sum()), int((~offered).sum()))
+    sold, complaints = sides(f.SOLD), sides(f.HANDLED_COMPLAINT)
+    sums = facts.surveys[list(SALES_SURVEYS)].sum()
+    surveys = (int(sums.iloc[0]), int(sums.iloc[1]), int(sums.iloc[2]), int(sums.iloc[3]))
+    return SalesPart(handled, sold, complaints, surveys)
+
+
+def merge_sales(a: SalesPart, b: SalesPart) -> SalesPart:
+    """The sales balance part of two disjoint parts: every count added."""
+
+    def add(x: tuple[int, ...], y: tuple[int, ...]) -> Any:
+        return tuple(i + j for i, j in zip(x, y, strict=True))
+
+    return SalesPart(
+        add(a.handled, b.handled),
+        add(a.sold, b.sold),
+        add(a.complaints, b.complaints),
+        add(a.surveys, b.surveys),
+    )
+
+
+def finish_sales(part: SalesPart) -> pd.DataFrame:
+    """The sales balance table read from a (merged) part: `sales_balance` describes it."""
     rows = []
-    for offered in (True, False):
-        group = contacts[(contacts[f.OFFERED] == 1) == offered]
-        csat_n = surveys[f.OFFER_CSAT_N if offered else f.NO_OFFER_CSAT_N].sum()
-        top2 = surveys[f.OFFER_TOP2 if offered else f.NO_OFFER_TOP2].sum()
-        handled = len(group)
+    for side, offered in enumerate((True, False)):
+        handled, sold, complaints = part.handled[side], part.sold[side], part.complaints[side]
+        csat_n, top2 = part.surveys[2 * side], part.surveys[2 * side + 1]
         rows.append(
             {
                 OFFER: offered,
                 HANDLED: handled,
-                "conversion_rate": group[f.SOLD].sum() / handled if offered and handled else None,
-                "complaint_rate": group[f.HANDLED_COMPLAINT].sum() / handled if handled else None,
+                "conversion_rate": sold / handled if offered and handled else None,
+                "complaint_rate": complaints / handled if handled else None,
                 "csat_top2": top2 / csat_n if csat_n else None,
-                "surveys": int(csat_n),
+                "surveys": csat_n,
             }
         )
     return pd.DataFrame(rows)
+
+
+def sales_balance(facts: f.Facts) -> pd.DataFrame:
+    """Handled contacts with a sales offer against those without: conversion, complaint
+    rate and top-2 CSAT side by side — selling is only good when satisfaction holds."""
+    return finish_sales(sales_part(facts))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import itertools
+
 import pandas as pd
 import pytest
 
@@ -67,3 +71,20 @@ def test_sales_balance_sets_offered_against_not_offered() -> None:
     assert table.loc[True, sc.HANDLED] == 2 and table.loc[True, "conversion_rate"] == 0.5
     assert table.loc[True, "complaint_rate"] == 0.0 and table.loc[False, "complaint_rate"] == 0.5
     assert table.loc[True, "csat_top2"] == 0.5 and table.loc[False, "csat_top2"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "cuts", [[0, 99], [0, 2, 99], [0, 0, 3, 99], [0, 1, 2, 99]], ids=["whole", "2", "empty", "3"]
+)
+def test_sales_balance_of_merged_parts_is_the_whole(cuts: list[int]) -> None:
+    facts = k.build_facts(typed_frames(), OCTOBER, load_settings(), fcr_provisional=False)
+    whole = sc.sales_balance(facts)
+    contacts, surveys = facts.contacts.iloc[::-1], facts.surveys.sample(frac=1, random_state=1)
+    parts = [
+        sc.sales_part(
+            dataclasses.replace(facts, contacts=contacts.iloc[a:b], surveys=surveys.iloc[a:b])
+        )
+        for a, b in itertools.pairwise(cuts)
+    ]
+    pd.testing.assert_frame_equal(sc.finish_sales(functools.reduce(sc.merge_sales, parts)), whole)
+    assert whole[sc.HANDLED].tolist() == [2, 2] and whole["surveys"].tolist() == [2, 1]
