@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -92,3 +93,35 @@ def test_a_quarter_with_one_reviewed_month_has_no_change() -> None:
     assert len(result.overall) == 1 and result.change.empty
     assert result.first is None and result.last is None
     assert c.month_by_month({}, 30).overall.empty
+
+
+# ---------------------------------------------------------------- variances in parts
+SAMPLE = pd.Series([1.0, 2.0, 3.0, 4.0, np.nan, 10.0, 0.5, 7.25])
+
+
+def test_moments_by_hand() -> None:
+    # 1, 2, 3, 4: mean 2.5, squared deviations 2.25 + 0.25 + 0.25 + 2.25 = 5, ÷ 3
+    m = c.moments(pd.Series([1.0, 2.0, np.nan, 3.0, 4.0]))
+    assert (m.n, m.mean, m.variance) == (4, 2.5, pytest.approx(5 / 3))
+    assert math.isnan(c.moments(pd.Series([1.0])).variance)
+    assert c.moments(pd.Series([], dtype="float64")) == c.NO_SAMPLE
+
+
+@pytest.mark.parametrize(
+    "cuts",
+    [[0, 8], [0, 4, 8], [0, 0, 5, 8], [0, 1, 2, 8], [0, 7, 8, 8], [0, 3, 6, 8]],
+    ids=["whole", "halves", "empty", "singles", "empty-last", "thirds"],
+)
+def test_merged_moments_are_the_whole_within_1e_12(cuts: list[int]) -> None:
+    whole = c.moments(SAMPLE)
+    parts = [c.moments(SAMPLE.iloc[a:b]) for a, b in itertools.pairwise(cuts)]
+    forward, backward = parts[0], parts[-1]
+    for part in parts[1:]:
+        forward = c.merge_moments(forward, part)
+    for part in parts[-2::-1]:
+        backward = c.merge_moments(part, backward)
+    for got in (forward, backward):
+        assert got.n == whole.n == 7
+        assert got.mean == pytest.approx(whole.mean, rel=1e-12, abs=0)
+        assert got.variance == pytest.approx(whole.variance, rel=1e-12, abs=0)
+    assert whole.variance == pytest.approx(SAMPLE.dropna().var(ddof=1), rel=0, abs=0)
