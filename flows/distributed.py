@@ -1,9 +1,11 @@
-"""The period's KPI table on a Dask cluster: the workers read, type, validate and aggregate
-the period; the client holds the aggregates only, and words nothing.
+"""The period's KPI table and mergeable analyses on a Dask cluster: the workers read, type,
+validate, aggregate and analyse the period; the client holds the merged parts only, and
+words nothing.
 
 Topology (docs/operations.md): one read task per slice of the period (a day, and the rest),
 a shuffle of the rows by contact-id hash, the gate per partition, a shuffle of the clean
-rows by customer hash, facts and aggregates per partition, a tree of merges. A
+rows by customer hash, facts, aggregates and analysis parts per partition (satisfaction,
+themes, sales balance, variances: `tasks.analysis_parts`), a tree of merges. A
 `distributed.LocalCluster` of single-threaded worker processes when no address is given.
 """
 
@@ -24,8 +26,9 @@ from csreview import schema as s
 from csreview.memory import peak_rss_mib
 from csreview.periods import Period
 from csreview.settings import Settings, expand_env
+from tasks import analysis_parts, compare, workforce
 from tasks import kpis as kpi_step
-from tasks import workforce
+from tasks import themes as themes_step
 from tasks.extract import slices
 from tasks.extract.scope import ReadScope
 from tasks.kpis import distributed, partial
@@ -36,13 +39,20 @@ NOT_CONVERTED = {"dataframe.convert-string": False}  # rows keep their pandas ty
 
 @dataclass(frozen=True)
 class DaskKpis:
-    """The KPI table a cluster computed, the validation totals, and what it cost."""
+    """The KPI table and analyses a cluster computed, the validation totals, and what it
+    cost."""
 
     kpis: pd.DataFrame
     totals: GateTotals
     workers: int
     worker_peak_mib: tuple[float, ...]  # each worker process's peak resident memory
     partition_contacts: tuple[int, ...]  # the period's contacts in each customer partition
+    analyses: analysis_parts.Analyses  # satisfaction, themes, sales balance, variances
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """The KPI rows the results store keeps, with their variances."""
+        return compare.history_of(self.kpis, self.analyses.variances)
 
 
 @dataclass(frozen=True)
@@ -104,11 +114,12 @@ def _aggregate(
     period: Period,
     settings: Settings,
     fcr_provisional: bool,
-) -> partial.Aggregates:
-    """One customer partition's facts, aggregated."""
+    themes: dict[str, Any],
+) -> analysis_parts.PeriodParts:
+    """One customer partition's facts, aggregated and analysed."""
     clean = dict(zip(distributed.SPLIT, rows, strict=True))
     clean[s.AGENTS.name] = agents
-    return distributed.part_aggregates(clean, period, settings, fcr_provisional)
+    return analysis_parts.period_parts(clean, period, settings, fcr_provisional, themes)
 
 
 def _contacts(aggregates: partial.Aggregates) -> int:
@@ -116,13 +127,18 @@ def _contacts(aggregates: partial.Aggregates) -> int:
     return int(aggregates.sums[(f.ALL, "contacts")][f.N].sum())
 
 
+def _part_contacts(parts: analysis_parts.PeriodParts) -> int:
+    """The period's contacts a partition's parts count."""
+    return _contacts(parts.aggregates)
+
+
 def _tree(parts: list[Any]) -> Any:
-    """The parts' aggregates merged pairwise, level by level (a tree, not a chain)."""
+    """The partitions' parts merged pairwise, level by level (a tree, not a chain)."""
     from dask.delayed import delayed
 
     while len(parts) > 1:
         pairs = [parts[i : i + 2] for i in range(0, len(parts), 2)]
-        parts = [delayed(partial.merge)(*p) if len(p) == 2 else p[0] for p in pairs]
+        parts = [delayed(analysis_parts.merge)(*p) if len(p) == 2 else p[0] for p in pairs]
     return parts[0]
 
 
@@ -157,9 +173,10 @@ def _graph(
     read_at: datetime,
     fcr_provisional: bool,
     layout: Layout,
+    themes: dict[str, Any],
 ) -> tuple[Any, list[Any], Any, list[Any]]:
-    """The delayed root aggregates, the partitions' gate counts, the clean agents and the
-    period's contacts in each customer partition."""
+    """The delayed root parts (aggregates and analyses), the partitions' gate counts, the
+    clean agents and the period's contacts in each customer partition."""
     from dask.delayed import delayed
 
     scope = ReadScope(period, settings.zone)
@@ -186,10 +203,10 @@ def _graph(
         for name in distributed.SPLIT
     ]  # fmt: skip
     parts = [
-        delayed(_aggregate)(rows, agents, period, settings, fcr_provisional)
+        delayed(_aggregate)(rows, agents, period, settings, fcr_provisional, themes)
         for rows in zip(*by_customer, strict=True)
     ]
-    sizes = [delayed(_contacts)(p) for p in parts]
+    sizes = [delayed(_part_contacts)(p) for p in parts]
     return _tree(parts), [g[1] for g in gated], agents, sizes
 
 
@@ -203,19 +220,24 @@ def dask_kpis(
     workers: int = 2,
     memory_limit: str = "4GiB",
     layout: Layout | None = None,
+    themes: dict[str, Any] | None = None,
 ) -> DaskKpis:
-    """The period's kpis.csv table computed on a Dask cluster (`settings.dask_address`, or a
-    local one), as the single-machine review computes it."""
+    """The period's kpis.csv table, satisfaction, verbatim themes (THEMES: a config as
+    `load_themes` gives it; the shipped one by default), sales balance and variances,
+    computed on a Dask cluster (`settings.dask_address`, or a local one) as the
+    single-machine review computes them."""
     import dask
     from dask.base import compute
 
     with cluster(settings.dask_address, workers, memory_limit) as client:
         root, gates, agents, sizes = _graph(
-            source, period, settings, read_at, fcr_provisional, layout or Layout()
-        )
+            source, period, settings, read_at, fcr_provisional, layout or Layout(),
+            themes if themes is not None else themes_step.load_themes(),
+        )  # fmt: skip
         with dask.config.set(NOT_CONVERTED):
-            aggregates, counted, clean_agents, per_part = compute(root, gates, agents, sizes)  # type: ignore[no-untyped-call]
+            merged, counted, clean_agents, per_part = compute(root, gates, agents, sizes)  # type: ignore[no-untyped-call]
         peaks = client.run(peak_rss_mib)
+    aggregates = merged.aggregates
     table = kpi_step.aggregation.kpi_table(aggregates, settings)
     totals = gate_totals(counted, _contacts(aggregates), len(clean_agents), settings)
     rows = workforce.kpi_rows(clean_agents, period, settings, aggregates.months)
@@ -225,4 +247,5 @@ def dask_kpis(
         len(peaks),
         tuple(sorted(peak or 0.0 for peak in peaks.values())),
         tuple(per_part),
+        analysis_parts.finish(merged.analyses),
     )

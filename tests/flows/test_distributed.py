@@ -1,18 +1,20 @@
-"""The period's KPI table on a Dask cluster equals the single-machine one."""
+"""The period's KPI table and analyses on a Dask cluster equal the single-machine ones."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from csreview import demo, messy_export
 from csreview import facts as f
 from csreview.settings import load_settings
 from flows.distributed import Layout, dask_kpis
+from tasks import compare, scorecard, surveys, themes, workforce
 from tasks import kpis as k
-from tasks import workforce
 from tasks.extract import extract_period
 from tasks.extract.slices import SLICED
 from tasks.kpis import distributed
@@ -26,8 +28,9 @@ QUANTILES = ("frt_median_seconds", "frt_p90_seconds")
 @pytest.mark.slow
 def test_a_local_cluster_computes_the_single_machine_kpis(tmp_path: Path) -> None:
     """Two single-threaded worker processes read a messy demo month (bad rows planted),
-    validate and aggregate it; the KPI table equals the single machine's, counts, ratios of
-    counts and quantiles exactly, and the gate's counts are the whole's."""
+    validate, aggregate and analyse it; the KPI table equals the single machine's, counts,
+    ratios of counts and quantiles exactly, the gate's counts are the whole's, and so are
+    the satisfaction, themes and sales balance, and the variances within 1e-12."""
     settings = load_settings()
     frames = demo.generate(demo.DemoSpec(OCTOBER, months=1, contacts_per_day=10))
     messy, _ = messy_export.plant_bad_rows(frames, OCTOBER, settings.zone)
@@ -51,3 +54,21 @@ def test_a_local_cluster_computes_the_single_machine_kpis(tmp_path: Path) -> Non
     for table in SLICED:
         assert got.totals.counts[table.name] == validation.counts[table.name]
     assert got.totals.blocking == validation.blocking
+
+    mine = surveys.period_surveys(validation.clean, facts.contacts)
+    satisfaction = surveys.summarise_satisfaction(validation.clean, facts.contacts)
+    assert satisfaction.comments > 10 and len(satisfaction.verbatims) == surveys.VERBATIMS
+    got_satisfaction = got.analyses.satisfaction
+    pd.testing.assert_frame_equal(got_satisfaction.distribution, satisfaction.distribution)
+    assert got_satisfaction.nps == satisfaction.nps
+    assert got_satisfaction.comments == satisfaction.comments
+    pd.testing.assert_frame_equal(got_satisfaction.verbatims, satisfaction.verbatims)
+    table = themes.verbatim_themes(mine, themes.load_themes())
+    pd.testing.assert_frame_equal(got.analyses.themes, table)
+    pd.testing.assert_frame_equal(got.analyses.sales, scorecard.sales_balance(facts))
+    variances = compare.kpi_variances(facts)
+    assert got.analyses.variances.keys() == variances.keys()
+    for key, variance in variances.items():
+        assert math.isclose(got.analyses.variances[key], variance, rel_tol=1e-12), key
+    history = compare.history_rows(whole, facts)
+    assert got.history[compare.VARIANCE].notna().sum() == history[compare.VARIANCE].notna().sum()
