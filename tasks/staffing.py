@@ -6,6 +6,7 @@ contacts that arrived within the service-level target, and where the rota falls 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,11 +109,110 @@ def _scheduled_agents(
     return np.asarray(np.diff(on_shift) / seconds, dtype=np.float64)
 
 
-def _channel_aht(live: pd.DataFrame) -> dict[str, float]:
-    """Mean handle time of each live channel's answered contacts; NaN if none (or not > 0)."""
+@dataclass(frozen=True)
+class StaffingPart:
+    """What the contacts of a part of a period give the staffing view, mergeable: arrivals
+    per interval of [start, end) and live channel, answered contacts and their handle
+    seconds per live channel, and the open e-mails' ages (hours) as exact value counts."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    interval_minutes: int
+    arrivals: npt.NDArray[np.int64]  # (intervals, live channels)
+    answered: tuple[int, ...]  # per live channel
+    handle_seconds: tuple[float, ...]  # per live channel: the sum over its answered
+    email_ages: npt.NDArray[np.float64]  # distinct ages, ascending
+    email_counts: npt.NDArray[np.int64]  # open e-mails of each age
+
+
+def _live(contacts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """The live channels' contacts created in [start, end)."""
+    created = contacts[s.CREATED_AT]
+    keep = (
+        contacts[s.CHANNEL].isin(LIVE_CHANNELS).fillna(False).astype(bool)
+        & (created >= start)
+        & (created < end)
+    )
+    return contacts[keep.to_numpy()]
+
+
+def _open_email_ages(contacts: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
+    """The ages in hours at END of the e-mails still open then."""
+    email = contacts[
+        (contacts[s.CHANNEL] == "email")
+        & ~contacts[s.ABANDONED].fillna(False).astype(bool)
+        & (contacts[s.CREATED_AT] < end)
+        & (contacts[s.CLOSED_AT].isna() | (contacts[s.CLOSED_AT] >= end))
+    ]
+    ages: pd.Series = (end - email[s.CREATED_AT]).dt.total_seconds() / 3600
+    return ages
+
+
+def staffing_part(
+    contacts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, interval_minutes: int = 30
+) -> StaffingPart:
+    """The staffing part of some validated contacts (all of a part's: the e-mail queue
+    needs those created before the period too)."""
+    ages = _open_email_ages(contacts, end).to_numpy("float64")
+    distinct, counts = np.unique(ages, return_counts=True)
+    return dataclasses.replace(
+        _live_part(contacts, start, end, interval_minutes),
+        email_ages=distinct,
+        email_counts=counts.astype(np.int64),
+    )
+
+
+def _live_part(
+    contacts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, interval_minutes: int
+) -> StaffingPart:
+    """The live channels' part of some contacts (no e-mail counted)."""
+    intervals = _intervals(start, end, interval_minutes)
+    step = pd.Timedelta(minutes=interval_minutes)
+    live = _live(contacts, start, end)
+    position = ((live[s.CREATED_AT] - intervals[0]) // step).to_numpy("int64")
+    channel = pd.Categorical(live[s.CHANNEL].astype(str), categories=LIVE_CHANNELS).codes
+    cells = position * len(LIVE_CHANNELS) + channel.astype(np.int64)
+    arrivals = np.bincount(cells, minlength=len(intervals) * len(LIVE_CHANNELS)).astype(np.int64)
     answered = live[live[s.ANSWERED_AT].notna()]
-    means = _handle_seconds(answered).groupby(answered[s.CHANNEL].astype(str)).mean()
-    aht = {channel: float(means.get(channel, np.nan)) for channel in LIVE_CHANNELS}
+    handled = _handle_seconds(answered).groupby(answered[s.CHANNEL].astype(str))
+    sums, counts = handled.sum(), handled.count()
+    return StaffingPart(
+        start,
+        end,
+        interval_minutes,
+        arrivals.reshape(len(intervals), len(LIVE_CHANNELS)),
+        tuple(int(counts.get(ch, 0)) for ch in LIVE_CHANNELS),
+        tuple(float(sums.get(ch, 0.0)) for ch in LIVE_CHANNELS),
+        np.array([], dtype="float64"),
+        np.array([], dtype=np.int64),
+    )
+
+
+def merge_staffing(a: StaffingPart, b: StaffingPart) -> StaffingPart:
+    """The staffing part of two disjoint parts of one period's contacts: counts and sums
+    added, the e-mail ages counted together."""
+    grid = (a.start, a.end, a.interval_minutes)
+    _check(grid == (b.start, b.end, b.interval_minutes), "staffing parts of other intervals")
+    ages, at = np.unique(np.concatenate([a.email_ages, b.email_ages]), return_inverse=True)
+    counts = np.bincount(at, np.concatenate([a.email_counts, b.email_counts]), len(ages))
+    return StaffingPart(
+        a.start,
+        a.end,
+        a.interval_minutes,
+        a.arrivals + b.arrivals,
+        tuple(x + y for x, y in zip(a.answered, b.answered, strict=True)),
+        tuple(x + y for x, y in zip(a.handle_seconds, b.handle_seconds, strict=True)),
+        ages,
+        counts.astype(np.int64),
+    )
+
+
+def _channel_aht(part: StaffingPart) -> dict[str, float]:
+    """Mean handle time of each live channel's answered contacts; NaN if none (or not > 0)."""
+    aht = {
+        ch: total / n if n else math.nan
+        for ch, n, total in zip(LIVE_CHANNELS, part.answered, part.handle_seconds, strict=True)
+    }
     return {channel: value if value > 0 else np.nan for channel, value in aht.items()}
 
 
@@ -141,30 +241,31 @@ def interval_staffing(
     - scheduled_agents: overlap seconds of every shift with the interval ÷ interval seconds,
       channel-agnostic (the same value on both channel rows).
     """
-    intervals = _intervals(start, end, interval_minutes)
+    return staffing_by_channel(
+        _live_part(contacts, start, end, interval_minutes),
+        shifts,
+        target_seconds=target_seconds,
+        service_level_target=service_level_target,
+        chat_concurrency=chat_concurrency,
+    )
+
+
+def staffing_by_channel(
+    part: StaffingPart,
+    shifts: pd.DataFrame,
+    *,
+    target_seconds: Mapping[str, float],
+    service_level_target: float,
+    chat_concurrency: float = 1.0,
+) -> pd.DataFrame:
+    """`interval_staffing` read from a (merged) staffing part and the shifts."""
+    intervals = _intervals(part.start, part.end, part.interval_minutes)
     _check(chat_concurrency > 0, f"chat_concurrency must be > 0, got {chat_concurrency!r}")
     missing = [c for c in LIVE_CHANNELS if c not in target_seconds]
     _check(not missing, f"target_seconds lacks channel(s) {missing}")
-    step = pd.Timedelta(minutes=interval_minutes)
-    seconds = step.total_seconds()
-
-    created = contacts[s.CREATED_AT]
-    keep = (
-        contacts[s.CHANNEL].isin(LIVE_CHANNELS).fillna(False).astype(bool)
-        & (created >= start)
-        & (created < end)
-    )
-    live = contacts[keep.to_numpy()]
-    aht = _channel_aht(live)
-
-    position = ((live[s.CREATED_AT] - intervals[0]) // step).to_numpy("int64")
-    counts = (
-        pd.DataFrame({"position": position, s.CHANNEL: live[s.CHANNEL].astype(str).to_numpy()})
-        .groupby(["position", s.CHANNEL])
-        .size()
-    )
-    grid = pd.MultiIndex.from_product([range(len(intervals)), list(LIVE_CHANNELS)])
-    arrivals = [int(n) for n in counts.reindex(grid, fill_value=0)]
+    seconds = pd.Timedelta(minutes=part.interval_minutes).total_seconds()
+    aht = _channel_aht(part)
+    arrivals = [int(n) for n in part.arrivals.reshape(-1)]
     channels = list(LIVE_CHANNELS) * len(intervals)
 
     cache: dict[tuple[str, int], float] = {}
@@ -276,14 +377,26 @@ def by_time_of_day(summary: pd.DataFrame) -> pd.DataFrame:
 
 def email_queue(contacts: pd.DataFrame, end: pd.Timestamp) -> tuple[int, float]:
     """E-mails still open at the period end, and their median age in hours."""
-    email = contacts[
-        (contacts[s.CHANNEL] == "email")
-        & ~contacts[s.ABANDONED].fillna(False).astype(bool)
-        & (contacts[s.CREATED_AT] < end)
-        & (contacts[s.CLOSED_AT].isna() | (contacts[s.CLOSED_AT] >= end))
-    ]
-    ages = (end - email[s.CREATED_AT]).dt.total_seconds() / 3600
-    return len(email), float(ages.median()) if len(ages) else math.nan
+    ages, counts = np.unique(
+        _open_email_ages(contacts, end).to_numpy("float64"), return_counts=True
+    )
+    return _email_queue(ages, counts)
+
+
+def _email_queue(ages: npt.NDArray[np.float64], counts: npt.NDArray[np.int64]) -> tuple[int, float]:
+    """The open e-mails and their median age, from the counts of each age: the middle age,
+    or the mean of the two middle ones, as `Series.median` gives it."""
+    cumulative = np.cumsum(counts)
+    n = int(cumulative[-1]) if len(cumulative) else 0
+    if n == 0:
+        return 0, math.nan
+
+    def ranked(rank: int) -> float:
+        return float(ages[np.searchsorted(cumulative, rank, side="right")])
+
+    if n % 2:
+        return n, ranked(n // 2)
+    return n, (ranked(n // 2 - 1) + ranked(n // 2)) / 2
 
 
 def plan_staffing(
@@ -297,18 +410,37 @@ def plan_staffing(
     chat_concurrency: float,
     worst: int = 10,
 ) -> StaffingPlan:
-    """The staffing view of a review, from validated contacts and shifts."""
-    by_channel = interval_staffing(
-        contacts,
+    """The staffing view of a review, from validated contacts and shifts (the contacts as
+    one part)."""
+    return plan_of_part(
+        staffing_part(contacts, start, end),
         shifts,
-        start,
-        end,
+        target_seconds=target_seconds,
+        service_level_target=service_level_target,
+        chat_concurrency=chat_concurrency,
+        worst=worst,
+    )
+
+
+def plan_of_part(
+    part: StaffingPart,
+    shifts: pd.DataFrame,
+    *,
+    target_seconds: Mapping[str, float],
+    service_level_target: float,
+    chat_concurrency: float,
+    worst: int = 10,
+) -> StaffingPlan:
+    """The staffing view of a review from the contacts' (merged) part and the shifts."""
+    by_channel = staffing_by_channel(
+        part,
+        shifts,
         target_seconds=target_seconds,
         service_level_target=service_level_target,
         chat_concurrency=chat_concurrency,
     )
     summary = staffing_summary(by_channel)
-    open_emails, age = email_queue(contacts, end)
+    open_emails, age = _email_queue(part.email_ages, part.email_counts)
     return StaffingPlan(
         summary=summary,
         by_time_of_day=by_time_of_day(summary),

@@ -6,6 +6,7 @@ N = 3, C = (8/6 · 3) / (1 + 2 + 2 + 8/6 · 3) = 4/9; with A = 1 and N = 2, C = 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -595,3 +596,76 @@ def test_email_queue_counts_open_mails_and_their_age() -> None:
         }
     )
     assert st.email_queue(contacts, end) == (2, 9.0)  # 12 h and 6 h old at the end
+
+
+# ---------------------------------------------------------------- in parts
+# TINY with queue columns, and e-mails open at the end: e2 (2 h), e3 and e4 (30 min), e5 (3 h)
+QUEUED = [("e2", "email", "2026-10-05 09:00:00", None, None, None, None)] + [
+    (f"e{i}", "email", created, None, None, None, None)
+    for i, created in (
+        (3, "2026-10-05 10:30:00"),
+        (4, "2026-10-05 10:30:00"),
+        (5, "2026-10-05 08:00:00"),
+    )
+]
+
+
+def queued_contacts() -> pd.DataFrame:
+    frame = contacts_frame(TINY + QUEUED)
+    closed = [
+        None if r[0] in {"e2", "e3", "e4", "e5", "p3"} else "2026-10-05 10:45:00"
+        for r in TINY + QUEUED
+    ]  # e1 closed before the end
+    return frame.assign(
+        **{
+            s.ABANDONED: pd.array([r[0] == "p3" for r in TINY + QUEUED], dtype="boolean"),
+            s.CLOSED_AT: pd.Series([at(v) for v in closed], dtype=f"datetime64[us, {ZONE}]"),
+        }
+    )
+
+
+def plan(part: st.StaffingPart) -> st.StaffingPlan:
+    return st.plan_of_part(
+        part,
+        shifts_frame(TINY_SHIFTS),
+        target_seconds=TARGETS,
+        service_level_target=0.8,
+        chat_concurrency=1.0,
+    )
+
+
+@pytest.mark.parametrize(
+    "cuts",
+    [[0, 11], [0, 3, 11], [0, 0, 6, 11], [0, 2, 8, 11], [0, 11, 11]],
+    ids=["whole", "2", "empty", "3", "empty-last"],
+)
+def test_staffing_of_merged_parts_is_the_whole(cuts: list[int]) -> None:
+    contacts = queued_contacts().sample(frac=1, random_state=5)
+    whole = st.plan_staffing(
+        contacts, shifts_frame(TINY_SHIFTS), START, END,
+        target_seconds=TARGETS, service_level_target=0.8, chat_concurrency=1.0,
+    )  # fmt: skip
+    parts = [st.staffing_part(contacts.iloc[a:b], START, END) for a, b in itertools.pairwise(cuts)]
+    for merged in (
+        functools.reduce(st.merge_staffing, parts),
+        functools.reduce(lambda x, y: st.merge_staffing(y, x), parts[::-1]),
+    ):
+        got = plan(merged)
+        pd.testing.assert_frame_equal(got.summary, whole.summary)
+        pd.testing.assert_frame_equal(got.by_time_of_day, whole.by_time_of_day)
+        pd.testing.assert_frame_equal(got.worst, whole.worst)
+        assert (got.email_open, got.email_median_age_hours) == (4, 1.25)  # 0.5 0.5 2 3
+    assert whole.summary[st.CONTACTS].tolist() == [3, 1]
+    by_channel = st.staffing_by_channel(
+        functools.reduce(st.merge_staffing, parts),
+        shifts_frame(TINY_SHIFTS),
+        target_seconds=TARGETS,
+        service_level_target=0.8,
+    )
+    assert by_channel[st.AHT_SECONDS].tolist()[:2] == [180.0, 240.0]  # (180 + 180) / 2, 240
+
+
+def test_staffing_parts_of_other_intervals_do_not_merge() -> None:
+    a = st.staffing_part(queued_contacts(), START, END)
+    with pytest.raises(ValueError, match="other intervals"):
+        st.merge_staffing(a, st.staffing_part(queued_contacts(), START, END, 15))
