@@ -13,7 +13,7 @@ from csreview import demo, messy_export
 from csreview import facts as f
 from csreview.settings import load_settings
 from flows.distributed import Layout, dask_kpis
-from tasks import compare, scorecard, surveys, themes, workforce
+from tasks import compare, scorecard, staffing, surveys, themes, workforce
 from tasks import kpis as k
 from tasks.extract import extract_period
 from tasks.extract.slices import SLICED
@@ -72,3 +72,23 @@ def test_a_local_cluster_computes_the_single_machine_kpis(tmp_path: Path) -> Non
         assert math.isclose(got.analyses.variances[key], variance, rel_tol=1e-12), key
     history = compare.history_rows(whole, facts)
     assert got.history[compare.VARIANCE].notna().sum() == history[compare.VARIANCE].notna().sum()
+    start, end = (
+        pd.Timestamp(OCTOBER.start(settings.zone)),
+        pd.Timestamp(OCTOBER.end(settings.zone)),
+    )
+    erlang = {
+        "target_seconds": settings.service_level_seconds,
+        "service_level_target": settings.targets["service_level"].band(months=(10,)).target,
+        "chat_concurrency": settings.chat_concurrency,
+    }
+    shifts = validation.clean["shifts"]  # read whole, on the client
+    plan = staffing.plan_staffing(validation.clean["contacts"], shifts, start, end, **erlang)
+    got_plan = staffing.plan_of_part(got.analyses.staffing, shifts, **erlang)
+    assert plan.summary["contacts"].sum() > 100 and plan.email_open > 0
+    pd.testing.assert_frame_equal(got_plan.summary, plan.summary)
+    pd.testing.assert_frame_equal(got_plan.by_time_of_day, plan.by_time_of_day)
+    pd.testing.assert_frame_equal(got_plan.worst, plan.worst)
+    assert (got_plan.email_open, got_plan.email_median_age_hours) == (
+        plan.email_open,
+        plan.email_median_age_hours,
+    )

@@ -13,11 +13,11 @@ from bench.data import extract_of
 from csreview import demo
 from csreview.settings import load_settings
 from tasks import analysis_parts as ap
-from tasks import compare, scorecard, surveys, themes
+from tasks import compare, scorecard, staffing, surveys, themes
 from tasks import kpis as k
 from tasks.kpis import distributed
 from tasks.validate import check_rules
-from tests.conftest import OCTOBER
+from tests.conftest import OCTOBER, ZONE
 
 THEMES = themes.load_themes()
 
@@ -39,6 +39,9 @@ def whole(clean: dict[str, pd.DataFrame]) -> ap.Analyses:
         themes=themes.verbatim_themes(surveys.period_surveys(clean, facts.contacts), THEMES),
         sales=scorecard.sales_balance(facts),
         variances=compare.kpi_variances(facts),
+        staffing=staffing.staffing_part(
+            clean["contacts"], pd.Timestamp(OCTOBER.start(ZONE)), pd.Timestamp(OCTOBER.end(ZONE))
+        ),
     )
 
 
@@ -64,3 +67,8 @@ def test_customer_partitions_give_the_analyses_of_the_whole(
     assert got.variances.keys() == whole.variances.keys()
     for key, variance in whole.variances.items():
         assert math.isclose(got.variances[key], variance, rel_tol=1e-12), key
+    assert whole.staffing.arrivals.sum() > 100 and whole.staffing.email_counts.sum() > 0
+    for field in ("arrivals", "email_ages", "email_counts"):
+        assert (getattr(got.staffing, field) == getattr(whole.staffing, field)).all(), field
+    assert got.staffing.answered == whole.staffing.answered
+    assert got.staffing.handle_seconds == pytest.approx(whole.staffing.handle_seconds, rel=1e-12)
