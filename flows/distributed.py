@@ -5,7 +5,8 @@ words nothing.
 Topology (docs/operations.md): one read task per slice of the period (a day, and the rest),
 a shuffle of the rows by contact-id hash, the gate per partition, a shuffle of the clean
 rows by customer hash, facts, aggregates and analysis parts per partition (satisfaction,
-themes, sales balance, variances: `tasks.analysis_parts`), a tree of merges. A
+themes, sales balance, variances, the staffing plan's contacts: `tasks.analysis_parts`), a
+tree of merges. A
 `distributed.LocalCluster` of single-threaded worker processes when no address is given.
 """
 
@@ -47,7 +48,7 @@ class DaskKpis:
     workers: int
     worker_peak_mib: tuple[float, ...]  # each worker process's peak resident memory
     partition_contacts: tuple[int, ...]  # the period's contacts in each customer partition
-    analyses: analysis_parts.Analyses  # satisfaction, themes, sales balance, variances
+    analyses: analysis_parts.Analyses  # satisfaction, themes, sales, variances, staffing part
 
     @property
     def history(self) -> pd.DataFrame:
@@ -223,9 +224,9 @@ def dask_kpis(
     themes: dict[str, Any] | None = None,
 ) -> DaskKpis:
     """The period's kpis.csv table, satisfaction, verbatim themes (THEMES: a config as
-    `load_themes` gives it; the shipped one by default), sales balance and variances,
-    computed on a Dask cluster (`settings.dask_address`, or a local one) as the
-    single-machine review computes them."""
+    `load_themes` gives it; the shipped one by default), sales balance, variances and the
+    staffing plan's part of the contacts, computed on a Dask cluster
+    (`settings.dask_address`, or a local one) as the single-machine review computes them."""
     import dask
     from dask.base import compute
 

@@ -22,7 +22,7 @@ MAX_QUOTE_CHARS: Final = QUOTE_CHARS
 VERBATIMS: Final = 6  # verbatims shown
 SCORES: Final = range(1, 6)  # the CSAT scale
 _LOW: Final = "_low"  # a verbatim's rank: its CSAT, a missing one as 3 (neither end)
-CANDIDATE: Final = [s.SURVEY_ID, s.CSAT, s.CATEGORY, s.CHANNEL, s.COMMENT, _LOW]
+CANDIDATE: Final = (s.SURVEY_ID, s.CSAT, s.CATEGORY, s.CHANNEL, s.COMMENT, _LOW)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,9 @@ def verbatim_candidates(
     with_comment = surveys[surveys[s.COMMENT].notna() & (surveys[s.COMMENT].str.strip() != "")]
     theirs = contacts[among(contacts[s.CONTACT_ID], with_comment[s.CONTACT_ID])]
     joined = with_comment.merge(theirs[[s.CONTACT_ID, s.CATEGORY, s.CHANNEL]], on=s.CONTACT_ID)
-    return _first_distinct(joined.assign(**{_LOW: joined[s.CSAT].fillna(3)})[CANDIDATE], limit)
+    return _first_distinct(
+        joined.assign(**{_LOW: joined[s.CSAT].fillna(3)})[list(CANDIDATE)], limit
+    )
 
 
 def _first_distinct(candidates: pd.DataFrame, limit: int) -> pd.DataFrame:
