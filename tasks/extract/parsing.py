@@ -10,11 +10,20 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from csreview import schema as s
 
 ROW = s.ROW
 _ZONED = r"(?:[zZ]|[+-]\d{2}:?\d{2})$"
+# A naive ISO-8601 local time whose fields are all in range (a day past its month's end
+# aside): the usual export. Arrow parses these in a fraction of pandas' time, to the values
+# and unit pandas gives; anything else (zones, other layouts, garbage) takes pandas' parser.
+ISO_LOCAL = (
+    r"^[12][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?)?$"
+)
 
 
 def parse_timestamps(values: pd.Series, zone: ZoneInfo) -> pd.Series:
@@ -26,6 +35,44 @@ def parse_timestamps(values: pd.Series, zone: ZoneInfo) -> pd.Series:
         localized: pd.Series = values.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
         return localized
     text = values.astype("string").str.strip()
+    fast = _iso_local(text, zone)
+    return fast if fast is not None else _text_timestamps(text, zone)
+
+
+def _iso_local(text: pd.Series, zone: ZoneInfo) -> pd.Series | None:
+    """The text's timestamps as `_text_timestamps` gives them, the values written as
+    `ISO_LOCAL` parsed by Arrow and only the others by pandas; None when no value is so
+    written, or one so written is no day of the calendar (30 February)."""
+    arrow = pa.array(text.array)
+    strict = pc.fill_null(pc.match_substring_regex(arrow, ISO_LOCAL), False)
+    picked = strict.to_numpy(zero_copy_only=False)
+    if not picked.any():
+        return None
+    whole = int(picked.sum()) + arrow.null_count == len(arrow)  # nothing else to parse
+    try:
+        stamps = pc.cast(arrow if whole else arrow.filter(strict), pa.timestamp("us"))
+    except pa.ArrowInvalid:
+        return None
+    naive = stamps.to_numpy(zero_copy_only=False)
+    if not whole:
+        naive = np.full(len(text), np.datetime64("NaT", "us"))
+        naive[picked] = stamps.to_numpy(zero_copy_only=False)
+    local: pd.Series = pd.Series(naive, index=text.index, name=text.name).dt.tz_localize(
+        zone, ambiguous="NaT", nonexistent="NaT"
+    )
+    if whole:
+        return local
+    # pandas gives a column the finest unit any of its values needs (seconds when none
+    # parses): the rest's unit, where finer than Arrow's microseconds, is the column's
+    rest = _text_timestamps(text[~picked], zone)
+    combined: pd.Series = local.dt.as_unit("ns" if rest.dt.unit == "ns" else "us")
+    combined.iloc[np.flatnonzero(~picked)] = rest.dt.as_unit(combined.dt.unit).array
+    return combined
+
+
+def _text_timestamps(text: pd.Series, zone: ZoneInfo) -> pd.Series:
+    """Timestamps written as text, by pandas' general parser: naive values are local,
+    zoned ones converted."""
     zoned = text.str.contains(_ZONED, regex=True).fillna(False).astype(bool)
 
     def naive() -> pd.Series:

@@ -72,6 +72,22 @@ class SqliteArrowReader:
             table: pa.Table = cursor.fetch_arrow_table()
             return table
 
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with _as_sqlite_error(), self._conn.cursor() as cursor:
+            cursor.execute(sql, list(params))
+
+    def lookup(self, name: str, listed: str, sql: str, params: Sequence[Any]) -> None:
+        """A temporary table NAME (one column, `value`, indexed) of the values of the JSON
+        list LISTED, then of the rows of a selection (which may read those), for several
+        selections to look values up in: `IN (SELECT value FROM json_each(?))` parsed the list and built its lookup again
+        for every selection using it. The column has no type, as `json_each`'s `value`, so
+        values compare as they did; the table goes with the connection."""
+        self._run(f"DROP TABLE IF EXISTS temp.{_quoted(name)}")
+        self._run(f"CREATE TEMP TABLE {_quoted(name)} (value)")
+        self._run(f"INSERT INTO temp.{_quoted(name)} SELECT value FROM json_each(?)", [listed])
+        self._run(f"CREATE INDEX temp.{_quoted(name + '_value')} ON {_quoted(name)} (value)")
+        self._run(f"INSERT INTO temp.{_quoted(name)} {sql}", params)  # it may read the list
+
     def count(self, sql: str, params: Sequence[Any]) -> int:
         """How many rows a selection holds."""
         return int(self._arrow(f"SELECT count(*) FROM ({sql})", params).column(0)[0].as_py())

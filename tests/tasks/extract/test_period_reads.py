@@ -4,6 +4,7 @@ timestamps included."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +15,15 @@ import sqlalchemy as sa
 
 from csreview import schema as s
 from csreview.demo import to_database, to_folder
-from tasks.extract import database, extract_period, folder, parse_table, read_tables, select_period
+from tasks.extract import (
+    database,
+    extract_period,
+    folder,
+    parse_table,
+    read_tables,
+    select_period,
+    sqlite_arrow,
+)
 from tasks.extract.scope import ReadScope
 from tests.conftest import AFTER_WINDOW, OCTOBER, ZONE
 
@@ -152,7 +161,9 @@ def test_the_manifest_scope_names_the_queries_run(tmp_path: Path) -> None:
     url = write("sqlite", tmp_path)
     extract = extract_period(url, OCTOBER, ZONE, AFTER_WINDOW)
     assert extract.scope["tables"][s.CONTACTS.name]["from_day"] == "2026-09-29"
-    assert "json_each" in extract.scope["asked"][s.SURVEYS.name]
+    asked = extract.scope["asked"]  # a SQLite file: the ids in one temporary lookup table
+    assert '"temp".contact_ids_read_and_ids_of_no_contact' in asked[s.SURVEYS.name]
+    assert "EXCEPT" in asked["ids_of_no_contact"]
     assert np.all(extract.typed[s.CONTACTS.name][s.ROW] == np.arange(7))
 
 
@@ -167,3 +178,41 @@ def test_a_timestamp_shaped_non_date_of_history_is_not_read_from_a_database(
     to_database(frames, url)
     extract = extract_period(url, OCTOBER, ZONE, AFTER_WINDOW)
     assert list(extract.raw[s.CONTACTS.name][s.CONTACT_ID]) == ["in"]
+
+
+def test_the_lookup_table_selects_what_each_listed_id_selected(tmp_path: Path) -> None:
+    """Through Arrow the ids read and the ids of no contact go once into a temporary table;
+    through `sqlite3` each selection lists them: the same rows, ids stored as any storage
+    class in an untyped column, missing ids, ids of no contact and history included."""
+    path = tmp_path / "ids.sqlite"
+    contacts = [  # id, created_at: two of history, whose surveys stay in the database
+        ("C1", "2026-10-02 09:00:00"), (5, "2026-10-03 09:00:00"), ("7", "2026-10-04 09:00"),
+        (2.5, "2026-10-05 09:00:00"), ("old", "2025-01-02 09:00:00"), (9, "2025-01-03 09:00"),
+    ]  # fmt: skip
+    refs = ["C1", "5", 5, 5.0, "7", 7, 2.5, "2.5", "old", 9, "9", "NOPE", 11, None, "c1"]
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE contacts (contact_id TEXT, customer_id, channel, category, "
+                     "created_at TEXT, closed_at TEXT, abandoned TEXT)")  # fmt: skip
+        conn.executemany(
+            "INSERT INTO contacts VALUES (?1, 'u', 'phone', 'billing', ?2, ?2, 'false')", contacts
+        )
+        conn.execute("CREATE TABLE surveys (survey_id TEXT, contact_id TEXT, submitted_at TEXT)")
+        conn.execute("CREATE TABLE qa_evaluations (evaluation_id TEXT, contact_id, score REAL)")
+        for i, ref in enumerate(refs):
+            conn.execute("INSERT INTO surveys VALUES (?, ?, '2026-10-06')", (f"s{i}", ref))
+            conn.execute("INSERT INTO qa_evaluations VALUES (?, ?, 90)", (f"e{i}", ref))
+    url = sa.make_url(f"sqlite:///{path}")
+    engine = sa.create_engine(url)
+    read = {}
+    for way in ("sqlite3", "arrow"):
+        with engine.connect() as conn, database.snapshot(conn), sqlite_arrow.reader(url) as arrow:
+            assert arrow is not None
+            read[way], _ = database.read_database(
+                conn, ReadScope(OCTOBER, ZONE), arrow if way == "arrow" else None
+            )
+    engine.dispose()
+    for name in (s.SURVEYS.name, s.QA_EVALUATIONS.name):
+        pd.testing.assert_frame_equal(read["arrow"][name], read["sqlite3"][name])
+    surveys = set(read["arrow"][s.SURVEYS.name][s.SURVEY_ID])
+    assert {"s8", "s9", "s10"}.isdisjoint(surveys)  # of the contacts of history
+    assert {"s0", "s1", "s4", "s11", "s12", "s13", "s14"} <= surveys  # read or of no contact

@@ -1,0 +1,42 @@
+"""The stable order of rows as read: by the table's key, and by every column where keys tie
+or are missing, whichever way the keys are sorted (Arrow for text and integers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csreview import schema as s
+from tasks.extract import database
+
+KEYS = {
+    "unique text": ["C3", "C1", "C2", "C10"],
+    "ties and missing": ["C2", None, "C1", "C2", None, "C1"],
+    "non-ascii": ["客服2", "é", "e", "客服1"],
+    "integers": [3, 1, 2, 1],
+    "floats (pandas' way)": [2.0, None, 1.0, 2.0],
+    "spaces and case": [" C1", "c1", "C1", "C1 "],
+}
+
+
+@pytest.mark.parametrize("keys", KEYS.values(), ids=KEYS.keys())
+@pytest.mark.parametrize("storage", ["object", "str"])
+def test_rows_are_ordered_by_key_then_every_column(keys: list[object], storage: str) -> None:
+    n = len(keys)
+    frame = pd.DataFrame(
+        {
+            s.CONTACT_ID: pd.Series(keys, dtype=storage if isinstance(keys[0], str) else None),
+            s.CUSTOMER_ID: pd.Series(
+                [f"u{n - i}" for i in range(n)], dtype=storage
+            ),  # ties: reversed
+            s.CHANNEL: pd.Series(["chat", "phone"] * (n // 2), dtype=storage),
+        }
+    )
+    every = list(frame.columns)
+    expected = (
+        frame.reset_index(drop=True)
+        .sort_values(every, kind="stable", na_position="last")
+        .index.to_numpy()
+    )
+    np.testing.assert_array_equal(database.stable_order(s.CONTACTS, frame), expected)
