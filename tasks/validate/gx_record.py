@@ -11,8 +11,9 @@ import dataclasses
 import functools
 import json
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,8 @@ from tasks.validate.gx_batches import (
 from tasks.validate.gx_hashing import skip_frame_hashing
 from tasks.validate.results import EXAMPLES, RuleResult, Validation, shortened
 
+COLUMN_KEYS: Final = frozenset({"column", "column_A", "column_B"})  # GX's words for a column
+
 
 def with_gx(validation: Validation, gx: GxRun) -> Validation:
     """The validation with GX's verdict beside each rule it records."""
@@ -52,8 +55,8 @@ def gx_record(extract: Extract, settings: Settings) -> GxRun:
 
 @dataclass(frozen=True)
 class GxInputs:
-    """What GX's record is made of: each table's typed rows (the contract's columns the
-    source has) and which of them the rules saw (exact copies are not), the run's start, and
+    """What GX's record is made of: each table's typed rows (the columns its expectations
+    read that the source has) and which of them the rules saw (exact copies are not), the run's start, and
     whether only the table-level checks run (the tables' structure blocks the extract before
     its rows are checked). Needs nothing from `check_rules`: the two may run side by side."""
 
@@ -76,11 +79,38 @@ def gx_inputs(
     frames, seen = {}, {}
     for name, typed in extract.typed.items():
         table, raw = s.TABLES_BY_NAME[name], extract.raw[name]
-        frames[name] = typed.loc[:, [c for c in table.column_names if c in raw.columns]]
+        read = checked_columns(name)
+        frames[name] = typed.loc[
+            :, [c for c in table.column_names if c in raw.columns and c in read]
+        ]
         seen[name] = (
             np.ones(len(raw), dtype=bool) if per_table_only else ~exact_copies(raw, table.key)
         )
     return GxInputs(frames, seen, read_at, per_table_only, text_limits(settings))
+
+
+def checked_columns(table: str) -> frozenset[str]:
+    """The columns a table's GX expectations read (their own and their row conditions'):
+    the worker is handed these only, as no other column changes the record."""
+    return frozenset(
+        column
+        for rule in SUITES[table]
+        if rule.expectation
+        for column in _named(rule.expectation.kwargs)
+    )
+
+
+def _named(kwargs: Any) -> Iterator[str]:
+    """The column names in an expectation's keyword arguments, row conditions' included."""
+    if not isinstance(kwargs, Mapping):
+        return
+    for key, value in kwargs.items():
+        if key in COLUMN_KEYS and isinstance(value, str):
+            yield value
+        elif key in COLUMN_KEYS and isinstance(value, Mapping) and "name" in value:
+            yield str(value["name"])
+        else:
+            yield from _named(value)
 
 
 def prepare_gx() -> None:
