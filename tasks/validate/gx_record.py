@@ -277,10 +277,10 @@ def _in_batches(
         columns = list(
             dict.fromkeys(r.expectation.kwargs["column"] for r in across if r.expectation)
         )
-        keys = typed.loc[:, [c for c in columns if c in typed.columns]].iloc[seen]
+        keys = typed.loc[:, [c for c in columns if c in typed.columns]]  # not copied
         per_part = [
-            _run(name, keys.iloc[rows], parameters, per_table_only, "keys").results
-            for rows in key_parts(keys, size)
+            _run(name, keys.iloc[seen[rows]], parameters, per_table_only, "keys").results
+            for rows in key_parts(keys, seen, size)
         ]
         results = [*results, *merged_results(per_part, by_row=True)]
     by_rule = {_rule(one): one for one in results}
