@@ -11,7 +11,7 @@ from csreview import schema as s
 from csreview.settings import Settings
 from tasks.extract import Extract, parse_table
 from tasks.validate import check_rules, gx_inputs, run_suites, validate, with_gx
-from tasks.validate.gx_record import checked_columns
+from tasks.validate.gx_record import checked_columns, held_compact
 from tests.conftest import OCTOBER, ZONE, raw_frames
 
 READ_AT = datetime(2026, 11, 20, tzinfo=ZONE)
@@ -388,3 +388,23 @@ def test_gx_records_the_same_without_the_columns_it_does_not_read(settings: Sett
     assert pruned.outcomes == whole.outcomes
     assert pruned.summary == whole.summary
     assert whole.outcomes[("contacts", "channel_values")].unexpected == 1
+
+
+def test_gx_records_the_same_on_text_held_as_categories(settings: Settings) -> None:
+    """GX's worker holds text of few values as categories until it checks them: batch by
+    batch, GX sees the text as typed and records what it records on the typed rows."""
+    frames = raw_frames()
+    faxes = pd.concat([frames["contacts"].iloc[[2]]] * 25, ignore_index=True).assign(
+        contact_id=[f"f{i}" for i in range(25)], channel="fax", agent_id=None
+    )
+    frames["contacts"] = pd.concat([frames["contacts"], faxes], ignore_index=True)
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
+    inputs = gx_inputs(Extract(OCTOBER, READ_AT, frames, typed, ()), settings)
+    held = held_compact(inputs, few=3)
+    contacts = held.frames["contacts"]
+    assert isinstance(contacts["channel"].dtype, pd.CategoricalDtype)
+    assert not isinstance(contacts["contact_id"].dtype, pd.CategoricalDtype)  # all distinct
+    whole, batched = run_suites(inputs), run_suites(held, batch_rows=12)
+    assert batched.outcomes == whole.outcomes
+    assert batched.summary == whole.summary
+    assert whole.outcomes[("contacts", "channel_values")].unexpected == 25
