@@ -60,8 +60,8 @@ def validate(run: StepRunner, extract: Extract, manifest: Manifest) -> Validatio
     fingerprints = publish_step.input_fingerprints(extract.raw)
     run.made_from(extract, caching.digest(fingerprints))
     checked = run.cached(validate_task, extract, run.review.settings)
-    run.hand_to_gx(extract, checked)
     manifest.note_inputs(extract, checked, fingerprints)
+    run.hand_to_gx(extract, checked)  # which lets the rows as read go first
     let_go(extract)
     return evidence(run, checked, manifest) if checked.blocked else checked
 

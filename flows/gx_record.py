@@ -11,7 +11,7 @@ time a small extract is read.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
 from prefect import task
@@ -22,7 +22,15 @@ from flows import faults
 from flows.background import Worker
 from flows.caching import NotAnInput
 from tasks.extract import Extract
-from tasks.validate import GxRun, Validation, gx_inputs, prepare_gx, run_suites
+from tasks.validate import (
+    GxInputs,
+    GxRun,
+    Validation,
+    gx_inputs,
+    held_compact,
+    prepare_gx,
+    run_suites,
+)
 
 
 class GxRecord(NotAnInput):
@@ -32,7 +40,7 @@ class GxRecord(NotAnInput):
     _early: ClassVar[GxRecord | None] = None
 
     def __init__(self) -> None:
-        self._worker: Worker[GxRun] = Worker(prepare_gx)
+        self._worker: Worker[GxRun] = Worker(prepare_gx, arrive=_held_compact)
 
     @classmethod
     def begin_early(cls) -> None:
@@ -50,8 +58,13 @@ class GxRecord(NotAnInput):
 
     def check(self, extract: Extract, settings: Settings, read_at: pd.Timestamp | None) -> None:
         """Hand over what the gate saw, at the gate's clock (one kept from an earlier attempt
-        has its own), so that the extract can go; the check waits for `start`."""
-        self._worker.submit(run_suites, gx_inputs(extract, settings, read_at), start=False)
+        has its own), so that the extract can go; the check waits for `start`. The rows as
+        read go before the typed rows are streamed: GX's inputs need them no more, and the
+        review held them beside the worker's growing copy (1.1 GiB of a 3.7 M-contact
+        quarter, the peak of the process tree)."""
+        inputs = gx_inputs(extract, settings, read_at)
+        extract.raw.clear()
+        self._worker.submit(run_suites, inputs, start=False)
 
     def start(self) -> None:
         """Let the check run beside the review's next steps."""
@@ -70,6 +83,11 @@ class GxRecord(NotAnInput):
         trace: TracebackType | None,
     ) -> None:
         self._worker.close()
+
+
+def _held_compact(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """GX's inputs as its worker keeps them until the check starts (`held_compact`)."""
+    return tuple(held_compact(a) if isinstance(a, GxInputs) else a for a in args)
 
 
 @task(name="gx-record", cache_policy=NO_CACHE, persist_result=False)

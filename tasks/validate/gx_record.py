@@ -11,8 +11,9 @@ import dataclasses
 import functools
 import json
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,10 @@ from tasks.validate.gx_batches import (
 from tasks.validate.gx_hashing import skip_frame_hashing
 from tasks.validate.results import EXAMPLES, RuleResult, Validation, shortened
 
+COLUMN_KEYS: Final = frozenset({"column", "column_A", "column_B"})  # GX's words for a column
+FEW: Final = 20  # text is held as categories where its sample has 1 distinct value in FEW
+SAMPLE_ROWS: Final = 100_000
+
 
 def with_gx(validation: Validation, gx: GxRun) -> Validation:
     """The validation with GX's verdict beside each rule it records."""
@@ -52,8 +57,8 @@ def gx_record(extract: Extract, settings: Settings) -> GxRun:
 
 @dataclass(frozen=True)
 class GxInputs:
-    """What GX's record is made of: each table's typed rows (the contract's columns the
-    source has) and which of them the rules saw (exact copies are not), the run's start, and
+    """What GX's record is made of: each table's typed rows (the columns its expectations
+    read that the source has) and which of them the rules saw (exact copies are not), the run's start, and
     whether only the table-level checks run (the tables' structure blocks the extract before
     its rows are checked). Needs nothing from `check_rules`: the two may run side by side."""
 
@@ -62,6 +67,8 @@ class GxInputs:
     read_at: pd.Timestamp
     per_table_only: bool
     limits: dict[str, int] = field(default_factory=lambda: dict(LIMITS))
+    # per table, the text columns held as categories (`held_compact`) and their typed dtype
+    text_dtypes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def gx_inputs(
@@ -76,11 +83,58 @@ def gx_inputs(
     frames, seen = {}, {}
     for name, typed in extract.typed.items():
         table, raw = s.TABLES_BY_NAME[name], extract.raw[name]
-        frames[name] = typed.loc[:, [c for c in table.column_names if c in raw.columns]]
+        read = checked_columns(name)
+        frames[name] = typed.loc[
+            :, [c for c in table.column_names if c in raw.columns and c in read]
+        ]
         seen[name] = (
             np.ones(len(raw), dtype=bool) if per_table_only else ~exact_copies(raw, table.key)
         )
     return GxInputs(frames, seen, read_at, per_table_only, text_limits(settings))
+
+
+def held_compact(inputs: GxInputs, few: int = FEW) -> GxInputs:
+    """The inputs with each text column of few distinct values (channel, category, agent)
+    held as categories, turned back into text batch by batch as GX checks them: the inputs
+    wait in GX's worker beside the whole review, and such text took a quarter of them."""
+    frames, text_dtypes = {}, {}
+    for name, frame in inputs.frames.items():
+        held = {c: frame[c].dtype for c in frame.columns if _few_values(frame[c], few)}
+        frames[name] = frame.astype(dict.fromkeys(held, "category")) if held else frame
+        text_dtypes[name] = held
+    return dataclasses.replace(inputs, frames=frames, text_dtypes=text_dtypes)
+
+
+def _few_values(values: pd.Series, few: int) -> bool:
+    """Text whose first rows hold at most one distinct value in FEW."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        return False
+    sample = values.iloc[:SAMPLE_ROWS]
+    return len(sample) > 0 and sample.nunique(dropna=True) * few <= len(sample)
+
+
+def checked_columns(table: str) -> frozenset[str]:
+    """The columns a table's GX expectations read (their own and their row conditions'):
+    the worker is handed these only, as no other column changes the record."""
+    return frozenset(
+        column
+        for rule in SUITES[table]
+        if rule.expectation
+        for column in _named(rule.expectation.kwargs)
+    )
+
+
+def _named(kwargs: Any) -> Iterator[str]:
+    """The column names in an expectation's keyword arguments, row conditions' included."""
+    if not isinstance(kwargs, Mapping):
+        return
+    for key, value in kwargs.items():
+        if key in COLUMN_KEYS and isinstance(value, str):
+            yield value
+        elif key in COLUMN_KEYS and isinstance(value, Mapping) and "name" in value:
+            yield str(value["name"])
+        else:
+            yield from _named(value)
 
 
 def prepare_gx() -> None:
@@ -180,13 +234,16 @@ def run_suites(inputs: GxInputs, batch_rows: int = BATCH_ROWS) -> GxRun:
     outcomes: dict[tuple[str, str], GxOutcome] = {}
     summary: dict[str, Any] = {}
     parameters = {READ_AT: inputs.read_at.tz_convert("UTC").tz_localize(None), **inputs.limits}
+    text = inputs.text_dtypes
     for name, typed in inputs.frames.items():
         seen = np.flatnonzero(inputs.seen[name])  # positions: no copy of a large table
         if len(seen) <= batch_rows:
-            result = _run(name, typed.iloc[seen], parameters, inputs.per_table_only, "whole")
+            result = _run(name, typed.iloc[seen], parameters, inputs.per_table_only, "whole", text)
             results, record = list(result.results), result.describe_dict()
         else:
-            results = _in_batches(name, typed, seen, parameters, inputs.per_table_only, batch_rows)
+            results = _in_batches(
+                name, typed, seen, parameters, inputs.per_table_only, batch_rows, text
+            )
             record = suite_record(results)
         for one in results:
             meta = one.expectation_config.meta or {}
@@ -208,9 +265,16 @@ def run_suites(inputs: GxInputs, batch_rows: int = BATCH_ROWS) -> GxRun:
 
 
 def _run(
-    name: str, rows: pd.DataFrame, parameters: dict[str, Any], per_table_only: bool, part: Part
+    name: str,
+    rows: pd.DataFrame,
+    parameters: dict[str, Any],
+    per_table_only: bool,
+    part: Part,
+    text_dtypes: dict[str, dict[str, Any]],
 ) -> Any:
-    """One GX run of a table's suite (or PART of it) on ROWS."""
+    """One GX run of a table's suite (or PART of it) on ROWS, their text as typed."""
+    text = {c: d for c, d in text_dtypes.get(name, {}).items() if c in rows.columns}
+    rows = rows.astype(text) if text else rows
     return _definitions(per_table_only, part)[name].run(
         batch_parameters={"dataframe": gx_view(s.TABLES_BY_NAME[name], rows)},
         expectation_parameters=parameters,
@@ -225,6 +289,7 @@ def _in_batches(
     parameters: dict[str, Any],
     per_table_only: bool,
     size: int,
+    text: dict[str, dict[str, Any]],
 ) -> list[Any]:
     """A table's results on its rows at SEEN: the expectations of one row run on consecutive
     batches and merged, those comparing rows on parts holding every copy of a key; in the
@@ -232,7 +297,7 @@ def _in_batches(
     per_batch = []
     for rows in batches(len(seen), size):
         per_batch.append(
-            _run(name, typed.iloc[seen[rows]], parameters, per_table_only, "rows").results
+            _run(name, typed.iloc[seen[rows]], parameters, per_table_only, "rows", text).results
         )
         give_back()  # GX's copies of the batch: the next batch's peak does not stack on them
     results = merged_results(per_batch)
@@ -247,15 +312,15 @@ def _in_batches(
         columns = list(
             dict.fromkeys(r.expectation.kwargs["column"] for r in across if r.expectation)
         )
-        keys = typed.loc[:, [c for c in columns if c in typed.columns]].iloc[seen]
+        keys = typed.loc[:, [c for c in columns if c in typed.columns]]  # not copied
         per_part = [
-            _run(name, keys.iloc[rows], parameters, per_table_only, "keys").results
-            for rows in key_parts(keys, size)
+            _run(name, keys.iloc[seen[rows]], parameters, per_table_only, "keys", text).results
+            for rows in key_parts(keys, seen, size)
         ]
         results = [*results, *merged_results(per_part, by_row=True)]
     by_rule = {_rule(one): one for one in results}
     # GX orders a suite's results its own way: that of a run on no rows
-    order = _run(name, typed.iloc[:0], parameters, per_table_only, "whole").results
+    order = _run(name, typed.iloc[:0], parameters, per_table_only, "whole", text).results
     return [by_rule[_rule(one)] for one in order]
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
 
 from flows import gx_record
 from flows.gx_record import GxRecord
+from tasks.extract import Extract
+from tests.conftest import OCTOBER
 
 READY: dict[str, int] = {}
 
@@ -41,8 +44,12 @@ def _drop_early() -> None:
 
 
 def _pid_of(record: GxRecord) -> tuple[int, int]:
-    """The process that checked, and the one that got ready."""
-    record.check(pd.DataFrame({"x": [1]}), None, None)
+    """The process that checked, and the one that got ready; the rows as read go once GX's
+    inputs are made (the typed rows are the gate's to let go)."""
+    rows = pd.DataFrame({"x": [1]})
+    extract = Extract(OCTOBER, datetime(2026, 11, 2, tzinfo=UTC), {"t": rows}, {"t": rows})
+    record.check(extract, None, None)  # type: ignore[arg-type]
+    assert extract.raw == {} and list(extract.typed) == ["t"]
     return record.result()
 
 

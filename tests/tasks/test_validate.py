@@ -11,6 +11,7 @@ from csreview import schema as s
 from csreview.settings import Settings
 from tasks.extract import Extract, parse_table
 from tasks.validate import check_rules, gx_inputs, run_suites, validate, with_gx
+from tasks.validate.gx_record import checked_columns, held_compact
 from tests.conftest import OCTOBER, ZONE, raw_frames
 
 READ_AT = datetime(2026, 11, 20, tzinfo=ZONE)
@@ -351,4 +352,59 @@ def test_gx_in_batches_records_what_one_run_records(settings: Settings) -> None:
     assert batched.summary == whole.summary
     unique = whole.outcomes[("contacts", "contact_id_unique")]
     assert not unique.success and unique.unexpected == 2
+    assert whole.outcomes[("contacts", "channel_values")].unexpected == 25
+
+
+@pytest.mark.parametrize(
+    ("table", "read", "unread"),
+    [
+        ("contacts", {"sale", "answered_at", "contact_id"}, {"resolved", "complaint"}),
+        ("qa_evaluations", {"score", "reviewer_kind"}, {"critical_error"}),
+        ("shifts", {"agent_id", "starts_at", "ends_at"}, set()),
+    ],
+)
+def test_gx_is_handed_the_columns_its_expectations_read(
+    table: str, read: set[str], unread: set[str]
+) -> None:
+    """A column only a row condition names (sale) is read; a flag no expectation names is
+    not handed to GX's worker."""
+    columns = checked_columns(table)
+    assert read <= columns
+    assert not unread & columns
+
+
+def test_gx_records_the_same_without_the_columns_it_does_not_read(settings: Settings) -> None:
+    """GX's record on the expectations' columns is its record on every contract column the
+    source has."""
+    frames = with_rows("contacts", channel="fax", resolved=True)
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
+    inputs = gx_inputs(Extract(OCTOBER, READ_AT, frames, typed, ()), settings)
+    assert "resolved" not in inputs.frames["contacts"].columns
+    everything = dataclasses.replace(
+        inputs,
+        frames={n: typed[n].loc[:, [c for c in typed[n] if c in frames[n]]] for n in typed},
+    )
+    pruned, whole = run_suites(inputs), run_suites(everything)
+    assert pruned.outcomes == whole.outcomes
+    assert pruned.summary == whole.summary
+    assert whole.outcomes[("contacts", "channel_values")].unexpected == 1
+
+
+def test_gx_records_the_same_on_text_held_as_categories(settings: Settings) -> None:
+    """GX's worker holds text of few values as categories until it checks them: batch by
+    batch, GX sees the text as typed and records what it records on the typed rows."""
+    frames = raw_frames()
+    faxes = pd.concat([frames["contacts"].iloc[[2]]] * 25, ignore_index=True).assign(
+        contact_id=[f"f{i}" for i in range(25)], channel="fax", agent_id=None
+    )
+    frames["contacts"] = pd.concat([frames["contacts"], faxes], ignore_index=True)
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
+    inputs = gx_inputs(Extract(OCTOBER, READ_AT, frames, typed, ()), settings)
+    held = held_compact(inputs, few=3)
+    contacts = held.frames["contacts"]
+    assert isinstance(contacts["channel"].dtype, pd.CategoricalDtype)
+    assert not isinstance(contacts["contact_id"].dtype, pd.CategoricalDtype)  # all distinct
+    whole, batched = run_suites(inputs), run_suites(held, batch_rows=12)
+    assert batched.outcomes == whole.outcomes
+    assert batched.summary == whole.summary
     assert whole.outcomes[("contacts", "channel_values")].unexpected == 25
