@@ -5,15 +5,16 @@ words nothing.
 Topology (docs/operations.md): one read task per slice of the period (a day, and the rest),
 a shuffle of the rows by contact-id hash, the gate per partition, a shuffle of the clean
 rows by customer hash, facts, aggregates and analysis parts per partition (satisfaction,
-themes, sales balance, variances, the staffing plan's contacts: `tasks.analysis_parts`), a
-tree of merges. A
+themes, sales balance, variances, the staffing plan's contacts, the problem list's counts,
+the follow-up of approved actions, the QA calibration: `tasks.analysis_parts`), a tree of
+merges. A
 `distributed.LocalCluster` of single-threaded worker processes when no address is given.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,7 +49,7 @@ class DaskKpis:
     workers: int
     worker_peak_mib: tuple[float, ...]  # each worker process's peak resident memory
     partition_contacts: tuple[int, ...]  # the period's contacts in each customer partition
-    analyses: analysis_parts.Analyses  # satisfaction, themes, sales, variances, staffing part
+    analyses: analysis_parts.Analyses  # satisfaction … staffing part, problem counts, QA
 
     @property
     def history(self) -> pd.DataFrame:
@@ -116,11 +117,14 @@ def _aggregate(
     settings: Settings,
     fcr_provisional: bool,
     themes: dict[str, Any],
+    approved: tuple[dict[str, Any], ...],
 ) -> analysis_parts.PeriodParts:
     """One customer partition's facts, aggregated and analysed."""
     clean = dict(zip(distributed.SPLIT, rows, strict=True))
     clean[s.AGENTS.name] = agents
-    return analysis_parts.period_parts(clean, period, settings, fcr_provisional, themes)
+    return analysis_parts.period_parts(
+        clean, period, settings, fcr_provisional, themes, approved=approved
+    )
 
 
 def _contacts(aggregates: partial.Aggregates) -> int:
@@ -175,6 +179,7 @@ def _graph(
     fcr_provisional: bool,
     layout: Layout,
     themes: dict[str, Any],
+    approved: tuple[dict[str, Any], ...],
 ) -> tuple[Any, list[Any], Any, list[Any]]:
     """The delayed root parts (aggregates and analyses), the partitions' gate counts, the
     clean agents and the period's contacts in each customer partition."""
@@ -204,7 +209,7 @@ def _graph(
         for name in distributed.SPLIT
     ]  # fmt: skip
     parts = [
-        delayed(_aggregate)(rows, agents, period, settings, fcr_provisional, themes)
+        delayed(_aggregate)(rows, agents, period, settings, fcr_provisional, themes, approved)
         for rows in zip(*by_customer, strict=True)
     ]
     sizes = [delayed(_part_contacts)(p) for p in parts]
@@ -222,11 +227,14 @@ def dask_kpis(
     memory_limit: str = "4GiB",
     layout: Layout | None = None,
     themes: dict[str, Any] | None = None,
+    approved: Sequence[Mapping[str, Any]] = (),
 ) -> DaskKpis:
     """The period's kpis.csv table, satisfaction, verbatim themes (THEMES: a config as
-    `load_themes` gives it; the shipped one by default), sales balance, variances and the
-    staffing plan's part of the contacts, computed on a Dask cluster
-    (`settings.dask_address`, or a local one) as the single-machine review computes them."""
+    `load_themes` gives it; the shipped one by default), sales balance, variances, the
+    staffing plan's part of the contacts, the problem list's counts, the follow-up of the
+    APPROVED actions (read from the results store beforehand) and the QA calibration,
+    computed on a Dask cluster (`settings.dask_address`, or a local one) as the
+    single-machine review computes them."""
     import dask
     from dask.base import compute
 
@@ -234,6 +242,7 @@ def dask_kpis(
         root, gates, agents, sizes = _graph(
             source, period, settings, read_at, fcr_provisional, layout or Layout(),
             themes if themes is not None else themes_step.load_themes(),
+            tuple(dict(a) for a in approved),
         )  # fmt: skip
         with dask.config.set(NOT_CONVERTED):
             merged, counted, clean_agents, per_part = compute(root, gates, agents, sizes)  # type: ignore[no-untyped-call]
@@ -248,5 +257,5 @@ def dask_kpis(
         len(peaks),
         tuple(sorted(peak or 0.0 for peak in peaks.values())),
         tuple(per_part),
-        analysis_parts.finish(merged.analyses),
+        analysis_parts.finish(merged.analyses, settings),
     )

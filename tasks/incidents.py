@@ -21,6 +21,7 @@ from tasks.fishbone.defects import DefectKind
 
 MAD_SCALE: Final = 1.4826  # the MAD of normal noise × this is its standard deviation
 DAY_COLUMNS: Final = ("defects", "base", "rate", "expected", "z", "judged", "incident")
+NO_HOUR: Final = -1  # a row whose hour is unknown (or not kept)
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,78 @@ def weekday_of(day: str) -> int:
 def daily_defects(frame: pd.DataFrame, kind: DefectKind) -> pd.DataFrame:
     """Defects and base of a defect kind per day of a facts frame (days without any base
     left out)."""
-    sums = (
-        frame.assign(_defects=kind.defects(frame), _base=frame[kind.base])
-        .groupby(f.DATE, observed=True)[["_defects", "_base"]]
-        .sum()
+    return daily_of(day_hours(frame, kind))
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """Rows, defects and base of a defect kind per local day and hour of a facts frame: what
+    its incidents are judged from, summed once and added across parts of a period."""
+
+    table: pd.DataFrame  # by (date YYYY-MM-DD, hour 0–23 or NO_HOUR): rows, defects, base
+    hours: bool  # the rows carry their hour (contacts do; surveys and evaluations do not)
+
+
+def day_hours(frame: pd.DataFrame, kind: DefectKind) -> DayHours:
+    """A facts frame's rows, defects and base per (day, hour) met; rows without a day left
+    out, as a `groupby(date)` leaves them (sums of whole numbers stay whole)."""
+    defects, base = kind.defects(frame), frame[kind.base]
+    column = frame[f.DATE]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, labels = column.cat.codes.to_numpy(), np.asarray(column.cat.categories.astype(str))
+    else:
+        codes, found = pd.factorize(column, sort=True)
+        labels = np.asarray(found).astype(str)
+    hour = np.full(len(frame), NO_HOUR, dtype=np.int64)
+    if f.HOUR in frame:
+        known = frame[f.HOUR].to_numpy(dtype=float)
+        hour = np.where(np.isnan(known), NO_HOUR, known).astype(np.int64)
+    dated = codes >= 0
+    key = codes[dated].astype(np.int64) * 25 + hour[dated] + 1
+    size = len(labels) * 25
+    rows = np.bincount(key, minlength=size)
+    seen = np.flatnonzero(rows)
+    integers = defects.dtype.kind in "iu" and base.dtype.kind in "iu"
+
+    def summed(values: pd.Series) -> np.ndarray:
+        sums = np.bincount(key, weights=values.to_numpy(dtype=float)[dated], minlength=size)
+        return sums[seen].astype(np.int64) if integers else sums[seen]
+
+    index = pd.MultiIndex.from_arrays(
+        [pd.Index(labels[seen // 25], dtype=object), pd.Index(seen % 25 - 1, dtype=np.int64)],
+        names=[f.DATE, f.HOUR],
     )
-    sums = sums[sums["_base"] > 0]
+    table = pd.DataFrame(
+        {"rows": rows[seen].astype(np.int64), "defects": summed(defects), "base": summed(base)},
+        index=index,
+    )
+    return DayHours(table, f.HOUR in frame)
+
+
+def merge_day_hours(a: DayHours, b: DayHours) -> DayHours:
+    """The (day, hour) sums of two disjoint parts of a facts frame, added cell by cell."""
+    if b.table.empty:
+        return DayHours(a.table, a.hours or b.hours)
+    if a.table.empty:
+        return DayHours(b.table, a.hours or b.hours)
+    both = a.table.index.union(b.table.index).sort_values()
+    added = a.table.reindex(both, fill_value=0) + b.table.reindex(both, fill_value=0)
+    return DayHours(added, a.hours or b.hours)
+
+
+def daily_of(sums: DayHours) -> pd.DataFrame:
+    """Defects and base per day (days without any base left out), in date order."""
+    daily = sums.table.groupby(level=f.DATE, sort=True)[["defects", "base"]].sum()
+    daily = daily[daily["base"] > 0]
     return pd.DataFrame(
-        {"defects": sums["_defects"].to_numpy(), "base": sums["_base"].to_numpy()},
-        index=pd.Index(sums.index.astype(str), name=f.DATE),
+        {"defects": daily["defects"].to_numpy(), "base": daily["base"].to_numpy()},
+        index=pd.Index(list(daily.index), dtype=object, name=f.DATE),
     )
+
+
+def days_met(sums: DayHours) -> list[str]:
+    """The days (YYYY-MM-DD, in order) any row fell on."""
+    return sorted(set(sums.table.index.get_level_values(f.DATE)))
 
 
 def judge_days(
@@ -152,20 +215,18 @@ def adjacent_runs(days: list[str]) -> list[list[str]]:
 
 
 def incident_hours(
-    frame: pd.DataFrame, kind: DefectKind, expected: float, limits: Mapping[str, Any]
+    sums: DayHours, days: list[str], expected: float, limits: Mapping[str, Any]
 ) -> tuple[int, int] | None:
     """The shortest run of local hours [from, to) holding `hour_share` of the incident's
-    excess defects (FRAME: its rows); None without the hour of each row or with too small
-    a base to tell hours apart."""
-    if f.HOUR not in frame or frame[kind.base].sum() < limits["hour_min_base"]:
+    excess defects on DAYS; None without the hour of each row or with too small a base to
+    tell hours apart."""
+    on_days = sums.table[sums.table.index.get_level_values(f.DATE).isin(days)]
+    if not sums.hours or on_days["base"].sum() < limits["hour_min_base"]:
         return None
     hourly = (
-        frame.assign(_defects=kind.defects(frame), _base=frame[kind.base])
-        .groupby(f.HOUR)[["_defects", "_base"]]
-        .sum()
-        .reindex(range(24), fill_value=0)
+        on_days.groupby(level=f.HOUR)[["defects", "base"]].sum().reindex(range(24), fill_value=0)
     )
-    excess = (hourly["_defects"] - expected * hourly["_base"]).clip(lower=0).to_numpy(float)
+    excess = (hourly["defects"] - expected * hourly["base"]).clip(lower=0).to_numpy(float)
     total = excess.sum()
     if total <= 0:
         return None
@@ -193,14 +254,25 @@ def detect_incidents(
     allows."""
     if frame.empty or f.DATE not in frame:
         return []
-    days = judge_days(daily_defects(frame, kind), planned, limits)
+    return incidents_of(day_hours(frame, kind), kind, group, planned, limits)
+
+
+def incidents_of(
+    sums: DayHours,
+    kind: DefectKind,
+    group: str,
+    planned: Collection[str],
+    limits: Mapping[str, Any],
+) -> list[Incident]:
+    """The incidents of one defect kind read from its (day, hour) sums (`detect_incidents`),
+    so that parts of a period summed apart give the incidents of the whole."""
+    days = judge_days(daily_of(sums), planned, limits)
     bad = days[days["incident"].astype(bool)]
     out = []
     for run in adjacent_runs(list(bad.index)):
         rows = bad.loc[run]
         base = int(rows["base"].sum())
         expected = float((rows["expected"] * rows["base"]).sum() / base)
-        on_days = frame[frame[f.DATE].isin(run).to_numpy(dtype=bool, na_value=False)]
         out.append(
             Incident(
                 kpi=kind.kpi,
@@ -210,7 +282,7 @@ def detect_incidents(
                 base=base,
                 expected=expected,
                 z=float(rows["z"].max()),
-                hours=incident_hours(on_days, kind, expected, limits),
+                hours=incident_hours(sums, run, expected, limits),
             )
         )
     return out

@@ -21,6 +21,8 @@ from csreview.catalog import KPIS_BY_KEY
 from csreview.periods import parse_period
 from csreview.settings import Settings
 from tasks import kpis as k
+from tasks.kpis import partial
+from tasks.kpis.aggregation import kpi_table
 from tasks.root_cause import FOLLOWUP_COLUMNS
 
 
@@ -69,10 +71,57 @@ def follow_up(
     period_end: date,
 ) -> pd.DataFrame:
     """`followups.csv`: each approved earlier action, measured in this period."""
+    return finish_follow_up(follow_up_part(approved, facts, period_end), settings)
+
+
+@dataclass(frozen=True)
+class FollowUpPart:
+    """What a part of a period's facts contributes to the follow-up: the approved actions
+    (read from the results store before the period is counted) and, per action, the
+    mergeable aggregates of its segment."""
+
+    actions: tuple[dict[str, Any], ...]  # in the order `followups.csv` lists them
+    aggregates: tuple[partial.Aggregates, ...]  # each action's segment, dimension `all`
+    period_end: date
+
+
+def follow_up_part(
+    approved: Sequence[Mapping[str, Any]], facts: f.Facts, period_end: date
+) -> FollowUpPart:
+    """Each approved action's segment of a set of facts, aggregated as the KPI step does."""
+    actions = tuple(
+        dict(a) for a in sorted(approved, key=lambda a: (str(a["opened_in"]), str(a["action_id"])))
+    )
+    return FollowUpPart(
+        actions,
+        tuple(
+            partial.aggregate(segment_facts(facts, parse_segment(str(a["segment"]))), (f.ALL,))
+            for a in actions
+        ),
+        period_end,
+    )
+
+
+def merge_follow_up(a: FollowUpPart, b: FollowUpPart) -> FollowUpPart:
+    """The follow-up parts of two disjoint parts of a period (the same actions)."""
+    if a.actions != b.actions or a.period_end != b.period_end:
+        raise ValueError("follow-up parts of different actions or periods")
+    return FollowUpPart(
+        a.actions,
+        tuple(partial.merge(x, y) for x, y in zip(a.aggregates, b.aggregates, strict=True)),
+        a.period_end,
+    )
+
+
+def finish_follow_up(part: FollowUpPart, settings: Settings) -> pd.DataFrame:
+    """`followups.csv` read from (merged) follow-up parts: each action's KPI in its segment
+    (`segment_value`) against its target."""
     rows = []
-    for action in sorted(approved, key=lambda a: (str(a["opened_in"]), str(a["action_id"]))):
+    for action, aggregates in zip(part.actions, part.aggregates, strict=True):
         kpi = str(action["kpi"])
-        current = segment_value(facts, kpi, str(action["segment"]), settings)
+        table = kpi_table(aggregates, settings)
+        row = table[table[f.KPI] == kpi]
+        current = float(row[f.VALUE].iloc[0]) if len(row) else float("nan")
         rows.append(
             {
                 "action_id": action["action_id"],
@@ -86,7 +135,7 @@ def follow_up(
                     current,
                     float(action["target"]),
                     date.fromisoformat(str(action["due_date"])),
-                    period_end,
+                    part.period_end,
                 ),
             }
         )

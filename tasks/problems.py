@@ -7,12 +7,11 @@ and by its trend against the previous period.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,12 +21,18 @@ from csreview import schema as s
 from csreview.messages import Segment
 from csreview.settings import Settings
 from tasks import compare
-from tasks.fishbone.defects import DEFECT_KINDS, DefectKind, kpi_from_defect_rate, source_frame
-from tasks.incidents import detect_incidents
-from tasks.kpis import GROUP_KPIS, in_segment
-
-DRILL_DIMENSIONS: Final = (s.CATEGORY, s.CHANNEL, f.HOUR_BAND, s.TEAM, s.TIER)
-AGENT_DIMENSIONS: Final = (s.TEAM, s.TIER)
+from tasks.fishbone.defects import DefectKind, kpi_from_defect_rate
+from tasks.incidents import days_met, incidents_of
+from tasks.kpis import in_segment
+from tasks.problem_parts import (
+    DefectCounts,
+    KindPart,
+    ProblemsPart,
+    drill_dimensions,
+    judged_kinds,
+    problems_part,
+    segment_table,
+)
 
 
 def segment_label(segment: Segment) -> str:
@@ -104,146 +109,31 @@ def segment_trend(
     return Trend(verdict, value_before, float(factors[verdict]))
 
 
-CUBE_CELLS: Final = 1 << 20  # the most cells of a kind's joint segment counts (3 × 8 MiB)
-
-
-@dataclass(frozen=True)
-class DefectCounts:
-    """Each row's defects and base of a facts frame, and its segment of each dimension as
-    integer codes (−1: none): every segmentation of a defect kind is summed from these by
-    `np.bincount`, without grouping the facts frame again for each of dozens. Counted in
-    whole numbers, the rows, defects and base of every combination of all the dimensions'
-    segments (`cube`, the first slot of each axis: no segment) are summed once, and each
-    segmentation is then a sum over that small array instead of over the rows."""
-
-    defects: np.ndarray
-    base: np.ndarray
-    integers: bool  # both counted in whole numbers: sums are given back as integers
-    codes: dict[str, np.ndarray]
-    labels: dict[str, pd.Index]
-    cube: np.ndarray | None = None  # rows, defects, base by (dimension, …) segment codes
-
-
-def defect_counts(frame: pd.DataFrame, kind: DefectKind, dims: Iterable[str]) -> DefectCounts:
-    defects, base = kind.defects(frame), frame[kind.base]
-    factorized = {d: _sorted_codes(frame[d]) for d in dims}
-    counts = DefectCounts(
-        defects=defects.to_numpy(dtype=float),
-        base=base.to_numpy(dtype=float),
-        integers=defects.dtype.kind in "iu" and base.dtype.kind in "iu",
-        codes={d: codes for d, (codes, _) in factorized.items()},
-        labels={d: pd.Index(np.asarray(labels), name=d) for d, (_, labels) in factorized.items()},
-    )
-    return dataclasses.replace(counts, cube=_cube(counts)) if counts.integers else counts
-
-
-def _sorted_codes(column: pd.Series) -> tuple[np.ndarray, Any]:
-    """`pd.factorize(column, sort=True)`, except that a categorical keeps all its categories
-    (its own codes, read as they are): a segment never met has no rows, so it is never
-    counted as met."""
-    if isinstance(column.dtype, pd.CategoricalDtype) and not column.cat.ordered:
-        categories = column.cat.categories
-        if categories.is_monotonic_increasing and categories.is_unique:
-            return column.cat.codes.to_numpy(), categories
-    return pd.factorize(column, sort=True)
-
-
-def _cube(counts: DefectCounts) -> np.ndarray | None:
-    """Rows, defects and base summed per combination of every dimension's segment (each
-    axis one slot longer, for rows in no segment of it); None where there are too many
-    combinations for that to pay. Whole numbers summed as floats stay exact below 2**53."""
-    dims = tuple(counts.codes)
-    shape = tuple(len(counts.labels[d]) + 1 for d in dims)
-    size = math.prod(shape)
-    if not dims or size > CUBE_CELLS:
-        return None
-    key = np.zeros(len(counts.defects), dtype=np.intp)
-    for d, n in zip(dims, shape, strict=True):
-        key *= n
-        key += counts.codes[d]  # −1 (no segment): one below the next slot …
-        key += 1  # … so every code shifts up one, and slot 0 holds no segment
-    return np.stack(
-        [
-            np.bincount(key, minlength=size).astype(float),
-            np.bincount(key, weights=counts.defects, minlength=size),
-            np.bincount(key, weights=counts.base, minlength=size),
-        ]
-    ).reshape((3, *shape))
-
-
-def _marginal(cube: np.ndarray, every: tuple[str, ...], dims: tuple[str, ...]) -> np.ndarray:
-    """The cube summed over the dimensions not in DIMS, its axes in the order of DIMS and
-    without the no-segment slots."""
-    kept = [every.index(d) + 1 for d in dims]
-    summed = cube.sum(axis=tuple(a for a in range(1, cube.ndim) if a not in kept))
-    order = np.argsort(np.argsort(kept))  # each kept axis's place among the summed axes
-    moved = np.moveaxis(summed, list(order + 1), list(range(1, len(dims) + 1)))
-    marginal: np.ndarray = moved[(slice(None), *(slice(1, None) for _ in dims))]
-    return marginal
-
-
-def _segment_sums(counts: DefectCounts, dims: tuple[str, ...]) -> pd.DataFrame:
-    """Defects and base of every segment of `dims` met in the data, in the order a
-    `groupby(dims, sort=True)` gives them."""
-    shape = tuple(len(counts.labels[d]) for d in dims)
-    size = math.prod(shape)
-    if counts.cube is not None:
-        summed = _marginal(counts.cube, tuple(counts.codes), dims).reshape(3, size)
-        seen = np.flatnonzero(summed[0])
-        defects, base = summed[1, seen].astype(np.int64), summed[2, seen].astype(np.int64)
-    else:
-        defects, base, seen = _summed_rows(counts, dims, shape)
-    at = np.unravel_index(seen, shape) if size else tuple(seen for _ in dims)
-    index = (
-        counts.labels[dims[0]][at[0]]
-        if len(dims) == 1
-        else pd.MultiIndex.from_arrays([counts.labels[d][a] for d, a in zip(dims, at, strict=True)])
-    )
-    return pd.DataFrame({"_defects": defects, "_base": base}, index=index)
-
-
-def _summed_rows(
-    counts: DefectCounts, dims: tuple[str, ...], shape: tuple[int, ...]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Defects and base of the segments of `dims` met in the data, summed over the rows, and
-    the segments' flat positions in SHAPE."""
-    size = math.prod(shape)
-    codes = [counts.codes[d] for d in dims]
-    unknown = np.logical_or.reduce([c < 0 for c in codes])
-    if unknown.any():  # rows outside every segment of a dimension: in no segment of it
-        codes = [c[~unknown] for c in codes]
-    if size == 0 or len(codes[0]) == 0:
-        key = np.zeros(0, dtype=np.intp)
-    else:
-        key = np.ravel_multi_index(tuple(codes), shape)
-    seen = np.flatnonzero(np.bincount(key, minlength=size))
-
-    def summed(values: np.ndarray) -> np.ndarray:
-        known = values[~unknown] if unknown.any() else values
-        sums = np.bincount(key, weights=known, minlength=size)[seen]
-        return sums.astype(np.int64) if counts.integers else sums  # exact: far below 2**53
-
-    return summed(counts.defects), summed(counts.base), seen
-
-
 def segment_excess(
     counts: DefectCounts, target_rate: float, dims: tuple[str, ...], min_base: int
 ) -> pd.DataFrame:
     """Defects, base and excess over the target defect rate of every segment of `dims`."""
-    grouped = _segment_sums(counts, dims)
-    grouped = grouped[grouped["_base"] >= min_base]
     total_defects, total_base = counts.defects.sum(), counts.base.sum()
     if counts.integers:
         total_defects, total_base = int(total_defects), int(total_base)
-    rest_base = total_base - grouped["_base"]
+    return excess_of(segment_table(counts, dims), total_defects, total_base, target_rate, min_base)
+
+
+def excess_of(
+    table: pd.DataFrame, total_defects: float, total_base: float, target_rate: float, min_base: int
+) -> pd.DataFrame:
+    """Defects, base and excess over the target defect rate of the segments of a table of
+    their counts (`segment_table`) with at least MIN_BASE base; shares of the totals given."""
+    grouped = table[table["base"] >= min_base]
+    rest_base = total_base - grouped["base"]
     return pd.DataFrame(
         {
-            "defects": grouped["_defects"],
-            "base": grouped["_base"],
-            "rate": grouped["_defects"] / grouped["_base"],
-            "rest_rate": (total_defects - grouped["_defects"]) / rest_base.where(rest_base > 0),
-            "excess": grouped["_defects"] - target_rate * grouped["_base"],
-            "share": grouped["_defects"] / total_defects if total_defects else np.nan,
+            "defects": grouped["defects"],
+            "base": grouped["base"],
+            "rate": grouped["defects"] / grouped["base"],
+            "rest_rate": (total_defects - grouped["defects"]) / rest_base.where(rest_base > 0),
+            "excess": grouped["defects"] - target_rate * grouped["base"],
+            "share": grouped["defects"] / total_defects if total_defects else np.nan,
         }
     )
 
@@ -263,36 +153,37 @@ def problem_list(
 ) -> list[Problem]:
     """The top problems: per KPI the segment holding most excess defects, ranked by priority
     (excess defects × impact weight × trend against the previous period, when reviewed)."""
+    return problems_of(problems_part(facts, settings.targets), settings, playbook, previous)
+
+
+def problems_of(
+    part: ProblemsPart,
+    settings: Settings,
+    playbook: Mapping[str, Any],
+    previous: pd.DataFrame | None = None,
+) -> list[Problem]:
+    """The top problems read from the problem list's counts (`problems_part`, of the whole
+    period or merged from its parts), as `problem_list` ranks them."""
     weights: dict[str, float] = playbook["problem_weights"]
     limits = playbook["thresholds"]
     found: list[dict[str, Any]] = []
     for kind, group in judged_kinds():
         spec = settings.targets.get(kind.kpi)
-        frame = source_frame(facts, kind.source)
-        centre = len(frame)
-        if group:
-            frame = frame[(frame[f.CHANNEL_GROUP] == group).to_numpy(dtype=bool, na_value=False)]
-        if spec is None or frame.empty:
+        counted = part.kinds.get((kind.kpi, group))
+        if spec is None or counted is None or counted.rows == 0:
             continue
-        target = spec.band(group=group or None, months=facts.months).target
+        centre = part.centre[kind.source]
+        target = spec.band(group=group or None, months=part.months).target
         target_rate = kind.defect_rate_target(target)
-        # unanswered contacts have no agent: agent segments only for handled-contact defects
-        dims_ = (
-            DRILL_DIMENSIONS
-            if kind.base != f.COUNTED
-            else tuple(d for d in DRILL_DIMENSIONS if d not in AGENT_DIMENSIONS)
-        )
-        counts = defect_counts(frame, kind, dims_)
-        singles = [
-            (d, segment_excess(counts, target_rate, (d,), settings.min_sample)) for d in dims_
-        ]
-        pairs = [
-            (d, segment_excess(counts, target_rate, d, settings.min_sample))
-            for d in itertools.combinations(dims_, 2)
-        ]
+        dims_ = drill_dimensions(kind)
+
+        table = counted.tables
+        totals = (counted.defects, counted.base, target_rate, settings.min_sample)
+        singles = [(d, excess_of(table[(d,)], *totals)) for d in dims_]
+        pairs = [(d, excess_of(table[d], *totals)) for d in itertools.combinations(dims_, 2)]
         best_single = _pick(singles)
         if best_single is None:
-            found += incident_problems(frame, kind, group, centre, target, settings, playbook)
+            found += incident_problems(counted, kind, group, centre, target, settings, playbook)
             continue
         best_pair = _pick(pairs)
         chosen = best_single
@@ -302,7 +193,7 @@ def problem_list(
         ):
             chosen = best_pair
         dims, values, row = chosen
-        segment = grouped_segment(frame, centre, group, tuple(zip(dims, values, strict=True)))
+        segment = part_segment(counted, centre, group, tuple(zip(dims, values, strict=True)))
         trend = segment_trend(
             kind,
             segment,
@@ -312,7 +203,7 @@ def problem_list(
             settings.min_sample,
             playbook["trend"],
         )
-        found += incident_problems(frame, kind, group, centre, target, settings, playbook)
+        found += incident_problems(counted, kind, group, centre, target, settings, playbook)
         found.append(
             {
                 "kpi": kind.kpi,
@@ -342,7 +233,7 @@ def problem_list(
 
 
 def incident_problems(
-    frame: pd.DataFrame,
+    counted: KindPart,
     kind: DefectKind,
     group: str,
     centre: int,
@@ -350,20 +241,19 @@ def incident_problems(
     settings: Settings,
     playbook: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
-    """The incidents of a defect kind as problems (FRAME: its source narrowed to GROUP; CENTRE:
-    the source's rows): segment `date=DAY` or `date=FIRST/LAST`, the usual days' rate as
+    """The incidents of a defect kind as problems (COUNTED: its counts in GROUP; CENTRE: the
+    source's rows): segment `date=DAY` or `date=FIRST/LAST`, the usual days' rate as
     baseline, and priority from the excess defects over that rate (docs/kpis.md#incidents)."""
-    if f.DATE not in frame:
+    if counted.days is None or counted.rows == 0:
         return []
     limits = playbook["incidents"]
-    days = observed_days(frame[f.DATE])
-    planned = settings.calendar.planned(days)
-    total = float(kind.defects(frame).sum())
+    planned = settings.calendar.planned(days_met(counted.days))
+    total = float(counted.defects)
     weight = float(playbook["problem_weights"].get(kind.kpi, 1.0))
     return [
         {
             "kpi": kind.kpi,
-            "segment": grouped_segment(frame, centre, group, ((f.DATE, i.dates),)),
+            "segment": part_segment(counted, centre, group, ((f.DATE, i.dates),)),
             "value": kpi_from_defect_rate(kind.kpi, i.rate),
             "baseline": kpi_from_defect_rate(kind.kpi, i.expected),
             "target": target,
@@ -379,7 +269,7 @@ def incident_problems(
             "days": i.days,
             "hours": i.hours,
         }
-        for i in detect_incidents(frame, kind, group, planned, limits)
+        for i in incidents_of(counted.days, kind, group, planned, limits)
     ]
 
 
@@ -392,13 +282,6 @@ def observed_days(column: pd.Series) -> list[str]:
     return [str(day) for day in column.dropna().astype(str).unique()]
 
 
-def judged_kinds() -> list[tuple[DefectKind, str]]:
-    """Each defect kind with the channel group it is judged in: a KPI the groups carry
-    (`GROUP_KPIS`) once per group, with that group's target; the others once over all
-    contacts ("")."""
-    return [(kind, group) for kind in DEFECT_KINDS for group in GROUP_KPIS.get(kind.kpi, ("",))]
-
-
 def grouped_segment(frame: pd.DataFrame, centre: int, group: str, segment: Segment) -> Segment:
     """A problem's segment named once, by the most general of the names that hold the same
     contacts: within a channel group (FRAME: the group's rows of the source, CENTRE: all of
@@ -408,8 +291,24 @@ def grouped_segment(frame: pd.DataFrame, centre: int, group: str, segment: Segme
     carries the target."""
     if not group:
         return segment
-    kept = tuple((d, v) for d, v in segment if not bool(in_segment(frame, ((d, v),)).all()))
-    if any(d == s.CHANNEL for d, _ in kept) or (kept and len(frame) == centre):
+    whole = [bool(in_segment(frame, (part,)).all()) for part in segment]
+    return _named(group, segment, whole, len(frame) == centre)
+
+
+def part_segment(counted: KindPart, centre: int, group: str, segment: Segment) -> Segment:
+    """`grouped_segment` read from a defect kind's counts in its group (COUNTED) rather
+    than from its rows: a part of the segment is the whole group when it holds every row."""
+    if not group:
+        return segment
+    whole = [counted.rows_in(d, v) == counted.rows for d, v in segment]
+    return _named(group, segment, whole, counted.rows == centre)
+
+
+def _named(group: str, segment: Segment, whole: list[bool], is_centre: bool) -> Segment:
+    """A segment in GROUP named once (WHOLE: each of its parts holds the whole group;
+    IS_CENTRE: the group is the whole centre)."""
+    kept = tuple(part for part, all_rows in zip(segment, whole, strict=True) if not all_rows)
+    if any(d == s.CHANNEL for d, _ in kept) or (kept and is_centre):
         return kept
     return ((f.CHANNEL_GROUP, group), *kept)
 

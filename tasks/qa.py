@@ -15,17 +15,19 @@ import numpy.typing as npt
 import pandas as pd
 
 from csreview import schema as s
+from tasks import qa_parts
+from tasks.qa_parts import CalibrationPart
 
 # ---------------------------------------------------------------- names
-ALL: Final = "all"  # the reviewer_kind value of the rows over every evaluation
-EVALUATIONS: Final = "evaluations"
+ALL: Final = qa_parts.ALL  # the reviewer_kind value of the rows over every evaluation
+EVALUATIONS: Final = qa_parts.EVALUATIONS
 N: Final = "n"
 BIAS: Final = "bias"
 MEAN_ABS_DEVIATION: Final = "mean_abs_deviation"
 ITEM: Final = "item"
 MEAN: Final = "mean"
 MEAN_SCORE: Final = "mean_score"
-FAILED: Final = "failed"
+FAILED: Final = qa_parts.FAILED
 FAIL_RATE: Final = "fail_rate"
 PAIRED_CONTACTS: Final = "paired_contacts"
 PAIRED_MEAN_SCORE: Final = "paired_mean_score"
@@ -42,7 +44,7 @@ KIND_COLUMNS: Final = (
     PAIRED_CONTACTS,
     PAIRED_MEAN_SCORE,
 )
-RUBRIC_ROWS: Final = (s.SCORE, *s.RUBRIC_ITEMS)
+RUBRIC_ROWS: Final = qa_parts.RUBRIC_ROWS
 HUMAN, AI = s.REVIEWER_KINDS
 
 _DEVIATION: Final = "_deviation"
@@ -52,12 +54,18 @@ _TIE_DECIMALS: Final = 9  # |bias| equal to this many decimals counts as a tie
 
 
 # ---------------------------------------------------------------- calibration scores
-def _reviewer_kinds(qa: pd.DataFrame) -> pd.Series:
+def _reviewer_kinds(first: pd.DataFrame) -> pd.Series:
     """Each reviewer's kind: the first non-null reviewer_kind of their evaluations in
-    (evaluated_at, evaluation_id) order, so a reviewer has one kind everywhere."""
-    ordered = qa.sort_values([s.EVALUATED_AT, s.EVALUATION_ID], kind="stable", na_position="last")
-    ordered = ordered[ordered[s.REVIEWER_ID].notna()]
-    return ordered.groupby(s.REVIEWER_ID, sort=True)[s.REVIEWER_KIND].first().astype("string")
+    (evaluated_at, evaluation_id) order (`qa_parts.first_kinds`), so a reviewer has one
+    kind everywhere."""
+    kinds = first.set_index(s.REVIEWER_ID)[s.REVIEWER_KIND]
+    return kinds.astype("string")
+
+
+def _with_kinds(rows: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
+    """Calibration rows (`qa_parts.calibration_rows`) with each reviewer's kind."""
+    kinds = rows[s.REVIEWER_ID].map(_reviewer_kinds(first)).astype("string")
+    return rows.assign(**{s.REVIEWER_KIND: kinds}).loc[:, list(CALIBRATION_COLUMNS)]
 
 
 def calibration_scores(qa: pd.DataFrame) -> pd.DataFrame:
@@ -67,19 +75,7 @@ def calibration_scores(qa: pd.DataFrame) -> pd.DataFrame:
     their scores (`evaluations` says how many); rows without contact, reviewer or score are
     ignored, and a contact is a calibration contact when 2+ distinct reviewers scored it.
     """
-    usable = qa[qa[s.CONTACT_ID].notna() & qa[s.REVIEWER_ID].notna() & qa[s.SCORE].notna()]
-    grouped = usable.groupby([s.CONTACT_ID, s.REVIEWER_ID], sort=True)[s.SCORE]
-    per = pd.DataFrame({s.SCORE: grouped.mean(), EVALUATIONS: grouped.size()}).reset_index()
-    reviewers = per.groupby(s.CONTACT_ID)[s.REVIEWER_ID].transform("size")
-    calibration = per[(reviewers >= 2).to_numpy()]
-    columns: dict[str, pd.Series] = {
-        s.CONTACT_ID: calibration[s.CONTACT_ID].astype("string"),
-        s.REVIEWER_ID: calibration[s.REVIEWER_ID].astype("string"),
-        s.REVIEWER_KIND: calibration[s.REVIEWER_ID].map(_reviewer_kinds(qa)).astype("string"),
-        s.SCORE: calibration[s.SCORE].astype("float64"),
-        EVALUATIONS: calibration[EVALUATIONS].astype("int64"),
-    }
-    return pd.DataFrame(columns, columns=list(CALIBRATION_COLUMNS)).reset_index(drop=True)
+    return _with_kinds(qa_parts.calibration_rows(qa), qa_parts.first_kinds(qa))
 
 
 # ---------------------------------------------------------------- reviewer bias
@@ -269,21 +265,25 @@ def complete_block(qa: pd.DataFrame) -> pd.DataFrame | None:
 
 
 # ---------------------------------------------------------------- rubric and kinds
-def _kinds_present(qa: pd.DataFrame) -> list[str]:
-    """Kinds with at least one evaluation: the contract's kinds in contract order, then others."""
-    present = {str(k) for k in qa[s.REVIEWER_KIND].dropna().unique()}
+def _kinds_present(kinds: pd.DataFrame) -> list[str]:
+    """Kinds with at least one evaluation (KINDS: `qa_parts.kind_sums`): the contract's
+    kinds in contract order, then others."""
+    present = {str(k) for k in kinds.index[kinds[EVALUATIONS] > 0]}
     return [k for k in s.REVIEWER_KINDS if k in present] + sorted(present - set(s.REVIEWER_KINDS))
 
 
-def _of_kind(qa: pd.DataFrame, kind: str) -> pd.DataFrame:
-    return qa[qa[s.REVIEWER_KIND].isin([kind]).to_numpy(dtype=bool)]
-
-
-def _mean(values: pd.Series) -> tuple[float, int]:
-    """Mean of the non-null values (NaN when there is none, with no warning) and their count."""
-    valid = values.dropna().astype("float64")
-    count = len(valid)
-    return (float(valid.sum()) / count if count else math.nan), count
+def _rubric(part: CalibrationPart) -> pd.DataFrame:
+    """`rubric_averages` read from a calibration part's sums."""
+    rows = []
+    sums = part.rubric.to_dict("index")
+    if part.evaluations:
+        for kind in (ALL, *_kinds_present(part.kinds)):
+            for item in RUBRIC_ROWS:
+                count = int(sums[(kind, item)][qa_parts.COUNT])
+                mean = qa_parts.mean(float(sums[(kind, item)][qa_parts.SUM]), count)
+                rows.append({s.REVIEWER_KIND: kind, ITEM: item, MEAN: mean, N: count})
+    table = pd.DataFrame(rows, columns=list(RUBRIC_COLUMNS))
+    return table.astype({s.REVIEWER_KIND: "string", ITEM: "string", MEAN: "float64", N: "int64"})
 
 
 def rubric_averages(qa: pd.DataFrame) -> pd.DataFrame:
@@ -293,28 +293,11 @@ def rubric_averages(qa: pd.DataFrame) -> pd.DataFrame:
     missing items are ignored, an item with no value has mean NaN (n 0); reviewer_kind is
     `all` for every evaluation (null kinds included), then one block per kind present.
     """
-    groups = [(ALL, qa), *((kind, _of_kind(qa, kind)) for kind in _kinds_present(qa))]
-    rows = []
-    if len(qa):
-        for kind, frame in groups:
-            for item in RUBRIC_ROWS:
-                values = frame[item] if item in frame else pd.Series([], dtype="float64")
-                mean, count = _mean(values)
-                rows.append({s.REVIEWER_KIND: kind, ITEM: item, MEAN: mean, N: count})
-    table = pd.DataFrame(rows, columns=list(RUBRIC_COLUMNS))
-    return table.astype({s.REVIEWER_KIND: "string", ITEM: "string", MEAN: "float64", N: "int64"})
+    return _rubric(qa_parts.calibration_part(qa, math.inf))
 
 
-def _paired(qa: pd.DataFrame) -> pd.DataFrame:
-    """Per contact scored by both a human and an AI reviewer: each kind's mean score of it."""
-    usable = qa[
-        qa[s.CONTACT_ID].notna()
-        & qa[s.SCORE].notna()
-        & qa[s.REVIEWER_KIND].isin([HUMAN, AI]).to_numpy(dtype=bool)
-    ]
-    means = usable.groupby([s.CONTACT_ID, s.REVIEWER_KIND], sort=True)[s.SCORE].mean()
-    wide = means.unstack(s.REVIEWER_KIND).reindex(columns=[HUMAN, AI])
-    return wide[wide.notna().all(axis=1)].astype("float64")
+def _ai_minus_human(paired: qa_parts.Paired) -> float | None:
+    return paired.difference / paired.contacts if paired.contacts else None
 
 
 def ai_minus_human(qa: pd.DataFrame) -> float | None:
@@ -323,41 +306,30 @@ def ai_minus_human(qa: pd.DataFrame) -> float | None:
     Why: per-kind means compare different contacts; on the same contacts the difference is the
     AI's systematic offset. None when no contact was scored by both kinds.
     """
-    paired = _paired(qa)
-    if paired.empty:
-        return None
-    return float((paired[AI] - paired[HUMAN]).mean())
+    return _ai_minus_human(qa_parts.paired_sums(qa))
 
 
-def human_vs_ai(qa: pd.DataFrame, pass_mark: float) -> pd.DataFrame:
-    """Per reviewer_kind: evaluations, mean score, failed and fail rate, and the mean score on
-    the contacts scored by both kinds (paired_contacts, paired_mean_score).
-
-    Why: an evaluation fails when score < pass_mark or critical_error is true (null = false).
-    On the paired contacts each contact weighs once (mean of that kind's scores of it), so
-    ai − human of paired_mean_score equals `ai_minus_human`; evaluations of a null kind are left
-    out; kinds other than human and ai get 0 paired contacts and NaN.
-    """
-    failed = (qa[s.SCORE] < pass_mark).to_numpy(dtype=bool) | qa[s.CRITICAL_ERROR].fillna(
-        False
-    ).to_numpy(dtype=bool)
-    with_failed = qa.assign(**{FAILED: failed})
-    paired = _paired(qa)
+def _human_vs_ai(part: CalibrationPart) -> pd.DataFrame:
+    """`human_vs_ai` read from a calibration part's sums."""
+    paired = part.paired
     rows = []
-    for kind in _kinds_present(qa):
-        frame = _of_kind(with_failed, kind)
-        mean, _ = _mean(frame[s.SCORE])
-        n_failed = int(frame[FAILED].sum())
-        in_pairs = kind in paired.columns and not paired.empty
+    by_kind = part.kinds.to_dict("index")
+    for kind in _kinds_present(part.kinds):
+        sums = by_kind[kind]
+        evaluations, n_failed = int(sums[EVALUATIONS]), int(sums[FAILED])
+        in_pairs = kind in (HUMAN, AI) and paired.contacts > 0
+        paired_sum = paired.human if kind == HUMAN else paired.ai
         rows.append(
             {
                 s.REVIEWER_KIND: kind,
-                EVALUATIONS: len(frame),
-                MEAN_SCORE: mean,
+                EVALUATIONS: evaluations,
+                MEAN_SCORE: qa_parts.mean(
+                    float(sums[qa_parts.SCORE_SUM]), int(sums[qa_parts.SCORE_N])
+                ),
                 FAILED: n_failed,
-                FAIL_RATE: n_failed / len(frame),
-                PAIRED_CONTACTS: len(paired) if in_pairs else 0,
-                PAIRED_MEAN_SCORE: float(paired[kind].mean()) if in_pairs else math.nan,
+                FAIL_RATE: n_failed / evaluations,
+                PAIRED_CONTACTS: paired.contacts if in_pairs else 0,
+                PAIRED_MEAN_SCORE: paired_sum / paired.contacts if in_pairs else math.nan,
             }
         )
     table = pd.DataFrame(rows, columns=list(KIND_COLUMNS))
@@ -372,6 +344,18 @@ def human_vs_ai(qa: pd.DataFrame, pass_mark: float) -> pd.DataFrame:
             PAIRED_MEAN_SCORE: "float64",
         }
     )
+
+
+def human_vs_ai(qa: pd.DataFrame, pass_mark: float) -> pd.DataFrame:
+    """Per reviewer_kind: evaluations, mean score, failed and fail rate, and the mean score on
+    the contacts scored by both kinds (paired_contacts, paired_mean_score).
+
+    Why: an evaluation fails when score < pass_mark or critical_error is true (null = false).
+    On the paired contacts each contact weighs once (mean of that kind's scores of it), so
+    ai − human of paired_mean_score equals `ai_minus_human`; evaluations of a null kind are left
+    out; kinds other than human and ai get 0 paired contacts and NaN.
+    """
+    return _human_vs_ai(qa_parts.calibration_part(qa, pass_mark))
 
 
 # ---------------------------------------------------------------- summary
@@ -396,7 +380,13 @@ def summarise_calibration(qa: pd.DataFrame, pass_mark: float) -> Calibration:
     Why: the report shows them together; icc is None without a complete block or when the
     block's scores have no variance.
     """
-    calibration = calibration_scores(qa)
+    return finish_calibration(qa_parts.calibration_part(qa, pass_mark))
+
+
+def finish_calibration(part: CalibrationPart) -> Calibration:
+    """Every calibration figure read from a calibration part (of the whole period, or its
+    parts' merged): the agreement figures from the gathered calibration rows."""
+    calibration = _with_kinds(part.scores, part.first_kinds)
     block = _block(calibration)
     icc = None if block is None else icc_2_1(block.to_numpy(dtype="float64"))
     return Calibration(
@@ -406,7 +396,7 @@ def summarise_calibration(qa: pd.DataFrame, pass_mark: float) -> Calibration:
         icc=None if icc is None or math.isnan(icc) else icc,
         block_shape=None if block is None else (block.shape[0], block.shape[1]),
         bias=_bias(calibration),
-        rubric=rubric_averages(qa),
-        kinds=human_vs_ai(qa, pass_mark),
-        ai_minus_human=ai_minus_human(qa),
+        rubric=_rubric(part),
+        kinds=_human_vs_ai(part),
+        ai_minus_human=_ai_minus_human(part.paired),
     )

@@ -11,15 +11,18 @@ import pytest
 
 from csreview import demo, messy_export
 from csreview import facts as f
+from csreview.frames import among
 from csreview.settings import load_settings
 from flows.distributed import Layout, dask_kpis
-from tasks import compare, scorecard, staffing, surveys, themes, workforce
+from tasks import compare, pdca, problems, qa, scorecard, staffing, surveys, themes, workforce
 from tasks import kpis as k
 from tasks.extract import extract_period
 from tasks.extract.slices import SLICED
 from tasks.kpis import distributed
+from tasks.playbook import load_playbook
 from tasks.validate import check_rules
 from tests.conftest import OCTOBER
+from tests.tasks.test_analysis_parts import APPROVED
 
 READ_AT = datetime(2026, 11, 23, tzinfo=UTC)
 QUANTILES = ("frt_median_seconds", "frt_p90_seconds")
@@ -30,7 +33,8 @@ def test_a_local_cluster_computes_the_single_machine_kpis(tmp_path: Path) -> Non
     """Two single-threaded worker processes read a messy demo month (bad rows planted),
     validate, aggregate and analyse it; the KPI table equals the single machine's, counts,
     ratios of counts and quantiles exactly, the gate's counts are the whole's, and so are
-    the satisfaction, themes and sales balance, and the variances within 1e-12."""
+    the satisfaction, themes, sales balance, problem list and follow-ups, and the variances
+    and calibration figures within 1e-12."""
     settings = load_settings()
     frames = demo.generate(demo.DemoSpec(OCTOBER, months=1, contacts_per_day=10))
     messy, _ = messy_export.plant_bad_rows(frames, OCTOBER, settings.zone)
@@ -38,8 +42,9 @@ def test_a_local_cluster_computes_the_single_machine_kpis(tmp_path: Path) -> Non
     demo.to_database(messy, url)
 
     got = dask_kpis(
-        url, OCTOBER, settings, READ_AT, False, memory_limit="1GiB", layout=Layout(16, 2)
-    )
+        url, OCTOBER, settings, READ_AT, False, memory_limit="1GiB", layout=Layout(16, 2),
+        approved=APPROVED,
+    )  # fmt: skip
 
     validation = check_rules(extract_period(url, OCTOBER, settings.zone, READ_AT), settings)
     facts = k.build_facts(validation.clean, OCTOBER, settings, False)
@@ -92,3 +97,26 @@ def test_a_local_cluster_computes_the_single_machine_kpis(tmp_path: Path) -> Non
         plan.email_open,
         plan.email_median_age_hours,
     )
+
+    playbook = load_playbook(None)
+    found = problems.problem_list(facts, settings, playbook)
+    assert len(found) >= 3  # something to merge
+    assert repr(problems.problems_of(got.analyses.problems, settings, playbook)) == repr(found)
+    followups = pdca.follow_up(APPROVED, facts, settings, OCTOBER.end(settings.zone).date())
+    assert followups["current"].notna().all()
+    pd.testing.assert_frame_equal(got.analyses.followups, followups)
+    evaluations = validation.clean["qa_evaluations"]
+    in_period = evaluations[among(evaluations["contact_id"], facts.contacts["contact_id"])]
+    calibration = qa.summarise_calibration(in_period, settings.qa_pass_mark)
+    got_calibration = got.analyses.calibration
+    assert calibration.contacts > 5 and calibration.ai_minus_human is not None
+    for name in ("contacts", "reviewers", "block_shape"):
+        assert getattr(got_calibration, name) == getattr(calibration, name), name
+    for name in ("alpha", "icc", "ai_minus_human"):
+        assert math.isclose(
+            getattr(got_calibration, name), getattr(calibration, name), rel_tol=1e-12
+        )
+    for name in ("bias", "rubric", "kinds"):
+        pd.testing.assert_frame_equal(
+            getattr(got_calibration, name), getattr(calibration, name), rtol=1e-12
+        )

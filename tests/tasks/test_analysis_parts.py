@@ -11,15 +11,23 @@ import pytest
 
 from bench.data import extract_of
 from csreview import demo
+from csreview.frames import among
 from csreview.settings import load_settings
 from tasks import analysis_parts as ap
-from tasks import compare, scorecard, staffing, surveys, themes
+from tasks import compare, pdca, problem_parts, problems, qa, scorecard, staffing, surveys, themes
 from tasks import kpis as k
 from tasks.kpis import distributed
+from tasks.playbook import load_playbook
 from tasks.validate import check_rules
 from tests.conftest import OCTOBER, ZONE
 
 THEMES = themes.load_themes()
+APPROVED = (
+    {"action_id": "A1", "opened_in": "2026-09", "segment": "channel=phone;hour_band=08-12",
+     "kpi": "service_level", "baseline": 0.5, "target": 0.9, "due_date": "2026-12-31"},
+    {"action_id": "A2", "opened_in": "2026-09", "segment": "",
+     "kpi": "frt_p90_seconds", "baseline": 60.0, "target": 30.0, "due_date": "2026-10-15"},
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +41,10 @@ def clean() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def whole(clean: dict[str, pd.DataFrame]) -> ap.Analyses:
     """The single-machine steps' results."""
-    facts = k.build_facts(clean, OCTOBER, load_settings(), False)
+    settings = load_settings()
+    facts = k.build_facts(clean, OCTOBER, settings, False)
+    evaluations = clean["qa_evaluations"]
+    in_period = evaluations[among(evaluations["contact_id"], facts.contacts["contact_id"])]
     return ap.Analyses(
         satisfaction=surveys.summarise_satisfaction(clean, facts.contacts),
         themes=themes.verbatim_themes(surveys.period_surveys(clean, facts.contacts), THEMES),
@@ -42,21 +53,32 @@ def whole(clean: dict[str, pd.DataFrame]) -> ap.Analyses:
         staffing=staffing.staffing_part(
             clean["contacts"], pd.Timestamp(OCTOBER.start(ZONE)), pd.Timestamp(OCTOBER.end(ZONE))
         ),
+        problems=problem_parts.problems_part(facts, settings.targets),
+        followups=pdca.follow_up(APPROVED, facts, settings, OCTOBER.end(ZONE).date()),
+        calibration=qa.summarise_calibration(in_period, settings.qa_pass_mark),
     )
 
 
-@pytest.mark.parametrize("parts", [2])
-def test_customer_partitions_give_the_analyses_of_the_whole(
-    clean: dict[str, pd.DataFrame], whole: ap.Analyses, parts: int
-) -> None:
+@pytest.fixture(scope="module")
+def got(clean: dict[str, pd.DataFrame]) -> ap.Analyses:
+    """The analyses of two customer partitions, merged and finished."""
     settings = load_settings()
-    split = distributed.split_by_customer(clean, parts)
-    got = ap.finish(
+    split = distributed.split_by_customer(clean, 2)
+    return ap.finish(
         reduce(
             ap.merge_analyses,
-            (ap.period_parts(p, OCTOBER, settings, False, THEMES).analyses for p in split),
-        )
+            (
+                ap.period_parts(p, OCTOBER, settings, False, THEMES, approved=APPROVED).analyses
+                for p in split
+            ),
+        ),
+        settings,
     )
+
+
+def test_customer_partitions_give_the_analyses_of_the_whole(
+    got: ap.Analyses, whole: ap.Analyses
+) -> None:
     assert whole.satisfaction.comments > 10 and len(whole.themes) > 3  # something to merge
     pd.testing.assert_frame_equal(got.satisfaction.distribution, whole.satisfaction.distribution)
     assert got.satisfaction.nps == whole.satisfaction.nps
@@ -72,3 +94,28 @@ def test_customer_partitions_give_the_analyses_of_the_whole(
         assert (getattr(got.staffing, field) == getattr(whole.staffing, field)).all(), field
     assert got.staffing.answered == whole.staffing.answered
     assert got.staffing.handle_seconds == pytest.approx(whole.staffing.handle_seconds, rel=1e-12)
+
+
+def test_customer_partitions_give_the_problems_of_the_whole(
+    got: ap.Analyses, whole: ap.Analyses
+) -> None:
+    settings, playbook = load_settings(), load_playbook(None)
+    found = problems.problems_of(whole.problems, settings, playbook)
+    assert len(found) >= 3  # something to merge
+    assert repr(problems.problems_of(got.problems, settings, playbook)) == repr(found)
+
+
+def test_customer_partitions_give_the_followups_and_calibration_of_the_whole(
+    got: ap.Analyses, whole: ap.Analyses
+) -> None:
+    assert whole.followups["current"].notna().all()
+    pd.testing.assert_frame_equal(got.followups, whole.followups)
+    assert whole.calibration.contacts > 5 and whole.calibration.ai_minus_human is not None
+    for name in ("contacts", "reviewers", "block_shape"):
+        assert getattr(got.calibration, name) == getattr(whole.calibration, name), name
+    for name in ("alpha", "icc", "ai_minus_human"):
+        assert getattr(got.calibration, name) == pytest.approx(getattr(whole.calibration, name))
+    for name in ("bias", "rubric", "kinds"):
+        pd.testing.assert_frame_equal(
+            getattr(got.calibration, name), getattr(whole.calibration, name), rtol=1e-12
+        )

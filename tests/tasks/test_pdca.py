@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable
 from datetime import date
+from functools import reduce
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from csreview import facts as f
+from csreview import schema as s
 from csreview.settings import load_settings
 from tasks import kpis as k
 from tasks import pdca
@@ -124,3 +130,66 @@ def test_an_action_answering_several_problems_is_followed_up_on_its_first() -> N
         {"action_id": "A1", "opened_in": "2026-09", "kpi": "service_level", "baseline": 0.2,
          "target": 0.6, "current": 2 / 3, "verdict": "effective"}
     ]  # fmt: skip
+
+
+# ---------------------------------------------------------------- follow-up in parts
+def split_facts(facts: f.Facts, labels: Callable[[int], np.ndarray]) -> list[f.Facts]:
+    """FACTS cut into three parts (LABELS: each row's part, by its position or, where rows
+    carry one, by their contact's number: a contact's evaluations stay together)."""
+
+    def label(frame: pd.DataFrame) -> np.ndarray:
+        if s.CONTACT_ID in frame:
+            number = frame[s.CONTACT_ID].astype(str).str.extract(r"(\d+)")[0].astype(int)
+            return labels(int(number.max()) + 1)[number.to_numpy()]
+        return labels(len(frame))
+
+    frames = ("contacts", "backlog", "qa", "calibration", "surveys")
+    return [
+        dataclasses.replace(
+            facts,
+            **{n: getattr(facts, n)[label(getattr(facts, n)) == i] for n in frames},
+        )
+        for i in range(3)
+    ]
+
+
+SPLITS: list[Callable[[int], np.ndarray]] = [
+    lambda n: np.arange(n) % 2,  # alternate, the third part empty
+    lambda n: np.minimum(np.arange(n) * 3 // max(n, 1), 2),  # in blocks
+    lambda n: np.random.default_rng(19).integers(0, 3, n),
+]
+ACTIONS = [
+    {"action_id": "A1", "opened_in": "2026-09", "segment": "channel=phone",
+     "kpi": "service_level", "baseline": 0.2, "target": 0.6, "due_date": "2026-12-30"},
+    {"action_id": "A2", "opened_in": "2026-08", "segment": "",
+     "kpi": "qa_score", "baseline": 70.0, "target": 95.0, "due_date": "2026-10-15"},
+    {"action_id": "A3", "opened_in": "2026-09", "segment": "channel=phone;category=logistics",
+     "kpi": "aht_seconds", "baseline": 300.0, "target": 200.0, "due_date": "2026-10-15"},
+    {"action_id": "A4", "opened_in": "2026-09", "segment": "channel=phone",
+     "kpi": "frt_p90_seconds", "baseline": 60.0, "target": 20.0, "due_date": "2026-10-15"},
+    {"action_id": "A5", "opened_in": "2026-09", "segment": "",
+     "kpi": "qa_reviewer_spread", "baseline": 30.0, "target": 10.0, "due_date": "2026-10-15"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("split", range(len(SPLITS)))
+def test_follow_up_merged_from_parts_equals_the_whole(split: int) -> None:
+    settings = load_settings()
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
+    end = date(2026, 11, 1)
+    whole = pdca.follow_up(ACTIONS, facts, settings, end)
+    assert whole["current"].notna().all()  # every action measured
+    parts = [pdca.follow_up_part(ACTIONS, p, end) for p in split_facts(facts, SPLITS[split])]
+    assert all(len(p.aggregates) == len(ACTIONS) for p in parts)
+    for order in (parts, parts[::-1]):
+        merged = reduce(pdca.merge_follow_up, order)
+        pd.testing.assert_frame_equal(pdca.finish_follow_up(merged, settings), whole)
+
+
+def test_follow_up_parts_of_other_actions_do_not_merge() -> None:
+    settings = load_settings()
+    facts = k.build_facts(typed_frames(), OCTOBER, settings, fcr_provisional=False)
+    one = pdca.follow_up_part(ACTIONS[:1], facts, date(2026, 11, 1))
+    two = pdca.follow_up_part(ACTIONS[:2], facts, date(2026, 11, 1))
+    with pytest.raises(ValueError, match="different actions"):
+        pdca.merge_follow_up(one, two)

@@ -14,6 +14,7 @@ from csreview import facts as f
 from csreview import schema as s
 from csreview.settings import load_settings
 from tasks import compare
+from tasks import problem_parts as pp
 from tasks import problems as pr
 from tasks.fishbone.defects import KINDS_BY_KPI
 from tasks.playbook import load_playbook
@@ -62,7 +63,7 @@ def test_segment_excess_is_the_grouped_sum_of_defects(
     """Counted with codes and bincount, as a groupby counts it: segments met in the data,
     in groupby's order, a row without a segment in the totals only."""
     frame = _counted(channel)
-    counts = pr.defect_counts(frame, SERVICE_LEVEL, [s.CHANNEL, f.HOUR_BAND])
+    counts = pp.defect_counts(frame, SERVICE_LEVEL, [s.CHANNEL, f.HOUR_BAND])
     found = pr.segment_excess(counts, 0.2, dims, min_base=0)
     grouped = (
         frame.assign(d=frame[f.COUNTED] - frame[f.WITHIN_SL])
@@ -83,7 +84,7 @@ def test_segment_excess_is_the_grouped_sum_of_defects(
 
 
 def test_segment_excess_keeps_segments_with_the_minimum_base_only() -> None:
-    counts = pr.defect_counts(_counted(pd.Series(["v"] * 6)), SERVICE_LEVEL, [f.HOUR_BAND])
+    counts = pp.defect_counts(_counted(pd.Series(["v"] * 6)), SERVICE_LEVEL, [f.HOUR_BAND])
     assert list(pr.segment_excess(counts, 0.2, (f.HOUR_BAND,), min_base=2).index) == ["20-24"]
 
 
@@ -94,7 +95,7 @@ def test_segments_summed_from_the_cube_equal_those_summed_over_the_rows(
     """Whole-number counts are summed once per combination of all the segments: every
     segmentation then equals the one summed row by row, in the same order."""
     channel = pd.Series(["voice", "voice", "chat", "voice", "chat", None], dtype="category")
-    counts = pr.defect_counts(_counted(channel), SERVICE_LEVEL, [f.HOUR_BAND, s.CHANNEL])
+    counts = pp.defect_counts(_counted(channel), SERVICE_LEVEL, [f.HOUR_BAND, s.CHANNEL])
     assert counts.cube is not None and counts.cube[0].sum() == 6  # every row, once
     by_rows = dataclasses.replace(counts, cube=None)
     found = pr.segment_excess(counts, 0.2, dims, min_base=0)
@@ -104,7 +105,7 @@ def test_segments_summed_from_the_cube_equal_those_summed_over_the_rows(
 
 def test_a_category_never_met_is_no_segment() -> None:
     """A categorical's own codes are read: its unmet category "00-08" is in no row."""
-    counts = pr.defect_counts(_counted(pd.Series(["v"] * 6)), SERVICE_LEVEL, [f.HOUR_BAND])
+    counts = pp.defect_counts(_counted(pd.Series(["v"] * 6)), SERVICE_LEVEL, [f.HOUR_BAND])
     assert list(counts.labels[f.HOUR_BAND]) == ["00-08", "08-12", "20-24"]
     assert list(pr.segment_excess(counts, 0.2, (f.HOUR_BAND,), min_base=0).index) == [
         "08-12",
@@ -235,7 +236,8 @@ def test_an_incident_is_a_problem_with_its_dates_ranked_by_excess_over_usual_day
     frame = month({"2026-10-09": 20, "2026-10-10": 18, "2026-10-11": 22})
     playbook = load_playbook(None)
     kind = KINDS_BY_KPI["complaint_rate"]
-    (found,) = pr.incident_problems(frame, kind, "", len(frame), 0.03, load_settings(), playbook)
+    counted = pp.kind_part(frame, kind, ())
+    (found,) = pr.incident_problems(counted, kind, "", len(frame), 0.03, load_settings(), playbook)
     assert found["segment"] == ((f.DATE, "2026-10-09/2026-10-11"),)
     assert (found["defects"], found["base"], found["days"]) == (
         60, 180, ("2026-10-09", "2026-10-10", "2026-10-11")
