@@ -192,12 +192,21 @@ def taken_from(frames: dict[str, pd.DataFrame], name: str, rows: np.ndarray) -> 
     frame = frames.pop(name)
     if _every_row_in_order(rows, len(frame)):
         return taken(frame, rows)
+    at = rows.astype(np.int64, copy=False)  # positions may come unsigned
+    in_order = len(at) > 0 and bool((np.diff(at) > 0).all())
+    if in_order and at[-1] - at[0] == len(at) - 1:  # one run of rows: not copied
+        return frame.iloc[at[0] : at[-1] + 1].reset_index(drop=True)
+    mask = None
+    if in_order:  # a period's rows of a widened read: long runs, each copied at once
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[rows] = True
     labels, attrs = frame.columns, dict(frame.attrs)
     columns = [frame.iloc[:, n] for n in range(frame.shape[1])]
     del frame
-    kept: dict[int, pd.Series] = {}
+    kept: dict[int, object] = {}
     while columns:  # the column taken from the list is its last reference: it goes now
-        kept[len(kept)] = columns.pop(0).take(rows).reset_index(drop=True)
+        column = columns.pop(0)
+        kept[len(kept)] = column.array[mask] if mask is not None else column.take(rows).array
     whole = pd.DataFrame(kept, index=pd.RangeIndex(len(rows)), copy=False).set_axis(labels, axis=1)
     whole.attrs = attrs
     return whole

@@ -387,9 +387,26 @@ def _rows(
         return pd.read_sql_query(query, conn)
     text, params = _compiled(conn, query)
     if arrow is not None:
-        return arrow.frame(text, params, [c.name for c in query.selected_columns])
+        names = [c.name for c in query.selected_columns]
+        table = _only_table(query)
+        texts = arrow.text_columns(table) if table is not None else frozenset()
+        return arrow.frame(text, params, names, texts)
     assert isinstance(driver, sqlite3.Connection)
     return pd.read_sql_query(text, driver, params=params)
+
+
+def _only_table(query: sa.Select[Any] | sa.CompoundSelect[Any]) -> str | None:
+    """The table every column of a plain SELECT is read straight from; None for a compound
+    SELECT or one with an expression, a literal or columns of several tables."""
+    if not isinstance(query, sa.Select):
+        return None
+    tables = {
+        c.table.name
+        if isinstance(c, sa.ColumnClause) and isinstance(c.table, sa.TableClause)
+        else None
+        for c in query.selected_columns
+    }
+    return next(iter(tables)) if len(tables) == 1 else None
 
 
 def _compiled(

@@ -73,7 +73,13 @@ class Case:
     def _source(self) -> pd.DataFrame:
         """`source`, picked once per problem: four tests read it."""
         frame = source_frame(self.data.facts, self.kind.source)
-        return frame[k.in_segment(frame, self.segment)]
+        return frame[self.in_source]
+
+    @cached_property
+    def in_source(self) -> pd.Series:
+        """Which rows of the facts its KPI is counted on are the segment's (`source`)."""
+        frame = source_frame(self.data.facts, self.kind.source)
+        return k.in_segment(frame, self.segment)
 
     def defects_by(self, column: str) -> pd.DataFrame:
         """The segment's defects (`_defects`) and base (`_base`) per agent or team; rows

@@ -37,7 +37,7 @@ def defect_rates(case: Case) -> tuple[float, float]:
     """The segment's defect rate and the rest of the centre's (NaN: no rest)."""
     frame = source_frame(case.data.facts, case.kind.source)
     defects, base = case.kind.defects(frame), frame[case.kind.base]
-    inside = case.source().index
+    inside = case.in_source  # a mask: picking the segment's rows by label hashed them all
     seg_d, seg_b = float(defects[inside].sum()), float(base[inside].sum())
     rest_d, rest_b = float(defects.sum()) - seg_d, float(base.sum()) - seg_b
     seg = seg_d / seg_b if seg_b else math.nan

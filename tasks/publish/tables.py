@@ -10,8 +10,9 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import Final
 
+import numpy as np
 import pandas as pd
 
 from csreview import facts as f
@@ -46,13 +47,17 @@ def csv_value(value: object) -> str:
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """Rows as CSV, one `\\n` per row; a text holding a carriage return is quoted too (Python
     3.11's writer quotes only the line terminator's characters), so a reader sees one row."""
+    return _csv_of_cells(header, ([csv_value(v) for v in row] for row in rows))
+
+
+def _csv_of_cells(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """`csv_bytes` of rows whose cells are written already (`csv_value`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     with_cr = io.StringIO()
     quotes_cr = csv.writer(with_cr, lineterminator="\r\n")  # the same, quoting \r as well
     writer.writerow(header)
-    for row in rows:
-        cells = [csv_value(v) for v in row]
+    for cells in rows:
         if "\r" in "".join(cells):
             quotes_cr.writerow(cells)
             buffer.write(with_cr.getvalue()[:-2] + "\n")
@@ -63,33 +68,43 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _whole_or_not(number: float) -> int | float:
-    """A denominator as a count, or in full where it is not whole (an average headcount)."""
-    return int(number) if float(number).is_integer() else float(number)
+def _texts(values: pd.Series) -> list[str]:
+    """A text column's cells as `csv_value` writes them: missing as empty."""
+    return ["" if pd.isna(v) else str(v) for v in values.tolist()]
+
+
+def _numbers(values: pd.Series, whole: np.ndarray | None = None) -> list[str]:
+    """A number column's cells as `csv_value` writes them: in full (a float's repr),
+    missing as empty; where WHOLE, as an integer. Built a column at a time: `kpis.csv`
+    holds 30 k rows at 1 M contacts, and a cell at a time took 0.3 s."""
+    floats = values.to_numpy(dtype=float, na_value=np.nan).tolist()
+    wholes = [False] * len(floats) if whole is None else whole.tolist()
+    return [
+        "" if v != v else str(int(v)) if w else repr(v) for v, w in zip(floats, wholes, strict=True)
+    ]
 
 
 def kpis_csv(kpis: pd.DataFrame) -> bytes:
-    """`kpis.csv` as the contract defines it: long format, sorted, full precision."""
-    counts = k.count_kpis()
-    integer_numerators = k.integer_numerators() | set(WORKFORCE_KPIS)
-
-    def row(r: tuple[Any, ...]) -> list[object]:
-        kpi, dimension, segment, value, numerator, denominator, target, status = r
-        return [
-            kpi,
-            dimension,
-            segment,
-            int(value) if kpi in counts and not pd.isna(value) else float(value),
-            int(numerator)
-            if kpi in integer_numerators and not pd.isna(numerator)
-            else float(numerator),
-            None if pd.isna(denominator) else _whole_or_not(denominator),
-            float(target),
-            status,
-        ]
-
+    """`kpis.csv` as the contract defines it: long format, sorted, full precision; counts,
+    integer numerators and whole denominators (an average headcount may not be) as integers."""
     ordered = kpis.sort_values([f.KPI, f.DIMENSION, f.SEGMENT], kind="stable")
-    return csv_bytes(f.KPI_COLUMNS, (row(r) for r in ordered.itertuples(index=False)))
+    kpi = ordered[f.KPI]
+    integer_numerators = k.integer_numerators() | set(WORKFORCE_KPIS)
+    denominators = ordered[f.DENOMINATOR].to_numpy(dtype=float, na_value=np.nan)
+    columns = [
+        _texts(kpi),
+        _texts(ordered[f.DIMENSION]),
+        _texts(ordered[f.SEGMENT]),
+        _numbers(ordered[f.VALUE], kpi.isin(k.count_kpis()).to_numpy(dtype=bool)),
+        _numbers(ordered[f.NUMERATOR], kpi.isin(integer_numerators).to_numpy(dtype=bool)),
+        _numbers(
+            ordered[f.DENOMINATOR],
+            np.isfinite(denominators) & (np.floor(denominators) == denominators),
+        ),
+        _numbers(ordered[f.TARGET]),
+        _texts(ordered[f.STATUS]),
+    ]
+    return _csv_of_cells(f.KPI_COLUMNS, zip(*columns, strict=True))
 
 
 def frame_csv(frame: pd.DataFrame, columns: Sequence[str]) -> bytes:

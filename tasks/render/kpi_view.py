@@ -13,6 +13,8 @@ import pandas as pd
 
 from csreview import schema as s
 from csreview.facts import (
+    ALL,
+    CHANNEL_GROUP,
     DIMENSION,
     DIMENSION_LABELS,
     HOUR_BAND,
@@ -54,7 +56,10 @@ def headline_kpi_rows(
     """The rows of a KPI table for KEYS: waits and abandonment per channel group (§3a),
     named with their group; the others over all contacts, with their comparisons."""
     rows = []
-    for key, group, row in k.headline_rows(kpis, keys):
+    # the headline reads only the all-contacts and channel-group rows: looking those up
+    # among all the catalog's rows (30 k at 1 M contacts) took 0.1 s per table
+    headline = kpis[kpis[DIMENSION].isin((ALL, CHANNEL_GROUP))]
+    for key, group, row in k.headline_rows(headline, keys):
         shown = kpi_row(row, key, f)
         if group:
             label = f._(GROUP_LABELS[group])

@@ -160,7 +160,15 @@ def test_taking_every_row_in_order_copies_nothing() -> None:
 
 
 @pytest.mark.parametrize(
-    "rows", [np.arange(5), np.array([0, 2, 4]), np.array([1, 0, 2, 3, 4]), np.array([], int)]
+    "rows",
+    [
+        np.arange(5),
+        np.array([0, 2, 4]),  # in order, with gaps: filtered
+        np.array([1, 2, 3]),  # one run: a slice
+        np.array([1, 0, 2, 3, 4]),
+        np.array([4, 1], dtype=np.uint64),  # unsigned, out of order: taken
+        np.array([], int),
+    ],
 )
 def test_taking_from_a_dict_gives_what_taken_gives_and_lets_the_frame_go(rows: np.ndarray) -> None:
     frame = pd.DataFrame(
@@ -203,6 +211,13 @@ def test_taking_from_a_dict_lets_each_column_go_once_taken(
     picked = taken_from(frames, "t", np.array([3, 1]))
     assert alive == [[True, True], [False, True]]
     assert picked["a"].tolist() == ["z", "x"] and picked["b"].tolist() == ["Z", "X"]
+
+
+def test_one_run_of_rows_taken_from_a_dict_is_not_copied() -> None:
+    frame = pd.DataFrame({"n": np.arange(5.0)})
+    picked = taken_from({"t": frame}, "t", np.array([1, 2, 3]))
+    assert np.shares_memory(picked["n"].to_numpy(), frame["n"].to_numpy())
+    assert picked["n"].tolist() == [1.0, 2.0, 3.0] and list(picked.index) == [0, 1, 2]
 
 
 def test_positions_of_rows_kept_with_their_labels_are_their_labels() -> None:

@@ -99,3 +99,55 @@ def test_reading_leaves_the_process_able_to_fork(database: Path) -> None:
         if line.startswith("VmSize:")
     )
     assert size < 8 * 2**20  # kB: far below the 26 GiB a 2**30-row batch reserved
+
+
+@pytest.mark.parametrize(
+    ("declared", "text"),
+    [
+        ("TEXT", True),
+        ("varchar(20)", True),
+        ("NCHAR", True),
+        ("CLOB", True),
+        ("CHARINT", False),  # INT first: an integer's affinity
+        ("DATETIME", False),
+        ("", False),
+        ("BLOB", False),
+    ],
+)
+def test_text_affinity_follows_sqlites_rules(declared: str, text: bool) -> None:
+    assert sqlite_arrow._text_affinity(declared) is text
+
+
+def _texts(path: Path, table: str) -> frozenset[str]:
+    with sqlite_arrow.reader(sa.make_url(f"sqlite:///{path}")) as reader:
+        assert reader is not None
+        return reader.text_columns(table)
+
+
+def test_only_a_tables_text_columns_are_not_searched_for_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "texts.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (a TEXT, b DATETIME, c VARCHAR(9), d)")
+        conn.execute("INSERT INTO t VALUES (12, '12', 2.5, 'x')")  # a and c store text
+        conn.execute("CREATE VIEW v AS SELECT a FROM t UNION ALL SELECT 7")  # a number in a
+        conn.execute("CREATE VIEW p AS SELECT a FROM t")  # its a declared TEXT, as t's
+    assert _texts(path, "t") == {"a", "c"}
+    assert _texts(path, "v") == _texts(path, "p") == frozenset()  # a view gives anything
+    assert _texts(path, "absent") == frozenset()
+    with sqlite_arrow.reader(sa.make_url(f"sqlite:///{path}")) as reader:
+        assert reader is not None
+        read = reader.frame("SELECT * FROM t", [], ["a", "b", "c", "d"], frozenset({"a", "c"}))
+        in_view = reader.frame("SELECT a FROM v", [], ["a"], _texts(path, "v"))
+    assert read.iloc[0].tolist() == ["12", 12, "2.5", "x"]  # DATETIME made '12' a number
+    assert in_view["a"].tolist() == ["12", 7]
+
+
+@pytest.mark.parametrize("numbers_stored", [True, False])
+def test_a_text_column_is_searched_for_numbers_unless_it_cannot_store_them(
+    numbers_stored: bool,
+) -> None:
+    import pyarrow as pa
+
+    values = pa.chunked_array([["x", "12"]])
+    assert sqlite_arrow._may_mix(values, numbers_stored) is numbers_stored
+    assert sqlite_arrow._may_mix(pa.chunked_array([[b"x"]]), numbers_stored)  # a blob
