@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import BinaryIO
 
 import pandas as pd
 import pytest
@@ -23,7 +24,16 @@ def _get_ready() -> None:
 
 
 def _checked_in(inputs: object) -> tuple[int, int]:
+    if isinstance(inputs, tuple):  # filed: the worker reads what the review wrote and closed
+        fd, size = inputs
+        assert os.pread(fd, size, 0) == b"rows"
     return os.getpid(), READY.get("pid", 0)
+
+
+def _filed(inputs: object, file: BinaryIO) -> tuple[int, int]:
+    file.write(b"rows")
+    file.flush()
+    return file.fileno(), 4
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +43,7 @@ def light_gx(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(gx_record, "prepare_gx", _get_ready)
     monkeypatch.setattr(gx_record, "run_suites", _checked_in)
     monkeypatch.setattr(gx_record, "gx_inputs", lambda extract, settings, read_at: extract)
+    monkeypatch.setattr(gx_record, "filed_inputs", _filed)
     _drop_early()
     yield
     _drop_early()
