@@ -14,7 +14,6 @@ import tempfile
 from types import TracebackType
 from typing import ClassVar
 
-import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
@@ -52,13 +51,13 @@ class GxRecord(NotAnInput):
         early, cls._early = cls._early, None
         return early if early is not None else cls()
 
-    def check(self, extract: Extract, settings: Settings, read_at: pd.Timestamp | None) -> None:
-        """Hand over what the gate saw, at the gate's clock (one kept from an earlier attempt
-        has its own), so that the extract can go; the check waits for `start`. The rows as
+    def check(self, extract: Extract, settings: Settings, checked: Validation) -> None:
+        """Hand over what the gate (CHECKED) saw, at its clock (one kept from an earlier
+        attempt has its own), so that the extract can go; the check waits for `start`. The rows as
         read go first (GX's inputs need them no more); the rows GX checks are written to the
         worker's file, not held by the worker beside the whole review (0.4 GiB of a
         3.7 M-contact quarter at the process tree's peak)."""
-        inputs = gx_inputs(extract, settings, read_at)
+        inputs = gx_inputs(extract, settings, checked.read_at, checked)
         extract.raw.clear()
         if self._worker.forked:  # the worker reads them back a batch at a time, as it checks
             inputs = filed_inputs(inputs, self._rows)

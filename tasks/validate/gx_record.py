@@ -76,24 +76,33 @@ class GxInputs:
 
 
 def gx_inputs(
-    extract: Extract, settings: Settings, read_at: pd.Timestamp | None = None
+    extract: Extract,
+    settings: Settings,
+    read_at: pd.Timestamp | None = None,
+    checked: Validation | None = None,
 ) -> GxInputs:
     """GX's inputs from the extract, on READ_AT: the clock the rules were checked against
-    (default: when the extract was read; a check kept from an earlier attempt has its own)."""
+    (default: when the extract was read; a check kept from an earlier attempt has its own).
+    The rows as read are needed only where the gate (CHECKED) did not say which rows are
+    copies and which columns the source has: it may have let them go."""
     read_at = pd.Timestamp(extract.read_at if read_at is None else read_at).tz_convert(
         settings.zone
     )
     per_table_only = bool(table_checks(extract, read_at)[1])
+    gate = checked if checked is not None and not per_table_only else None
     frames, seen = {}, {}
     for name, typed in extract.typed.items():
-        table, raw = s.TABLES_BY_NAME[name], extract.raw[name]
-        read = checked_columns(name)
-        frames[name] = typed.loc[
-            :, [c for c in table.column_names if c in raw.columns and c in read]
-        ]
-        seen[name] = (
-            np.ones(len(raw), dtype=bool) if per_table_only else ~exact_copies(raw, table.key)
-        )
+        table, read = s.TABLES_BY_NAME[name], checked_columns(name)
+        if gate is not None and name in gate.copies:
+            columns, copies = gate.source_columns[name], gate.copies[name]
+        else:
+            raw = extract.raw[name]
+            columns = tuple(raw.columns)
+            copies = np.zeros(len(raw), dtype=bool)
+            if not per_table_only:
+                copies = exact_copies(raw, table.key)
+        frames[name] = typed.loc[:, [c for c in table.column_names if c in columns and c in read]]
+        seen[name] = ~copies
     return GxInputs(frames, seen, read_at, per_table_only, text_limits(settings))
 
 

@@ -14,6 +14,7 @@ import pytest
 from flows import gx_record
 from flows.gx_record import GxRecord
 from tasks.extract import Extract
+from tasks.validate import Validation
 from tests.conftest import OCTOBER
 
 READY: dict[str, int] = {}
@@ -42,7 +43,7 @@ def light_gx(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     begun early (by a command another test ran) before or after."""
     monkeypatch.setattr(gx_record, "prepare_gx", _get_ready)
     monkeypatch.setattr(gx_record, "run_suites", _checked_in)
-    monkeypatch.setattr(gx_record, "gx_inputs", lambda extract, settings, read_at: extract)
+    monkeypatch.setattr(gx_record, "gx_inputs", lambda extract, settings, read_at, checked: extract)
     monkeypatch.setattr(gx_record, "filed_inputs", _filed)
     _drop_early()
     yield
@@ -59,7 +60,7 @@ def _pid_of(record: GxRecord) -> tuple[int, int]:
     inputs are made (the typed rows are the gate's to let go)."""
     rows = pd.DataFrame({"x": [1]})
     extract = Extract(OCTOBER, datetime(2026, 11, 2, tzinfo=UTC), {"t": rows}, {"t": rows})
-    record.check(extract, None, None)  # type: ignore[arg-type]
+    record.check(extract, None, Validation({}, {}, ()))  # type: ignore[arg-type]
     assert extract.raw == {} and list(extract.typed) == ["t"]
     return record.result()
 

@@ -413,3 +413,38 @@ def test_gx_records_the_same_on_rows_read_back_from_a_file(settings: Settings) -
     assert batched.outcomes == whole.outcomes == on_file.outcomes
     assert batched.summary == whole.summary == on_file.summary
     assert whole.outcomes[("contacts", "channel_values")].unexpected == 25
+
+
+@pytest.mark.parametrize(
+    ("frames", "contacts_seen"),
+    [
+        (raw_frames(), 9),
+        (with_rows("contacts", channel="fax"), 10),  # quarantined, not a copy
+        (pd.concat([raw_frames()["contacts"]] * 2, ignore_index=True), 9),  # 9 copies of 18
+    ],
+    ids=["clean", "quarantined", "copies"],
+)
+def test_the_gate_lets_the_rows_as_read_go_and_changes_nothing(
+    frames: dict[str, pd.DataFrame] | pd.DataFrame, contacts_seen: int, settings: Settings
+) -> None:
+    """The flow's gate drops each table's rows as read once the table is checked: the
+    same used and quarantined rows, results and counts; GX's inputs made from what the gate
+    kept are those made from the rows as read."""
+    if isinstance(frames, pd.DataFrame):
+        frames = {**raw_frames(), "contacts": frames}
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
+    kept = Extract(OCTOBER, READ_AT, dict(frames), typed, ())
+    dropped = Extract(OCTOBER, READ_AT, dict(frames), typed, ())
+    gate, letting_go = check_rules(kept, settings), check_rules(dropped, settings, let_go=True)
+    assert dropped.raw == {} and list(kept.raw) == list(frames)
+    assert (letting_go.rules, letting_go.counts) == (gate.rules, gate.counts)
+    for name in frames:
+        pd.testing.assert_frame_equal(letting_go.clean[name], gate.clean[name])
+        pd.testing.assert_frame_equal(letting_go.quarantine[name], gate.quarantine[name])
+    from_raw = gx_inputs(kept, settings, gate.read_at)
+    from_gate = gx_inputs(dropped, settings, gate.read_at, letting_go)
+    assert list(from_gate.frames) == list(from_raw.frames)
+    for name, frame in from_raw.frames.items():
+        pd.testing.assert_frame_equal(from_gate.frames[name], frame)
+        assert (from_gate.seen[name] == from_raw.seen[name]).all()
+    assert from_gate.seen["contacts"].sum() == contacts_seen
