@@ -118,6 +118,11 @@ class Worker(Generic[T]):
             os.close(pipe[0])
             self._stream = os.fdopen(pipe[1], "wb")
 
+    @property
+    def forked(self) -> bool:
+        """Whether the call runs in a process of its own (else inline, when asked for)."""
+        return self._process is not None
+
     def submit(self, call: Callable[..., T], *args: Any, start: bool = True) -> None:
         """Send the call and its arguments; with START false it waits for `start`, so its
         arguments can be handed over (and freed here) before the work should begin."""

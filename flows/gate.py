@@ -49,8 +49,9 @@ def extract(run: StepRunner) -> Extract:
 @faults.quiet
 def validate_task(extract: Extract, settings: Settings) -> Validation:
     """The gate: every rule as a pandas mask picks the rows used and quarantined, and says
-    what blocks the run."""
-    return validate_step.check_rules(extract, settings)
+    what blocks the run; each table's rows as read go once it is checked (no later step
+    reads them: GX's inputs take what they need of them from the gate's result)."""
+    return validate_step.check_rules(extract, settings, let_go=True)
 
 
 def validate(run: StepRunner, extract: Extract, manifest: Manifest) -> Validation:

@@ -165,7 +165,7 @@ class StepRunner:
 
     def hand_to_gx(self, extract: Extract, checked: Validation) -> None:
         """Give GX's worker the rows the gate saw, at the gate's clock."""
-        self.gx.check(extract, self.review.settings, checked.read_at)
+        self.gx.check(extract, self.review.settings, checked)
 
     def with_gx(self, checked: Validation) -> Validation:
         """The gate's rules with GX's record beside them (made while the review went on)."""

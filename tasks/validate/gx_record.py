@@ -13,7 +13,7 @@ import json
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, BinaryIO, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,17 +30,15 @@ from tasks.validate.gate import table_checks, text_limits
 from tasks.validate.gx_batches import (
     ACROSS_ROWS,
     BATCH_ROWS,
-    batches,
     key_parts,
     merged_results,
     suite_record,
 )
 from tasks.validate.gx_hashing import skip_frame_hashing
+from tasks.validate.gx_rows import FiledRows, HeldRows, Rows, write_rows
 from tasks.validate.results import EXAMPLES, RuleResult, Validation, shortened
 
 COLUMN_KEYS: Final = frozenset({"column", "column_A", "column_B"})  # GX's words for a column
-FEW: Final = 20  # text is held as categories where its sample has 1 distinct value in FEW
-SAMPLE_ROWS: Final = 100_000
 
 
 def with_gx(validation: Validation, gx: GxRun) -> Validation:
@@ -58,59 +56,64 @@ def gx_record(extract: Extract, settings: Settings) -> GxRun:
 @dataclass(frozen=True)
 class GxInputs:
     """What GX's record is made of: each table's typed rows (the columns its expectations
-    read that the source has) and which of them the rules saw (exact copies are not), the run's start, and
-    whether only the table-level checks run (the tables' structure blocks the extract before
-    its rows are checked). Needs nothing from `check_rules`: the two may run side by side."""
+    read that the source has) and which of them the rules saw (exact copies are not), or
+    those rows as written to a file (`filed`), the run's start, and whether only the
+    table-level checks run (the tables' structure blocks the extract before its rows are
+    checked). Needs nothing from `check_rules`: the two may run side by side."""
 
     frames: dict[str, pd.DataFrame]
     seen: dict[str, np.ndarray]
     read_at: pd.Timestamp
     per_table_only: bool
     limits: dict[str, int] = field(default_factory=lambda: dict(LIMITS))
-    # per table, the text columns held as categories (`held_compact`) and their typed dtype
-    text_dtypes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    filed: dict[str, FiledRows] = field(default_factory=dict)
+
+    def rows(self) -> dict[str, Rows]:
+        """Each table's rows the rules saw, in the tables' order."""
+        if self.filed:
+            return dict(self.filed)
+        return {n: HeldRows(f, np.flatnonzero(self.seen[n])) for n, f in self.frames.items()}
 
 
 def gx_inputs(
-    extract: Extract, settings: Settings, read_at: pd.Timestamp | None = None
+    extract: Extract,
+    settings: Settings,
+    read_at: pd.Timestamp | None = None,
+    checked: Validation | None = None,
 ) -> GxInputs:
     """GX's inputs from the extract, on READ_AT: the clock the rules were checked against
-    (default: when the extract was read; a check kept from an earlier attempt has its own)."""
+    (default: when the extract was read; a check kept from an earlier attempt has its own).
+    The rows as read are needed only where the gate (CHECKED) did not say which rows are
+    copies and which columns the source has: it may have let them go."""
     read_at = pd.Timestamp(extract.read_at if read_at is None else read_at).tz_convert(
         settings.zone
     )
     per_table_only = bool(table_checks(extract, read_at)[1])
+    gate = checked if checked is not None and not per_table_only else None
     frames, seen = {}, {}
     for name, typed in extract.typed.items():
-        table, raw = s.TABLES_BY_NAME[name], extract.raw[name]
-        read = checked_columns(name)
-        frames[name] = typed.loc[
-            :, [c for c in table.column_names if c in raw.columns and c in read]
-        ]
-        seen[name] = (
-            np.ones(len(raw), dtype=bool) if per_table_only else ~exact_copies(raw, table.key)
-        )
+        table, read = s.TABLES_BY_NAME[name], checked_columns(name)
+        if gate is not None and name in gate.copies:
+            columns, copies = gate.source_columns[name], gate.copies[name]
+        else:
+            raw = extract.raw[name]
+            columns = tuple(raw.columns)
+            copies = np.zeros(len(raw), dtype=bool)
+            if not per_table_only:
+                copies = exact_copies(raw, table.key)
+        frames[name] = typed.loc[:, [c for c in table.column_names if c in columns and c in read]]
+        seen[name] = ~copies
     return GxInputs(frames, seen, read_at, per_table_only, text_limits(settings))
 
 
-def held_compact(inputs: GxInputs, few: int = FEW) -> GxInputs:
-    """The inputs with each text column of few distinct values (channel, category, agent)
-    held as categories, turned back into text batch by batch as GX checks them: the inputs
-    wait in GX's worker beside the whole review, and such text took a quarter of them."""
-    frames, text_dtypes = {}, {}
-    for name, frame in inputs.frames.items():
-        held = {c: frame[c].dtype for c in frame.columns if _few_values(frame[c], few)}
-        frames[name] = frame.astype(dict.fromkeys(held, "category")) if held else frame
-        text_dtypes[name] = held
-    return dataclasses.replace(inputs, frames=frames, text_dtypes=text_dtypes)
-
-
-def _few_values(values: pd.Series, few: int) -> bool:
-    """Text whose first rows hold at most one distinct value in FEW."""
-    if not isinstance(values.dtype, pd.StringDtype):
-        return False
-    sample = values.iloc[:SAMPLE_ROWS]
-    return len(sample) > 0 and sample.nunique(dropna=True) * few <= len(sample)
+def filed_inputs(inputs: GxInputs, file: BinaryIO, batch_rows: int = BATCH_ROWS) -> GxInputs:
+    """The inputs with each table's rows the rules saw written to FILE, a batch at a time,
+    and read back from it so: handed to GX's worker, they wait there as a few numbers."""
+    filed = {
+        name: write_rows(frame, np.flatnonzero(inputs.seen[name]), file, batch_rows)
+        for name, frame in inputs.frames.items()
+    }
+    return dataclasses.replace(inputs, frames={}, seen={}, filed=filed)
 
 
 def checked_columns(table: str) -> frozenset[str]:
@@ -234,16 +237,14 @@ def run_suites(inputs: GxInputs, batch_rows: int = BATCH_ROWS) -> GxRun:
     outcomes: dict[tuple[str, str], GxOutcome] = {}
     summary: dict[str, Any] = {}
     parameters = {READ_AT: inputs.read_at.tz_convert("UTC").tz_localize(None), **inputs.limits}
-    text = inputs.text_dtypes
-    for name, typed in inputs.frames.items():
-        seen = np.flatnonzero(inputs.seen[name])  # positions: no copy of a large table
-        if len(seen) <= batch_rows:
-            result = _run(name, typed.iloc[seen], parameters, inputs.per_table_only, "whole", text)
+    for name, rows in inputs.rows().items():
+        if len(rows) <= batch_rows:
+            whole = next(rows.batches(batch_rows))
+            result = _run(name, whole, parameters, inputs.per_table_only, "whole")
+            del whole
             results, record = list(result.results), result.describe_dict()
         else:
-            results = _in_batches(
-                name, typed, seen, parameters, inputs.per_table_only, batch_rows, text
-            )
+            results = _in_batches(name, rows, parameters, inputs.per_table_only, batch_rows)
             record = suite_record(results)
         for one in results:
             meta = one.expectation_config.meta or {}
@@ -265,16 +266,9 @@ def run_suites(inputs: GxInputs, batch_rows: int = BATCH_ROWS) -> GxRun:
 
 
 def _run(
-    name: str,
-    rows: pd.DataFrame,
-    parameters: dict[str, Any],
-    per_table_only: bool,
-    part: Part,
-    text_dtypes: dict[str, dict[str, Any]],
+    name: str, rows: pd.DataFrame, parameters: dict[str, Any], per_table_only: bool, part: Part
 ) -> Any:
-    """One GX run of a table's suite (or PART of it) on ROWS, their text as typed."""
-    text = {c: d for c, d in text_dtypes.get(name, {}).items() if c in rows.columns}
-    rows = rows.astype(text) if text else rows
+    """One GX run of a table's suite (or PART of it) on ROWS."""
     return _definitions(per_table_only, part)[name].run(
         batch_parameters={"dataframe": gx_view(s.TABLES_BY_NAME[name], rows)},
         expectation_parameters=parameters,
@@ -283,24 +277,11 @@ def _run(
 
 
 def _in_batches(
-    name: str,
-    typed: pd.DataFrame,
-    seen: np.ndarray,
-    parameters: dict[str, Any],
-    per_table_only: bool,
-    size: int,
-    text: dict[str, dict[str, Any]],
+    name: str, rows: Rows, parameters: dict[str, Any], per_table_only: bool, size: int
 ) -> list[Any]:
-    """A table's results on its rows at SEEN: the expectations of one row run on consecutive
-    batches and merged, those comparing rows on parts holding every copy of a key; in the
-    suite's order."""
-    per_batch = []
-    for rows in batches(len(seen), size):
-        per_batch.append(
-            _run(name, typed.iloc[seen[rows]], parameters, per_table_only, "rows", text).results
-        )
-        give_back()  # GX's copies of the batch: the next batch's peak does not stack on them
-    results = merged_results(per_batch)
+    """A table's results on ROWS: the expectations of one row run on consecutive batches
+    and merged, those comparing rows on parts holding every copy of a key (the compared
+    columns kept from each batch); in the suite's order."""
     across = [
         r
         for r in SUITES[name]
@@ -308,19 +289,26 @@ def _in_batches(
         and r.expectation.kind in ACROSS_ROWS
         and (r.per_table or not per_table_only)
     ]
+    compared = list(dict.fromkeys(r.expectation.kwargs["column"] for r in across if r.expectation))
+    per_batch, kept = [], []
+    for batch in rows.batches(size):
+        per_batch.append(_run(name, batch, parameters, per_table_only, "rows").results)
+        kept.append(batch.loc[:, [c for c in compared if c in batch.columns]])
+        del batch
+        give_back()  # GX's copies of the batch: the next batch's peak does not stack on them
+    results = merged_results(per_batch)
     if across:
-        columns = list(
-            dict.fromkeys(r.expectation.kwargs["column"] for r in across if r.expectation)
-        )
-        keys = typed.loc[:, [c for c in columns if c in typed.columns]]  # not copied
+        keys = pd.concat(kept)
+        del kept
+        everywhere = np.arange(len(keys))
         per_part = [
-            _run(name, keys.iloc[seen[rows]], parameters, per_table_only, "keys", text).results
-            for rows in key_parts(keys, seen, size)
+            _run(name, keys.iloc[part], parameters, per_table_only, "keys").results
+            for part in key_parts(keys, everywhere, size)
         ]
         results = [*results, *merged_results(per_part, by_row=True)]
     by_rule = {_rule(one): one for one in results}
     # GX orders a suite's results its own way: that of a run on no rows
-    order = _run(name, typed.iloc[:0], parameters, per_table_only, "whole", text).results
+    order = _run(name, rows.empty(), parameters, per_table_only, "whole").results
     return [by_rule[_rule(one)] for one in order]
 
 

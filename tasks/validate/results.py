@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from csreview import schema as s
@@ -61,6 +62,10 @@ class Validation:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     gx_results: dict[str, Any] = field(default_factory=dict)
     read_at: pd.Timestamp | None = None  # the run's clock the rules were checked against
+    # per table, its exact copies (flags by row) and the columns the source has: what GX's
+    # record needs of the rows as read, which the gate may have let go
+    copies: dict[str, np.ndarray] = field(default_factory=dict)
+    source_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def blocked(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import BinaryIO
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from flows import gx_record
 from flows.gx_record import GxRecord
 from tasks.extract import Extract
+from tasks.validate import Validation
 from tests.conftest import OCTOBER
 
 READY: dict[str, int] = {}
@@ -23,7 +25,16 @@ def _get_ready() -> None:
 
 
 def _checked_in(inputs: object) -> tuple[int, int]:
+    if isinstance(inputs, tuple):  # filed: the worker reads what the review wrote and closed
+        fd, size = inputs
+        assert os.pread(fd, size, 0) == b"rows"
     return os.getpid(), READY.get("pid", 0)
+
+
+def _filed(inputs: object, file: BinaryIO) -> tuple[int, int]:
+    file.write(b"rows")
+    file.flush()
+    return file.fileno(), 4
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +43,8 @@ def light_gx(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     begun early (by a command another test ran) before or after."""
     monkeypatch.setattr(gx_record, "prepare_gx", _get_ready)
     monkeypatch.setattr(gx_record, "run_suites", _checked_in)
-    monkeypatch.setattr(gx_record, "gx_inputs", lambda extract, settings, read_at: extract)
+    monkeypatch.setattr(gx_record, "gx_inputs", lambda extract, settings, read_at, checked: extract)
+    monkeypatch.setattr(gx_record, "filed_inputs", _filed)
     _drop_early()
     yield
     _drop_early()
@@ -48,7 +60,7 @@ def _pid_of(record: GxRecord) -> tuple[int, int]:
     inputs are made (the typed rows are the gate's to let go)."""
     rows = pd.DataFrame({"x": [1]})
     extract = Extract(OCTOBER, datetime(2026, 11, 2, tzinfo=UTC), {"t": rows}, {"t": rows})
-    record.check(extract, None, None)  # type: ignore[arg-type]
+    record.check(extract, None, Validation({}, {}, ()))  # type: ignore[arg-type]
     assert extract.raw == {} and list(extract.typed) == ["t"]
     return record.result()
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tempfile
 from datetime import datetime
 
 import pandas as pd
@@ -11,7 +12,7 @@ from csreview import schema as s
 from csreview.settings import Settings
 from tasks.extract import Extract, parse_table
 from tasks.validate import check_rules, gx_inputs, run_suites, validate, with_gx
-from tasks.validate.gx_record import checked_columns, held_compact
+from tasks.validate.gx_record import checked_columns, filed_inputs
 from tests.conftest import OCTOBER, ZONE, raw_frames
 
 READ_AT = datetime(2026, 11, 20, tzinfo=ZONE)
@@ -390,9 +391,9 @@ def test_gx_records_the_same_without_the_columns_it_does_not_read(settings: Sett
     assert whole.outcomes[("contacts", "channel_values")].unexpected == 1
 
 
-def test_gx_records_the_same_on_text_held_as_categories(settings: Settings) -> None:
-    """GX's worker holds text of few values as categories until it checks them: batch by
-    batch, GX sees the text as typed and records what it records on the typed rows."""
+def test_gx_records_the_same_on_rows_read_back_from_a_file(settings: Settings) -> None:
+    """GX's worker reads the rows it checks back from a file, a batch at a time: it records
+    what it records on the rows held in memory, in batches or whole."""
     frames = raw_frames()
     faxes = pd.concat([frames["contacts"].iloc[[2]]] * 25, ignore_index=True).assign(
         contact_id=[f"f{i}" for i in range(25)], channel="fax", agent_id=None
@@ -400,11 +401,50 @@ def test_gx_records_the_same_on_text_held_as_categories(settings: Settings) -> N
     frames["contacts"] = pd.concat([frames["contacts"], faxes], ignore_index=True)
     typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
     inputs = gx_inputs(Extract(OCTOBER, READ_AT, frames, typed, ()), settings)
-    held = held_compact(inputs, few=3)
-    contacts = held.frames["contacts"]
-    assert isinstance(contacts["channel"].dtype, pd.CategoricalDtype)
-    assert not isinstance(contacts["contact_id"].dtype, pd.CategoricalDtype)  # all distinct
-    whole, batched = run_suites(inputs), run_suites(held, batch_rows=12)
-    assert batched.outcomes == whole.outcomes
-    assert batched.summary == whole.summary
+    with tempfile.TemporaryFile() as file:
+        filed = filed_inputs(inputs, file)
+        assert not filed.frames and list(filed.filed) == list(inputs.frames)
+        read_back = filed.filed["contacts"]
+        contacts = inputs.frames["contacts"]
+        assert len(read_back) == len(contacts)
+        pd.testing.assert_frame_equal(read_back.empty(), contacts.iloc[:0])
+        whole, batched = run_suites(inputs), run_suites(filed_inputs(inputs, file, 12), 12)
+        on_file = run_suites(filed)
+    assert batched.outcomes == whole.outcomes == on_file.outcomes
+    assert batched.summary == whole.summary == on_file.summary
     assert whole.outcomes[("contacts", "channel_values")].unexpected == 25
+
+
+@pytest.mark.parametrize(
+    ("frames", "contacts_seen"),
+    [
+        (raw_frames(), 9),
+        (with_rows("contacts", channel="fax"), 10),  # quarantined, not a copy
+        (pd.concat([raw_frames()["contacts"]] * 2, ignore_index=True), 9),  # 9 copies of 18
+    ],
+    ids=["clean", "quarantined", "copies"],
+)
+def test_the_gate_lets_the_rows_as_read_go_and_changes_nothing(
+    frames: dict[str, pd.DataFrame] | pd.DataFrame, contacts_seen: int, settings: Settings
+) -> None:
+    """The flow's gate drops each table's rows as read once the table is checked: the
+    same used and quarantined rows, results and counts; GX's inputs made from what the gate
+    kept are those made from the rows as read."""
+    if isinstance(frames, pd.DataFrame):
+        frames = {**raw_frames(), "contacts": frames}
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
+    kept = Extract(OCTOBER, READ_AT, dict(frames), typed, ())
+    dropped = Extract(OCTOBER, READ_AT, dict(frames), typed, ())
+    gate, letting_go = check_rules(kept, settings), check_rules(dropped, settings, let_go=True)
+    assert dropped.raw == {} and list(kept.raw) == list(frames)
+    assert (letting_go.rules, letting_go.counts) == (gate.rules, gate.counts)
+    for name in frames:
+        pd.testing.assert_frame_equal(letting_go.clean[name], gate.clean[name])
+        pd.testing.assert_frame_equal(letting_go.quarantine[name], gate.quarantine[name])
+    from_raw = gx_inputs(kept, settings, gate.read_at)
+    from_gate = gx_inputs(dropped, settings, gate.read_at, letting_go)
+    assert list(from_gate.frames) == list(from_raw.frames)
+    for name, frame in from_raw.frames.items():
+        pd.testing.assert_frame_equal(from_gate.frames[name], frame)
+        assert (from_gate.seen[name] == from_raw.seen[name]).all()
+    assert from_gate.seen["contacts"].sum() == contacts_seen
