@@ -22,7 +22,6 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from csreview.memory import give_back
 from flows.server import death_signal
 
 T = TypeVar("T")
@@ -38,10 +37,8 @@ def _serve(
     prepare: Callable[[], object],
     die_with_parent: Callable[[], None] | None = None,
     pipe: tuple[int, int] | None = None,
-    arrive: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None,
 ) -> None:
-    """The worker: get ready, then run the one call sent (none when the flow stopped) on
-    its arguments as ARRIVE keeps them until then."""
+    """The worker: get ready, then run the one call sent (none when the flow stopped)."""
     if die_with_parent is not None:  # a parent killed (SIGKILL) takes its worker with it
         die_with_parent()
     # a flow run's SIGTERM handler (Prefect's) raises instead of ending: `close` must end
@@ -63,9 +60,6 @@ def _serve(
         held = connection.recv()
         assert stream is not None
         call, args = pickle.load(stream)  # unpickled as it arrives, never whole as bytes
-        if arrive is not None and failure is None:
-            args = arrive(args)
-            give_back()  # the pages of the arguments as they were sent
         if held:
             connection.recv()  # the word to start
     except (EOFError, pickle.UnpicklingError):
@@ -83,15 +77,10 @@ def _serve(
 
 class Worker(Generic[T]):
     """A forked process getting ready for one call; `submit` sends it the call (to run now,
-    or once `start` says so; ARRIVE, if any, turns its arguments into what the process keeps
-    meanwhile), `result` waits for the outcome. Use it as a context manager:
+    or once `start` says so), `result` waits for the outcome. Use it as a context manager:
     leaving stops the process."""
 
-    def __init__(
-        self,
-        prepare: Callable[[], object],
-        arrive: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None,
-    ) -> None:
+    def __init__(self, prepare: Callable[[], object]) -> None:
         self._call: tuple[Callable[..., T], tuple[Any, ...]] | None = None
         self._held = False
         self._process: Any = None
@@ -105,7 +94,7 @@ class Worker(Generic[T]):
             pipe = os.pipe()  # the call's arguments, streamed: no whole copy as bytes
             self._process = context.Process(
                 target=_serve,
-                args=(theirs, self._connection, prepare, death_signal(), pipe, arrive),
+                args=(theirs, self._connection, prepare, death_signal(), pipe),
                 name="background worker",
                 daemon=True,
             )

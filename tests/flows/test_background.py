@@ -136,23 +136,3 @@ def test_a_daemonic_process_runs_the_call_itself() -> None:
     ran_in, daemon_pid = ours.recv()
     daemon.join(10)
     assert ran_in == daemon_pid
-
-
-def _halved(args: tuple[object, ...]) -> tuple[object, ...]:
-    (frame,) = args
-    assert isinstance(frame, pd.DataFrame)
-    return (frame.iloc[: len(frame) // 2], os.getpid())
-
-
-def _rows_and_where_kept(frame: pd.DataFrame, kept_in: int) -> tuple[int, int, int]:
-    return len(frame), kept_in, os.getpid()
-
-
-def test_what_a_worker_keeps_until_it_starts_is_what_arrive_makes_of_it() -> None:
-    """ARRIVE runs in the worker on the arguments as they come; the call gets its result."""
-    with Worker[tuple[int, int, int]](_get_ready, arrive=_halved) as worker:
-        worker.submit(_rows_and_where_kept, pd.DataFrame({"x": range(10)}), start=False)
-        worker.start()
-        rows, kept_in, pid = worker.result()
-    assert rows == 5
-    assert kept_in == pid != os.getpid()
