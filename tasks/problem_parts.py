@@ -229,11 +229,13 @@ def problems_part(facts: f.Facts, kpis: Collection[str]) -> ProblemsPart:
     for kind, group in judged_kinds():
         if kind.kpi not in kpis:
             continue
-        frame = source_frame(facts, kind.source)
-        if group:
-            frame = frame[(frame[f.CHANNEL_GROUP] == group).to_numpy(dtype=bool, na_value=False)]
+        frame, dims = source_frame(facts, kind.source), drill_dimensions(kind)
+        if group:  # the group's rows of the columns counted, not a copy of every column
+            read = [c for c in (*dims, f.DATE, f.HOUR, *kind.measures) if c in frame]
+            keep = (frame[f.CHANNEL_GROUP] == group).to_numpy(dtype=bool, na_value=False)
+            frame = frame.loc[keep, read]
         if not frame.empty:  # nothing counted: no part (merging keeps the other's)
-            kinds[(kind.kpi, group)] = kind_part(frame, kind, drill_dimensions(kind))
+            kinds[(kind.kpi, group)] = kind_part(frame, kind, dims)
     sources = {kind.source for kind in DEFECT_KINDS}
     centre = {source: len(source_frame(facts, source)) for source in sorted(sources)}
     return ProblemsPart(centre, kinds, facts.months)

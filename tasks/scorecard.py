@@ -200,11 +200,11 @@ class SalesPart:
 
 def sales_part(facts: f.Facts) -> SalesPart:
     """The sales balance part of some facts (a part holds its contacts' surveys)."""
-    contacts = facts.contacts[facts.contacts[f.ANSWERED] == 1]
-    offered = (contacts[f.OFFERED] == 1).to_numpy()
+    answered = (facts.contacts[f.ANSWERED] == 1).to_numpy()
+    offered = (facts.contacts[f.OFFERED] == 1).to_numpy()[answered]
 
-    def sides(column: str) -> tuple[int, int]:
-        values = contacts[column].to_numpy()
+    def sides(column: str) -> tuple[int, int]:  # one column at a time, never the whole frame
+        values = facts.contacts[column].to_numpy()[answered]
         return int(values[offered].sum()), int(values[~offered].sum())
 
     handled = (int(offered.sum()), int((~offered).sum()))

@@ -36,6 +36,12 @@ class DefectKind:
     defects: Callable[[pd.DataFrame], pd.Series]
     base: str
     defect_rate_target: Callable[[float], float]
+    reads: tuple[str, ...]  # the measures `defects` reads
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """Every facts column the kind's defects and base are read from."""
+        return tuple(dict.fromkeys((*self.reads, self.base)))
 
     @property
     def by_agent(self) -> bool:
@@ -45,12 +51,12 @@ class DefectKind:
 
 
 DEFECT_KINDS: Final = (
-    DefectKind("service_level", "contacts", lambda f: f[COUNTED] - f[WITHIN_SL], COUNTED, lambda t: 1 - t),
-    DefectKind("abandon_rate", "contacts", lambda f: f[ABANDON_COUNTED], COUNTED, lambda t: t),
-    DefectKind("complaint_rate", "contacts", lambda f: f[HANDLED_COMPLAINT], ANSWERED, lambda t: t),
-    DefectKind("fcr", "contacts", lambda f: f[ANSWERED] - f[NOT_REPEATED], ANSWERED, lambda t: 1 - t),
-    DefectKind("csat_top2", "surveys", lambda f: f[CSAT_N] - f[CSAT_TOP2], CSAT_N, lambda t: 1 - t),
-    DefectKind("qa_fail_rate", "qa", lambda f: f[FAILED], N, lambda t: t),
+    DefectKind("service_level", "contacts", lambda f: f[COUNTED] - f[WITHIN_SL], COUNTED, lambda t: 1 - t, (COUNTED, WITHIN_SL)),
+    DefectKind("abandon_rate", "contacts", lambda f: f[ABANDON_COUNTED], COUNTED, lambda t: t, (ABANDON_COUNTED,)),
+    DefectKind("complaint_rate", "contacts", lambda f: f[HANDLED_COMPLAINT], ANSWERED, lambda t: t, (HANDLED_COMPLAINT,)),
+    DefectKind("fcr", "contacts", lambda f: f[ANSWERED] - f[NOT_REPEATED], ANSWERED, lambda t: 1 - t, (ANSWERED, NOT_REPEATED)),
+    DefectKind("csat_top2", "surveys", lambda f: f[CSAT_N] - f[CSAT_TOP2], CSAT_N, lambda t: 1 - t, (CSAT_N, CSAT_TOP2)),
+    DefectKind("qa_fail_rate", "qa", lambda f: f[FAILED], N, lambda t: t, (FAILED,)),
 )  # fmt: skip
 KINDS_BY_KPI: Final = {kind.kpi: kind for kind in DEFECT_KINDS}
 BASE_NOUNS: Final = {  # what a defect rate is counted over, by facts source
