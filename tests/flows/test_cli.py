@@ -277,7 +277,7 @@ def test_a_run_failing_on_a_data_value_keeps_it_in_the_log_only(
     from tasks import validate
     from tests.tasks.deliver.smtp_servers import smtp_server
 
-    def quotes_a_value(*_: object) -> None:
+    def quotes_a_value(*_: object, **__: object) -> None:
         raise ValueError(f"Unknown symbol: \\x{PHONE}")
 
     monkeypatch.setattr(validate, "check_rules", quotes_a_value)
