@@ -391,6 +391,7 @@ def test_gx_records_the_same_without_the_columns_it_does_not_read(settings: Sett
     assert whole.outcomes[("contacts", "channel_values")].unexpected == 1
 
 
+@pytest.mark.slow  # three GX records on a few rows: seconds, not milliseconds
 def test_gx_records_the_same_on_rows_read_back_from_a_file(settings: Settings) -> None:
     """GX's worker reads the rows it checks back from a file, a batch at a time: it records
     what it records on the rows held in memory, in batches or whole."""
