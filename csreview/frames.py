@@ -210,3 +210,14 @@ def taken_from(frames: dict[str, pd.DataFrame], name: str, rows: np.ndarray) -> 
     whole = pd.DataFrame(kept, index=pd.RangeIndex(len(rows)), copy=False).set_axis(labels, axis=1)
     whole.attrs = attrs
     return whole
+
+
+def sums_added(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Two tables of sums by key added, key by key, in key order (a key in one only keeps
+    its sums): how mergeable parts of a period add their counts."""
+    if b.empty:
+        return a
+    if a.empty:
+        return b
+    both = a.index.union(b.index).sort_values()
+    return a.reindex(both, fill_value=0) + b.reindex(both, fill_value=0)

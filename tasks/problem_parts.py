@@ -22,6 +22,7 @@ import pandas as pd
 
 from csreview import facts as f
 from csreview import schema as s
+from csreview.frames import sums_added
 from tasks.fishbone.defects import DEFECT_KINDS, DefectKind, source_frame
 from tasks.incidents import DayHours, day_hours, merge_day_hours
 from tasks.kpis import GROUP_KPIS
@@ -241,16 +242,6 @@ def problems_part(facts: f.Facts, kpis: Collection[str]) -> ProblemsPart:
     return ProblemsPart(centre, kinds, facts.months)
 
 
-def _added(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """Two tables of sums by segment added, segment by segment, in segment order."""
-    if b.empty:
-        return a
-    if a.empty:
-        return b
-    both = a.index.union(b.index).sort_values()
-    return a.reindex(both, fill_value=0) + b.reindex(both, fill_value=0)
-
-
 def merge_kind(a: KindPart, b: KindPart) -> KindPart:
     """One defect kind's counts of two disjoint parts."""
     if b.rows == 0:
@@ -265,7 +256,7 @@ def merge_kind(a: KindPart, b: KindPart) -> KindPart:
         defects=a.defects + b.defects,
         base=a.base + b.base,
         integers=a.integers and b.integers,
-        tables={key: _added(table, b.tables[key]) for key, table in a.tables.items()},
+        tables={key: sums_added(table, b.tables[key]) for key, table in a.tables.items()},
         days=days,
     )
 

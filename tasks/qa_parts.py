@@ -17,6 +17,7 @@ from typing import Final
 import pandas as pd
 
 from csreview import schema as s
+from csreview.frames import sums_added
 
 ALL: Final = "all"  # the reviewer_kind value of the rows over every evaluation
 EVALUATIONS: Final = "evaluations"
@@ -175,16 +176,6 @@ def calibration_part(qa: pd.DataFrame, pass_mark: float) -> CalibrationPart:
     )
 
 
-def _added(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """Two tables of sums by key added, key by key (a key in one only keeps its sums)."""
-    if b.empty:
-        return a
-    if a.empty:
-        return b
-    both = a.index.union(b.index).sort_values()
-    return a.reindex(both, fill_value=0) + b.reindex(both, fill_value=0)
-
-
 def merge_calibration(a: CalibrationPart, b: CalibrationPart) -> CalibrationPart:
     """The calibration parts of two disjoint parts (no contact in both): calibration rows
     gathered, first kinds the earlier, sums added."""
@@ -199,8 +190,8 @@ def merge_calibration(a: CalibrationPart, b: CalibrationPart) -> CalibrationPart
         ),
         first_kinds=_earliest(pd.concat([a.first_kinds, b.first_kinds], ignore_index=True)),
         evaluations=a.evaluations + b.evaluations,
-        rubric=_added(a.rubric, b.rubric),
-        kinds=_added(a.kinds, b.kinds),
+        rubric=sums_added(a.rubric, b.rubric),
+        kinds=sums_added(a.kinds, b.kinds),
         paired=Paired(
             a.paired.contacts + b.paired.contacts,
             a.paired.human + b.paired.human,

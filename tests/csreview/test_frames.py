@@ -14,6 +14,7 @@ from csreview.frames import (
     rows_at,
     rows_where,
     shared_codes,
+    sums_added,
     taken,
     taken_from,
 )
@@ -240,3 +241,14 @@ def test_positions_of_other_rows_are_looked_up_by_id(rows: pd.DataFrame) -> None
     assert (
         positions_of_rows(rows, table, "id").tolist() == positions(rows["id"], table["id"]).tolist()
     )
+
+
+def test_sums_added_key_by_key_in_key_order() -> None:
+    """Keys in both add up, a key in one keeps its sums, an empty side changes nothing."""
+    a = pd.DataFrame({"rows": [1, 2]}, index=pd.Index(["phone", "chat"], name="channel"))
+    b = pd.DataFrame({"rows": [10, 5]}, index=pd.Index(["email", "phone"], name="channel"))
+    got = sums_added(a, b)
+    assert list(got.index) == ["chat", "email", "phone"]
+    assert list(got["rows"]) == [2, 10, 6]
+    assert sums_added(a, a.iloc[:0]) is a
+    assert sums_added(a.iloc[:0], b) is b
