@@ -13,7 +13,7 @@ import errno
 import functools
 import logging
 from collections.abc import Callable, Iterator
-from typing import ParamSpec, TypeVar
+from typing import Any, Final, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 # the full trace of a step's failure: to the run's log file (the root logger's handler), not
@@ -29,6 +29,18 @@ DISK_FAULTS: dict[int, str] = {
     errno.EPERM: "operation not permitted",
 }
 SQLITE_FULL = "database or disk is full"  # SQLite's words for ENOSPC (and a full quota)
+TRANSIENT_KINDS: Final = frozenset(  # faults a retry a few seconds later may not meet again
+    {
+        "OperationalError",  # a database lost, refused, locked or timed out (DBAPI's class)
+        "DisconnectionError",
+        "InterfaceError",
+        "ConnectionError",
+        "ConnectionRefusedError",
+        "ConnectionResetError",
+        "BrokenPipeError",
+        "TimeoutError",
+    }
+)
 
 
 STAGES: dict[str, str] = {}  # flow run id → the step it is in (set by the review flow)
@@ -140,3 +152,19 @@ def one_line(error: BaseException) -> str:
         return str(error)
     kind, detail = describe(error)
     return f"{detail} ({kind})" if detail else kind
+
+
+def may_pass(error: BaseException) -> bool:
+    """Whether a step's fault may pass on a retry: a lost or refused connection, a timeout, a
+    locked database. Why: a file that cannot be read or rows that break a step read the same
+    way again, so waiting to retry them only delays the answer."""
+    if isinstance(error, RunFailedError):  # its cause is cut: its kind names it
+        return error.kind in TRANSIENT_KINDS
+    return any(type(current).__name__ in TRANSIENT_KINDS for current in _chain(error))
+
+
+def retry_if_it_may_pass(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect's retry condition: retry a failed task run only when its fault may pass (a
+    state without its exception is retried, as before)."""
+    error = getattr(state, "data", None)
+    return may_pass(error) if isinstance(error, BaseException) else True

@@ -30,6 +30,7 @@ from tasks.validate import Validation
     name="extract",
     retries=2,
     retry_delay_seconds=[2, 10],
+    retry_condition_fn=faults.retry_if_it_may_pass,  # a corrupt file is not read again
     cache_policy=NO_CACHE,
     persist_result=False,
 )
