@@ -2,17 +2,23 @@
 user must get — exit code, the one line or quarantine reason, and how many rows go where.
 
 Every case runs `csreview run` on a folder (or database) holding the demo centre with one
-defect, and checks that no traceback reaches the user.
+defect, and checks that no traceback reaches the user. The cases of row rules (a row is
+quarantined, the review goes on) add rows with ids of their own, so they are reviewed
+together in one run and each is checked against its own rows.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import math
+from collections import Counter
 from collections.abc import Callable
-from contextlib import nullcontext
-from dataclasses import dataclass, field
+from contextlib import nullcontext, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -20,6 +26,7 @@ import pytest
 from csreview import demo
 from csreview import schema as s
 from flows.cli import main
+from tasks.validate.results import REASON
 from tests.conftest import OCTOBER, pdf_not_rendered
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
@@ -33,10 +40,20 @@ Frames = dict[str, pd.DataFrame]
 @dataclass(frozen=True)
 class Centre:
     """The demo centre, and one answered October contact with no survey and no evaluation:
-    the template that new (bad) rows are made from, so they have no dependants."""
+    the template that new (bad) rows are made from, so they have no dependants. Cases
+    reviewed together each take a slot: another such contact, and ids and a shift start of
+    their own."""
 
     frames: Frames
     contact: dict[str, object]
+    spare: tuple[dict[str, object], ...] = ()  # the other such contacts, for the slots
+    slot: int = 0
+
+    def id(self, prefix: str) -> str:
+        return f"{prefix}-{self.slot}" if self.slot else prefix
+
+    def in_slot(self, frames: Frames, slot: int) -> Centre:
+        return Centre(frames, self.spare[slot - 1], slot=slot)
 
 
 @pytest.fixture(scope="module")
@@ -50,17 +67,19 @@ def centre() -> Centre:
         & (contacts[s.CREATED_AT] >= pd.Timestamp("2026-10-10"))
         & (contacts[s.CREATED_AT] < pd.Timestamp("2026-10-20"))
     ]
-    return Centre(frames, {str(k): v for k, v in free.iloc[0].items()})
+    templates = [{str(k): v for k, v in r.items()} for _, r in free.iterrows()]
+    return Centre(frames, templates[0], tuple(templates[1:]))
 
 
 def row(centre: Centre, table: str, **changes: object) -> dict[str, object]:
     """A valid new row of `table` (about the template contact), with `changes`."""
     c = centre.contact
     created = pd.Timestamp(str(c[s.CREATED_AT]))
+    shift_start = pd.Timestamp("2026-10-15 09:00") + pd.Timedelta(minutes=centre.slot)
     base: dict[str, dict[str, object]] = {
-        "contacts": {**c, s.CONTACT_ID: "NEW-C"},
+        "contacts": {**c, s.CONTACT_ID: centre.id("NEW-C")},
         "surveys": {
-            s.SURVEY_ID: "NEW-S",
+            s.SURVEY_ID: centre.id("NEW-S"),
             s.CONTACT_ID: c[s.CONTACT_ID],
             s.SUBMITTED_AT: created + pd.Timedelta(hours=2),
             s.CSAT: 4,
@@ -69,7 +88,7 @@ def row(centre: Centre, table: str, **changes: object) -> dict[str, object]:
             s.COMMENT: "fine",
         },
         "qa_evaluations": {
-            s.EVALUATION_ID: "NEW-E",
+            s.EVALUATION_ID: centre.id("NEW-E"),
             s.CONTACT_ID: c[s.CONTACT_ID],
             s.AGENT_ID: c[s.AGENT_ID],
             s.REVIEWER_ID: "R-NEW",
@@ -79,7 +98,7 @@ def row(centre: Centre, table: str, **changes: object) -> dict[str, object]:
             s.CRITICAL_ERROR: False,
         },
         "agents": {
-            s.AGENT_ID: "NEW-A",
+            s.AGENT_ID: centre.id("NEW-A"),
             s.TEAM: "Alpha",
             s.TIER: "senior",
             s.SITE: "Shanghai",
@@ -88,8 +107,8 @@ def row(centre: Centre, table: str, **changes: object) -> dict[str, object]:
         },
         "shifts": {
             s.AGENT_ID: c[s.AGENT_ID],
-            s.STARTS_AT: pd.Timestamp("2026-10-15 09:00"),
-            s.ENDS_AT: pd.Timestamp("2026-10-15 17:00"),
+            s.STARTS_AT: shift_start,
+            s.ENDS_AT: shift_start + pd.Timedelta(hours=8),
         },
     }
     return {**base[table], **changes}
@@ -165,8 +184,8 @@ def _half_bad_channels(centre: Centre) -> Frames:
 
 
 def _survey_of_bad_contact(centre: Centre) -> Frames:
-    with_bad_contact = Centre(add("contacts", {"channel": "fax"})(centre), centre.contact)
-    return add("surveys", {"contact_id": "NEW-C"})(with_bad_contact)
+    with_bad_contact = replace(centre, frames=add("contacts", {"channel": "fax"})(centre))
+    return add("surveys", {"contact_id": centre.id("NEW-C")})(with_bad_contact)
 
 
 SCRIPT = "<script>alert('x')</script><img src=x onerror=alert(1)>"
@@ -180,7 +199,7 @@ def _hostile_text(centre: Centre) -> Frames:
     """A script and personal data in a comment, math syntax, a bidi override and a phone
     number in a category."""
     comment = f"{SCRIPT} call 138.0013.8000, li.lei@example.com, ID 110105 19491231 002X"
-    with_category = Centre(add("contacts", {"category": HOSTILE_CATEGORY})(centre), centre.contact)
+    with_category = replace(centre, frames=add("contacts", {"category": HOSTILE_CATEGORY})(centre))
     return add("surveys", {"comment": comment, "csat": 1})(with_category)
 
 
@@ -251,8 +270,15 @@ CASES = [
 ]  # fmt: skip
 
 
-def _run(case: Case, centre: Centre, tmp_path: Path) -> tuple[int, str, Path]:
-    frames = case.change(centre)
+ROW_RULES = [c for c in CASES if c.quarantined and not (c.files or c.database or c.printed)]
+ALONE = [c for c in CASES if c not in ROW_RULES]
+
+
+def _review(
+    frames: Frames, case: Case, tmp_path: Path, capture: bool = False
+) -> tuple[int, str, Path]:
+    """`csreview run` of CASE's period on FRAMES, written as CASE says: exit code, source, and
+    the cadence's output folder."""
     out = tmp_path / "out"
     if case.database:
         source = f"sqlite:///{tmp_path / 'centre.sqlite'}"
@@ -267,13 +293,34 @@ def _run(case: Case, centre: Centre, tmp_path: Path) -> tuple[int, str, Path]:
     return code, source, out / "monthly"
 
 
+def _published_soundly(published: Path, stdout: str, quarantined: Counter[str]) -> None:
+    """A published review: its PDF's path printed, every row read accounted for, QUARANTINED
+    rows set aside per table, and no script or personal data in its HTML."""
+    assert stdout.strip().endswith("review.pdf")
+    manifest = json.loads((published / "manifest.json").read_text())
+    for table, counts in manifest["tables"].items():
+        assert counts["read"] == counts["used"] + counts["quarantined"], table
+        assert counts["quarantined"] == quarantined[table], table
+    html = (published / "review.html").read_text()
+    assert SCRIPT not in html and "<script" not in html
+    assert not any(p in html for p in PERSONAL) and "\u202e" not in html
+
+
+def _quarantined(published: Path, table: str) -> list[dict[str, str]]:
+    file = published / "quarantine" / f"{table}.csv"
+    if not file.is_file():
+        return []
+    with file.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def test_the_corpus_is_large_and_covers_every_table() -> None:
     assert len(CASES) >= 40
     named = {t for c in CASES for t in c.quarantined}
     assert named == {t.name for t in s.TABLES}
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", ALONE, ids=lambda c: c.name)
 def test_bad_input_gets_a_clear_answer(
     case: Case,
     centre: Centre,
@@ -281,7 +328,7 @@ def test_bad_input_gets_a_clear_answer(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with nullcontext() if case.printed else pdf_not_rendered():  # else: its HTML is checked
-        code, source, folder = _run(case, centre, tmp_path)
+        code, source, folder = _review(case.change(centre), case, tmp_path)
     captured = capsys.readouterr()
     assert "Traceback" not in captured.out + captured.err
     assert code == case.exit_code, captured.err
@@ -292,23 +339,90 @@ def test_bad_input_gets_a_clear_answer(
         assert not (folder / case.period).exists()
         return
     published = folder / case.period
-    assert captured.out.strip().endswith("review.pdf")
-    manifest = json.loads((published / "manifest.json").read_text())
-    for table, counts in manifest["tables"].items():
-        assert counts["read"] == counts["used"] + counts["quarantined"], table
-        assert counts["quarantined"] == case.quarantined.get(table, 0), table
-    reasons = []
-    for table in case.quarantined:
-        with (published / "quarantine" / f"{table}.csv").open(encoding="utf-8") as handle:
-            reasons += [r["reason"] for r in csv.DictReader(handle)]
+    _published_soundly(published, captured.out, Counter(case.quarantined))
+    reasons = [r[REASON] for table in case.quarantined for r in _quarantined(published, table)]
     warnings = json.loads((published / "validation" / "results.json").read_text())["rules"]
     shown = reasons + [" ".join(r["examples"]) for r in warnings if r["severity"] == "warn"]
     assert any(case.message in text for text in shown) or not case.message
-    html = (published / "review.html").read_text()
-    assert SCRIPT not in html and "<script" not in html
-    assert not any(p in html for p in PERSONAL) and "\u202e" not in html
     if case.database:
         assert demo_tables(source) == {t.name for t in s.TABLES}
+
+
+# ---------------------------------------------------------------- the row rules, together
+@dataclass(frozen=True)
+class Together:
+    """The row-rule cases reviewed in one run: what the user got, and what tells each case's
+    new rows apart in each table."""
+
+    code: int
+    stdout: str
+    stderr: str
+    published: Path
+    rows: dict[str, dict[str, set[str]]]  # case → table → identities of its rows
+
+
+def _identifying(table: str) -> str:
+    return s.TABLES_BY_NAME[table].key or s.STARTS_AT  # shifts have no id: each slot's start
+
+
+def _identity(table: str, value: object) -> str:
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(pd.Timestamp(str(value))) if table == s.SHIFTS.name else str(value)
+
+
+@pytest.fixture(scope="module")
+def row_rules(centre: Centre, tmp_path_factory: pytest.TempPathFactory) -> Together:
+    frames, rows = centre.frames, {}
+    for slot, case in enumerate(ROW_RULES, start=1):
+        before = {table: len(frame) for table, frame in frames.items()}
+        frames = case.change(centre.in_slot(frames, slot))
+        rows[case.name] = {
+            table: {_identity(table, v) for v in frame[_identifying(table)].iloc[before[table] :]}
+            for table, frame in frames.items()
+            if len(frame) > before[table]
+        }
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with pdf_not_rendered(), redirect_stdout(stdout), redirect_stderr(stderr):
+        code, _, folder = _review(frames, ROW_RULES[0], tmp_path_factory.mktemp("row-rules"))
+    return Together(code, stdout.getvalue(), stderr.getvalue(), folder / "2026-10", rows)
+
+
+def test_the_row_rules_reviewed_together_publish_one_sound_review(row_rules: Together) -> None:
+    assert "Traceback" not in row_rules.stdout + row_rules.stderr
+    assert row_rules.code == 0, row_rules.stderr
+    assert all(case.period == "2026-10" for case in ROW_RULES)
+    expected: Counter[str] = sum((Counter(case.quarantined) for case in ROW_RULES), Counter())
+    _published_soundly(row_rules.published, row_rules.stdout, expected)
+    rules = json.loads((row_rules.published / "validation" / "results.json").read_text())["rules"]
+    recorded = [r for r in rules if r["gx_success"] is not None]
+    assert recorded and all(_gx_agrees(r) for r in recorded), [
+        r["rule"] for r in recorded if not _gx_agrees(r)
+    ]
+
+
+def _gx_agrees(rule: dict[str, Any]) -> bool:
+    """GX's record of a rule counts the rows its pandas mask counted (`RuleResult.gx_agrees`)."""
+    if rule["gx_unexpected"] is None:
+        return bool(rule["gx_success"] == rule["passed"])
+    return bool(rule["gx_unexpected"] == rule["failed"])
+
+
+@pytest.mark.parametrize("case", ROW_RULES, ids=lambda c: c.name)
+def test_a_bad_row_is_quarantined_with_its_reason(case: Case, row_rules: Together) -> None:
+    assert row_rules.code == 0, row_rules.stderr
+    reasons = []
+    for table, identities in row_rules.rows[case.name].items():
+        column = _identifying(table)
+        mine = [
+            r
+            for r in _quarantined(row_rules.published, table)
+            if _identity(table, r[column]) in identities
+        ]
+        assert len(mine) == case.quarantined.get(table, 0), table
+        reasons += [r[REASON] for r in mine]
+    assert set(case.quarantined) <= set(row_rules.rows[case.name])
+    assert any(case.message in reason for reason in reasons), reasons
 
 
 def demo_tables(url: str) -> set[str]:
