@@ -227,7 +227,8 @@ def test_folder_source_in_gb18030(
     centre: tuple[dict[str, pd.DataFrame], str], tmp_path: Path
 ) -> None:
     to_folder(centre[0], str(tmp_path / "src"), encoding="gb18030")
-    code = review(str(tmp_path / "src"), str(tmp_path / "out"))
+    with pdf_not_rendered():  # the subject is reading the folder
+        code = review(str(tmp_path / "src"), str(tmp_path / "out"))
     assert code == 0
     assert (tmp_path / "out/monthly/2026-09/kpis.csv").is_file()
 
@@ -541,7 +542,9 @@ def test_review_is_delivered_by_email_and_a_failure_is_exit_4(
     assert pdf.get_content() == published.read_bytes()
 
     capsys.readouterr()
-    assert review(centre[1], tmp_path / "down", "--config", str(config(closed_port()))) == 4
+    with pdf_not_rendered():  # published, then not delivered: its PDFs are not read
+        down = review(centre[1], tmp_path / "down", "--config", str(config(closed_port())))
+    assert down == 4
     err = capsys.readouterr().err
     assert "published" in err and "e-mail failed" in err and "Traceback" not in err
     assert (tmp_path / "down/monthly/2026-09/review.pdf").is_file()
