@@ -22,7 +22,6 @@ from tasks import publish as publish_step
 from tasks import render as render_step
 from tasks import themes as themes_step
 from tasks.root_cause import RootCause
-from tasks.validate import Validation
 
 
 @task(name="render", cache_policy=NO_CACHE, persist_result=False)
@@ -50,13 +49,15 @@ def _printer() -> Worker[bytes] | None:
     """A process forked to print the first language's PDF, getting WeasyPrint ready while
     the review words its report; none on a single core, where it would only take turns.
 
-    The review's other process (GX's record) has ended by now (the evidence step waited for
-    it), so the review has the machine's second core to itself."""
+    GX's worker may still be checking rows: the review waits for the printer, so the two
+    share the machine's cores."""
     return Worker(_prepare) if len(os.sched_getaffinity(0)) > 1 else None
 
 
-def render(run: StepRunner, found: Findings, validation: Validation) -> dict[str, bytes]:
-    """The review's files by name: the contract's tables, then each language's review."""
+def render(run: StepRunner, found: Findings) -> dict[str, bytes]:
+    """The review's files by name: the contract's tables, then each language's review. Its
+    pages show what the gate found (`found.checked`), not GX's record: the auditors'
+    evidence does, so the review need not wait for GX to print."""
     with render_step.no_garbage_collection(), contextlib.ExitStack() as stack:
         printer = _printer()
         if printer is not None:
@@ -68,13 +69,12 @@ def render(run: StepRunner, found: Findings, validation: Validation) -> dict[str
         attachments = {
             n: deliver_step.spreadsheet_safe(tables[n]) for n in publish_step.ATTACHED_TO_PDF
         }
-        return tables | _reviews(run, found, validation, attachments, printer)
+        return tables | _reviews(run, found, attachments, printer)
 
 
 def _reviews(
     run: StepRunner,
     found: Findings,
-    validation: Validation,
     attachments: dict[str, bytes],
     printer: Worker[bytes] | None,
 ) -> dict[str, bytes]:
@@ -84,7 +84,7 @@ def _reviews(
     languages = (settings.language, *settings.extra_languages)
     pages: dict[Language, str] = {}
     for language in languages:
-        context = _context(run.review, found, validation, found.drafted.worded[language], language)
+        context = _context(run.review, found, found.drafted.worded[language], language)
         # quoted: Prefect need not walk the large context
         pages[language] = render_task(
             quote(context), run.review.period.cadence, language, return_state=False
@@ -113,7 +113,6 @@ def _reviews(
 def _context(
     review: Review,
     found: Findings,
-    validation: Validation,
     root_cause: RootCause,
     language: Language,
 ) -> dict[str, Any]:
@@ -125,7 +124,7 @@ def _context(
         kpis=found.kpis,
         satisfaction=found.satisfaction,
         root_cause=root_cause,
-        validation=validation,
+        validation=found.checked,
         language=language,
         min_sample=review.settings.min_sample,
         comparisons=found.compared.comparisons,

@@ -93,7 +93,6 @@ def _review_period(run: StepRunner) -> dict[str, Any]:
     staffing = run.step("staffing", analysis.staffing, checked)
     scorecard = run.step("scorecard", analysis.scorecard, kpis, facts, checked)
     drafted = run.step("root_cause", analysis.draft, facts, checked, kpis, compared, staffing)
-    validation = run.step("evidence", gate.evidence, checked, manifest)
     found = Findings(
         checked,
         facts,
@@ -107,7 +106,9 @@ def _review_period(run: StepRunner) -> dict[str, Any]:
         drafted,
     )
 
-    files = run.step("render", documents.render, found, validation)
+    # the review's pages show the gate's rules: they are printed while GX's record is made
+    files = run.step("render", documents.render, found)
+    validation = run.step("evidence", gate.evidence, checked, manifest)
     link = run.step("publish", publication.publish, manifest, found, validation, files)
     delivery = run.step("deliver", publication.deliver, found, link, files)
     publication.seal(run)
