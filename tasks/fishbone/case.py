@@ -28,6 +28,7 @@ VERDICTS: Final = ("verified", "not_supported", "not_testable")
 REST_COLUMNS: Final = (  # what the tests read of the contacts outside the segment
     s.CHANNEL, f.HOUR, f.ANSWERED, f.HANDLE, f.NOT_REPEATED, f.HANDLED_TRANSFERRED,
 )  # fmt: skip
+SEG_COLUMNS: Final = (*REST_COLUMNS, f.WAIT)  # and of the segment's
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,10 @@ class Case:
 
     @cached_property
     def seg(self) -> pd.DataFrame:
-        return self.data.facts.contacts[self.inside]
+        """The segment's contacts, over the columns the tests read of them (a centre-wide
+        segment holds most of the period: all the facts' columns of it were the root cause's
+        largest copy)."""
+        return self.data.facts.contacts.loc[self.inside, list(SEG_COLUMNS)]
 
     @cached_property
     def rest(self) -> pd.DataFrame:
@@ -71,9 +75,11 @@ class Case:
 
     @cached_property
     def _source(self) -> pd.DataFrame:
-        """`source`, picked once per problem: four tests read it."""
+        """`source`, picked once per problem (four tests read it) over the columns they read:
+        the KPI's measures, who handled each row, and its contact (for its day)."""
         frame = source_frame(self.data.facts, self.kind.source)
-        return frame[self.in_source]
+        read = (*self.kind.measures, f.AGENT, s.TEAM, s.CONTACT_ID)
+        return frame.loc[self.in_source, [c for c in read if c in frame.columns]]
 
     @cached_property
     def in_source(self) -> pd.Series:

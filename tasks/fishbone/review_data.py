@@ -192,11 +192,11 @@ def rejected_rows(
     surveys = typed(s.SURVEYS).drop(columns=[s.CHANNEL, s.CATEGORY, s.AGENT_ID], errors="ignore")
     evaluations = typed(s.QA_EVALUATIONS).drop(columns=[s.CHANNEL, s.CATEGORY], errors="ignore")
     columns = [s.CONTACT_ID, s.CREATED_AT, s.CHANNEL, s.CATEGORY, s.AGENT_ID]
-    contacts = clean[s.CONTACTS.name][columns]
+    contacts = clean[s.CONTACTS.name]
     asked = pd.concat([surveys[s.CONTACT_ID], evaluations[s.CONTACT_ID]], ignore_index=True)
     of_contact = pd.concat(
         [
-            contacts[among(contacts[s.CONTACT_ID], asked)],
+            contacts.loc[among(contacts[s.CONTACT_ID], asked), columns],  # picked, then copied
             bad_contacts.dropna(subset=[s.CONTACT_ID]),
         ],
         ignore_index=True,
