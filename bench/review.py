@@ -19,7 +19,10 @@ import psutil
 from bench.data import CACHE, Scale
 
 PREFECT_HOME = CACHE / "prefect-home"  # kept between runs, as a user's is
-SAMPLE_SECONDS = 0.05
+# reading a process's proportional set size walks its page tables: 24 ms of CPU for the
+# 1 M month's tree (measured), so every 50 ms the sampler took a third of one of the two
+# cores from the review it measured; every 250 ms, a tenth
+SAMPLE_SECONDS = 0.25
 
 
 @dataclass
