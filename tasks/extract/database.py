@@ -480,6 +480,18 @@ def _sorting(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     ordered = (
         frame.loc[:, columns]
         .reset_index(drop=True)
-        .sort_values(columns, kind="stable", na_position="last")
+        .sort_values(columns, kind="stable", na_position="last", key=_sortable)
     )
     return ordered.index.to_numpy()
+
+
+def _sortable(column: pd.Series) -> pd.Series:
+    """COLUMN as pandas can sort it: an untyped SQLite column may hold text and numbers
+    (`sqlite_arrow` keeps each value as stored), which Python cannot compare, so such a column
+    is sorted by each value's type name, then by value. Any other column is as it is."""
+    if column.dtype != object:
+        return column
+    kinds = {type(v) for v in column.dropna()}
+    if len(kinds) <= 1:
+        return column
+    return column.map(lambda v: (type(v).__name__, v), na_action="ignore")

@@ -40,3 +40,17 @@ def test_rows_are_ordered_by_key_then_every_column(keys: list[object], storage: 
         .index.to_numpy()
     )
     np.testing.assert_array_equal(database.stable_order(s.CONTACTS, frame), expected)
+
+
+def test_keys_mixing_text_and_numbers_are_ordered_by_kind_then_value() -> None:
+    """An untyped SQLite column keeps each value as stored: text and integers side by side,
+    which Python cannot compare. Numbers come first (by the type's name), then text."""
+    frame = pd.DataFrame(
+        {
+            s.CONTACT_ID: pd.Series(["C2", 3, None, "C1", 1, 3], dtype=object),
+            s.CUSTOMER_ID: pd.Series(["u", 2, "b", "u", "u", "a"], dtype=object),
+        }
+    )
+    order = database.stable_order(s.CONTACTS, frame)
+    # 1, then the two 3s by customer (the integer 2 before the text "a"), C1, C2, missing
+    np.testing.assert_array_equal(order, [4, 1, 5, 3, 0, 2])

@@ -216,3 +216,23 @@ def test_the_lookup_table_selects_what_each_listed_id_selected(tmp_path: Path) -
     surveys = set(read["arrow"][s.SURVEYS.name][s.SURVEY_ID])
     assert {"s8", "s9", "s10"}.isdisjoint(surveys)  # of the contacts of history
     assert {"s0", "s1", "s4", "s11", "s12", "s13", "s14"} <= surveys  # read or of no contact
+
+
+def test_ids_stored_as_text_and_numbers_in_an_untyped_column_are_read(tmp_path: Path) -> None:
+    """A column declared without a type keeps what each row stored: contact ids as text in
+    some rows and integers in others are read (as text), not a failure to sort them."""
+    path = tmp_path / "untyped.sqlite"
+    source = f"sqlite:///{path}"
+    to_database(FRAMES, source)
+    with sqlite3.connect(path) as connection:
+        names = [row[1] for row in connection.execute("PRAGMA table_info(contacts)")]
+        connection.execute(f"CREATE TABLE untyped ({', '.join(names)})")
+        connection.execute("INSERT INTO untyped SELECT * FROM contacts")
+        connection.execute("UPDATE untyped SET contact_id = 7 WHERE contact_id = 'in'")
+        connection.execute("DROP TABLE contacts")
+        connection.execute("ALTER TABLE untyped RENAME TO contacts")
+        kinds = set(connection.execute("SELECT typeof(contact_id) FROM contacts"))
+    assert kinds == {("text",), ("integer",)}
+    extract = extract_period(source, OCTOBER, ZONE, AFTER_WINDOW)
+    ids = extract.typed[s.CONTACTS.name][s.CONTACT_ID]
+    assert "7" in set(ids) and "in" not in set(ids)
