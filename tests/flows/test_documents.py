@@ -43,7 +43,7 @@ def _reviews(printer: Worker[bytes] | None) -> dict[str, bytes]:
     review = SimpleNamespace(settings=settings, period=SimpleNamespace(cadence="monthly"))
     found = SimpleNamespace(drafted=SimpleNamespace(worded={"en": None, "zh-CN": None}))
     run: Any = SimpleNamespace(review=review)
-    return documents._reviews(run, found, Any, {}, printer)  # type: ignore[arg-type]
+    return documents._reviews(run, found, {}, printer)  # type: ignore[arg-type]
 
 
 @pytest.mark.usefixtures("printed_by_pid")
