@@ -51,9 +51,9 @@ class Case:
 
     @cached_property
     def seg(self) -> pd.DataFrame:
-        """The segment's contacts, over the columns the tests read of them (a centre-wide
-        segment holds most of the period: all the facts' columns of it were the root cause's
-        largest copy)."""
+        """The segment's contacts, over the columns the tests read of them: a centre-wide
+        segment holds most of the period, and copying all the facts' columns of it only cost
+        memory."""
         return self.data.facts.contacts.loc[self.inside, list(SEG_COLUMNS)]
 
     @cached_property
