@@ -128,12 +128,12 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 # ---------------------------------------------------------------- the slow suite's order
 LONGEST: Final = (  # seconds each took on this 2-core machine in the whole suite (`--durations`)
-    ("tests/integration/test_interrupted_runs.py::test_a_run_killed_mid_publish", 64),
+    ("tests/integration/test_interrupted_runs.py::test_a_run_killed_mid_publish", 45),
     ("tests/integration/test_worker.py::test_two_workers_share", 51),
     ("tests/flows/test_review_e2e.py::test_pdca_loop", 44),
     ("tests/golden/test_golden_outputs.py::test_published_outputs_equal_the_golden_files[demo]", 37),
     ("tests/flows/test_tenants.py::test_the_scheduled_run", 32),
-    ("tests/integration/test_interrupted_runs.py::test_runs_of_one_period", 31),
+    ("tests/integration/test_interrupted_runs.py::test_runs_of_one_period", 22),
     ("tests/golden/test_golden_outputs.py::test_published_outputs_equal_the_golden_files[outage]", 30),
     ("tests/integration/test_interrupted_runs.py::test_a_killed_run_leaves", 29),
     ("tests/integration/test_worker.py::test_a_worker_runs_the_monthly", 29),

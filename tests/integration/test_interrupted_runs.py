@@ -4,7 +4,8 @@ exactly the runs the folder has shown; reissues never interleave.
 
 `csreview run` runs as a subprocess against a real Prefect server (so a killed run leaves
 no temporary server behind) and is SIGKILLed at moments of its publish step found by
-watching its run folder — the product has no hooks for this.
+watching its run folder — the product has no hooks for this. Where the subject is the
+publish, the runs do not print their PDF (`unprinted`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import json
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +36,7 @@ from tests.integration.servers import BIN, PrefectServer, clean_env, start, stop
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZONE)
+ROOT = Path(__file__).parents[2]
 RUN_SECONDS = 240  # one run takes ~40 s on a busy 2-core machine
 POLL_SECONDS = 0.002
 
@@ -56,11 +59,12 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> str:
 def run(
     server: PrefectServer, source: str, out: Path, log: Path, reason: str | None
 ) -> subprocess.Popen[bytes]:
-    """Start `csreview run` for October 2026 (a reissue when REASON is given)."""
-    command = [str(BIN / "csreview"), "run", "--cadence", "monthly", "--period", "2026-10"]
-    command += ["--source", source, "--out", str(out)]
-    command += ["--reason", reason] if reason else []
-    return start(command, log, env=server.env())
+    """Start `csreview run` for October 2026 (a reissue when REASON is given), without its
+    PDF: what these runs are about is their publish."""
+    command = [sys.executable, "-m", "tests.integration.unprinted", "run"]
+    command += ["--cadence", "monthly", "--period", "2026-10", "--source", source]
+    command += ["--out", str(out), *(["--reason", reason] if reason else [])]
+    return start(command, log, env=server.env(), cwd=ROOT)
 
 
 def finish(process: subprocess.Popen[bytes], log: Path) -> int:
