@@ -4,6 +4,7 @@ review), the auditors' evidence written; a blocking failure stops the run there.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -16,6 +17,7 @@ from csreview.settings import Language, Settings
 from flows import caching, faults
 from flows.caching import whole
 from flows.faults import ValidationBlockedError
+from flows.gx_record import GxRecord
 from flows.manifest import Manifest
 from flows.publication import record_task, rules
 from flows.runner import StepRunner
@@ -48,11 +50,13 @@ def extract(run: StepRunner) -> Extract:
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
 @faults.quiet
-def validate_task(extract: Extract, settings: Settings) -> Validation:
+def validate_task(extract: Extract, settings: Settings, gx: GxRecord) -> Validation:
     """The gate: every rule as a pandas mask picks the rows used and quarantined, and says
-    what blocks the run; each table's rows as read go once it is checked (no later step
-    reads them: GX's inputs take what they need of them from the gate's result)."""
-    return validate_step.check_rules(extract, settings, let_go=True)
+    what blocks the run; GX is handed the rows it checks before the used ones are taken.
+    The extract's rows go as the gate is done with them (no later step reads them: GX's
+    inputs take what they need of them from the gate's verdict)."""
+    hand_over = functools.partial(gx.check, extract, settings)
+    return validate_step.check_rules(extract, settings, let_go=True, hand_over=hand_over)
 
 
 def validate(run: StepRunner, extract: Extract, manifest: Manifest) -> Validation:
@@ -61,9 +65,9 @@ def validate(run: StepRunner, extract: Extract, manifest: Manifest) -> Validatio
     with GX's record beside the rules: nothing else is computed."""
     fingerprints = publish_step.input_fingerprints(extract.raw)
     run.made_from(extract, caching.digest(fingerprints))
-    checked = run.cached(validate_task, extract, run.review.settings)
+    checked = run.cached(validate_task, extract, run.review.settings, run.gx)
     manifest.note_inputs(extract, checked, fingerprints)
-    run.hand_to_gx(extract, checked)  # which lets the rows as read go first
+    run.hand_to_gx(extract, checked)  # a gate kept from an earlier attempt handed nothing
     let_go(extract)
     return evidence(run, checked, manifest) if checked.blocked else checked
 

@@ -36,6 +36,7 @@ class GxRecord(NotAnInput):
         # process holding it open, however the run ends
         self._rows = tempfile.TemporaryFile(prefix="csreview-gx-")  # noqa: SIM115 closed by close
         self._worker: Worker[GxRun] = Worker(prepare_gx)
+        self._handed = False
 
     @classmethod
     def begin_early(cls) -> None:
@@ -53,10 +54,15 @@ class GxRecord(NotAnInput):
 
     def check(self, extract: Extract, settings: Settings, checked: Validation) -> None:
         """Hand over what the gate (CHECKED) saw, at its clock (one kept from an earlier
-        attempt has its own), so that the extract can go; the check waits for `start`. The rows as
-        read go first (GX's inputs need them no more); the rows GX checks are written to the
-        worker's file, not held by the worker beside the whole review (0.4 GiB of a
-        3.7 M-contact quarter at the process tree's peak)."""
+        attempt has its own), so that the extract can go; the check waits for `start`. Once:
+        the gate hands over as it checks, before it takes the used rows from the typed ones;
+        a gate kept from an earlier attempt, after. The rows as read go first (GX's inputs
+        need them no more); the rows GX checks are written to the worker's file, not held by
+        the worker beside the whole review (0.4 GiB of a 3.7 M-contact quarter at the process
+        tree's peak)."""
+        if self._handed:  # by the gate, as it was checking
+            return
+        self._handed = True
         inputs = gx_inputs(extract, settings, checked.read_at, checked)
         extract.raw.clear()
         if self._worker.forked:  # the worker reads them back a batch at a time, as it checks

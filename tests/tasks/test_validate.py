@@ -12,7 +12,8 @@ from csreview import schema as s
 from csreview.settings import Settings
 from tasks.extract import Extract, parse_table
 from tasks.validate import check_rules, gx_inputs, run_suites, validate, with_gx
-from tasks.validate.gx_record import checked_columns, filed_inputs
+from tasks.validate.gx_record import GxInputs, checked_columns, filed_inputs
+from tasks.validate.results import Validation
 from tests.conftest import OCTOBER, ZONE, raw_frames
 
 READ_AT = datetime(2026, 11, 20, tzinfo=ZONE)
@@ -437,15 +438,22 @@ def test_the_gate_lets_the_rows_as_read_go_and_changes_nothing(
         frames = {**raw_frames(), "contacts": frames}
     typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
     kept = Extract(OCTOBER, READ_AT, dict(frames), typed, ())
-    dropped = Extract(OCTOBER, READ_AT, dict(frames), typed, ())
-    gate, letting_go = check_rules(kept, settings), check_rules(dropped, settings, let_go=True)
+    dropped = Extract(OCTOBER, READ_AT, dict(frames), {n: f.copy() for n, f in typed.items()}, ())
+    handed: list[GxInputs] = []
+
+    def hand_over(verdict: Validation) -> None:  # as GX's record is handed the rows
+        handed.append(gx_inputs(dropped, settings, verdict.read_at, verdict))
+
+    gate = check_rules(kept, settings)
+    letting_go = check_rules(dropped, settings, let_go=True, hand_over=hand_over)
     assert dropped.raw == {} and list(kept.raw) == list(frames)
+    assert dropped.typed == {} and list(kept.typed) == list(frames)
     assert (letting_go.rules, letting_go.counts) == (gate.rules, gate.counts)
     for name in frames:
         pd.testing.assert_frame_equal(letting_go.clean[name], gate.clean[name])
         pd.testing.assert_frame_equal(letting_go.quarantine[name], gate.quarantine[name])
     from_raw = gx_inputs(kept, settings, gate.read_at)
-    from_gate = gx_inputs(dropped, settings, gate.read_at, letting_go)
+    (from_gate,) = handed
     assert list(from_gate.frames) == list(from_raw.frames)
     for name, frame in from_raw.frames.items():
         pd.testing.assert_frame_equal(from_gate.frames[name], frame)
