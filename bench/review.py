@@ -32,7 +32,7 @@ class Run:
     scale: str
     exit_code: int
     wall_seconds: float
-    peak_rss_mib: float  # the review process itself (kernel's high-water mark)
+    peak_rss_mib: float  # the review process itself (its VmHWM, sampled and after each stage)
     peak_tree_mib: float  # it and its children (GX record, Prefect server), sampled, PSS
     stages: dict[str, float]
     stage_peak_mib: dict[str, float]  # the review process's high-water mark after each stage
@@ -55,6 +55,20 @@ def _tree_memory(process: psutil.Process) -> dict[str, int]:
         except psutil.Error:
             continue
     return sizes
+
+
+def _high_water_mib(pid: int) -> float:
+    """The process's resident-memory high-water mark (VmHWM), in MiB; 0 once it is gone. Not
+    the rusage `wait4` gives: its `ru_maxrss` keeps the forking parent's across `exec`, so
+    a review started by a bench grown to 5 GiB read 5 GiB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text("utf-8")
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def run_review(scale: Scale, source: str, out: Path) -> Run:
@@ -87,9 +101,10 @@ def run_review(scale: Scale, source: str, out: Path) -> Run:
     done = threading.Event()
 
     at_peak: dict[str, int] = {}
+    high_water = 0.0  # the review's own, in MiB, as last read
 
     def sample() -> None:
-        nonlocal peak_tree, at_peak
+        nonlocal peak_tree, at_peak, high_water
         while not done.is_set():
             try:
                 sizes = _tree_memory(watched)
@@ -97,24 +112,26 @@ def run_review(scale: Scale, source: str, out: Path) -> Run:
                 sizes = {}
             if sum(sizes.values()) > peak_tree:
                 peak_tree, at_peak = sum(sizes.values()), sizes
+            high_water = max(high_water, _high_water_mib(child.pid))
             done.wait(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, status, usage = os.wait4(child.pid, 0)  # the child's own rusage, not the whole tree's
+    _, status = os.waitpid(child.pid, 0)
     wall = time.perf_counter() - started
     done.set()
     sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
     manifest = _manifest(out, scale)
+    stage_peaks = dict(manifest.get("peak_rss_mib", {}))
     return Run(
         scale=scale.name,
         exit_code=child.returncode,
         wall_seconds=wall,
-        peak_rss_mib=usage.ru_maxrss / 1024,
+        peak_rss_mib=max(high_water, *stage_peaks.values(), 0.0),
         peak_tree_mib=peak_tree / 2**20,
         stages=dict(manifest.get("timings", {})),
-        stage_peak_mib=dict(manifest.get("peak_rss_mib", {})),
+        stage_peak_mib=stage_peaks,
         load_before=load_before,
         load_after=os.getloadavg(),
         folder=str(out / scale.cadence / scale.period),
