@@ -165,6 +165,7 @@ def _review(request: RunRequest) -> tuple[int, str]:
         handler = log_to_file(run_dir / "run.log")
     except OSError as err:
         return EXIT_BUG, f"{request.period}: cannot write the run's log: {one_line(err)}"
+    _begin_extract(request)
     state: State | None = None
     try:
         with server.temporary_api():
@@ -194,6 +195,22 @@ def _review(request: RunRequest) -> tuple[int, str]:
         logging.getLogger().removeHandler(handler)
         handler.close()
     return _outcome(request, state, result, handler, run_dir)
+
+
+def _begin_extract(request: RunRequest) -> None:
+    """Begin reading the period's rows while Prefect's server starts and the flow begins, in
+    the zone the flow will read them in (a tenant's own)."""
+    from csreview.settings import load_settings
+    from flows.gate import begin_extract
+
+    if not request.source:
+        return
+    try:
+        tenants = {"tenants_file": request.tenants_file} if request.tenants_file else {}
+        zone = load_settings(request.config, tenant=request.tenant, **tenants).zone
+    except ConfigError:
+        return  # the flow says why
+    begin_extract(request.source, request.period, zone)
 
 
 def _outcome(

@@ -5,9 +5,13 @@ review), the auditors' evidence written; a blocking failure stops the run there.
 from __future__ import annotations
 
 import functools
+import logging
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -27,6 +31,8 @@ from tasks import validate as validate_step
 from tasks.extract import Extract, extract_period
 from tasks.validate import Validation
 
+trace = logging.getLogger(__name__)  # to the run's log file only (through the root logger)
+
 
 @task(
     name="extract",
@@ -38,7 +44,55 @@ from tasks.validate import Validation
 )
 @faults.quiet
 def extract_task(source: str, period: Period, settings: Settings) -> Extract:
+    early = _taken_early(source, period, settings.zone)
+    if early is not None:
+        return early
     return extract_period(source, period, settings.zone, datetime.now(settings.zone))
+
+
+@dataclass
+class _EarlyExtract:
+    """A read of the period's rows begun in a thread before the review's flow starts."""
+
+    source: str
+    period: Period
+    zone: ZoneInfo
+    done: threading.Event = field(default_factory=threading.Event)
+    extract: Extract | None = None
+
+    def read(self) -> None:
+        try:
+            self.extract = extract_period(
+                self.source, self.period, self.zone, datetime.now(self.zone)
+            )
+        except Exception:  # the extract step reads again, and says why
+            trace.debug("the early read failed; the extract step reads again", exc_info=True)
+        finally:
+            self.done.set()
+
+
+_early: _EarlyExtract | None = None
+
+
+def begin_extract(source: str, period: Period, zone: ZoneInfo) -> None:
+    """Begin reading the period's rows now, in a thread, for the next review of this process
+    to take: a command begins it before Prefect's temporary server answers and before the
+    flow starts (seconds in which the review would only wait). A read that fails, or that
+    the review does not take, costs nothing else: the extract step reads again."""
+    global _early
+    _early = _EarlyExtract(source, period, zone)
+    threading.Thread(target=_early.read, name="early extract", daemon=True).start()
+
+
+def _taken_early(source: str, period: Period, zone: ZoneInfo) -> Extract | None:
+    """The early read of these rows (taken once), or None: none was begun for them, or it
+    failed."""
+    global _early
+    early, _early = _early, None
+    if early is None or (early.source, early.period, early.zone) != (source, period, zone):
+        return None
+    early.done.wait()
+    return early.extract
 
 
 def extract(run: StepRunner) -> Extract:
