@@ -162,7 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dask", nargs="*", choices=list(LABELS), default=["1m"], help="scales run on Dask too"
     )
-    parser.add_argument("--no-docs", action="store_true", help="do not rewrite the docs")
+    parser.add_argument(
+        "--no-docs",
+        action="store_true",
+        help="do not rewrite the docs nor results/latest.json (results/partial.json instead)",
+    )
     args = parser.parse_args(argv)
     chosen = [LABELS[name] for name in args.scales]
     scales = []
@@ -186,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
         "scales": scales,
         "history": history,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+    # the docs and their results file change together: a partial run writes its own file
+    written = RESULTS if not args.no_docs else RESULTS.with_name("partial.json")
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
     section = report.markdown(results)
     if not args.no_docs:
         DOCS.write_text(report.replace_section(DOCS.read_text("utf-8"), section), "utf-8")
