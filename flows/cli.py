@@ -153,6 +153,7 @@ def _console() -> None:
 def _review(request: RunRequest) -> tuple[int, str]:
     """Run the review flow for one period; returns the exit code and one line to show."""
     server.start_temporary_server()  # begun by the command already, when it runs one
+    from flows.gate import end_early_extract
     from flows.review import review
     from flows.runner import get_ready
     from tasks.publish import cadence_dir, new_run_id
@@ -192,6 +193,7 @@ def _review(request: RunRequest) -> tuple[int, str]:
         trace.error("the run failed", exc_info=err)
         result = err
     finally:
+        end_early_extract()
         logging.getLogger().removeHandler(handler)
         handler.close()
     return _outcome(request, state, result, handler, run_dir)

@@ -86,13 +86,25 @@ def begin_extract(source: str, period: Period, zone: ZoneInfo) -> None:
 
 def _taken_early(source: str, period: Period, zone: ZoneInfo) -> Extract | None:
     """The early read of these rows (taken once), or None: none was begun for them, or it
-    failed."""
+    failed. A read of other rows is waited for all the same, so that no thread is reading
+    when the review later forks (GX's worker, the PDF's printer)."""
     global _early
     early, _early = _early, None
-    if early is None or (early.source, early.period, early.zone) != (source, period, zone):
+    if early is None:
         return None
     early.done.wait()
+    if (early.source, early.period, early.zone) != (source, period, zone):
+        return None
     return early.extract
+
+
+def end_early_extract() -> None:
+    """Wait for a read no review took (its run was refused or failed before its extract),
+    and drop it: no thread is left reading when the command's next review forks."""
+    global _early
+    early, _early = _early, None
+    if early is not None:
+        early.done.wait()
 
 
 def extract(run: StepRunner) -> Extract:

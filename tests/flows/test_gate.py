@@ -79,3 +79,14 @@ def test_an_early_read_of_other_rows_or_a_failed_one_is_not_taken(
     else:
         assert gate.extract_task.fn(source, OCTOBER, load_settings()).period == OCTOBER
     assert len(reads) == 2 and reads[-1] == (source, OCTOBER)
+
+
+def test_a_read_no_review_took_is_waited_for_and_dropped(
+    reads: list[tuple[str, Period]],
+) -> None:
+    """A refused run leaves no thread reading, and the next review reads for itself."""
+    gate.begin_extract("centre", OCTOBER, ZONE)
+    gate.end_early_extract()
+    assert reads == [("centre", OCTOBER)]  # the early read ran to its end
+    gate.extract_task.fn("centre", OCTOBER, load_settings())
+    assert reads == [("centre", OCTOBER)] * 2
