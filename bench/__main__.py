@@ -140,6 +140,7 @@ def measure(scale: Scale, repeat: int, keep: bool, dask: bool) -> dict[str, Any]
         "all_walls": [r.wall_seconds for r in runs],
         "all_loads": [r.load_before for r in runs],
         "tree_at_peak_mib": best.extra.get("tree_at_peak_mib"),
+        "pss_readings": best.extra.get("pss_readings"),
         **measured,
     }
     if dask:

@@ -44,13 +44,13 @@ class Run:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _tree_memory(process: psutil.Process) -> dict[str, int]:
-    """Memory of a process and each of its descendants, by pid and name: the proportional
-    set size, which shares a page among the processes mapping it, so a forked process (the
-    review's GX record, or a fork about to run gcc for `ctypes.util.find_library`) is not
-    counted twice with its parent."""
+def _tree_memory(tree: list[psutil.Process]) -> dict[str, int]:
+    """Memory of a process and each of its descendants (TREE), by pid and name: the
+    proportional set size, which shares a page among the processes mapping it, so a forked
+    process (the review's GX record, or a fork about to run gcc for
+    `ctypes.util.find_library`) is not counted twice with its parent."""
     sizes = {}
-    for p in (process, *process.children(recursive=True)):
+    for p in tree:
         try:
             words = [Path(word).name for word in p.cmdline()[1:4]]
             sizes[f"{p.pid} {' '.join(words)}"] = p.memory_full_info().pss
@@ -59,12 +59,12 @@ def _tree_memory(process: psutil.Process) -> dict[str, int]:
     return sizes
 
 
-def _tree_rss(process: psutil.Process) -> int:
-    """The resident memory of a process and its descendants, summed: pages shared by a fork
-    counted in each, so never below the tree's proportional set size. Read from counters
-    the kernel keeps, it costs nothing like the PSS's walk of the page tables."""
+def _tree_rss(tree: list[psutil.Process]) -> int:
+    """The resident memory of a process and its descendants (TREE), summed: pages shared by
+    a fork counted in each, so never below the tree's proportional set size. Read from
+    counters the kernel keeps, it costs nothing like the PSS's walk of the page tables."""
     total = 0
-    for p in (process, *process.children(recursive=True)):
+    for p in tree:
         with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
     return total
@@ -122,10 +122,10 @@ def run_review(scale: Scale, source: str, out: Path) -> Run:
         while not done.is_set():
             readings[1] += 1
             try:  # a process's PSS is at most its RSS: below the peak's PSS, no new peak
-                sizes = {}
-                if _tree_rss(watched) > peak_tree:
+                sizes, tree = {}, [watched, *watched.children(recursive=True)]
+                if _tree_rss(tree) > peak_tree:
                     readings[0] += 1
-                    sizes = _tree_memory(watched)
+                    sizes = _tree_memory(tree)
             except psutil.Error:
                 sizes = {}
             if sum(sizes.values()) > peak_tree:
