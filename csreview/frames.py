@@ -146,12 +146,18 @@ def positions_in(ids: pd.Series, *values: pd.Series) -> list[np.ndarray]:
     return list(np.split(at, np.cumsum([len(v) for v in values])[:-1]))
 
 
-def rows_where(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+def rows_where(frame: pd.DataFrame, mask: np.ndarray, consume: bool = False) -> pd.DataFrame:
     """`frame[mask].reset_index(drop=True)`, filtered column by column: Arrow filters text in
-    runs of kept rows, three times faster than pandas' take when few rows are dropped."""
-    columns = {n: frame.iloc[:, n].array[mask] for n in range(frame.shape[1])}
+    runs of kept rows, three times faster than pandas' take when few rows are dropped. With
+    CONSUME, FRAME (one no one else holds, its column names unique) gives up each column as
+    its kept one is made, so its rows are never held twice."""
+    names = frame.columns
+    if consume:
+        columns = {n: frame.pop(name).array[mask] for n, name in enumerate(list(names))}
+    else:
+        columns = {n: frame.iloc[:, n].array[mask] for n in range(frame.shape[1])}
     index = pd.RangeIndex(int(np.count_nonzero(mask)))
-    kept = pd.DataFrame(columns, index=index, copy=False).set_axis(frame.columns, axis=1)
+    kept = pd.DataFrame(columns, index=index, copy=False).set_axis(names, axis=1)
     kept.attrs = dict(frame.attrs)
     return kept
 

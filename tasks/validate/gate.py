@@ -266,12 +266,14 @@ def _row_checks(
     )
     if hand_over is not None:
         hand_over(verdict)
-    clean = {
-        name: used_rows(
-            extract.typed.pop(name) if let_go else extract.typed[name],
-            usable.pop(name),
+    clean = {  # with LET_GO, each table's typed rows give up their columns as they go
+        name: cut_free_text(
+            rows_where(
+                extract.typed.pop(name) if let_go else extract.typed[name],
+                usable.pop(name),
+                consume=let_go,
+            ),
             limits[COMMENT_LIMIT],
-            consume=let_go,
         )
         for name in (t.name for t in _TABLE_ORDER)
     }
@@ -296,22 +298,6 @@ def _row_checks(
         blocking.append("agents: no usable agent")
         results[-1] = dataclasses.replace(results[-1], failed=1)
     return dataclasses.replace(verdict, clean=clean, rules=tuple(results), blocking=tuple(blocking))
-
-
-def used_rows(typed: pd.DataFrame, usable: np.ndarray, limit: int, consume: bool) -> pd.DataFrame:
-    """The USABLE rows of TYPED, free text cut to LIMIT. With CONSUME, TYPED (a frame no one
-    else holds) gives up each column as its used one is made, so that the table is never
-    held twice (a quarter's contacts are half a gigabyte)."""
-    if not consume:
-        return cut_free_text(rows_where(typed, usable), limit)
-    index = pd.RangeIndex(int(np.count_nonzero(usable)))
-    kept = {
-        name: pd.Series(typed.pop(name).array[usable], index=index, copy=False)
-        for name in list(typed.columns)
-    }
-    used = pd.DataFrame(kept, index=index, copy=False)
-    used.attrs = dict(typed.attrs)
-    return cut_free_text(used, limit)
 
 
 def bad_row_share(

@@ -68,6 +68,10 @@ def test_rows_where_are_the_kept_rows_renumbered() -> None:
         kept = np.array(mask)
         expected = frame[kept].reset_index(drop=True)
         pd.testing.assert_frame_equal(rows_where(frame, kept), expected, check_exact=True)
+        consumed = frame.copy()
+        got = rows_where(consumed, kept, consume=True)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert consumed.columns.empty  # every column given up as its kept one was made
     assert rows_where(frame, np.array([False, False, True, False]))["id"].tolist() == ["c"]
 
 
