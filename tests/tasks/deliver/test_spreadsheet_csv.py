@@ -83,3 +83,15 @@ def test_only_the_cells_that_run_change_and_the_rest_is_byte_for_byte() -> None:
     assert safe == publish_tables.csv_bytes(expected[0], expected[1:])
     assert spreadsheet_safe(safe) == safe  # idempotent
     assert spreadsheet_safe(b"a,b\nbill\r=cmd,1\r\n@x,2") == b"a,b\nbill\r'=cmd,1\r\n'@x,2"
+
+
+@pytest.mark.parametrize(
+    "first", [chr(c) for c in range(0x20, 0x7F)] + ["\x0b", "é", "＝", "\u2212"]
+)
+def test_a_cell_skipped_as_safe_is_one_the_full_check_passes(first: str) -> None:
+    """Cells starting with a safe ASCII character are not handed to `runs_as_formula`: each
+    first character, plain or quoted, is neutralised exactly when that check says so."""
+    for cell in (f"{first}1", f"{first}=1", f"{first}a,b"):
+        data = publish_tables.csv_bytes(["segment", "value"], [[cell, 1]])
+        row = list(csv.reader(io.StringIO(spreadsheet_safe(data).decode(), newline="")))[1]
+        assert row[0] == (f"'{cell}" if runs_as_formula(cell) else cell)
