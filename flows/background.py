@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 from flows.server import death_signal
 
 T = TypeVar("T")
+PREPARE = "prepare"  # the word that tells a worker begun `when_told` to get ready
 
 
 class BackgroundError(RuntimeError):
@@ -37,8 +38,10 @@ def _serve(
     prepare: Callable[[], object],
     die_with_parent: Callable[[], None] | None = None,
     pipe: tuple[int, int] | None = None,
+    when_told: bool = False,
 ) -> None:
-    """The worker: get ready, then run the one call sent (none when the flow stopped)."""
+    """The worker: get ready (WHEN_TOLD: once told to, or sent the call), then run the one
+    call sent (none when the flow stopped)."""
     if die_with_parent is not None:  # a parent killed (SIGKILL) takes its worker with it
         die_with_parent()
     # a flow run's SIGTERM handler (Prefect's) raises instead of ending: `close` must end
@@ -51,13 +54,19 @@ def _serve(
         os.close(pipe[1])
         stream = os.fdopen(pipe[0], "rb")
     logging.disable(logging.CRITICAL)  # the parent's handlers (files, Prefect's API) are not ours
+    word: object = PREPARE
+    if when_told:
+        try:
+            word = connection.recv()
+        except EOFError:
+            return
     failure = None
     try:
         prepare()
     except BaseException:
         failure = traceback.format_exc()
     try:
-        held = connection.recv()
+        held = connection.recv() if word == PREPARE else word
         assert stream is not None
         call, args = pickle.load(stream)  # unpickled as it arrives, never whole as bytes
         if held:
@@ -80,9 +89,10 @@ class Worker(Generic[T]):
     or once `start` says so), `result` waits for the outcome. Use it as a context manager:
     leaving stops the process."""
 
-    def __init__(self, prepare: Callable[[], object]) -> None:
+    def __init__(self, prepare: Callable[[], object], when_told: bool = False) -> None:
         self._call: tuple[Callable[..., T], tuple[Any, ...]] | None = None
         self._held = False
+        self._told = not when_told
         self._process: Any = None
         # a daemonic process (a Dask worker's, a pool's) may not have children: run inline
         if (
@@ -94,7 +104,7 @@ class Worker(Generic[T]):
             pipe = os.pipe()  # the call's arguments, streamed: no whole copy as bytes
             self._process = context.Process(
                 target=_serve,
-                args=(theirs, self._connection, prepare, death_signal(), pipe),
+                args=(theirs, self._connection, prepare, death_signal(), pipe, when_told),
                 name="background worker",
                 daemon=True,
             )
@@ -112,12 +122,19 @@ class Worker(Generic[T]):
         """Whether the call runs in a process of its own (else inline, when asked for)."""
         return self._process is not None
 
+    def get_ready(self) -> None:
+        """Tell a worker begun `when_told` to get ready now (a call sent tells it too)."""
+        if not self._told and self._process is not None:
+            self._connection.send(PREPARE)
+        self._told = True
+
     def submit(self, call: Callable[..., T], *args: Any, start: bool = True) -> None:
         """Send the call and its arguments; with START false it waits for `start`, so its
         arguments can be handed over (and freed here) before the work should begin."""
         if self._process is None:
             self._call = (call, args)  # run when its result is asked for
             return
+        self._told = True
         self._connection.send(not start)
         try:  # written as the worker reads it: a million rows never held twice on either side
             pickle.dump((call, args), self._stream, protocol=pickle.HIGHEST_PROTOCOL)

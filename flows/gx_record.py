@@ -31,26 +31,32 @@ class GxRecord(NotAnInput):
 
     _early: ClassVar[GxRecord | None] = None
 
-    def __init__(self) -> None:
+    def __init__(self, when_told: bool = False) -> None:
         # opened before the fork, so the worker has it too; unlinked, it goes with the last
         # process holding it open, however the run ends
         self._rows = tempfile.TemporaryFile(prefix="csreview-gx-")  # noqa: SIM115 closed by close
-        self._worker: Worker[GxRun] = Worker(prepare_gx)
+        self._worker: Worker[GxRun] = Worker(prepare_gx, when_told)
         self._handed = False
 
     @classmethod
     def begin_early(cls) -> None:
         """Fork the worker now, for the next review of this process: a command starts it
-        before Prefect's temporary server, which takes seconds to start. An early worker no
+        before Prefect's temporary server, which takes seconds to start, while the process
+        is small. It imports GX only once told (`get_ready`): beside the server's start and
+        the period's read, on two cores, GX's import would slow both. An early worker no
         review takes ends with the process (it is daemonic)."""
         if cls._early is None:
-            cls._early = cls()
+            cls._early = cls(when_told=True)
 
     @classmethod
     def begin(cls) -> GxRecord:
         """The record begun early in this process (taken once), or a new one."""
         early, cls._early = cls._early, None
         return early if early is not None else cls()
+
+    def get_ready(self) -> None:
+        """Let the worker import GX and build the suites now (the flow has begun)."""
+        self._worker.get_ready()
 
     def check(self, extract: Extract, settings: Settings, checked: Validation) -> None:
         """Hand over what the gate (CHECKED) saw, at its clock (one kept from an earlier

@@ -125,6 +125,7 @@ class StepRunner:
         """The runner of REVIEW: GX's worker begun (or the early one taken), the cadence's
         step cache opened; leaving stops the worker."""
         with GxRecord.begin() as gx:
+            gx.get_ready()  # Prefect's server has started: a core is free for GX's import
             yield cls(review, StepCache.open(review.plan.cadence_dir, review.settings), gx)
 
     def step(

@@ -12,6 +12,7 @@ import signal
 import time
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -136,3 +137,42 @@ def test_a_daemonic_process_runs_the_call_itself() -> None:
     ran_in, daemon_pid = ours.recv()
     daemon.join(10)
     assert ran_in == daemon_pid
+
+
+def _mark_ready(path: str) -> Callable[[], None]:
+    def prepare() -> None:
+        with open(path, "w") as mark:
+            mark.write(str(os.getpid()))
+
+    return prepare
+
+
+def _appears(path: str, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_worker_begun_when_told_gets_ready_only_once_told(tmp_path: Path) -> None:
+    """Forked early, it imports nothing until told (the server's start and the read have
+    the cores); told, it gets ready before any call is sent."""
+    mark = str(tmp_path / "ready")
+    with Worker[tuple[int, int, int]](_mark_ready(mark), when_told=True) as worker:
+        assert not _appears(mark, within=0.3)
+        worker.get_ready()
+        assert _appears(mark, within=10)
+        worker.submit(_rows_and_readiness, pd.DataFrame({"x": [1]}))
+        rows, pid, _ = worker.result()
+    assert (rows, pid) == (1, int(Path(mark).read_text()))
+
+
+def test_a_worker_begun_when_told_gets_ready_when_sent_its_call(tmp_path: Path) -> None:
+    mark = str(tmp_path / "ready")
+    with Worker[tuple[int, int, int]](_mark_ready(mark), when_told=True) as worker:
+        worker.submit(_rows_and_readiness, pd.DataFrame({"x": [1, 2]}), start=False)
+        worker.start()
+        rows, pid, _ = worker.result()
+    assert (rows, pid) == (2, int(Path(mark).read_text()))
