@@ -310,10 +310,10 @@ def _in_batches(
         keys = pd.concat(kept)
         del kept
         everywhere = np.arange(len(keys))
-        per_part = [
-            _run(name, keys.iloc[part], parameters, per_table_only, "keys").results
-            for part in key_parts(keys, everywhere, size)
-        ]
+        per_part = []
+        for part in key_parts(keys, everywhere, size):
+            per_part.append(_run(name, keys.iloc[part], parameters, per_table_only, "keys").results)
+            give_back()  # as for a batch: a quarter's parts stacked 0.2 GiB on the rows' peak
         results = [*results, *merged_results(per_part, by_row=True)]
     by_rule = {_rule(one): one for one in results}
     order = _suite_order(name, rows.empty(), parameters, per_table_only)
