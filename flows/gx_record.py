@@ -4,8 +4,9 @@ machine's other core.
 GX takes seconds to import and to build its suites, and seconds more to check a million
 rows: a forked worker (`flows/background.py`) imports GX and builds the suites while the
 source is read, is handed the rows the gate saw, and checks them while the review drafts
-its analysis. Begun early (before Prefect's temporary server starts), GX is imported by the
-time a small extract is read.
+its analysis. A command forks it early (before Prefect's temporary server starts, while the
+process is small) and lets it import GX once the flow has begun: the server's start and the
+period's read have the two cores before.
 """
 
 from __future__ import annotations

@@ -39,8 +39,8 @@ GX_CHECKS_AFTER: Final = "kpis"
 
 
 def get_ready() -> None:
-    """Begin what the next review of this process takes seconds to get ready (GX's import,
-    on the other core), before a command starts Prefect's temporary server."""
+    """Begin what the next review of this process takes seconds to get ready (GX's worker,
+    forked now, importing GX on the other core once the flow begins)."""
     GxRecord.begin_early()
 
 
