@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -206,16 +208,44 @@ def test_taking_from_a_dict_lets_each_column_go_once_taken(
     }
     held = [weakref.ref(frames["t"][c].array) for c in ("a", "b")]
     alive: list[list[bool]] = []
-    take = pd.Series.take
+    kind = type(frames["t"]["a"].array)
+    take = kind.take
 
-    def watched(self: pd.Series, *args: object, **kwargs: object) -> pd.Series:
+    def watched(self: Any, *args: Any, **kwargs: Any) -> Any:
         alive.append([ref() is not None for ref in held])
-        return take(self, *args, **kwargs)  # type: ignore[arg-type]
+        return take(self, *args, **kwargs)
 
-    monkeypatch.setattr(pd.Series, "take", watched)
+    monkeypatch.setattr(kind, "take", watched)
     picked = taken_from(frames, "t", np.array([3, 1]))
     assert alive == [[True, True], [False, True]]
     assert picked["a"].tolist() == ["z", "x"] and picked["b"].tolist() == ["Z", "X"]
+
+
+@pytest.mark.parametrize("consume", [False, True])
+def test_a_large_column_is_given_back_once_it_is_gone(
+    monkeypatch: pytest.MonkeyPatch, consume: bool
+) -> None:
+    """Taking rows column by column gives a large column's pages back to the system once
+    its last reference is gone (Arrow's pool and the C heap would keep them)."""
+    import weakref
+
+    from csreview import frames as module
+
+    frame = pd.DataFrame(
+        {"small": np.arange(4, dtype=np.int8), "large": pd.Series(list("wxyz"), dtype="str") * 100}
+    )
+    held = weakref.ref(frame["large"].array)
+    given: list[bool] = []
+    monkeypatch.setattr(module, "LARGE_COLUMN", frame["large"].array.nbytes)
+    monkeypatch.setattr(module, "give_back", lambda: given.append(held() is None))
+    if consume:
+        picked = rows_where(frame, np.array([True, False, True, True]), consume=True)
+    else:
+        frames = {"t": frame}
+        del frame  # the dict holds the frame's only reference, as `taken_from` asks
+        picked = taken_from(frames, "t", np.array([0, 2, 3]))
+    assert picked["large"].tolist() == ["w" * 100, "y" * 100, "z" * 100]
+    assert given == [True]  # once, for the large column, after it went
 
 
 def test_one_run_of_rows_taken_from_a_dict_is_not_copied() -> None:
