@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from csreview import schema as s
 from csreview.settings import check_no_literal_secret, expand_env, redact_url
 from tasks.extract import database, sqlite_arrow
+from tasks.extract.order import stable_order
 from tasks.extract.parsing import parse_table
 from tasks.extract.scope import ReadScope, contacts_needed, dependents_needed
 from tasks.extract.sqlite_arrow import SqliteArrowReader
@@ -126,7 +127,7 @@ def unpacked(frame: pd.DataFrame, table: s.Table) -> tuple[pd.DataFrame, pd.Data
     """A packed frame's rows as read and typed, in the extract's stable order, numbered."""
     raw_columns = [c for c in frame.columns if c.startswith(RAW)]
     raw = frame[raw_columns].rename(columns=lambda c: c.removeprefix(RAW))
-    order = database.stable_order(table, raw.reset_index(drop=True))
+    order = stable_order(table, raw.reset_index(drop=True))
     raw = raw.iloc[order].reset_index(drop=True)
     typed = frame[list(table.column_names)].iloc[order].reset_index(drop=True)
     return raw, typed.assign(**{s.ROW: np.arange(len(typed))})

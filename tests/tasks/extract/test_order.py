@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from csreview import schema as s
-from tasks.extract import database
+from tasks.extract.order import stable_order
 
 KEYS = {
     "unique text": ["C3", "C1", "C2", "C10"],
@@ -39,7 +39,7 @@ def test_rows_are_ordered_by_key_then_every_column(keys: list[object], storage: 
         .sort_values(every, kind="stable", na_position="last")
         .index.to_numpy()
     )
-    np.testing.assert_array_equal(database.stable_order(s.CONTACTS, frame), expected)
+    np.testing.assert_array_equal(stable_order(s.CONTACTS, frame), expected)
 
 
 def test_keys_mixing_text_and_numbers_are_ordered_by_kind_then_value() -> None:
@@ -51,6 +51,6 @@ def test_keys_mixing_text_and_numbers_are_ordered_by_kind_then_value() -> None:
             s.CUSTOMER_ID: pd.Series(["u", 2, "b", "u", "u", "a"], dtype=object),
         }
     )
-    order = database.stable_order(s.CONTACTS, frame)
+    order = stable_order(s.CONTACTS, frame)
     # 1, then the two 3s by customer (the integer 2 before the text "a"), C1, C2, missing
     np.testing.assert_array_equal(order, [4, 1, 5, 3, 0, 2])
