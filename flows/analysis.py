@@ -245,11 +245,7 @@ def staffing_task(
         validation.clean[SHIFTS.name],
         pd.Timestamp(period.start(zone)),
         pd.Timestamp(period.end(zone)),
-        target_seconds=settings.service_level_seconds,
-        service_level_target=settings.targets["service_level"]
-        .band(months=period.calendar_months)
-        .target,
-        chat_concurrency=settings.chat_concurrency,
+        **staffing_step.plan_terms(period, settings),
     )
 
 

@@ -30,11 +30,18 @@ from csreview.periods import Period
 from csreview.settings import Settings, expand_env
 from tasks import analysis_parts, compare, workforce
 from tasks import kpis as kpi_step
+from tasks import staffing as staffing_step
 from tasks import themes as themes_step
 from tasks.extract import slices
 from tasks.extract.scope import ReadScope
 from tasks.kpis import distributed, partial
-from tasks.validate.partitioned import GateTotals, PartGate, gate_part, gate_totals
+from tasks.validate.partitioned import (
+    GateTotals,
+    PartGate,
+    gate_part,
+    gate_shifts,
+    gate_totals,
+)
 
 NOT_CONVERTED = {"dataframe.convert-string": False}  # rows keep their pandas types
 
@@ -50,6 +57,7 @@ class DaskKpis:
     worker_peak_mib: tuple[float, ...]  # each worker process's peak resident memory
     partition_contacts: tuple[int, ...]  # the period's contacts in each customer partition
     analyses: analysis_parts.Analyses  # satisfaction … staffing part, problem counts, QA
+    staffing: staffing_step.StaffingPlan  # the contacts' part finished with the shifts
 
     @property
     def history(self) -> pd.DataFrame:
@@ -108,6 +116,18 @@ def _gate(
     bucketed = distributed.with_buckets(gate.clean)
     kept = {s.AGENTS.name: gate.clean[s.AGENTS.name]}
     return {**bucketed, **kept}, PartGate({}, gate.counts, gate.failed, gate.blocking)
+
+
+def _shifts(
+    source: str,
+    scope: ReadScope,
+    agents: pd.DataFrame,
+    period: Period,
+    read_at: datetime,
+    settings: Settings,
+) -> PartGate:
+    """The shifts overlapping the period, read and gated by one worker (agent × day rows)."""
+    return gate_shifts(slices.read_shifts(source, scope), agents, period, read_at, settings)
 
 
 def _aggregate(
@@ -180,9 +200,9 @@ def _graph(
     layout: Layout,
     themes: dict[str, Any],
     approved: tuple[dict[str, Any], ...],
-) -> tuple[Any, list[Any], Any, list[Any]]:
+) -> tuple[Any, list[Any], Any, list[Any], Any]:
     """The delayed root parts (aggregates and analyses), the partitions' gate counts, the
-    clean agents and the period's contacts in each customer partition."""
+    clean agents, the period's contacts in each customer partition and the shifts' gate."""
     from dask.delayed import delayed
 
     scope = ReadScope(period, settings.zone)
@@ -213,7 +233,8 @@ def _graph(
         for rows in zip(*by_customer, strict=True)
     ]
     sizes = [delayed(_part_contacts)(p) for p in parts]
-    return _tree(parts), [g[1] for g in gated], agents, sizes
+    shifts = delayed(_shifts)(source, scope, agents_raw, period, read_at, settings)
+    return _tree(parts), [g[1] for g in gated], agents, sizes, shifts
 
 
 def dask_kpis(
@@ -239,23 +260,34 @@ def dask_kpis(
     from dask.base import compute
 
     with cluster(settings.dask_address, workers, memory_limit) as client:
-        root, gates, agents, sizes = _graph(
+        root, gates, agents, sizes, shifts = _graph(
             source, period, settings, read_at, fcr_provisional, layout or Layout(),
             themes if themes is not None else themes_step.load_themes(),
             tuple(dict(a) for a in approved),
         )  # fmt: skip
         with dask.config.set(NOT_CONVERTED):
-            merged, counted, clean_agents, per_part = compute(root, gates, agents, sizes)  # type: ignore[no-untyped-call]
+            merged, counted, clean_agents, per_part, shift_gate = compute(  # type: ignore[no-untyped-call]
+                root, gates, agents, sizes, shifts
+            )
         peaks = client.run(peak_rss_mib)
     aggregates = merged.aggregates
     table = kpi_step.aggregation.kpi_table(aggregates, settings)
-    totals = gate_totals(counted, _contacts(aggregates), len(clean_agents), settings)
+    totals = gate_totals(
+        counted, _contacts(aggregates), len(clean_agents), settings, shifts=shift_gate
+    )
     rows = workforce.kpi_rows(clean_agents, period, settings, aggregates.months)
+    analyses = analysis_parts.finish(merged.analyses, settings)
+    staffing = staffing_step.plan_of_part(
+        analyses.staffing,
+        shift_gate.clean[s.SHIFTS.name],
+        **staffing_step.plan_terms(period, settings),
+    )
     return DaskKpis(
         workforce.with_workforce(table, rows),
         totals,
         len(peaks),
         tuple(sorted(peak or 0.0 for peak in peaks.values())),
         tuple(per_part),
-        analysis_parts.finish(merged.analyses, settings),
+        analyses,
+        staffing,
     )

@@ -10,13 +10,15 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from csreview import schema as s
+from csreview.periods import Period
+from csreview.settings import Settings
 from tasks.erlang import average_speed_of_answer as average_speed_of_answer
 from tasks.erlang import erlang_c as erlang_c
 from tasks.erlang import required_agents
@@ -397,6 +399,17 @@ def _email_queue(ages: npt.NDArray[np.float64], counts: npt.NDArray[np.int64]) -
     if n % 2:
         return n, ranked(n // 2)
     return n, (ranked(n // 2 - 1) + ranked(n // 2)) / 2
+
+
+def plan_terms(period: Period, settings: Settings) -> dict[str, Any]:
+    """The settings a period's staffing plan is made with: each channel's answer-time target,
+    the service-level target of the period's months, the chats an agent handles at once."""
+    service_level = settings.targets["service_level"].band(months=period.calendar_months)
+    return {
+        "target_seconds": settings.service_level_seconds,
+        "service_level_target": service_level.target,
+        "chat_concurrency": settings.chat_concurrency,
+    }
 
 
 def plan_staffing(

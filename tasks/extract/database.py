@@ -112,6 +112,15 @@ def read_slice(
     return frames
 
 
+def read_shifts(
+    conn: sa.Connection, scope: ReadScope, arrow: SqliteArrowReader | None = None
+) -> pd.DataFrame | None:
+    """The shifts the period may need (those overlapping it) as read, in their stable order;
+    None when the source has no shifts table. Agent × day rows: one reader reads them."""
+    query = period_queries(_terms_of(conn), scope).get(s.SHIFTS.name)
+    return None if query is None else _read(conn, s.SHIFTS.name, query, arrow)
+
+
 def read_whole(
     conn: sa.Connection, names: tuple[str, ...] | None = None
 ) -> dict[str, pd.DataFrame]:

@@ -23,7 +23,7 @@ from csreview.settings import check_no_literal_secret, expand_env, redact_url
 from tasks.extract import database, sqlite_arrow
 from tasks.extract.order import stable_order
 from tasks.extract.parsing import parse_table
-from tasks.extract.scope import ReadScope, contacts_needed, dependents_needed
+from tasks.extract.scope import ReadScope, contacts_needed, dependents_needed, shifts_needed
 from tasks.extract.sqlite_arrow import SqliteArrowReader
 
 RAW = "raw:"  # prefix of a column as read
@@ -83,6 +83,17 @@ def read_agents(source: str) -> pd.DataFrame:
     with _connected(source) as (conn, _):
         tables = database.read_whole(conn, (s.AGENTS.name,))
     return tables.get(s.AGENTS.name, empty_raw(s.AGENTS))
+
+
+def read_shifts(source: str, scope: ReadScope) -> pd.DataFrame:
+    """The shifts overlapping the period as read, cut as the extract cuts them
+    (`shifts_needed`): agent × day rows, which one worker reads for the staffing plan."""
+    with _connected(source) as (conn, arrow):
+        shifts = database.read_shifts(conn, scope, arrow)
+    if shifts is None:
+        return empty_raw(s.SHIFTS)
+    keep = shifts_needed(parse_table(s.SHIFTS, shifts, scope.zone), scope)
+    return shifts.loc[keep].reset_index(drop=True)
 
 
 def contact_keys(ids: pd.Series) -> np.ndarray:

@@ -9,7 +9,8 @@ of bad rows, contacts in the period) are then judged on the totals.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,7 +47,39 @@ def gate_part(
     raw, typed = {}, {}
     for table in SLICED:
         raw[table.name], typed[table.name] = unpacked(rows[table.name], table)
-    for table, frame in ((s.AGENTS, agents), (s.SHIFTS, empty_raw(s.SHIFTS))):
+    return _gated(
+        raw, typed, {s.AGENTS: agents, s.SHIFTS: empty_raw(s.SHIFTS)}, period, read_at, settings
+    )
+
+
+def gate_shifts(
+    shifts: pd.DataFrame,
+    agents: pd.DataFrame,
+    period: Period,
+    read_at: datetime,
+    settings: Settings,
+) -> PartGate:
+    """The gate on the shifts overlapping the period, as read, beside every agent (a shift's
+    agent must be known and usable): agent × day rows, which one worker checks whole. Its
+    clean rows are the shifts'; its counts count the shifts only (`gate_totals`)."""
+    raw = {t.name: empty_raw(t) for t in SLICED}
+    typed = {n: parse_table(s.TABLES_BY_NAME[n], frame, settings.zone) for n, frame in raw.items()}
+    gate = _gated(raw, typed, {s.AGENTS: agents, s.SHIFTS: shifts}, period, read_at, settings)
+    return PartGate(
+        {s.SHIFTS.name: gate.clean[s.SHIFTS.name]}, gate.counts, gate.failed, gate.blocking
+    )
+
+
+def _gated(
+    raw: dict[str, pd.DataFrame],
+    typed: dict[str, pd.DataFrame],
+    read_whole: dict[s.Table, pd.DataFrame],
+    period: Period,
+    read_at: datetime,
+    settings: Settings,
+) -> PartGate:
+    """`check_rules` on RAW and TYPED rows and the tables READ_WHOLE as read, typed here."""
+    for table, frame in read_whole.items():
         raw[table.name] = frame.reset_index(drop=True)
         typed[table.name] = parse_table(table, raw[table.name], settings.zone)
     extract = Extract(period, read_at, raw, typed)
@@ -69,28 +102,39 @@ class GateTotals:
 
 def _counted(table: str, part: int) -> bool:
     """Whether a part's counts of a table add to the run's: every part validates every
-    agent (the first part's are counted), and the shifts are not read at all."""
+    agent (the first part's are counted); the shifts have a gate of their own."""
     return table in {t.name for t in SLICED} or (table == s.AGENTS.name and part == 0)
 
 
 def gate_totals(
-    parts: Sequence[PartGate], in_period: int, usable_agents: int, settings: Settings
+    parts: Sequence[PartGate],
+    in_period: int,
+    usable_agents: int,
+    settings: Settings,
+    shifts: PartGate | None = None,
 ) -> GateTotals:
-    """The totals of every partition's gate (agents, validated whole in each, counted once),
-    with the run-level rules judged on them (IN_PERIOD: usable contacts in the period)."""
+    """The totals of every partition's gate (agents, validated whole in each, counted once)
+    and of the SHIFTS' gate (its shifts counted), with the run-level rules judged on them
+    (IN_PERIOD: usable contacts in the period)."""
     counts: dict[str, dict[str, int]] = {}
     failed: dict[tuple[str, str], int] = {}
-    for i, part in enumerate(parts):
+    counted: list[tuple[PartGate, Callable[[str], bool]]] = [
+        (part, functools.partial(_counted, part=i)) for i, part in enumerate(parts)
+    ]
+    if shifts is not None:
+        counted.append((shifts, s.SHIFTS.name.__eq__))
+    for part, counts_table in counted:
         for table, numbers in part.counts.items():
-            if not _counted(table, i):
+            if not counts_table(table):
                 continue
             into = counts.setdefault(table, dict.fromkeys(numbers, 0))
             for name, n in numbers.items():
                 into[name] += n
         for key, n in part.failed.items():
-            if _counted(key[0], i):
+            if counts_table(key[0]):
                 failed[key] = failed.get(key, 0) + n
-    blocking = list(dict.fromkeys(b for p in parts for b in p.blocking))
+    every = [*parts, *([shifts] if shifts is not None else [])]
+    blocking = list(dict.fromkeys(b for p in every for b in p.blocking))
     for table, numbers in counts.items():
         _, over = bad_row_share(table, numbers["read"], numbers["quarantined"], settings)
         blocking.extend(over)

@@ -11,6 +11,7 @@ import pytest
 
 from csreview import demo, messy_export
 from csreview import facts as f
+from csreview import schema as s
 from csreview.frames import among
 from csreview.settings import load_settings
 from flows.distributed import Layout, dask_kpis
@@ -21,6 +22,7 @@ from tasks.extract.slices import SLICED
 from tasks.kpis import distributed
 from tasks.playbook import load_playbook
 from tasks.validate import check_rules
+from tasks.validate.partitioned import ROW_LEVEL_RUN_RULES
 from tests.conftest import OCTOBER
 from tests.tasks.test_analysis_parts import APPROVED
 
@@ -56,8 +58,15 @@ def test_a_local_cluster_computes_the_single_machine_kpis(tmp_path: Path) -> Non
     assert distributed.kpi_differences(got.kpis[exact], whole[exact], rtol=0.0) == []
     assert got.workers == 2 and all(0 < peak < 1024 for peak in got.worker_peak_mib)
     assert len(got.partition_contacts) == 2 and min(got.partition_contacts) > 0  # both used
-    for table in SLICED:
+    for table in (*SLICED, s.SHIFTS):  # the shifts read and gated by one worker
         assert got.totals.counts[table.name] == validation.counts[table.name]
+    assert validation.counts["shifts"]["quarantined"] > 0  # bad shifts planted
+    shift_rules = {
+        (r.table, r.rule): r.failed
+        for r in validation.rules
+        if r.table == "shifts" and r.rule not in ROW_LEVEL_RUN_RULES
+    }
+    assert {k: n for k, n in got.totals.failed.items() if k[0] == "shifts"} == shift_rules
     assert got.totals.blocking == validation.blocking
 
     mine = surveys.period_surveys(validation.clean, facts.contacts)
@@ -86,10 +95,11 @@ def test_a_local_cluster_computes_the_single_machine_kpis(tmp_path: Path) -> Non
         "service_level_target": settings.targets["service_level"].band(months=(10,)).target,
         "chat_concurrency": settings.chat_concurrency,
     }
-    shifts = validation.clean["shifts"]  # read whole, on the client
+    shifts = validation.clean["shifts"]
     plan = staffing.plan_staffing(validation.clean["contacts"], shifts, start, end, **erlang)
-    got_plan = staffing.plan_of_part(got.analyses.staffing, shifts, **erlang)
+    got_plan = got.staffing  # the contacts' merged part, finished with the worker's shifts
     assert plan.summary["contacts"].sum() > 100 and plan.email_open > 0
+    assert plan.summary[staffing.SCHEDULED_AGENTS].sum() > 0  # shifts count
     pd.testing.assert_frame_equal(got_plan.summary, plan.summary)
     pd.testing.assert_frame_equal(got_plan.by_time_of_day, plan.by_time_of_day)
     pd.testing.assert_frame_equal(got_plan.worst, plan.worst)
