@@ -30,6 +30,7 @@ from csreview.periods import Period
 from csreview.settings import Settings, expand_env
 from tasks import analysis_parts, compare, workforce
 from tasks import kpis as kpi_step
+from tasks import scorecard as scorecard_step
 from tasks import staffing as staffing_step
 from tasks import themes as themes_step
 from tasks.extract import slices
@@ -58,6 +59,8 @@ class DaskKpis:
     partition_contacts: tuple[int, ...]  # the period's contacts in each customer partition
     analyses: analysis_parts.Analyses  # satisfaction … staffing part, problem counts, QA
     staffing: staffing_step.StaffingPlan  # the contacts' part finished with the shifts
+    scorecard: scorecard_step.Scorecard  # agents' tiers, finance, service–sales balance
+    rota: dict[str, float]  # scheduled hours and agents on the rota (the store keeps them)
 
     @property
     def history(self) -> pd.DataFrame:
@@ -276,18 +279,26 @@ def dask_kpis(
         counted, _contacts(aggregates), len(clean_agents), settings, shifts=shift_gate
     )
     rows = workforce.kpi_rows(clean_agents, period, settings, aggregates.months)
+    kpis = workforce.with_workforce(table, rows)
     analyses = analysis_parts.finish(merged.analyses, settings)
+    shifts = shift_gate.clean[s.SHIFTS.name]
     staffing = staffing_step.plan_of_part(
-        analyses.staffing,
-        shift_gate.clean[s.SHIFTS.name],
-        **staffing_step.plan_terms(period, settings),
+        analyses.staffing, shifts, **staffing_step.plan_terms(period, settings)
+    )
+    overall = aggregates.sums[(f.ALL, "contacts")]
+    handled = (int(overall[f.ANSWERED].sum()), int(overall[f.NOT_REPEATED].sum()))
+    bounds = (pd.Timestamp(period.start(settings.zone)), pd.Timestamp(period.end(settings.zone)))
+    scorecard = scorecard_step.scorecard_of(
+        kpis, clean_agents, shifts, handled, analyses.sales, aggregates.months, bounds, settings
     )
     return DaskKpis(
-        workforce.with_workforce(table, rows),
+        kpis,
         totals,
         len(peaks),
         tuple(sorted(peak or 0.0 for peak in peaks.values())),
         tuple(per_part),
         analyses,
         staffing,
+        scorecard,
+        workforce.rota_figures(shifts, period, settings),
     )

@@ -163,11 +163,28 @@ def finance(
 ) -> Finance:
     """Cost per handled contact = scheduled agent hours × loaded hourly cost ÷ handled
     contacts; the cost of repeats = repeated handled contacts × that cost."""
+    return finance_of(handled_counts(facts), shifts, start, end, costs)
+
+
+def handled_counts(facts: f.Facts) -> tuple[int, int]:
+    """The period's handled contacts, and those of them not repeated (what `finance` reads
+    of the facts: a Dask run reads them from its merged sums)."""
+    contacts = facts.contacts
+    return int(contacts[f.ANSWERED].sum()), int(contacts[f.NOT_REPEATED].sum())
+
+
+def finance_of(
+    handled_and_not_repeated: tuple[int, int],
+    shifts: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    costs: Mapping[str, Any],
+) -> Finance:
+    """`finance` from the handled contacts and those not repeated."""
     hours = scheduled_hours(shifts, start, end)
     cost = hours * float(costs["agent_hour"])
-    contacts = facts.contacts
-    handled = int(contacts[f.ANSWERED].sum())
-    repeats = int(handled - contacts[f.NOT_REPEATED].sum())
+    handled, not_repeated = handled_and_not_repeated
+    repeats = handled - not_repeated
     per_contact = cost / handled if handled else float("nan")
     return Finance(
         str(costs["currency"]),
@@ -271,11 +288,33 @@ def build_scorecard(
     settings: Settings,
 ) -> Scorecard:
     """Tiered agent scores, the financial view and the service–sales balance of a period."""
+    return scorecard_of(
+        kpis,
+        clean[s.AGENTS.name],
+        clean[s.SHIFTS.name],
+        handled_counts(facts),
+        sales_balance(facts),
+        facts.months,
+        (start, end),
+        settings,
+    )
+
+
+def scorecard_of(
+    kpis: pd.DataFrame,
+    agents: pd.DataFrame,
+    shifts: pd.DataFrame,
+    handled_and_not_repeated: tuple[int, int],
+    sales: pd.DataFrame,
+    months: tuple[int, ...],
+    bounds: tuple[pd.Timestamp, pd.Timestamp],
+    settings: Settings,
+) -> Scorecard:
+    """The scorecard from the KPI table, the validated agents and shifts, the handled
+    contacts (and those not repeated) and the sales balance: what a Dask run holds."""
     config = settings.scorecard
     return Scorecard(
-        agents=agent_scorecard(
-            kpis, clean[s.AGENTS.name], settings, facts.months, config["weights"]
-        ),
-        finance=finance(facts, clean[s.SHIFTS.name], start, end, config["costs"]),
-        sales=sales_balance(facts),
+        agents=agent_scorecard(kpis, agents, settings, months, config["weights"]),
+        finance=finance_of(handled_and_not_repeated, shifts, *bounds, config["costs"]),
+        sales=sales,
     )

@@ -34,9 +34,10 @@ QUANTILES = ("frt_median_seconds", "frt_p90_seconds")
 def test_a_local_cluster_computes_the_single_machine_kpis(tmp_path: Path) -> None:
     """Two single-threaded worker processes read a messy demo month (bad rows planted),
     validate, aggregate and analyse it; the KPI table equals the single machine's, counts,
-    ratios of counts and quantiles exactly, the gate's counts are the whole's, and so are
-    the satisfaction, themes, sales balance, problem list and follow-ups, and the variances
-    and calibration figures within 1e-12."""
+    ratios of counts and quantiles exactly, the gate's counts are the whole's (the shifts'
+    from one worker's gate), and so are the satisfaction, themes, scorecard, rota figures,
+    staffing plan, problem list and follow-ups, and the variances and calibration figures
+    within 1e-12."""
     settings = load_settings()
     frames = demo.generate(demo.DemoSpec(OCTOBER, months=1, contacts_per_day=10))
     messy, _ = messy_export.plant_bad_rows(frames, OCTOBER, settings.zone)
@@ -80,6 +81,14 @@ def test_a_local_cluster_computes_the_single_machine_kpis(tmp_path: Path) -> Non
     table = themes.verbatim_themes(mine, themes.load_themes())
     pd.testing.assert_frame_equal(got.analyses.themes, table)
     pd.testing.assert_frame_equal(got.analyses.sales, scorecard.sales_balance(facts))
+    bounds = (pd.Timestamp(OCTOBER.start(settings.zone)), pd.Timestamp(OCTOBER.end(settings.zone)))
+    card = scorecard.build_scorecard(whole, facts, validation.clean, *bounds, settings)
+    assert card.finance.handled > 100 and card.finance.repeats > 0
+    pd.testing.assert_frame_equal(got.scorecard.agents, card.agents)
+    assert repr(got.scorecard.finance) == repr(card.finance)  # NaN-safe: every field equal
+    pd.testing.assert_frame_equal(got.scorecard.sales, card.sales)
+    assert got.rota == workforce.rota_figures(validation.clean["shifts"], OCTOBER, settings)
+    assert got.rota[workforce.ROTA_AGENTS] > 0
     variances = compare.kpi_variances(facts)
     assert got.analyses.variances.keys() == variances.keys()
     for key, variance in variances.items():
