@@ -273,6 +273,23 @@ def dask_kpis(
                 root, gates, agents, sizes, shifts
             )
         peaks = client.run(peak_rss_mib)
+    peak_mib = tuple(sorted(peak or 0.0 for peak in peaks.values()))
+    figures = (len(peaks), peak_mib, tuple(per_part))
+    return _finished(merged, counted, clean_agents, shift_gate, period, settings, figures)
+
+
+def _finished(
+    merged: analysis_parts.PeriodParts,
+    counted: list[PartGate],
+    clean_agents: pd.DataFrame,
+    shift_gate: PartGate,
+    period: Period,
+    settings: Settings,
+    cluster_figures: tuple[int, tuple[float, ...], tuple[int, ...]],
+) -> DaskKpis:
+    """What the client makes of the merged parts, the gates' counts, the clean agents and
+    shifts: the KPI table, the totals, the analyses, the staffing plan, the scorecard and
+    the rota figures, beside CLUSTER_FIGURES (workers, their peaks, partition contacts)."""
     aggregates = merged.aggregates
     table = kpi_step.aggregation.kpi_table(aggregates, settings)
     totals = gate_totals(
@@ -291,14 +308,5 @@ def dask_kpis(
     scorecard = scorecard_step.scorecard_of(
         kpis, clean_agents, shifts, handled, analyses.sales, aggregates.months, bounds, settings
     )
-    return DaskKpis(
-        kpis,
-        totals,
-        len(peaks),
-        tuple(sorted(peak or 0.0 for peak in peaks.values())),
-        tuple(per_part),
-        analyses,
-        staffing,
-        scorecard,
-        workforce.rota_figures(shifts, period, settings),
-    )
+    rota = workforce.rota_figures(shifts, period, settings)
+    return DaskKpis(kpis, totals, *cluster_figures, analyses, staffing, scorecard, rota)
