@@ -68,8 +68,13 @@ def _serve(
     try:
         held = connection.recv() if word == PREPARE else word
         assert stream is not None
-        call, args = pickle.load(stream)  # unpickled as it arrives, never whole as bytes
+        call, args, meanwhile = pickle.load(stream)  # unpickled as it arrives, never whole
         if held:
+            if meanwhile is not None and failure is None:
+                try:  # what can be done before the word, on the arguments
+                    meanwhile(*args)
+                except Exception:
+                    failure = traceback.format_exc()
             connection.recv()  # the word to start
     except (EOFError, pickle.UnpicklingError):
         return
@@ -128,16 +133,23 @@ class Worker(Generic[T]):
             self._connection.send(PREPARE)
         self._told = True
 
-    def submit(self, call: Callable[..., T], *args: Any, start: bool = True) -> None:
+    def submit(
+        self,
+        call: Callable[..., T],
+        *args: Any,
+        start: bool = True,
+        meanwhile: Callable[..., object] | None = None,
+    ) -> None:
         """Send the call and its arguments; with START false it waits for `start`, so its
-        arguments can be handed over (and freed here) before the work should begin."""
+        arguments can be handed over (and freed here) before the work should begin, and
+        runs MEANWHILE on them while it waits (a failure there is the call's)."""
         if self._process is None:
             self._call = (call, args)  # run when its result is asked for
             return
         self._told = True
         self._connection.send(not start)
         try:  # written as the worker reads it: a million rows never held twice on either side
-            pickle.dump((call, args), self._stream, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((call, args, meanwhile), self._stream, protocol=pickle.HIGHEST_PROTOCOL)
             self._stream.flush()
         except BrokenPipeError:  # the worker ended: `result` says so
             pass

@@ -23,7 +23,15 @@ from flows import faults
 from flows.background import Worker
 from flows.caching import NotAnInput
 from tasks.extract import Extract
-from tasks.validate import GxRun, Validation, filed_inputs, gx_inputs, prepare_gx, run_suites
+from tasks.validate import (
+    GxRun,
+    Validation,
+    filed_inputs,
+    gx_inputs,
+    prepare_gx,
+    run_suites,
+    suite_orders,
+)
 
 
 class GxRecord(NotAnInput):
@@ -75,7 +83,7 @@ class GxRecord(NotAnInput):
         if self._worker.forked:  # the worker reads them back a batch at a time, as it checks
             inputs = filed_inputs(inputs, self._rows)
         self._rows.close()  # the worker's copy of the file is its own
-        self._worker.submit(run_suites, inputs, start=False)
+        self._worker.submit(run_suites, inputs, start=False, meanwhile=suite_orders)
 
     def start(self) -> None:
         """Let the check run beside the review's next steps."""

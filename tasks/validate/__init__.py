@@ -18,6 +18,7 @@ from tasks.validate.gx_record import (
     gx_record,
     prepare_gx,
     run_suites,
+    suite_orders,
     with_gx,
 )
 from tasks.validate.results import REASON, RuleResult, Validation, shortened
@@ -34,6 +35,7 @@ __all__ = [
     "prepare_gx",
     "run_suites",
     "shortened",
+    "suite_orders",
     "text_limits",
     "validate",
     "with_gx",

@@ -14,7 +14,6 @@ import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final, Literal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -26,8 +25,7 @@ from csreview.memory import give_back
 from csreview.settings import Settings
 from expectations import LIMITS, READ_AT, SUITES
 from expectations.masks import as_checked
-from tasks.extract import Extract, parse_table
-from tasks.extract.slices import empty_raw
+from tasks.extract import Extract
 from tasks.validate.gate import table_checks, text_limits
 from tasks.validate.gx_batches import (
     ACROSS_ROWS,
@@ -143,15 +141,18 @@ def _named(kwargs: Any) -> Iterator[str]:
 
 
 def prepare_gx() -> None:
-    """Import GX, build the suites' validation definitions and find the order of their
-    results on the contract's columns (seconds, once per process, before the rows come)."""
+    """Import GX and build the suites' validation definitions (seconds, once per process)."""
     _definitions(per_table_only=False)  # the parts of a suite are built for large tables only
-    parameters = {READ_AT: pd.Timestamp(0), **LIMITS}  # the order does not depend on them
-    for table in s.TABLES:
-        typed = parse_table(table, empty_raw(table), ZoneInfo("UTC"))
-        read = checked_columns(table.name)
-        empty = typed.loc[:, [c for c in table.column_names if c in read]]
-        _suite_order(table.name, empty, parameters, per_table_only=False)
+
+
+def suite_orders(inputs: GxInputs, batch_rows: int = BATCH_ROWS) -> None:
+    """Find the order of the results of each table the record will check in batches (see
+    `_suite_order`), before the check may start: GX's worker holds its inputs while the
+    review computes its KPIs."""
+    parameters = {READ_AT: inputs.read_at.tz_convert("UTC").tz_localize(None), **inputs.limits}
+    for name, rows in inputs.rows().items():
+        if len(rows) > batch_rows:
+            _suite_order(name, rows.empty(), parameters, inputs.per_table_only)
 
 
 @dataclass(frozen=True)
@@ -328,8 +329,8 @@ def _suite_order(
 ) -> tuple[str, ...]:
     """The rules of a table's suite in the order GX gives their results: its own, that of a
     run on no rows (EMPTY). It depends on the columns only, so it is found once per process
-    for each set of columns: `prepare_gx` finds it for the contract's while the worker waits
-    for the rows (a run costs 0.2-0.3 s however few its rows)."""
+    for each set of columns: `suite_orders` finds it while the worker waits to start (a run
+    costs 0.2-0.3 s however few its rows)."""
     key = (name, per_table_only, tuple(empty.columns))
     if key not in _ORDERS:
         results = _run(name, empty, parameters, per_table_only, "whole").results

@@ -4,6 +4,7 @@ asked for; a worker sent nothing ends when closed."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import multiprocessing.connection
@@ -176,3 +177,32 @@ def test_a_worker_begun_when_told_gets_ready_when_sent_its_call(tmp_path: Path) 
         worker.start()
         rows, pid, _ = worker.result()
     assert (rows, pid) == (2, int(Path(mark).read_text()))
+
+
+def _mark_rows(path: str, frame: pd.DataFrame) -> None:
+    Path(path).write_text(str(len(frame)))
+
+
+def test_meanwhile_works_on_the_arguments_before_the_word_to_start(tmp_path: Path) -> None:
+    """A call sent held runs MEANWHILE on its arguments while it waits (GX's worker finds
+    the order of its results then)."""
+    mark = str(tmp_path / "meanwhile")
+    with Worker[tuple[int, int, int]](_get_ready) as worker:
+        worker.submit(
+            _rows_and_readiness,
+            pd.DataFrame({"x": [1, 2, 3]}),
+            start=False,
+            meanwhile=functools.partial(_mark_rows, mark),
+        )
+        assert _appears(mark, within=10)  # before `start`
+        worker.start()
+        rows, _, _ = worker.result()
+    assert rows == 3 and Path(mark).read_text() == "3"
+
+
+def test_a_failure_meanwhile_is_the_calls() -> None:
+    with Worker[None](_get_ready) as worker:
+        worker.submit(_fails, start=False, meanwhile=_fails)
+        worker.start()
+        with pytest.raises(BackgroundError, match="ValueError: no such column"):
+            worker.result()

@@ -24,6 +24,10 @@ def _get_ready() -> None:
     READY["pid"] = os.getpid()
 
 
+def _no_orders(inputs: object) -> None:
+    """No GX suite runs here: no order to find while the worker waits."""
+
+
 def _checked_in(inputs: object) -> tuple[int, int]:
     if isinstance(inputs, tuple):  # filed: the worker reads what the review wrote and closed
         fd, size = inputs
@@ -43,6 +47,7 @@ def light_gx(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     begun early (by a command another test ran) before or after."""
     monkeypatch.setattr(gx_record, "prepare_gx", _get_ready)
     monkeypatch.setattr(gx_record, "run_suites", _checked_in)
+    monkeypatch.setattr(gx_record, "suite_orders", _no_orders)
     monkeypatch.setattr(gx_record, "gx_inputs", lambda extract, settings, read_at, checked: extract)
     monkeypatch.setattr(gx_record, "filed_inputs", _filed)
     _drop_early()

@@ -11,8 +11,15 @@ import pytest
 from csreview import schema as s
 from csreview.settings import Settings
 from tasks.extract import Extract, parse_table
-from tasks.validate import check_rules, gx_inputs, run_suites, validate, with_gx
-from tasks.validate.gx_record import GxInputs, checked_columns, filed_inputs
+from tasks.validate import (
+    check_rules,
+    gx_inputs,
+    run_suites,
+    suite_orders,
+    validate,
+    with_gx,
+)
+from tasks.validate.gx_record import _ORDERS, GxInputs, checked_columns, filed_inputs
 from tasks.validate.results import Validation
 from tests.conftest import OCTOBER, ZONE, raw_frames
 
@@ -351,6 +358,9 @@ def test_gx_in_batches_records_what_one_run_records(settings: Settings) -> None:
     typed = {n: parse_table(s.TABLES_BY_NAME[n], f, ZONE) for n, f in frames.items()}
     inputs = gx_inputs(Extract(OCTOBER, READ_AT, frames, typed, ()), settings)
     whole = run_suites(inputs)
+    _ORDERS.clear()
+    suite_orders(inputs, batch_rows=12)  # as GX's worker does while it waits to start
+    assert {key[0] for key in _ORDERS} == {"contacts"}  # the batched table only
     batched = run_suites(inputs, batch_rows=12)  # three batches of contacts
     assert batched.outcomes == whole.outcomes
     assert batched.summary == whole.summary
