@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any, Final, TypeVar
 
 import numpy as np
@@ -155,14 +155,7 @@ def rows_where(frame: pd.DataFrame, mask: np.ndarray, consume: bool = False) -> 
     its kept one is made, so its rows are never held twice."""
     names = frame.columns
     if consume:
-        columns = {}
-        for n, name in enumerate(list(names)):
-            column = frame.pop(name).array
-            columns[n] = column[mask]
-            large = _large(column)
-            del column
-            if large:
-                give_back()
+        columns = _each_taken([frame.pop(name).array for name in list(names)], lambda v: v[mask])
     else:
         columns = {n: frame.iloc[:, n].array[mask] for n in range(frame.shape[1])}
     index = pd.RangeIndex(int(np.count_nonzero(mask)))
@@ -216,16 +209,9 @@ def taken_from(frames: dict[str, pd.DataFrame], name: str, rows: np.ndarray) -> 
         mask = np.zeros(len(frame), dtype=bool)
         mask[rows] = True
     labels, attrs = frame.columns, dict(frame.attrs)
-    columns = [frame.iloc[:, n] for n in range(frame.shape[1])]
+    arrays = [frame.iloc[:, n].array for n in range(frame.shape[1])]
     del frame
-    kept: dict[int, object] = {}
-    while columns:  # the column taken from the list is its last reference: it goes now
-        values = columns.pop(0).array
-        kept[len(kept)] = values[mask] if mask is not None else values.take(rows)
-        large = _large(values)
-        del values
-        if large:
-            give_back()
+    kept = _each_taken(arrays, lambda v: v[mask] if mask is not None else v.take(rows))
     whole = pd.DataFrame(kept, index=pd.RangeIndex(len(rows)), copy=False).set_axis(labels, axis=1)
     whole.attrs = attrs
     return whole
@@ -234,14 +220,23 @@ def taken_from(frames: dict[str, pd.DataFrame], name: str, rows: np.ndarray) -> 
 LARGE_COLUMN: Final = 32 << 20  # bytes: a column this large is given back as it goes
 
 
-def _large(values: Any) -> bool:
-    """Whether a column's pages go back to the system as soon as it goes.
+def _each_taken(arrays: list[Any], take: Callable[[Any], Any]) -> dict[int, Any]:
+    """TAKE of each of ARRAYS, by position, each let go once taken (the list holds its last
+    reference) and a large one's pages given back to the system at once.
 
     Freed, they stay in Arrow's pool or the C heap, which the next column, of another size,
     seldom reuses: taking a 3.7 M-contact quarter's contacts column by column held the old
     and the new columns all the same (0.4 GiB above either frame, the extract's peak).
     Given back after each large column, the take peaks 0.1-0.2 GiB above (8 ms of trims)."""
-    return int(getattr(values, "nbytes", 0)) >= LARGE_COLUMN
+    kept: dict[int, Any] = {}
+    while arrays:
+        values = arrays.pop(0)
+        kept[len(kept)] = take(values)
+        large = int(getattr(values, "nbytes", 0)) >= LARGE_COLUMN
+        del values
+        if large:
+            give_back()
+    return kept
 
 
 def sums_added(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
