@@ -163,6 +163,7 @@ def temporary_api() -> Iterator[None]:
     global _begun
     from prefect.settings import (
         PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
         PREFECT_UI_URL,
         get_current_settings,
         temporary_settings,
@@ -177,8 +178,15 @@ def temporary_api() -> Iterator[None]:
         return
     _begun.wait(settings.server.ephemeral.startup_timeout_seconds)
     _begun.used = True
-    # the temporary server serves no UI: no run links to one, as with Prefect's own
-    with temporary_settings(updates={PREFECT_API_URL: _begun.api_url, PREFECT_UI_URL: ""}):
+    # the temporary server serves no UI: no run links to one, as with Prefect's own; and it
+    # ends with the command, so no one could tell a crashed run by its missing heartbeats:
+    # none are sent (their thread, which sleeps in 1 s steps, held the flow's end 0.2-1 s)
+    updates = {
+        PREFECT_API_URL: _begun.api_url,
+        PREFECT_UI_URL: "",
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+    }
+    with temporary_settings(updates=updates):
         yield
 
 

@@ -18,6 +18,12 @@ from csreview.periods import Period
 from csreview.settings import Settings, load_settings
 from tasks.extract import parse_table
 
+# Prefect's logging as the command sets it, whichever test imports Prefect first: its
+# default prints to the terminal, through a stream a later test finds closed
+os.environ.setdefault(
+    "PREFECT_LOGGING_SETTINGS_PATH", str(Path(__file__).parents[1] / "flows" / "logging.yml")
+)
+
 ZONE = ZoneInfo("Asia/Shanghai")
 OCTOBER = Period("monthly", 2026, 10)
 AFTER_WINDOW = datetime(2026, 11, 20, 12, 0, tzinfo=ZONE)
@@ -114,9 +120,6 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     home = tmp_path_factory.mktemp("prefect-home")
     os.environ["PREFECT_HOME"] = str(home)
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-    os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(
-        Path(__file__).parents[1] / "flows" / "logging.yml"
-    )
     from prefect.testing.utilities import prefect_test_harness
 
     from tasks.validate import prepare_gx

@@ -78,6 +78,27 @@ def test_the_server_is_waited_for_until_it_answers_then_stopped(tmp_path: Path) 
     assert started.process is None
 
 
+def test_flows_on_the_temporary_server_link_no_ui_and_send_no_heartbeats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server ends with the command: nobody could read a crashed run's missing
+    heartbeats, and waiting for their thread held the flow's end up to 1 s."""
+    from prefect.settings import get_current_settings
+
+    begun = _server(tmp_path, ANSWERS)
+    begun.spawn()
+    monkeypatch.setattr(server, "_begun", begun)
+    try:
+        with server.temporary_api():
+            settings = get_current_settings()
+            assert settings.api.url == begun.api_url
+            assert not settings.ui_url
+            assert settings.flows.heartbeat_frequency is None
+        assert get_current_settings().flows.heartbeat_frequency is not None
+    finally:
+        begun.stop()
+
+
 @pytest.mark.parametrize(
     ("program", "words"),
     [
