@@ -193,8 +193,8 @@ def _dask(scales: Sequence[Mapping[str, Any]]) -> list[str]:
         "",
         f"A local cluster of {runs[0]['workers']} single-threaded worker processes, each held to"
         f" {runs[0]['memory_limit']}; read slices of {runs[0]['layout']['days']} day(s),"
-        f" {runs[0]['layout']['partitions']} partitions per shuffle; one run. The workers read,"
-        " type, validate and aggregate; the client merges the aggregates.",
+        f" {runs[0]['layout']['partitions']} partitions per shuffle; {_runs(runs[0])}. The"
+        " workers read, type, validate and aggregate; the client merges the aggregates.",
         "",
         _table(
             ["", *(str(s["label"]) for s in scales)],
@@ -233,6 +233,15 @@ def _dask(scales: Sequence[Mapping[str, Any]]) -> list[str]:
             ],
         ),
     ]
+
+
+def _runs(run: Mapping[str, Any]) -> str:
+    """How many runs a Dask figure comes from: the median run's of all of them."""
+    walls = run.get("all_walls", [run["wall_seconds"]])
+    if len(walls) == 1:
+        return "one run"
+    each = ", ".join(_seconds(w) for w in walls)
+    return f"the median of {len(walls)} runs ({each}), each run's table checked"
 
 
 def _verdict(differences: Sequence[str], rows: int) -> str:

@@ -112,5 +112,8 @@ def test_the_dask_run_shows_its_time_memory_and_check() -> None:
     assert "| 120,000 – 131,000 |" in text
     assert "(1e-12 relative) | yes, 29,147 rows |" in text
     assert "| NO: value of fcr all all: 0.5 0.6 |" in text
-    assert "each held to 3GiB" in text
+    assert "each held to 3GiB" in text and "; one run." in text
     assert "The KPI table on Dask" not in report.markdown(RESULTS)
+    thrice = {**scale, "dask": {**scale["dask"], "all_walls": [80.0, 75.0, 91.0]}}
+    text = report.markdown({**RESULTS, "scales": [thrice]})
+    assert "the median of 3 runs (80.0 s, 75.0 s, 91.0 s), each run's table checked" in text
