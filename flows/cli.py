@@ -60,9 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     _review_commands(commands)
     _service_commands(commands)
-    from flows.actions import add_parser
+    from flows import actions, cluster_kpis
 
-    add_parser(commands)
+    actions.add_parser(commands)
+    cluster_kpis.add_parser(commands)
     return parser
 
 
@@ -426,20 +427,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_tenant(getattr(args, "tenant", None))
         if args.command == "demo":
             return _demo(args)
-        if args.command == "audit":
-            from flows.audit import audit
-
-            return audit(args, settings_for(args.config, args.out, None, args.store))
-        if args.command == "serve":
-            return _serve(args)
-        if args.command == "watch":
-            return _watch(args)
-        if args.command == "actions":
-            from flows import actions
-
-            config = Path(args.config) if args.config else None
-            out = Path(args.out) if args.out else None
-            return actions.run(args, settings_for(config, out, None, args.store))
+        if args.command not in REVIEWING:
+            return _around_reviews(args)
         settings = settings_for(args.config, args.out, args.lang, args.store, args.tenants)
         worst = EXIT_OK
         for request in _requests(args, settings):
@@ -469,6 +458,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
     finally:
         server.stop_unused()
+
+
+def _around_reviews(args: argparse.Namespace) -> int:
+    """`audit`, `serve`, `watch`, `kpis` and `actions`: the commands that review no period."""
+    if args.command == "audit":
+        from flows.audit import audit
+
+        return audit(args, settings_for(args.config, args.out, None, args.store))
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "watch":
+        return _watch(args)
+    if args.command == "kpis":
+        from flows import cluster_kpis
+
+        return cluster_kpis.run(args)
+    from flows import actions
+
+    config = Path(args.config) if args.config else None
+    out = Path(args.out) if args.out else None
+    return actions.run(args, settings_for(config, out, None, args.store))
 
 
 def _severity(code: int) -> int:
