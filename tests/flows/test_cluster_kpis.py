@@ -8,11 +8,13 @@ import csv
 import io
 import json
 import math
+import stat
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+import flows.distributed
 from csreview import demo
 from csreview.settings import load_settings
 from flows import cli
@@ -23,6 +25,7 @@ from tasks.publish.tables import kpis_csv
 from tasks.validate import check_rules
 from tests.conftest import OCTOBER
 
+PHONE = "13800138000"  # a data value a failure may quote
 SMALL_CLUSTER = ["--workers", "1", "--memory-limit", "1GiB", "--slice-days", "16"]
 
 
@@ -85,6 +88,16 @@ def test_a_period_validation_blocks_writes_its_counts_and_no_table(
     assert json.loads((out / "validation.json").read_text("utf-8"))["blocking"]
 
 
+@pytest.fixture
+def no_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Dask run started at all fails the test."""
+
+    def started(*_: object, **__: object) -> None:
+        raise AssertionError("a cluster was started")
+
+    monkeypatch.setattr(flows.distributed, "dask_kpis", started)
+
+
 @pytest.mark.parametrize(
     ("change", "words"),
     [
@@ -92,16 +105,23 @@ def test_a_period_validation_blocks_writes_its_counts_and_no_table(
         ({"source": "sqlite:///MISSING.sqlite"}, "no SQLite database"),
         ({"period": "2026-13"}, "YYYY-MM"),
         ({"extra": ["--workers", "0"]}, "at least 1"),
-        ({"extra": ["--memory-limit", "lots"]}, "--memory-limit"),
+        ({"extra": ["--memory-limit", "lots"]}, "--memory-limit 'lots'"),
+        ({"extra": ["--memory-limit=-1GiB"]}, "needs some memory"),
+        ({"address": "tcp://${CSREVIEW_NO_SUCH_HOST}:8786"}, "CSREVIEW_NO_SUCH_HOST is not set"),
+        ({"address": "tcp://127.0.0.1:1"}, "cannot reach the Dask scheduler at tcp://127.0.0.1:1"),
     ],
 )
+@pytest.mark.usefixtures("no_cluster")
 def test_a_user_error_is_one_line_and_exit_2_before_any_cluster(
     source: str,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     change: dict[str, object],
     words: str,
 ) -> None:
+    if "address" in change:
+        monkeypatch.setenv("CSREVIEW_DASK_ADDRESS", str(change["address"]))
     where = str(change.get("source", source))
     where = where.replace("FOLDER", str(tmp_path)).replace("MISSING", str(tmp_path / "none"))
     command = _command("monthly", str(change.get("period", "2026-10")), where, tmp_path / "o")
@@ -110,4 +130,26 @@ def test_a_user_error_is_one_line_and_exit_2_before_any_cluster(
     assert cli.main([*command, *extra]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and words in err[0], err
-    assert not (tmp_path / "o" / "validation.json").exists()
+
+
+def test_a_failed_run_is_one_line_exit_1_the_trace_in_an_owner_only_log(
+    source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A worker's fault (here one quoting a data value) is named by its kind; what an earlier
+    run left in the folder goes, so that nothing there disagrees with this run."""
+    out = tmp_path / "out"
+    out.mkdir()
+    for stale in ("kpis.csv", "validation.json"):
+        (out / stale).write_text("an earlier run's", encoding="utf-8")
+
+    def fails(*_: object, **__: object) -> None:
+        raise ValueError(f"cannot parse {PHONE}")
+
+    monkeypatch.setattr(flows.distributed, "dask_kpis", fails)
+    assert cli.main(_command("monthly", "2026-10", source, out)) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the KPI table on Dask failed: ValueError" in err[0], err
+    assert PHONE not in err[0] and err[0].endswith("kpis.log")
+    log = out / "kpis.log"
+    assert PHONE in log.read_text("utf-8") and stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert sorted(p.name for p in out.iterdir()) == ["kpis.log"]
