@@ -150,6 +150,7 @@ def measure(scale: Scale, repeat: int, keep: bool, dask: bool) -> dict[str, Any]
         },
         **{field: getattr(best, field) for field in ("stages", "stage_peak_mib", "load_before")},
         "all_walls": [r.wall_seconds for r in runs],
+        "all_tree_peaks_mib": [r.peak_tree_mib for r in runs],
         "all_loads": [r.load_before for r in runs],
         "tree_at_peak_mib": best.extra.get("tree_at_peak_mib"),
         "pss_readings": best.extra.get("pss_readings"),

@@ -7,6 +7,7 @@ checked without running anything.
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -81,6 +82,11 @@ def markdown(results: Mapping[str, Any]) -> str:
                 [
                     "peak memory, with the temporary Prefect server",
                     *(_mib(s["peak_tree_mib"]) for s in scales),
+                ],
+                ["wall time, each run", *(_each(s, "all_walls", _seconds) for s in scales)],
+                [
+                    "peak memory with the server, each run (their median)",
+                    *(_each(s, "all_tree_peaks_mib", _mib, median=True) for s in scales),
                 ],
                 [
                     "load average when it started (1 min)",
@@ -233,6 +239,15 @@ def _dask(scales: Sequence[Mapping[str, Any]]) -> list[str]:
             ],
         ),
     ]
+
+
+def _each(scale: Mapping[str, Any], key: str, shown: Any, *, median: bool = False) -> str:
+    """Every run's figure under KEY (none kept: a dash), with their median when asked."""
+    values = [float(v) for v in scale.get(key, [])]
+    if not values:
+        return "—"
+    each = ", ".join(shown(v) for v in values)
+    return f"{each} ({shown(statistics.median(values))})" if median else each
 
 
 def _runs(run: Mapping[str, Any]) -> str:

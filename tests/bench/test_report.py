@@ -52,6 +52,18 @@ def test_the_tables_show_times_ratios_and_memory() -> None:
     assert "4.00 s / 2.50 s = 1.60×" in text  # kpis against DuckDB
     assert "29,147 rows, equal, 4e-14" in text
     assert "| surveys | — · — |" in text  # a stage the run did not time
+    assert "| wall time, each run | — |" in text  # results kept before runs were listed
+
+
+def test_every_runs_time_and_tree_memory_with_their_median() -> None:
+    scale = {
+        **RESULTS["scales"][0],  # type: ignore[index]
+        "all_walls": [50.0, 48.0, 55.0],
+        "all_tree_peaks_mib": [2560.0, 3072.0, 2048.0],
+    }
+    text = report.markdown({**RESULTS, "scales": [scale]})
+    assert "| wall time, each run | 50.0 s, 48.0 s, 55.0 s |" in text
+    assert "| 2.50 GiB, 3.00 GiB, 2.00 GiB (2.50 GiB) |" in text
 
 
 def test_the_results_replace_their_section_and_keep_the_rest() -> None:
