@@ -11,6 +11,7 @@ import math
 import stat
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -23,6 +24,7 @@ from tasks import workforce
 from tasks.extract import extract_period
 from tasks.publish.tables import kpis_csv
 from tasks.validate import check_rules
+from tasks.validate.partitioned import GateTotals
 from tests.conftest import OCTOBER
 
 PHONE = "13800138000"  # a data value a failure may quote
@@ -76,16 +78,31 @@ def test_the_kpi_table_on_a_local_cluster_is_the_reviews(
     assert counts["source"] == source and counts["period"] == "2026-10"
 
 
-@pytest.mark.slow
 def test_a_period_validation_blocks_writes_its_counts_and_no_table(
-    source: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The cluster's totals block (`gate_totals`, tested with the slices): the counts are
+    written, the table is not, exit 3."""
+    reason = "contacts: no usable contact was created in the period"
+    counts = {"contacts": {"read": 0, "used": 0, "quarantined": 0}}
+
+    def blocked(*_: object, **__: object) -> SimpleNamespace:
+        totals = GateTotals(counts, {("contacts", "created_at_parses"): 0}, (reason,))
+        return SimpleNamespace(
+            kpis=None, totals=totals, workers=1, worker_peak_mib=(300.0,), partition_contacts=(0,)
+        )
+
+    monkeypatch.setattr(flows.distributed, "dask_kpis", blocked)
     out = tmp_path / "out"
-    assert cli.main([*_command("monthly", "2026-08", source, out), *SMALL_CLUSTER]) == 3
-    err = capsys.readouterr().err
-    assert "blocked by data validation" in err and "no usable contact" in err
+    assert cli.main(_command("monthly", "2026-08", source, out)) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "blocked by data validation: " + reason in err[0], err
     assert not (out / "kpis.csv").exists()
-    assert json.loads((out / "validation.json").read_text("utf-8"))["blocking"]
+    written = json.loads((out / "validation.json").read_text("utf-8"))
+    assert written["blocking"] == [reason] and written["tables"] == counts
+    assert written["rules"] == [
+        {"table": "contacts", "rule": "created_at_parses", "failing_rows": 0}
+    ]
 
 
 @pytest.fixture

@@ -98,6 +98,22 @@ def test_the_gate_per_contact_partition_counts_as_the_whole(
     assert totals.blocking == validation.blocking
 
 
+@pytest.mark.parametrize(
+    ("in_period", "usable_agents", "blocks"),
+    [
+        (0, 1, ["contacts: no usable contact was created in the period"]),
+        (1, 0, ["agents: no usable agent"]),
+        (1, 1, []),
+    ],
+)
+def test_a_period_without_usable_contacts_or_agents_blocks_on_the_totals(
+    gates: list[PartGate], in_period: int, usable_agents: int, blocks: list[str]
+) -> None:
+    """Judged on the merged totals, as the single machine judges the whole."""
+    totals = gate_totals(gates, in_period, usable_agents, load_settings())
+    assert [b for b in totals.blocking if b.startswith(("contacts: no", "agents: no"))] == blocks
+
+
 def test_facts_per_customer_partition_give_the_kpis(
     gates: list[PartGate], extract: Extract
 ) -> None:
