@@ -32,7 +32,6 @@ LOG_FILE: Final = "kpis.log"  # a failed run's trace: it may quote a data value,
 CONNECT_SECONDS: Final = 10
 EXIT_OK: Final = 0
 EXIT_BUG: Final = 1
-EXIT_USAGE: Final = 2
 EXIT_BLOCKED: Final = 3
 
 log = logging.getLogger("csreview")  # the terminal's one-line messages
