@@ -68,6 +68,11 @@ class GxInputs:
     limits: dict[str, int] = field(default_factory=lambda: dict(LIMITS))
     filed: dict[str, FiledRows] = field(default_factory=dict)
 
+    def parameters(self) -> dict[str, Any]:
+        """The suites' run parameters: the read's clock (naive UTC, as GX compares) and the
+        text limits."""
+        return {READ_AT: self.read_at.tz_convert("UTC").tz_localize(None), **self.limits}
+
     def rows(self) -> dict[str, Rows]:
         """Each table's rows the rules saw, in the tables' order."""
         if self.filed:
@@ -149,7 +154,7 @@ def suite_orders(inputs: GxInputs, batch_rows: int = BATCH_ROWS) -> None:
     """Find the order of the results of each table the record will check in batches (see
     `_suite_order`), before the check may start: GX's worker holds its inputs while the
     review computes its KPIs."""
-    parameters = {READ_AT: inputs.read_at.tz_convert("UTC").tz_localize(None), **inputs.limits}
+    parameters = inputs.parameters()
     for name, rows in inputs.rows().items():
         if len(rows) > batch_rows:
             _suite_order(name, rows.empty(), parameters, inputs.per_table_only)
@@ -246,7 +251,7 @@ def run_suites(inputs: GxInputs, batch_rows: int = BATCH_ROWS) -> GxRun:
     table of more than BATCH_ROWS rows in batches (`gx_batches`), to the same record."""
     outcomes: dict[tuple[str, str], GxOutcome] = {}
     summary: dict[str, Any] = {}
-    parameters = {READ_AT: inputs.read_at.tz_convert("UTC").tz_localize(None), **inputs.limits}
+    parameters = inputs.parameters()
     for name, rows in inputs.rows().items():
         if len(rows) <= batch_rows:
             whole = next(rows.batches(batch_rows))
